@@ -1,0 +1,48 @@
+// The base of every error the middleware throws. Each error says what the caller must do next,
+// so a kiosk screen or a cashier window can act on it without parsing the message.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace hc {
+
+/** What the caller should do about an error. */
+enum class NextStep {
+    FixInput,          ///< The input was wrong (bad hex, malformed APDU, bad field): correct it.
+    Retry,             ///< A transient condition: the same call may succeed if repeated.
+    ReinsertCard,      ///< The card was removed or cannot be talked to: ask for the card again.
+    ReselectApplication, ///< The card was reset: security state is gone, select and authenticate again.
+    CheckConfiguration,  ///< Service, reader or file missing or misconfigured: fix the set-up.
+    CallStaff,         ///< Nothing the user can do: a person must look at it.
+};
+
+/** Human-readable name of a NextStep ("reinsert card"). */
+std::string_view toString(NextStep step);
+
+/** Base of all middleware errors: a message plus the next step. */
+class Error : public std::runtime_error {
+public:
+    Error(std::string message, NextStep next)
+        : std::runtime_error(std::move(message))
+        , m_next(next)
+    {
+    }
+    /** What the caller should do now. */
+    NextStep nextStep() const noexcept { return m_next; }
+
+private:
+    NextStep m_next;
+};
+
+/** Malformed input from outside (hex text, APDU bytes, TLV, ATR, frames, files). */
+class InputError : public Error {
+public:
+    explicit InputError(std::string message)
+        : Error(std::move(message), NextStep::FixInput)
+    {
+    }
+};
+
+} // namespace hc
