@@ -1,0 +1,74 @@
+// Checked reading of external JSON (terminal requests, center replies, rule tables).
+// Every accessor bounds- and type-checks and throws InputError naming the field's JSON path.
+#pragma once
+
+#include "hc/settle/money.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hc::settle {
+
+/** Parse text as JSON; throws InputError("<what>", ...) on syntax errors or oversize input. */
+boost::json::value parseJsonText(
+    std::string_view text, const std::string& what, std::size_t maxBytes = 4 * 1024 * 1024);
+
+/** A checked view of one JSON object with its path for error messages. */
+class JsonIn {
+public:
+    /** View `value`, which must be an object; `path` names it in errors ("" for the root). */
+    JsonIn(const boost::json::value& value, std::string path);
+
+    /** Whether the field exists and is not null. */
+    bool has(std::string_view name) const;
+    /** Required string of 1..maxLen bytes. */
+    std::string str(std::string_view name, std::size_t maxLen = 64) const;
+    /** Optional string (absent or null → fallback). */
+    std::string strOr(std::string_view name, std::string fallback, std::size_t maxLen = 64) const;
+    /** Required integer in [lo, hi]. */
+    std::int64_t integer(std::string_view name, std::int64_t lo, std::int64_t hi) const;
+    /** Optional integer in [lo, hi]. */
+    std::int64_t integerOr(
+        std::string_view name, std::int64_t fallback, std::int64_t lo, std::int64_t hi) const;
+    /** Required boolean. */
+    bool boolean(std::string_view name) const;
+    /** Optional boolean. */
+    bool booleanOr(std::string_view name, bool fallback) const;
+    /** Required integer fen in [lo, kMaxFen]. */
+    Fen fen(std::string_view name, Fen lo = 0) const;
+    /** Required yuan amount: a decimal string ("12.34") or a whole JSON integer; fractional
+     *  JSON numbers are refused (no floating point money). */
+    Fen yuan(std::string_view name, Fen lo = 0) const;
+    /** Optional yuan amount. */
+    Fen yuanOr(std::string_view name, Fen fallback, Fen lo = 0) const;
+    /** Required percentage string or integer → basis points. */
+    BasisPoints percent(std::string_view name) const;
+    /** Required nested object. */
+    JsonIn object(std::string_view name) const;
+    /** Optional nested object. */
+    std::optional<JsonIn> objectOpt(std::string_view name) const;
+    /** Required array of objects with at most maxItems entries. */
+    std::vector<JsonIn> objects(std::string_view name, std::size_t maxItems) const;
+    /** Optional array of strings. */
+    std::vector<std::string> strings(
+        std::string_view name, std::size_t maxItems, std::size_t maxLen = 64) const;
+    /** The underlying object. */
+    const boost::json::object& raw() const noexcept { return *m_obj; }
+    /** JSON path of this object. */
+    const std::string& path() const noexcept { return m_path; }
+    /** JSON path of a member. */
+    std::string at(std::string_view name) const;
+
+private:
+    const boost::json::value* find(std::string_view name) const;
+    const boost::json::value& need(std::string_view name) const;
+    const boost::json::object* m_obj;
+    std::string m_path;
+};
+
+} // namespace hc::settle
