@@ -2,7 +2,7 @@
 
 namespace hc::settle {
 
-const char* toString(NextStep step) noexcept {
+const char* nextStepName(NextStep step) noexcept {
     switch (step) {
     case NextStep::FixInput:
         return "fix_input";

@@ -15,7 +15,7 @@ enum class NextStep {
 };
 
 /** Name of a NextStep as used in JSON replies ("fix_input", "retry", "call_staff"). */
-const char* toString(NextStep step) noexcept;
+const char* nextStepName(NextStep step) noexcept;
 
 /** Base error: a stable machine code, a human message and the next step. */
 class Error : public std::runtime_error {
