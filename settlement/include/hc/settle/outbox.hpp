@@ -52,7 +52,8 @@ const char* eventName(OutboxEvent event) noexcept;
 
 /** Whether no further automatic transition happens (OK stays reversible by request). */
 bool isFinal(OutboxState state) noexcept;
-/** Whether later entries of the same visit must wait for this one. */
+/** Whether later entries of the same visit must wait for this one (NEW, SENT, UNKNOWN; a
+ *  REVERSAL_PENDING original does not block the 2601 that resolves it). */
 bool blocksVisit(OutboxState state) noexcept;
 
 /** A transition the rules forbid (e.g. reversal while UNKNOWN, second reversal). */
