@@ -51,15 +51,24 @@ public:
     /** Maximum expected response length, 0 when none is expected. */
     std::size_t ne() const { return m_ne; }
     ApduCase apduCase() const;
-    /** True when encode() produces the extended form. */
-    bool extended() const { return m_extended || m_data.size() > kShortMaxNc || m_ne > kShortMaxNe; }
+    /** True when encode() produces the extended form (never for case 1, which has no length
+     * field). */
+    bool extended() const {
+        return (m_extended && apduCase() != ApduCase::Case1) || m_data.size() > kShortMaxNc
+            || m_ne > kShortMaxNe;
+    }
 
     /** Copy with another Ne (the T=0 layer uses it to resend after 6Cxx). */
     CommandApdu withNe(std::size_t ne) const;
     /** Copy that encodes in the extended form even when the lengths would fit short. */
     CommandApdu forceExtended() const;
 
-    friend bool operator==(const CommandApdu&, const CommandApdu&) = default;
+    /** Equal when the fields are equal and both encode in the same form (a forced-extended
+     * command equals a parsed extended one; the force flag alone does not count). */
+    friend bool operator==(const CommandApdu& a, const CommandApdu& b) {
+        return a.m_cla == b.m_cla && a.m_ins == b.m_ins && a.m_p1 == b.m_p1 && a.m_p2 == b.m_p2
+            && a.m_data == b.m_data && a.m_ne == b.m_ne && a.extended() == b.extended();
+    }
 
 private:
     std::uint8_t m_cla, m_ins, m_p1, m_p2;
@@ -74,9 +83,7 @@ public:
     ResponseApdu() = default;
     ResponseApdu(Bytes data, StatusWord sw)
         : m_data(std::move(data))
-        , m_sw(sw)
-    {
-    }
+        , m_sw(sw) { }
     /** Parses data||SW1 SW2. Throws InputError when fewer than 2 bytes are given. */
     static ResponseApdu parse(ByteView bytes);
     Bytes encode() const;

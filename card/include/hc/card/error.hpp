@@ -10,12 +10,13 @@ namespace hc {
 
 /** What the caller should do about an error. */
 enum class NextStep {
-    FixInput,          ///< The input was wrong (bad hex, malformed APDU, bad field): correct it.
-    Retry,             ///< A transient condition: the same call may succeed if repeated.
-    ReinsertCard,      ///< The card was removed or cannot be talked to: ask for the card again.
-    ReselectApplication, ///< The card was reset: security state is gone, select and authenticate again.
-    CheckConfiguration,  ///< Service, reader or file missing or misconfigured: fix the set-up.
-    CallStaff,         ///< Nothing the user can do: a person must look at it.
+    FixInput, ///< The input was wrong (bad hex, malformed APDU, bad field): correct it.
+    Retry, ///< A transient condition: the same call may succeed if repeated.
+    ReinsertCard, ///< The card was removed or cannot be talked to: ask for the card again.
+    ReselectApplication, ///< The card was reset: security state is gone, select and authenticate
+                         ///< again.
+    CheckConfiguration, ///< Service, reader or file missing or misconfigured: fix the set-up.
+    CallStaff, ///< Nothing the user can do: a person must look at it.
 };
 
 /** Human-readable name of a NextStep ("reinsert card"). */
@@ -26,9 +27,7 @@ class Error : public std::runtime_error {
 public:
     Error(std::string message, NextStep next)
         : std::runtime_error(std::move(message))
-        , m_next(next)
-    {
-    }
+        , m_next(next) { }
     /** What the caller should do now. */
     NextStep nextStep() const noexcept { return m_next; }
 
@@ -40,9 +39,15 @@ private:
 class InputError : public Error {
 public:
     explicit InputError(std::string message)
-        : Error(std::move(message), NextStep::FixInput)
-    {
-    }
+        : Error(std::move(message), NextStep::FixInput) { }
+};
+
+/** The card (or the layer below) broke the protocol: an endless 61xx chain, a response larger
+ * than any the middleware accepts. The card is unusable as it stands; ask for it again. */
+class CardProtocolError : public Error {
+public:
+    explicit CardProtocolError(std::string message)
+        : Error(std::move(message), NextStep::ReinsertCard) { }
 };
 
 } // namespace hc
