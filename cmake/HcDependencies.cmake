@@ -9,7 +9,7 @@ pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
 find_package(PostgreSQL REQUIRED)                   # libpq
 # Boost 1.81: Debian 12's default 1.74 has no Boost.JSON.
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json program_options)
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json program_options)
 find_package(doctest REQUIRED)
 
 # Boost headers trigger some of our stricter warnings; include them as system headers.

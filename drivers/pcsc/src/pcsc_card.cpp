@@ -1,0 +1,180 @@
+#include "hc/pcsc/pcsc_card.hpp"
+
+#include "scard_call.hpp"
+
+namespace hc::pcsc {
+
+namespace {
+DWORD toShare(ShareMode m) { return m == ShareMode::Exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED; }
+DWORD toProtocols(Protocols p)
+{
+    switch (p) {
+    case Protocols::T0:
+        return SCARD_PROTOCOL_T0;
+    case Protocols::T1:
+        return SCARD_PROTOCOL_T1;
+    case Protocols::Any:
+        break;
+    }
+    return SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1;
+}
+ActiveProtocol toActive(DWORD p)
+{
+    switch (p) {
+    case SCARD_PROTOCOL_T0:
+        return ActiveProtocol::T0;
+    case SCARD_PROTOCOL_T1:
+        return ActiveProtocol::T1;
+    case SCARD_PROTOCOL_RAW:
+        return ActiveProtocol::Raw;
+    default:
+        return ActiveProtocol::Undefined;
+    }
+}
+// Header, extended Lc, 64 KiB data, extended Le, SW: pcsc-lite's MAX_BUFFER_SIZE_EXTENDED.
+constexpr std::size_t kMaxResponse = 4 + 3 + 65536 + 3 + 2;
+
+} // namespace
+
+PcscCard::PcscCard(std::string reader, ShareMode mode, Protocols protocols)
+    : PcscCard(std::make_shared<Context>(), std::move(reader), mode, protocols)
+{
+}
+
+PcscCard::PcscCard(ContextPtr context, std::string reader, ShareMode mode, Protocols protocols)
+    : m_context(std::move(context))
+    , m_reader(std::move(reader))
+    , m_rx(kMaxResponse)
+{
+    SCARDHANDLE h = 0;
+    DWORD active = 0;
+    HC_SCARD(SCardConnect, m_reader, m_context->handle(), m_reader.c_str(), toShare(mode),
+        toProtocols(protocols), &h, &active);
+    m_handle = h;
+    m_activeProtocol = active;
+    m_protocol = toActive(active);
+    refreshAtr();
+}
+
+PcscCard::~PcscCard() { ::SCardDisconnect(m_handle, SCARD_LEAVE_CARD); }
+
+void PcscCard::refreshAtr()
+{
+    BYTE atr[MAX_ATR_SIZE];
+    DWORD atrLen = sizeof atr;
+    DWORD state = 0, proto = 0;
+    char name[256];
+    DWORD nameLen = sizeof name;
+    const LONG rv = ::SCardStatus(m_handle, name, &nameLen, &state, &proto, atr, &atrLen);
+    if (rv == SCARD_S_SUCCESS) {
+        m_atr.assign(atr, atr + atrLen);
+    }
+}
+
+bool PcscCard::present() const
+{
+    BYTE atr[MAX_ATR_SIZE];
+    DWORD atrLen = sizeof atr;
+    DWORD state = 0, proto = 0;
+    char name[256];
+    DWORD nameLen = sizeof name;
+    const LONG rv = ::SCardStatus(m_handle, name, &nameLen, &state, &proto, atr, &atrLen);
+    if (rv == SCARD_W_RESET_CARD) {
+        return true;
+    }
+    return rv == SCARD_S_SUCCESS && (state & (SCARD_PRESENT | SCARD_POWERED | SCARD_SPECIFIC)) != 0;
+}
+
+void PcscCard::reconnectAfterReset()
+{
+    DWORD active = 0;
+    const LONG rv = ::SCardReconnect(m_handle, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+        SCARD_LEAVE_CARD, &active);
+    if (rv == SCARD_S_SUCCESS) {
+        m_activeProtocol = active;
+        m_protocol = toActive(active);
+        refreshAtr();
+    } else {
+        detail::check("SCardReconnect", rv, m_reader);
+    }
+}
+
+void PcscCard::fail(const char* function, long code)
+{
+    if (code == SCARD_W_RESET_CARD) {
+        reconnectAfterReset();
+        detail::throwPcscError(function, code, m_reader);
+    }
+    // A pulled card often shows first as a transport error; ask the resource manager whether
+    // the card is still there before calling it a protocol failure.
+    if (code == SCARD_E_NOT_TRANSACTED || code == SCARD_F_COMM_ERROR || code == SCARD_E_PROTO_MISMATCH
+        || code == SCARD_F_UNKNOWN_ERROR || code == SCARD_E_NO_SMARTCARD
+        || code == SCARD_E_INVALID_HANDLE) {
+        if (!present()) {
+            detail::throwPcscError(function, SCARD_W_REMOVED_CARD, m_reader);
+        }
+    }
+    detail::throwPcscError(function, code, m_reader);
+}
+
+hc::Bytes PcscCard::transmitRaw(hc::ByteView command)
+{
+    const SCARD_IO_REQUEST* pci = m_activeProtocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0
+        : m_activeProtocol == SCARD_PROTOCOL_T1                          ? SCARD_PCI_T1
+                                                                         : SCARD_PCI_RAW;
+    DWORD rxLen = static_cast<DWORD>(m_rx.size());
+    const LONG rv = ::SCardTransmit(m_handle, pci, command.data(), static_cast<DWORD>(command.size()),
+        nullptr, m_rx.data(), &rxLen);
+    if (rv != SCARD_S_SUCCESS) {
+        fail("SCardTransmit", rv);
+    }
+    return hc::Bytes(m_rx.begin(), m_rx.begin() + static_cast<std::ptrdiff_t>(rxLen));
+}
+
+hc::card::ResponseApdu PcscCard::transmit(const hc::card::CommandApdu& command)
+{
+    const hc::Bytes raw = command.encode();
+    const SCARD_IO_REQUEST* pci = m_activeProtocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0
+        : m_activeProtocol == SCARD_PROTOCOL_T1                          ? SCARD_PCI_T1
+                                                                         : SCARD_PCI_RAW;
+    DWORD rxLen = static_cast<DWORD>(m_rx.size());
+    const LONG rv = ::SCardTransmit(
+        m_handle, pci, raw.data(), static_cast<DWORD>(raw.size()), nullptr, m_rx.data(), &rxLen);
+    if (rv != SCARD_S_SUCCESS) {
+        fail("SCardTransmit", rv);
+    }
+    if (rxLen < 2) {
+        throw CommunicationError("SCardTransmit", 0, m_reader,
+            "SCardTransmit returned " + std::to_string(rxLen)
+                + " bytes, fewer than a status word, on reader \"" + m_reader
+                + "\"; retry, and call staff if it persists",
+            NextStep::Retry);
+    }
+    return hc::card::ResponseApdu::parse(hc::ByteView(m_rx.data(), rxLen));
+}
+
+void PcscCard::reset()
+{
+    DWORD active = 0;
+    const LONG rv = ::SCardReconnect(m_handle, SCARD_SHARE_SHARED,
+        SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD, &active);
+    if (rv != SCARD_S_SUCCESS) {
+        fail("SCardReconnect", rv);
+    }
+    m_activeProtocol = active;
+    m_protocol = toActive(active);
+    refreshAtr();
+}
+
+PcscCard::Transaction::Transaction(PcscCard& card)
+    : m_card(card)
+{
+    const LONG rv = ::SCardBeginTransaction(card.m_handle);
+    if (rv != SCARD_S_SUCCESS) {
+        card.fail("SCardBeginTransaction", rv);
+    }
+}
+
+PcscCard::Transaction::~Transaction() { ::SCardEndTransaction(m_card.m_handle, SCARD_LEAVE_CARD); }
+
+} // namespace hc::pcsc

@@ -1,0 +1,97 @@
+// hcemu: the card OS emulator. Plugs a card image into a vpcd reader slot of pcscd.
+//
+//   hcemu --image card.json [--slot 0 | --port 35963] [--vpcd-host 127.0.0.1]
+//         [--control-port 35990] [--no-persist] [--verbose]
+#include "hc/card/error.hpp"
+#include "hc/emu/card_image.hpp"
+#include "hc/emu/card_os.hpp"
+#include "hc/emu/emulator.hpp"
+
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace {
+hc::emu::Emulator* g_emulator = nullptr;
+extern "C" void onSignal(int)
+{
+    if (g_emulator) {
+        g_emulator->stop();
+    }
+}
+} // namespace
+
+int main(int argc, char** argv)
+{
+    po::options_description desc("hcemu: emulated card for pcscd's vpcd reader\nOptions");
+    std::string image;
+    int slot = 0;
+    int port = 0;
+    int controlPort = -1;
+    std::string host;
+    desc.add_options()("help,h", "show this help")("image", po::value(&image)->required(),
+        "card image file (JSON, format hcemu-image/1)")("slot", po::value(&slot)->default_value(0),
+        "vpcd slot: the card connects to port 35963 + slot")("port", po::value(&port),
+        "vpcd port (overrides --slot)")("vpcd-host", po::value(&host)->default_value("127.0.0.1"),
+        "host where pcscd's vpcd listens")("control-port", po::value(&controlPort),
+        "TCP port on 127.0.0.1 for control commands (remove, insert, tear, status, quit)")(
+        "no-persist", "do not write changes back to the image file")(
+        "verbose,v", "log one line per APDU (INS and SW only)");
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, desc), vm);
+        if (vm.count("help")) {
+            std::cout << desc << "\n";
+            return 0;
+        }
+        po::notify(vm);
+    } catch (const std::exception& e) {
+        std::cerr << "hcemu: " << e.what() << "\n" << desc << "\n";
+        return 2;
+    }
+    try {
+        if (port == 0) {
+            if (slot < 0 || slot > 15) {
+                throw hc::InputError("--slot must be 0 to 15");
+            }
+            port = 35963 + slot;
+        }
+        if (port <= 0 || port > 65535) {
+            throw hc::InputError("--port must be 1 to 65535");
+        }
+        auto img = hc::emu::loadCardImage(image);
+        hc::emu::CardOs::PersistFn persist;
+        if (!vm.count("no-persist")) {
+            persist = [image](const hc::emu::CardImage& i) { hc::emu::saveCardImage(i, image); };
+        }
+        hc::emu::CardOs os(std::move(img), persist);
+        hc::emu::EmulatorOptions opt;
+        opt.vpcdHost = host;
+        opt.vpcdPort = static_cast<std::uint16_t>(port);
+        if (controlPort >= 0) {
+            opt.controlPort = static_cast<std::uint16_t>(controlPort);
+        }
+        opt.verbose = vm.count("verbose") > 0;
+        hc::emu::Emulator emu(os, opt);
+        g_emulator = &emu;
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        std::signal(SIGPIPE, SIG_IGN);
+        std::cerr << "hcemu: card \"" << image << "\" for vpcd " << host << ":" << port;
+        if (opt.controlPort) {
+            std::cerr << ", control on 127.0.0.1:" << emu.controlPort();
+        }
+        std::cerr << std::endl;
+        emu.run();
+        g_emulator = nullptr;
+        return 0;
+    } catch (const hc::Error& e) {
+        std::cerr << "hcemu: " << e.what() << " (next: " << hc::toString(e.nextStep()) << ")\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "hcemu: " << e.what() << "\n";
+        return 1;
+    }
+}
