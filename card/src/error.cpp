@@ -2,7 +2,7 @@
 
 namespace hc {
 
-std::string_view toString(NextStep step)
+std::string_view describe(NextStep step)
 {
     switch (step) {
     case NextStep::FixInput:

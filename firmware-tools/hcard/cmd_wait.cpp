@@ -37,13 +37,13 @@ int cmdWait(const CommonOptions& o, const std::vector<std::string>& args)
         }
         for (const auto& e : monitor.wait(left)) {
             if (o.json) {
-                boost::json::object j { { "event", hc::pcsc::toString(e.kind) }, { "reader", e.reader } };
+                boost::json::object j { { "event", hc::pcsc::eventName(e.kind) }, { "reader", e.reader } };
                 if (!e.atr.empty()) {
                     j["atr"] = hc::toHex(e.atr);
                 }
                 printJson(j);
             } else {
-                std::cout << hc::pcsc::toString(e.kind) << "  " << e.reader;
+                std::cout << hc::pcsc::eventName(e.kind) << "  " << e.reader;
                 if (!e.atr.empty()) {
                     std::cout << "  " << hc::toHex(e.atr);
                 }

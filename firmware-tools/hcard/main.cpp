@@ -77,7 +77,7 @@ int main(int argc, char** argv)
     try {
         return it->second(opt, rest);
     } catch (const hc::Error& e) {
-        std::cerr << "hcard: " << e.what() << " (next: " << hc::toString(e.nextStep()) << ")\n";
+        std::cerr << "hcard: " << e.what() << " (next: " << hc::describe(e.nextStep()) << ")\n";
         return e.nextStep() == hc::NextStep::FixInput ? 2 : 1;
     } catch (const std::exception& e) {
         std::cerr << "hcard: " << e.what() << "\n";

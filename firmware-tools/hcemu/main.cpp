@@ -88,7 +88,7 @@ int main(int argc, char** argv)
         g_emulator = nullptr;
         return 0;
     } catch (const hc::Error& e) {
-        std::cerr << "hcemu: " << e.what() << " (next: " << hc::toString(e.nextStep()) << ")\n";
+        std::cerr << "hcemu: " << e.what() << " (next: " << hc::describe(e.nextStep()) << ")\n";
         return 1;
     } catch (const std::exception& e) {
         std::cerr << "hcemu: " << e.what() << "\n";

@@ -2,6 +2,8 @@
 
 #include "scard_call.hpp"
 
+#include <chrono>
+
 namespace hc::pcsc {
 
 namespace {
@@ -85,6 +87,33 @@ bool PcscCard::present() const
     return rv == SCARD_S_SUCCESS && (state & (SCARD_PRESENT | SCARD_POWERED | SCARD_SPECIFIC)) != 0;
 }
 
+bool PcscCard::confirmRemoval() const
+{
+    // pcscd notices a pulled card on its next presence poll (every 400 ms for drivers without
+    // events), so a transport failure is given up to a second to show as a removal.
+    SCARD_READERSTATE rs {};
+    rs.szReader = m_reader.c_str();
+    rs.dwCurrentState = SCARD_STATE_UNAWARE;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1200);
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return false;
+        }
+        const LONG rv = ::SCardGetStatusChange(m_context->handle(), static_cast<DWORD>(left.count()), &rs, 1);
+        if (rv != SCARD_S_SUCCESS) {
+            return rv != SCARD_E_TIMEOUT;
+        }
+        if (rs.dwEventState & (SCARD_STATE_EMPTY | SCARD_STATE_UNAVAILABLE | SCARD_STATE_UNKNOWN)) {
+            return true;
+        }
+        // Present: if the card was replaced meanwhile the event counter moved; either way the
+        // card we talked to is gone only once pcscd says so. Wait for the next change.
+        rs.dwCurrentState = rs.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+    }
+}
+
 void PcscCard::reconnectAfterReset()
 {
     DWORD active = 0;
@@ -110,7 +139,7 @@ void PcscCard::fail(const char* function, long code)
     if (code == SCARD_E_NOT_TRANSACTED || code == SCARD_F_COMM_ERROR || code == SCARD_E_PROTO_MISMATCH
         || code == SCARD_F_UNKNOWN_ERROR || code == SCARD_E_NO_SMARTCARD
         || code == SCARD_E_INVALID_HANDLE) {
-        if (!present()) {
+        if (confirmRemoval()) {
             detail::throwPcscError(function, SCARD_W_REMOVED_CARD, m_reader);
         }
     }
@@ -144,6 +173,11 @@ hc::card::ResponseApdu PcscCard::transmit(const hc::card::CommandApdu& command)
         fail("SCardTransmit", rv);
     }
     if (rxLen < 2) {
+        // Some drivers (vpcd among them) report success with an empty answer when the card
+        // went away in the middle of the exchange.
+        if (confirmRemoval()) {
+            detail::throwPcscError("SCardTransmit", SCARD_W_REMOVED_CARD, m_reader);
+        }
         throw CommunicationError("SCardTransmit", 0, m_reader,
             "SCardTransmit returned " + std::to_string(rxLen)
                 + " bytes, fewer than a status word, on reader \"" + m_reader

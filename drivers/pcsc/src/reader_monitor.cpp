@@ -13,7 +13,7 @@ constexpr const char* kPnpReader = "\\\\?PnP?\\Notification";
 unsigned eventCounter(DWORD state) { return static_cast<unsigned>((state >> 16) & 0xFFFF); }
 } // namespace
 
-std::string_view toString(ReaderEvent::Kind kind)
+std::string_view eventName(ReaderEvent::Kind kind)
 {
     switch (kind) {
     case ReaderEvent::Kind::ReaderAdded:

@@ -19,12 +19,13 @@ enum class NextStep {
     CallStaff, ///< Nothing the user can do: a person must look at it.
 };
 
-/** Human-readable name of a NextStep ("reinsert card"). */
-std::string_view toString(NextStep step);
+/** Human-readable name of a NextStep ("reinsert the card"); not toString, which test frameworks find by ADL. */
+std::string_view describe(NextStep step);
 
 /** Base of all middleware errors: a message plus the next step. */
 class Error : public std::runtime_error {
 public:
+    /** An error with its message and the next step for the caller. */
     Error(std::string message, NextStep next)
         : std::runtime_error(std::move(message))
         , m_next(next) { }
@@ -38,6 +39,7 @@ private:
 /** Malformed input from outside (hex text, APDU bytes, TLV, ATR, frames, files). */
 class InputError : public Error {
 public:
+    /** An input error; the message names the offset or field and what was wrong. */
     explicit InputError(std::string message)
         : Error(std::move(message), NextStep::FixInput) { }
 };
@@ -46,6 +48,7 @@ public:
  * than any the middleware accepts. The card is unusable as it stands; ask for it again. */
 class CardProtocolError : public Error {
 public:
+    /** A protocol error; the message says what the card did. */
     explicit CardProtocolError(std::string message)
         : Error(std::move(message), NextStep::ReinsertCard) { }
 };

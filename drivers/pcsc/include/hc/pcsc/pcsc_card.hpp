@@ -67,6 +67,7 @@ private:
     friend class Transaction;
     [[noreturn]] void fail(const char* function, long code);
     void reconnectAfterReset();
+    bool confirmRemoval() const;
     void refreshAtr();
 
     ContextPtr m_context;

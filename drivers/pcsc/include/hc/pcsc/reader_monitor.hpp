@@ -24,7 +24,7 @@ struct ReaderEvent {
 };
 
 /** "card-inserted" and friends, for logs and JSON. */
-std::string_view toString(ReaderEvent::Kind kind);
+std::string_view eventName(ReaderEvent::Kind kind);
 
 /** Blocking event source over all readers. Not copyable; one thread waits at a time. */
 class ReaderMonitor {

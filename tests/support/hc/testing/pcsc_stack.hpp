@@ -1,0 +1,76 @@
+// Test support: the real PC/SC stack for integration tests and benchmarks.
+//
+//   PcscdDaemon  pcscd --foreground with a reader.conf.d of our own holding one vpcd entry
+//                (readers "Virtual PCD 00 00" on 35963 and "Virtual PCD 00 01" on 35964).
+//                pcscd's client socket is machine-wide: tests that use it carry the ctest
+//                RESOURCE_LOCK "pcscd" and run one at a time.
+//   EmulatedCard hcemu with a copy of a card image, on a vpcd slot, with its control port.
+#pragma once
+
+#include "hc/testing/process.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace hc::testing {
+
+inline const std::string kReader0 = "Virtual PCD 00 00";
+inline const std::string kReader1 = "Virtual PCD 00 01";
+
+/** pcscd with the vpcd driver, stopped by pid in the destructor. */
+class PcscdDaemon {
+public:
+    /** Starts pcscd and waits until both vpcd readers are listed. Throws with the log tail
+     * when that does not happen within 10 s. */
+    PcscdDaemon();
+    ~PcscdDaemon();
+    const TempDir& dir() const { return *m_dir; }
+    /** pcscd's log so far. */
+    std::string log() const;
+
+private:
+    std::unique_ptr<TempDir> m_dir;
+    std::unique_ptr<Process> m_process;
+};
+
+/** One process-wide pcscd for a test binary, started on first use. */
+PcscdDaemon& sharedPcscd();
+
+/** hcemu serving a copy of an image in a vpcd slot. */
+class EmulatedCard {
+public:
+    /** `image` is a path relative to the source tree's firmware-tools/images, or absolute.
+     * Waits until pcscd sees the card (10 s), unless `waitPresent` is false. */
+    EmulatedCard(const std::string& image, int slot = 0, bool waitPresent = true);
+    ~EmulatedCard();
+
+    /** Sends a control command ("remove", "insert", "tear after 54", "status") and returns the
+     * reply line. Throws when the reply starts with "error". */
+    std::string control(const std::string& command);
+    /** Pulls the card and waits until pcscd reports it absent. */
+    void remove();
+    /** Puts it back and waits until pcscd reports it present. */
+    void insert();
+    /** The working copy of the image (persistent changes land here). */
+    std::filesystem::path imagePath() const { return m_dir->path() / "card.json"; }
+    /** Stops hcemu (SIGKILL when `hard`) and starts it again on the same image. */
+    void restart(bool hard = false);
+    const std::string& reader() const { return m_reader; }
+    Process& process() { return *m_process; }
+    std::string log() const;
+
+private:
+    void start();
+    std::unique_ptr<TempDir> m_dir;
+    std::unique_ptr<Process> m_process;
+    int m_slot;
+    unsigned short m_controlPort = 0;
+    std::string m_reader;
+};
+
+/** Waits until the reader reports a card present (or absent). False on timeout. */
+bool waitForCard(const std::string& reader, bool present,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+
+} // namespace hc::testing

@@ -1,0 +1,242 @@
+#include "hc/testing/pcsc_stack.hpp"
+
+#include <PCSC/winscard.h>
+#include <arpa/inet.h>
+#include <csignal>
+#include <fstream>
+#include <netinet/in.h>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace hc::testing {
+
+namespace {
+const char* kPcscdPidFile = "/run/pcscd/pcscd.pid";
+
+// A pcscd left behind by a killed test (ours: its config dir starts /tmp/hc-pcscd-) is stopped;
+// any other pcscd is somebody else's and the tests refuse to run rather than kill it.
+void stopStrayPcscd()
+{
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        const auto name = e.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        std::string cmd = readFile(e.path() / "cmdline");
+        for (auto& c : cmd) {
+            if (c == '\0') {
+                c = ' ';
+            }
+        }
+        if (cmd.rfind("pcscd", 0) != 0 && cmd.find("/pcscd ") == std::string::npos) {
+            continue;
+        }
+        const pid_t pid = static_cast<pid_t>(std::stol(name));
+        if (cmd.find("/tmp/hc-pcscd-") != std::string::npos || cmd.find("--hc-demo") != std::string::npos) {
+            ::kill(pid, SIGKILL);
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        } else {
+            throw std::runtime_error("another pcscd is running (pid " + name + ", \"" + cmd
+                + "\"); stop it (systemctl stop pcscd.socket pcscd) before running the PC/SC tests");
+        }
+    }
+    std::error_code ec;
+    std::filesystem::remove(kPcscdPidFile, ec);
+    std::filesystem::remove("/run/pcscd/pcscd.comm", ec);
+}
+
+bool readersListed()
+{
+    SCARDCONTEXT ctx;
+    if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) {
+        return false;
+    }
+    char buf[1024];
+    DWORD len = sizeof buf;
+    const LONG rv = SCardListReaders(ctx, nullptr, buf, &len);
+    SCardReleaseContext(ctx);
+    if (rv != SCARD_S_SUCCESS) {
+        return false;
+    }
+    const std::string all(buf, len);
+    return all.find(kReader0) != std::string::npos && all.find(kReader1) != std::string::npos;
+}
+} // namespace
+
+PcscdDaemon::PcscdDaemon()
+{
+    stopStrayPcscd();
+    m_dir = std::make_unique<TempDir>("hc-pcscd-");
+    const auto conf = m_dir->path() / "reader.conf.d";
+    std::filesystem::create_directories(conf);
+    std::ofstream(conf / "vpcd") << "FRIENDLYNAME \"Virtual PCD\"\n"
+                                    "DEVICENAME   /dev/null:0x8C7B\n"
+                                    "LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
+                                    "CHANNELID    0x8C7B\n";
+    std::filesystem::create_directories("/run/pcscd");
+    m_process = std::make_unique<Process>(
+        std::vector<std::string> { "pcscd", "--foreground", "--config", conf.string() },
+        m_dir->path() / "pcscd.log");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!readersListed()) {
+        if (!m_process->running()) {
+            throw std::runtime_error("pcscd exited at start:\n" + log());
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            throw std::runtime_error("pcscd did not list the vpcd readers within 10 s:\n" + log());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+PcscdDaemon::~PcscdDaemon() { m_process->stop(); }
+
+std::string PcscdDaemon::log() const { return readFile(m_dir->path() / "pcscd.log"); }
+
+PcscdDaemon& sharedPcscd()
+{
+    static PcscdDaemon daemon;
+    return daemon;
+}
+
+bool waitForCard(const std::string& reader, bool present, std::chrono::milliseconds timeout)
+{
+    SCARDCONTEXT ctx;
+    if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) {
+        return false;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    SCARD_READERSTATE rs {};
+    rs.szReader = reader.c_str();
+    rs.dwCurrentState = SCARD_STATE_UNAWARE;
+    bool ok = false;
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            break;
+        }
+        const LONG rv = SCardGetStatusChange(ctx, static_cast<DWORD>(left.count()), &rs, 1);
+        if (rv != SCARD_S_SUCCESS) {
+            break;
+        }
+        const bool isPresent = (rs.dwEventState & SCARD_STATE_PRESENT) != 0;
+        if (isPresent == present) {
+            ok = true;
+            break;
+        }
+        rs.dwCurrentState = rs.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+    }
+    SCardReleaseContext(ctx);
+    return ok;
+}
+
+EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent)
+    : m_slot(slot)
+    , m_reader(slot == 0 ? kReader0 : kReader1)
+{
+    sharedPcscd();
+    m_dir = std::make_unique<TempDir>("hc-card-");
+    std::filesystem::path src = image;
+    if (src.is_relative()) {
+        src = sourcePath("firmware-tools/images") / image;
+    }
+    std::filesystem::copy_file(src, imagePath());
+    start();
+    if (waitPresent && !waitForCard(m_reader, true)) {
+        throw std::runtime_error("pcscd did not see the emulated card in " + m_reader + ":\n" + log());
+    }
+}
+
+void EmulatedCard::start()
+{
+    m_controlPort = freeTcpPort();
+    m_process = std::make_unique<Process>(
+        std::vector<std::string> { binaryPath("hcemu").string(), "--image", imagePath().string(), "--slot",
+            std::to_string(m_slot), "--control-port", std::to_string(m_controlPort), "--verbose" },
+        m_dir->path() / "hcemu.log");
+    // Wait for the control port.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a {};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(m_controlPort);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        ::close(fd);
+        if (up) {
+            return;
+        }
+        if (!m_process->running()) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("hcemu did not open its control port:\n" + log());
+}
+
+EmulatedCard::~EmulatedCard()
+{
+    m_process->stop();
+    waitForCard(m_reader, false, std::chrono::milliseconds(3000));
+}
+
+std::string EmulatedCard::log() const { return readFile(m_dir->path() / "hcemu.log"); }
+
+std::string EmulatedCard::control(const std::string& command)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(m_controlPort);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        throw std::runtime_error("hcemu control port unreachable");
+    }
+    const std::string line = command + "\n";
+    [[maybe_unused]] auto w = ::send(fd, line.data(), line.size(), MSG_NOSIGNAL);
+    std::string reply;
+    char c;
+    while (::recv(fd, &c, 1, 0) == 1 && c != '\n') {
+        reply.push_back(c);
+    }
+    ::close(fd);
+    if (reply.rfind("error", 0) == 0) {
+        throw std::runtime_error("hcemu control \"" + command + "\": " + reply);
+    }
+    return reply;
+}
+
+void EmulatedCard::remove()
+{
+    control("remove");
+    if (!waitForCard(m_reader, false)) {
+        throw std::runtime_error("card still present after remove");
+    }
+}
+
+void EmulatedCard::insert()
+{
+    control("insert");
+    if (!waitForCard(m_reader, true)) {
+        throw std::runtime_error("card not present after insert:\n" + log());
+    }
+}
+
+void EmulatedCard::restart(bool hard)
+{
+    if (hard) {
+        m_process->signal(SIGKILL);
+    }
+    m_process->stop();
+    waitForCard(m_reader, false, std::chrono::milliseconds(3000));
+    start();
+    if (!waitForCard(m_reader, true)) {
+        throw std::runtime_error("card not present after restart:\n" + log());
+    }
+}
+
+} // namespace hc::testing
