@@ -1,3 +1,4 @@
+#include "hc/card.hpp" // the umbrella header must compile on its own
 #include "hc/card/error.hpp"
 #include "hc/card/recording_channel.hpp"
 #include "hc/card/replay_channel.hpp"

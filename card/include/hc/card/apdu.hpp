@@ -43,13 +43,19 @@ public:
     /** Encodes short where possible, extended when Nc > 255 or Ne > 256 (or forced). */
     Bytes encode() const;
 
+    /** Class byte. */
     std::uint8_t cla() const { return m_cla; }
+    /** Instruction byte. */
     std::uint8_t ins() const { return m_ins; }
+    /** Parameter 1. */
     std::uint8_t p1() const { return m_p1; }
+    /** Parameter 2. */
     std::uint8_t p2() const { return m_p2; }
+    /** Command data field (Nc bytes). */
     const Bytes& data() const { return m_data; }
     /** Maximum expected response length, 0 when none is expected. */
     std::size_t ne() const { return m_ne; }
+    /** ISO 7816-4 case from Nc and Ne. */
     ApduCase apduCase() const;
     /** True when encode() produces the extended form (never for case 1, which has no length
      * field). */
@@ -80,18 +86,25 @@ private:
 /** A response APDU: data and status word. */
 class ResponseApdu {
 public:
+    /** An empty response with SW 0000 (a placeholder until assigned). */
     ResponseApdu() = default;
+    /** A response from its data field and status word. */
     ResponseApdu(Bytes data, StatusWord sw)
         : m_data(std::move(data))
         , m_sw(sw) { }
     /** Parses data||SW1 SW2. Throws InputError when fewer than 2 bytes are given. */
     static ResponseApdu parse(ByteView bytes);
+    /** Data followed by SW1 SW2. */
     Bytes encode() const;
 
+    /** Response data field (without the status word). */
     const Bytes& data() const { return m_data; }
+    /** Status word SW1 SW2. */
     StatusWord sw() const { return m_sw; }
+    /** True when the status word is 9000. */
     bool ok() const { return m_sw.ok(); }
 
+    /** Equal data and status word. */
     friend bool operator==(const ResponseApdu&, const ResponseApdu&) = default;
 
 private:

@@ -33,8 +33,7 @@ std::uint64_t readBigEndian(ByteView bytes);
 void appendBigEndian(Bytes& out, std::uint64_t value, std::size_t width);
 
 /** Concatenation helper: concat(a, b, c). */
-template <typename... Parts> Bytes concat(const Parts&... parts)
-{
+template <typename... Parts> Bytes concat(const Parts&... parts) {
     Bytes out;
     (out.insert(out.end(), std::begin(parts), std::end(parts)), ...);
     return out;

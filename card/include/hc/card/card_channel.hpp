@@ -15,6 +15,7 @@ namespace hc::card {
 /** Something that exchanges APDUs with one card. */
 class CardChannel {
 public:
+    /** Channels are owned through CardChannelPtr and destroyed polymorphically. */
     virtual ~CardChannel() = default;
     /** Sends one command and returns the card's answer. Any status word is a normal return;
      * transport failures (card removed, reader gone) throw hc::Error subclasses. */
@@ -28,6 +29,7 @@ public:
     virtual std::string readerName() const = 0;
 };
 
+/** Owning pointer to a channel; decorators hold their inner channel this way. */
 using CardChannelPtr = std::unique_ptr<CardChannel>;
 
 } // namespace hc::card
