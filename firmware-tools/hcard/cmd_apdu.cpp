@@ -111,4 +111,8 @@ int cmdApdu(const CommonOptions& o, const std::vector<std::string>& args)
     return 0;
 }
 
+namespace {
+const CommandRegistrar registrar("apdu", { "apdu [APDU ...] [--file F]", "send APDUs (hex; or one per line on stdin), explain each SW", cmdApdu });
+} // namespace
+
 } // namespace hc::tool

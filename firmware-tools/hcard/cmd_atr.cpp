@@ -58,4 +58,8 @@ int cmdAtr(const CommonOptions& o, const std::vector<std::string>& args)
     return 0;
 }
 
+namespace {
+const CommandRegistrar registrar("atr", { "atr [HEX]", "show and decode the ATR (of the card, or of HEX)", cmdAtr });
+} // namespace
+
 } // namespace hc::tool

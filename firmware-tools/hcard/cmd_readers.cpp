@@ -39,4 +39,8 @@ int cmdReaders(const CommonOptions& o, const std::vector<std::string>&)
     return 0;
 }
 
+namespace {
+const CommandRegistrar registrar("readers", { "readers", "list readers and whether a card is in each", cmdReaders });
+} // namespace
+
 } // namespace hc::tool

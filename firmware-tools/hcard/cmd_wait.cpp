@@ -55,4 +55,8 @@ int cmdWait(const CommonOptions& o, const std::vector<std::string>& args)
     return 0;
 }
 
+namespace {
+const CommandRegistrar registrar("wait", { "wait [--count N] [--timeout S]", "print card and reader events as they happen", cmdWait });
+} // namespace
+
 } // namespace hc::tool

@@ -4,6 +4,8 @@
 #include "hc/card/card_channel.hpp"
 
 #include <boost/json/value.hpp>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,9 +33,24 @@ std::string resolveReader(const std::string& spec);
 /** Prints one JSON value on a line of its own. */
 void printJson(const boost::json::value& v);
 
-int cmdReaders(const CommonOptions& o, const std::vector<std::string>& args);
-int cmdWait(const CommonOptions& o, const std::vector<std::string>& args);
-int cmdAtr(const CommonOptions& o, const std::vector<std::string>& args);
-int cmdApdu(const CommonOptions& o, const std::vector<std::string>& args);
+/** A subcommand: gets the common options and its own arguments, returns the exit code
+ * (0 done, 1 card or reader error, 2 bad input). Throws hc::Error for the caller to print. */
+using CommandFn = std::function<int(const CommonOptions&, const std::vector<std::string>&)>;
+
+/** One line of `hcard --help` plus the function. */
+struct CommandInfo {
+    std::string usage; ///< e.g. "wait [--count N] [--timeout S]"
+    std::string help;  ///< what it does, one line
+    CommandFn run;
+};
+
+/** Every subcommand, by name. Each cmd_*.cpp adds its own with a static CommandRegistrar, so a
+ * new subcommand is one new file. */
+std::map<std::string, CommandInfo>& commands();
+
+/** `static CommandRegistrar r("readers", {"readers", "list readers", cmdReaders});` */
+struct CommandRegistrar {
+    CommandRegistrar(const std::string& name, CommandInfo info) { commands()[name] = std::move(info); }
+};
 
 } // namespace hc::tool

@@ -10,6 +10,7 @@
 #include "hc/card/error.hpp"
 #include "hcard.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -17,25 +18,19 @@
 namespace {
 void usage()
 {
-    std::cerr << "usage: hcard <command> [options]\n"
-                 "commands:\n"
-                 "  readers                         list readers and cards\n"
-                 "  wait [--count N] [--timeout S]  print card/reader events as they happen\n"
-                 "  atr [HEX]                       show and decode the ATR\n"
-                 "  apdu [APDU...] [--file F]       send APDUs (hex; or one per line on stdin)\n"
-                 "options: --reader NAME|INDEX  --json  --trace FILE  --raw\n";
+    std::cerr << "usage: hcard <command> [options]\ncommands:\n";
+    for (const auto& [name, info] : hc::tool::commands()) {
+        std::string u = info.usage;
+        u.resize(std::max<std::size_t>(u.size(), 40), ' ');
+        std::cerr << "  " << u << " " << info.help << "\n";
+    }
+    std::cerr << "options for every command: --reader NAME|INDEX  --json  --trace FILE  --raw\n";
 }
 } // namespace
 
 int main(int argc, char** argv)
 {
-    using Handler = std::function<int(const hc::tool::CommonOptions&, const std::vector<std::string>&)>;
-    const std::map<std::string, Handler> commands {
-        { "readers", hc::tool::cmdReaders },
-        { "wait", hc::tool::cmdWait },
-        { "atr", hc::tool::cmdAtr },
-        { "apdu", hc::tool::cmdApdu },
-    };
+    const auto& commands = hc::tool::commands();
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
         usage();
         return argc < 2 ? 2 : 0;
@@ -75,7 +70,7 @@ int main(int argc, char** argv)
         }
     }
     try {
-        return it->second(opt, rest);
+        return it->second.run(opt, rest);
     } catch (const hc::Error& e) {
         std::cerr << "hcard: " << e.what() << " (next: " << hc::describe(e.nextStep()) << ")\n";
         return e.nextStep() == hc::NextStep::FixInput ? 2 : 1;

@@ -57,6 +57,12 @@ hc::card::CardChannelPtr openCard(const CommonOptions& o)
     return ch;
 }
 
+std::map<std::string, CommandInfo>& commands()
+{
+    static std::map<std::string, CommandInfo> all;
+    return all;
+}
+
 void printJson(const boost::json::value& v) { std::cout << boost::json::serialize(v) << std::endl; }
 
 } // namespace hc::tool

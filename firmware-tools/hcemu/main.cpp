@@ -6,6 +6,7 @@
 #include "hc/emu/card_image.hpp"
 #include "hc/emu/card_os.hpp"
 #include "hc/emu/emulator.hpp"
+#include "hc/emu/profile.hpp"
 
 #include <boost/program_options.hpp>
 #include <csignal>
@@ -67,6 +68,7 @@ int main(int argc, char** argv)
             persist = [image](const hc::emu::CardImage& i) { hc::emu::saveCardImage(i, image); };
         }
         hc::emu::CardOs os(std::move(img), persist);
+        hc::emu::installProfiles(os);
         hc::emu::EmulatorOptions opt;
         opt.vpcdHost = host;
         opt.vpcdPort = static_cast<std::uint16_t>(port);

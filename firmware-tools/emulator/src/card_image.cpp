@@ -155,7 +155,9 @@ std::unique_ptr<FileNode> parseNode(const json::value& v, const std::string& pat
             for (const auto& cv : ch->get_array()) {
                 auto c = parseNode(cv, path + ".children[" + std::to_string(i++) + "]", n.get(), depth + 1);
                 if (n->child(c->fid)) {
-                    bad(path, "two children with FID " + std::to_string(c->fid));
+                    const std::uint8_t fid[2] = { static_cast<std::uint8_t>(c->fid >> 8),
+                        static_cast<std::uint8_t>(c->fid) };
+                    bad(path, "two children with FID " + hc::toHex(fid));
                 }
                 n->children.push_back(std::move(c));
             }
@@ -387,6 +389,15 @@ void saveCardImage(const CardImage& img, const std::filesystem::path& path)
     if (fd < 0) {
         throw hc::Error("card image: cannot write " + tmp + ": " + std::strerror(errno), hc::NextStep::CheckConfiguration);
     }
+    // On any failure the temp file goes (the old image stays as it was).
+    auto fail = [&tmp](int openFd, const std::string& what) {
+        const std::string reason = std::strerror(errno);
+        if (openFd >= 0) {
+            ::close(openFd);
+        }
+        ::unlink(tmp.c_str());
+        throw hc::Error("card image: " + what + " failed: " + reason, hc::NextStep::CallStaff);
+    };
     std::size_t off = 0;
     while (off < text.size()) {
         const ssize_t w = ::write(fd, text.data() + off, text.size() - off);
@@ -394,16 +405,18 @@ void saveCardImage(const CardImage& img, const std::filesystem::path& path)
             continue;
         }
         if (w <= 0) {
-            ::close(fd);
-            throw hc::Error("card image: write to " + tmp + " failed: " + std::strerror(errno), hc::NextStep::CallStaff);
+            fail(fd, "write to " + tmp);
         }
         off += static_cast<std::size_t>(w);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        throw hc::Error("card image: fsync of " + tmp + " failed: " + std::strerror(errno), hc::NextStep::CallStaff);
+    if (::fsync(fd) != 0) {
+        fail(fd, "fsync of " + tmp);
+    }
+    if (::close(fd) != 0) {
+        fail(-1, "close of " + tmp);
     }
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        throw hc::Error("card image: rename to " + path.string() + " failed: " + std::strerror(errno), hc::NextStep::CallStaff);
+        fail(-1, "rename to " + path.string());
     }
     const auto dir = path.has_parent_path() ? path.parent_path().string() : std::string(".");
     const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

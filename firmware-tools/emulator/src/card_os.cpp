@@ -189,11 +189,16 @@ hc::Bytes CardOs::processRaw(hc::ByteView raw)
         return r.encode();
     }
     m_pendingResponse.clear();
+    FileNode* const efBefore = m_currentEf;
+    const std::size_t recordBefore = m_currentRecord;
     ResponseApdu r = process(cmd);
     if (m_image.t0 && !r.data().empty()) {
         const bool warnOrOk = r.sw().ok() || r.sw() == sw::EndOfFile;
         if (cmd.apduCase() == hc::card::ApduCase::Case2 && warnOrOk && r.data().size() != cmd.ne()
             && r.data().size() <= 256) {
+            // 6Cxx means "resend with Le = xx": the resend must find the same EF and record.
+            m_currentEf = efBefore;
+            m_currentRecord = recordBefore;
             const auto n = r.data().size();
             return status(StatusWord(0x6C, static_cast<std::uint8_t>(n == 256 ? 0 : n))).encode();
         }
@@ -474,6 +479,14 @@ ResponseApdu CardOs::readRecord(const CommandApdu& c)
         }
         return { std::move(data), sw::Ok };
     };
+    // A 6Cxx or 6700 answer leaves the record pointer alone: the command is to be resent.
+    auto answerAt = [&](std::size_t record, hc::Bytes data) {
+        ResponseApdu r = answer(std::move(data));
+        if (!r.sw().wrongLe() && r.sw() != sw::WrongLength) {
+            m_currentRecord = record;
+        }
+        return r;
+    };
     const int mode = c.p2() & 0x07;
     if (mode == 4 || mode == 5) {
         std::size_t n = c.p1() == 0 ? m_currentRecord : c.p1();
@@ -481,15 +494,13 @@ ResponseApdu CardOs::readRecord(const CommandApdu& c)
             return status(sw::RecordNotFound);
         }
         if (mode == 4) {
-            m_currentRecord = n;
-            return answer(recs[n - 1]);
+            return answerAt(n, recs[n - 1]);
         }
         hc::Bytes all;
         for (std::size_t i = n; i <= recs.size(); ++i) {
             all.insert(all.end(), recs[i - 1].begin(), recs[i - 1].end());
         }
-        m_currentRecord = recs.size();
-        return answer(std::move(all));
+        return answerAt(recs.size(), std::move(all));
     }
     if (mode <= 3) {
         const std::uint8_t id = c.p1();
@@ -514,7 +525,8 @@ ResponseApdu CardOs::readRecord(const CommandApdu& c)
                 }
             }
         } else {
-            for (std::size_t i = m_currentRecord > 1 ? m_currentRecord - 1 : 0; i-- > 0 && !hit;) {
+            // Previous: before the current record, or from the last one when none is current.
+            for (std::size_t i = m_currentRecord == 0 ? recs.size() : m_currentRecord - 1; i-- > 0 && !hit;) {
                 if (matches(i)) {
                     hit = i;
                 }
@@ -523,8 +535,7 @@ ResponseApdu CardOs::readRecord(const CommandApdu& c)
         if (!hit) {
             return status(sw::RecordNotFound);
         }
-        m_currentRecord = *hit + 1;
-        return answer(recs[*hit]);
+        return answerAt(*hit + 1, recs[*hit]);
     }
     return status(sw::IncorrectP1P2);
 }

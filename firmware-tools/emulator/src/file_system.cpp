@@ -55,7 +55,9 @@ AccessRule AccessRule::parse(const std::string& text)
     }
     if (text.size() == 6 && text.starts_with("key:")) {
         const auto b = hc::fromHex(text.substr(4));
-        return { Kind::Key, b.at(0) };
+        if (b.size() == 1) { // "key:  " parses to no byte at all
+            return { Kind::Key, b[0] };
+        }
     }
     throw hc::InputError("unknown access rule \"" + text
         + "\" (expected always, never, pin or key:NN with NN a hex key id)");
