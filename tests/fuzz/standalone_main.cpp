@@ -3,9 +3,10 @@
 //   <target> [--iterations N] [--seed S] [--max-len L] PATH...
 //
 // Every PATH that is a file is run once; every directory contributes its regular files (sorted by
-// name) as seeds. After the seeds, N (default 20000) pseudo-random mutations of them are run; the
-// mutations depend only on the seeds and S, so a failure reproduces. When an input crashes the
-// target (abort, uncaught exception), its hex is printed to stderr first.
+// name) as seeds; a PATH that does not exist is noted and skipped. After the seeds, N (default
+// 20000) pseudo-random mutations of them are run; the mutations depend only on the seeds and S, so
+// a failure reproduces. When an input crashes the target (abort, uncaught exception), its hex is
+// printed to stderr first.
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -200,8 +201,9 @@ int main(int argc, char** argv) {
         } else if (std::filesystem::is_regular_file(p)) {
             seeds.push_back(readFile(p));
         } else {
-            std::fprintf(stderr, "fuzz: %s is neither a file nor a directory\n", p.c_str());
-            return 2;
+            // A target may not have committed seeds yet: fuzz from the empty input.
+            std::fprintf(
+                stderr, "fuzz: note: no seed corpus at %s, mutating the empty input\n", p.c_str());
         }
     }
 
