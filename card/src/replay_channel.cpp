@@ -2,6 +2,15 @@
 
 namespace hc::card {
 
+namespace {
+// The actual command goes into an exception message, which may well reach a log: hide PINs and
+// keys as a trace would (the transcript side is masked already).
+std::string safeHex(const CommandApdu& command) {
+    static const ExchangeMasker masker(MaskPolicy::defaults());
+    return masker.command(command).toHex();
+}
+} // namespace
+
 ReplayMismatch::ReplayMismatch(std::size_t step, std::string expected, std::string actual)
     : Error("replay: step " + std::to_string(step) + ": expected " + expected + ", got " + actual,
         NextStep::CallStaff)
@@ -22,14 +31,14 @@ CardChannelPtr ReplayChannel::open(const std::filesystem::path& path) {
 ResponseApdu ReplayChannel::transmit(const CommandApdu& command) {
     const Bytes actual = command.encode();
     if (finished()) {
-        throw ReplayMismatch(nextStep(), "end of transcript", toHex(actual));
+        throw ReplayMismatch(nextStep(), "end of transcript", safeHex(command));
     }
     const TranscriptStep& step = m_transcript.steps[m_next];
     if (step.reset) {
-        throw ReplayMismatch(step.step, "RESET", toHex(actual));
+        throw ReplayMismatch(step.step, "RESET", safeHex(command));
     }
     if (!step.command.matches(actual)) {
-        throw ReplayMismatch(step.step, step.command.toHex(), toHex(actual));
+        throw ReplayMismatch(step.step, step.command.toHex(), safeHex(command));
     }
     ++m_next;
     return ResponseApdu::parse(step.response.bytes());

@@ -237,6 +237,17 @@ TEST_CASE("record a session and replay it") {
         CHECK(std::string(e.what()) == "replay: step 3: expected 00B2010400, got 00B2020400");
     }
     CHECK(again.nextStep() == 3);
+    // The actual command of a mismatch hides a PIN.
+    ReplayChannel pin(parseTranscript(rec.all()));
+    pin.transmit(cmd(session[0].command));
+    try {
+        (void)pin.transmit(cmd("002000000431323334"));
+        FAIL("no mismatch");
+    } catch (const ReplayMismatch& e) {
+        CHECK(e.step() == 2);
+        CHECK(e.expected() == "0020000003******");
+        CHECK(e.actual() == "0020000004********");
+    }
     // A command where a reset was recorded, and a reset where a command was.
     CHECK_THROWS_AS(again.reset(), ReplayMismatch);
 }
@@ -283,4 +294,18 @@ TEST_CASE("transcript parser errors name the line") {
     CHECK(err("{\"atr\":").starts_with("transcript line 1: not valid JSON"));
     CHECK(err("{\"step\":1,\"cmd\":\"00A40000\",\"rsp\":\"9000\"}").find("expected the header")
         != std::string::npos);
+}
+
+TEST_CASE("TracingChannel traces resets and transport errors, and rethrows") {
+    Lines out;
+    TracingChannel trace(
+        std::make_unique<ScriptedChannel>(std::vector<ScriptStep> { { "00A4000002DDF1", "9000" } }),
+        out.sink());
+    trace.reset();
+    CHECK_THROWS_AS(trace.transmit(cmd("00A4000002DDF2")), ScriptMismatch);
+    REQUIRE(out.lines.size() == 2);
+    CHECK(out.lines[0].find("[Scripted reader] RESET ATR: 3B6D000080318065B0893501F183009000")
+        != std::string::npos);
+    CHECK(out.lines[1].find("C: 00A4000002DDF2 E: scripted channel: step 1") != std::string::npos);
+    CHECK(static_cast<const ScriptedChannel&>(trace.inner()).resets() == 1);
 }

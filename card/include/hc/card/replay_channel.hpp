@@ -2,7 +2,9 @@
 // must equal the transcript's next one ("**" bytes match anything); the first that differs throws
 // ReplayMismatch naming the step number, the expected and the actual command hex. Running past the
 // end, or a reset where a command was expected (or the reverse), is a mismatch too. After a
-// mismatch the position does not move. Threading: as CardChannel.
+// mismatch the position does not move. The actual command in a ReplayMismatch is masked with
+// MaskPolicy::defaults() (a mistyped PIN shows as "**"), since error messages reach logs.
+// Threading: as CardChannel.
 #pragma once
 
 #include "hc/card/card_channel.hpp"
