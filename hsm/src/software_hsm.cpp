@@ -1,0 +1,230 @@
+#include "hc/hsm/software_hsm.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <iterator>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "soft_crypto.hpp"
+
+namespace hc::hsm {
+
+namespace {
+
+KeyInfo infoOf(const StoredKey& k)
+{
+    return {k.ref, k.algorithm, k.value.size(), soft::kcv(k.algorithm, k.value), k.exportable};
+}
+
+} // namespace
+
+SoftwareHsm::SoftwareHsm(SoftwareHsmOptions options)
+    : m_options(std::move(options))
+{
+    if (m_options.storePath.empty()) {
+        return;
+    }
+    std::ifstream in(m_options.storePath, std::ios::binary);
+    if (!in) {
+        return; // first use: the file is created on the first save
+    }
+    Bytes file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string pass = m_options.passphrase.read();
+    std::vector<StoredKey> keys;
+    try {
+        keys = openKeyStore(file, pass);
+    } catch (...) {
+        cleanse(pass);
+        throw;
+    }
+    cleanse(pass);
+    for (auto& k : keys) {
+        auto id = std::make_pair(k.ref.label, k.ref.version);
+        m_keys.emplace(id, std::move(k));
+    }
+}
+
+SoftwareHsm::~SoftwareHsm() = default;
+
+std::string SoftwareHsm::name() const
+{
+    return "software:" + (m_options.storePath.empty() ? std::string("memory") : m_options.storePath);
+}
+
+void SoftwareHsm::save()
+{
+    if (m_options.storePath.empty()) {
+        return;
+    }
+    std::vector<StoredKey> keys;
+    keys.reserve(m_keys.size());
+    for (const auto& [id, k] : m_keys) {
+        keys.push_back(k);
+    }
+    std::string pass = m_options.passphrase.read();
+    Bytes sealed;
+    try {
+        sealed = sealKeyStore(keys, pass, m_options.kdf);
+    } catch (...) {
+        cleanse(pass);
+        throw;
+    }
+    cleanse(pass);
+    std::string tmp = m_options.storePath + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw KeyStoreError("cannot write " + tmp + ": " + std::strerror(errno)
+                            + "; check the key-store directory is writable");
+    }
+    bool ok = ::write(fd, sealed.data(), sealed.size()) == static_cast<ssize_t>(sealed.size())
+        && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok || ::rename(tmp.c_str(), m_options.storePath.c_str()) != 0) {
+        ::unlink(tmp.c_str());
+        throw KeyStoreError("cannot save the key store " + m_options.storePath + ": "
+                            + std::strerror(errno) + "; free disk space and retry");
+    }
+}
+
+KeyInfo SoftwareHsm::store(const KeyRef& ref, KeyAlgorithm algorithm, SecureBytes value,
+                           const KeyOptions& options)
+{
+    soft::normalizeParity(algorithm, value);
+    std::lock_guard lock(m_mutex);
+    StoredKey k {ref, algorithm, options.exportable, std::move(value)};
+    KeyInfo info = infoOf(k);
+    auto id = std::make_pair(ref.label, ref.version);
+    if (m_keys.count(id) != 0) {
+        throw KeyExistsError("key " + ref.toString() + " already exists: choose a new version");
+    }
+    m_keys.emplace(id, std::move(k));
+    try {
+        save();
+    } catch (...) {
+        m_keys.erase(id);
+        throw;
+    }
+    return info;
+}
+
+KeyInfo SoftwareHsm::doGenerate(const KeyRef& ref, KeyAlgorithm algorithm, std::size_t length,
+                                const KeyOptions& options)
+{
+    SecureBytes key = soft::randomKey(length);
+    return store(ref, algorithm, std::move(key), options);
+}
+
+KeyInfo SoftwareHsm::doImportClear(const KeyRef& ref, KeyAlgorithm algorithm,
+                                   const SecureBytes& key, const KeyOptions& options)
+{
+    return store(ref, algorithm, key, options);
+}
+
+SecureBytes SoftwareHsm::clearKey(const KeySpec& key, KeyAlgorithm& algorithm)
+{
+    SecureBytes value;
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_keys.find(std::make_pair(key.base.label, key.base.version));
+        if (it == m_keys.end()) {
+            throw KeyNotFoundError("key " + key.base.toString() + " is not in " + name()
+                                   + ": list keys with `hsm-tool list`, then generate or import it");
+        }
+        value = it->second.value;
+        algorithm = it->second.algorithm;
+    }
+    soft::Shape shape {algorithm, value.size()};
+    for (const auto& step : key.path) {
+        SecureBytes next = soft::derive(shape, value, step);
+        shape = soft::derivedShape(shape, step);
+        value.swap(next);
+    }
+    algorithm = shape.algorithm;
+    return value;
+}
+
+Bytes SoftwareHsm::doExportWrapped(const KeySpec& key, const KeyInfo&, const KeyInfo& transport)
+{
+    KeyAlgorithm a {};
+    KeyAlgorithm ta {};
+    SecureBytes clear = clearKey(key, a);
+    soft::normalizeParity(a, clear);
+    SecureBytes t = clearKey(KeySpec(transport.ref), ta);
+    return soft::wrap(ta, t, clear);
+}
+
+KeyInfo SoftwareHsm::doImportWrapped(const KeyRef& ref, const WrappedKey& wrapped,
+                                     const KeyInfo& transport, const KeyOptions& options)
+{
+    KeyAlgorithm ta {};
+    SecureBytes t = clearKey(KeySpec(transport.ref), ta);
+    SecureBytes clear = soft::unwrap(ta, t, wrapped.blob);
+    checkKeyLength(wrapped.algorithm, clear.size());
+    return store(ref, wrapped.algorithm, std::move(clear), options);
+}
+
+std::vector<KeyInfo> SoftwareHsm::doList()
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<KeyInfo> out;
+    for (const auto& [id, k] : m_keys) {
+        out.push_back(infoOf(k));
+    }
+    return out;
+}
+
+std::optional<KeyInfo> SoftwareHsm::doFind(const KeyRef& ref)
+{
+    std::lock_guard lock(m_mutex);
+    auto it = m_keys.find(std::make_pair(ref.label, ref.version));
+    if (it == m_keys.end()) {
+        return std::nullopt;
+    }
+    return infoOf(it->second);
+}
+
+void SoftwareHsm::doDelete(const KeyRef& ref)
+{
+    std::lock_guard lock(m_mutex);
+    auto id = std::make_pair(ref.label, ref.version);
+    auto it = m_keys.find(id);
+    if (it == m_keys.end()) {
+        return;
+    }
+    StoredKey removed = std::move(it->second);
+    m_keys.erase(it);
+    try {
+        save();
+    } catch (...) {
+        m_keys.emplace(id, std::move(removed));
+        throw;
+    }
+}
+
+std::string SoftwareHsm::doDerivedKcv(const KeySpec& key, KeyAlgorithm)
+{
+    KeyAlgorithm a {};
+    SecureBytes clear = clearKey(key, a);
+    return soft::kcv(a, clear);
+}
+
+Bytes SoftwareHsm::doCipher(const KeySpec& key, KeyAlgorithm, bool encrypt, CipherMode mode,
+                            ByteView iv, ByteView data)
+{
+    KeyAlgorithm a {};
+    SecureBytes clear = clearKey(key, a);
+    return soft::cipher(a, clear, encrypt, mode, iv, data);
+}
+
+Bytes SoftwareHsm::doMac(const KeySpec& key, KeyAlgorithm, MacAlgorithm mac, ByteView iv,
+                         ByteView paddedData)
+{
+    KeyAlgorithm a {};
+    SecureBytes clear = clearKey(key, a);
+    return soft::mac(a, clear, mac, iv, paddedData);
+}
+
+} // namespace hc::hsm

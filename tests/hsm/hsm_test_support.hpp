@@ -1,0 +1,67 @@
+// Shared helpers of the hsm tests: the shared test vectors, an artifacts directory per test run,
+// a SoftHSM2 token in a temporary directory, and a reference implementation of the primitives
+// (written directly against OpenSSL EVP, independent of hsm/src) to check results against.
+#pragma once
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <string>
+
+#include "hc/hsm/hsm.hpp"
+
+namespace hctest {
+
+using hc::hsm::Bytes;
+using hc::hsm::ByteView;
+using hc::hsm::SecureBytes;
+
+/** Parses /work/shared/test-vectors/<file>. */
+boost::json::object loadVectors(const std::string& file);
+/** A string field of a JSON object, spaces removed. */
+std::string field(const boost::json::object& o, const char* name);
+/** fromHex of a field. */
+Bytes hexField(const boost::json::object& o, const char* name);
+
+/** A fresh directory under the artifacts tree (scanned by hsm_leak_scan). */
+std::filesystem::path artifactDir(const std::string& name);
+/** A fresh private directory outside the artifacts tree (for files that must hold clear
+ *  components, e.g. stdin of a ceremony); removed by the caller. */
+std::filesystem::path privateDir(const std::string& name);
+
+/** Writes a file (mode 0600). */
+void writeFile(const std::filesystem::path& p, const std::string& content);
+/** Reads a whole file. */
+std::string readFile(const std::filesystem::path& p);
+
+/** Clear key from hex, for tests. */
+SecureBytes key(const std::string& hex);
+
+/** Reference ECB encryption (DES keys of 8/16/24 bytes, SM4, AES) straight on OpenSSL. */
+Bytes refEcb(hc::hsm::KeyAlgorithm a, ByteView key, ByteView data, bool encrypt = true);
+/** Reference CBC encryption with IV (zeros when empty). */
+Bytes refCbc(hc::hsm::KeyAlgorithm a, ByteView key, ByteView data, ByteView iv = {},
+             bool encrypt = true);
+/** Reference KCV. */
+std::string refKcv(hc::hsm::KeyAlgorithm a, ByteView key);
+/** Reference ISO 9797-1 method-2 pad. */
+Bytes refPad(ByteView data, std::size_t block);
+
+/** Imports a clear key through two components (key XOR R, R) with reference KCVs. */
+hc::hsm::KeyInfo importClear(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref,
+                             hc::hsm::KeyAlgorithm a, const std::string& hex,
+                             bool exportable = true);
+
+/** A SoftHSM2 token in its own directory: writes softhsm2.conf, sets SOFTHSM2_CONF, writes the
+ *  PIN files and initializes the token with hc::hsm::initToken. One per process (the module reads
+ *  SOFTHSM2_CONF once). */
+struct SoftHsmToken {
+    std::filesystem::path dir;
+    std::filesystem::path tokenDir;
+    std::filesystem::path pinFile;
+    std::filesystem::path soPinFile;
+    std::string label;
+    static SoftHsmToken create(const std::string& name, const std::string& label);
+    hc::hsm::Pkcs11Options options() const;
+};
+
+} // namespace hctest
