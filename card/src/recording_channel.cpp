@@ -15,6 +15,10 @@ RecordingChannel::RecordingChannel(CardChannelPtr inner, LineSink sink, MaskPoli
     m_sink(transcriptHeaderLine(m_inner->atr(), m_inner->readerName()));
 }
 
+RecordingChannel::RecordingChannel(CardChannelPtr inner, std::ostream& out, MaskPolicy policy)
+    : RecordingChannel(std::move(inner), ostreamSink(out), std::move(policy)) {
+}
+
 ResponseApdu RecordingChannel::transmit(const CommandApdu& command) {
     ResponseApdu rsp;
     try {

@@ -104,6 +104,20 @@ TEST_CASE("ATR: inverse convention") {
     CHECK(fromRaw.historicalBytes() == atr.historicalBytes());
 }
 
+TEST_CASE("ATR: T=15 global interface bytes require a TCK") {
+    // TD1 = 80 (T=0, TD2 follows), TD2 = 1F (T=15, TA3 follows), TA3 = 03 (classes A and B).
+    const auto atr = Atr::parse(fromHex("3B 80 80 1F 03 1C"));
+    CHECK(atr.protocols() == std::vector<int> { 0, 15 });
+    CHECK(atr.offers(15));
+    CHECK(atr.tckRequired());
+    REQUIRE(atr.group(3) != nullptr);
+    CHECK(atr.group(3)->appliesTo == 15);
+    CHECK(atr.group(3)->ta == 0x03);
+    CHECK(atr.group(4) == nullptr);
+    CHECK(atrError("3B 80 80 1F 03") == "ATR: TCK missing (required because T=15 is offered)");
+    CHECK_FALSE(atr.isContactless());
+}
+
 TEST_CASE("ATR: errors") {
     CHECK(atrError("") == "ATR: empty (TS missing)");
     CHECK(atrError("3C 00") == "ATR: TS = 3C is neither 3B (direct) nor 3F (inverse convention)");

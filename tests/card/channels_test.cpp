@@ -309,3 +309,41 @@ TEST_CASE("TracingChannel traces resets and transport errors, and rethrows") {
     CHECK(out.lines[1].find("C: 00A4000002DDF2 E: scripted channel: step 1") != std::string::npos);
     CHECK(static_cast<const ScriptedChannel&>(trace.inner()).resets() == 1);
 }
+
+TEST_CASE("mask table: CLA-specific rows, custom rules") {
+    const MaskPolicy policy = MaskPolicy::defaults();
+    // E2 with CLA 80/84 is proprietary key loading; with CLA 00 it is APPEND RECORD.
+    CHECK(policy.commandRule(cmd("80E2000003010203")) != nullptr);
+    CHECK(policy.commandRule(cmd("84E4000003010203")) != nullptr);
+    CHECK(policy.commandRule(cmd("00E2000003010203")) == nullptr);
+    CHECK(policy.commandRule(cmd("805E000003010203")) != nullptr);
+    CHECK(policy.commandRule(cmd("005E000003010203")) == nullptr);
+    CHECK(policy.commandRule(cmd("04D8000003010203")) != nullptr);
+    CHECK(policy.responseRule(cmd("00B0000000")) != nullptr);
+    CHECK(policy.withReadDataShown().responseRule(cmd("00B0000000")) == nullptr);
+    CHECK(policy.withReadDataShown().commandRule(cmd("0020000003010203")) != nullptr);
+
+    // A site adds GET DATA (CA) responses to the table.
+    const MaskPolicy custom = policy.with({ 0xCA, {}, MaskPart::ResponseData, "GET DATA" });
+    ExchangeMasker masker(custom);
+    const auto getData = cmd("00CA9F7F00");
+    CHECK(masker.response(getData, ResponseApdu(fromHex("0102"), sw::Ok)).toHex() == "****9000");
+    CHECK(masker.command(cmd("00E2000003010203")).toHex() == "00E2000003010203");
+    CHECK(masker.command(cmd("80E2000003010203")).toHex() == "80E2000003******");
+    // Extended command: the data starts after 00 Lc1 Lc2.
+    const CommandApdu ext = CommandApdu(0x00, 0x20, 0x00, 0x81, fromHex("313233")).forceExtended();
+    CHECK(masker.command(ext).toHex() == "00200081000003******");
+}
+
+TEST_CASE("RecordingChannel writes to an ostream") {
+    std::ostringstream os;
+    {
+        RecordingChannel rec(std::make_unique<ScriptedChannel>(
+                                 std::vector<ScriptStep> { { "00A4000002DDF1", "9000" } }),
+            os);
+        rec.transmit(cmd("00A4000002DDF1"));
+    }
+    const Transcript t = parseTranscript(os.str());
+    REQUIRE(t.steps.size() == 1);
+    CHECK(t.steps[0].command.toHex() == "00A4000002DDF1");
+}

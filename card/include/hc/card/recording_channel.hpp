@@ -11,6 +11,7 @@
 #include "hc/card/line_sink.hpp"
 
 #include <cstddef>
+#include <iosfwd>
 
 namespace hc::card {
 
@@ -20,6 +21,10 @@ public:
     /** Records `inner` to `sink`; writes the header line at once. */
     RecordingChannel(
         CardChannelPtr inner, LineSink sink, MaskPolicy policy = MaskPolicy::defaults());
+
+    /** Records to a stream that must outlive the channel. */
+    RecordingChannel(
+        CardChannelPtr inner, std::ostream& out, MaskPolicy policy = MaskPolicy::defaults());
 
     /** Forwards one exchange and records it. Transport errors propagate, nothing is recorded. */
     ResponseApdu transmit(const CommandApdu& command) override;
