@@ -14,12 +14,15 @@ namespace hc::hsm {
 
 namespace {
 
-KeyInfo infoOf(const StoredKey& k)
-{
-    return {k.ref, k.algorithm, k.value.size(), soft::kcv(k.algorithm, k.value), k.exportable};
-}
 
 } // namespace
+
+KeyInfo SoftwareHsm::infoOf(const StoredKey& k) const
+{
+    auto it = m_kcvs.find(std::make_pair(k.ref.label, k.ref.version));
+    std::string kcv = it != m_kcvs.end() ? it->second : soft::kcv(k.algorithm, k.value);
+    return {k.ref, k.algorithm, k.value.size(), kcv, k.exportable};
+}
 
 SoftwareHsm::SoftwareHsm(SoftwareHsmOptions options)
     : m_options(std::move(options))
@@ -43,6 +46,7 @@ SoftwareHsm::SoftwareHsm(SoftwareHsmOptions options)
     cleanse(pass);
     for (auto& k : keys) {
         auto id = std::make_pair(k.ref.label, k.ref.version);
+        m_kcvs[id] = soft::kcv(k.algorithm, k.value);
         m_keys.emplace(id, std::move(k));
     }
 }
@@ -101,10 +105,12 @@ KeyInfo SoftwareHsm::store(const KeyRef& ref, KeyAlgorithm algorithm, SecureByte
         throw KeyExistsError("key " + ref.toString() + " already exists: choose a new version");
     }
     m_keys.emplace(id, std::move(k));
+    m_kcvs[id] = info.kcv;
     try {
         save();
     } catch (...) {
         m_keys.erase(id);
+        m_kcvs.erase(id);
         throw;
     }
     return info;
@@ -196,6 +202,7 @@ void SoftwareHsm::doDelete(const KeyRef& ref)
     }
     StoredKey removed = std::move(it->second);
     m_keys.erase(it);
+    m_kcvs.erase(id);
     try {
         save();
     } catch (...) {

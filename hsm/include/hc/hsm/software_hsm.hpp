@@ -52,6 +52,8 @@ private:
     SoftwareHsmOptions m_options;
     mutable std::mutex m_mutex;
     std::map<std::pair<std::string, std::uint32_t>, StoredKey> m_keys;
+    std::map<std::pair<std::string, std::uint32_t>, std::string> m_kcvs; // computed once
+    KeyInfo infoOf(const StoredKey& k) const;
 
     KeyInfo store(const KeyRef& ref, KeyAlgorithm algorithm, SecureBytes value,
                   const KeyOptions& options);
