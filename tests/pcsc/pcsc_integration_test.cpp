@@ -365,3 +365,34 @@ TEST_CASE("hcard apdu runs a script and explains each status word")
     r = hc::testing::runCommand({ hcard, "atr", "--json" });
     CHECK(r.out.find("\"protocols\":[1]") != std::string::npos);
 }
+
+TEST_CASE("an exclusive connection keeps other applications out until it is closed")
+{
+    EmulatedCard emu("demo-card.json");
+    {
+        pcsc::PcscCard owner(kReader0, pcsc::ShareMode::Exclusive, pcsc::Protocols::T1);
+        CHECK(owner.protocol() == pcsc::ActiveProtocol::T1);
+        try {
+            pcsc::PcscCard other(kReader0);
+            FAIL("a shared connection got in beside an exclusive one");
+        } catch (const pcsc::SharingViolation& e) {
+            CHECK(e.nextStep() == NextStep::Retry);
+            CHECK(e.function() == "SCardConnect");
+        }
+        CHECK(owner.transmit(apdu::selectFid(0x0001)).ok());
+    }
+    pcsc::PcscCard later(kReader0);
+    CHECK(later.transmit(apdu::selectFid(0x0001)).ok());
+}
+
+TEST_CASE("asking a T=1 card for T=0 only is refused with a clear error")
+{
+    EmulatedCard emu("demo-card.json");
+    try {
+        pcsc::PcscCard card(kReader0, pcsc::ShareMode::Shared, pcsc::Protocols::T0);
+        FAIL("T=0 connect to a T=1-only card succeeded");
+    } catch (const pcsc::PcscError& e) {
+        CHECK(std::string(e.what()).find("SCardConnect") != std::string::npos);
+        CHECK(e.reader() == kReader0);
+    }
+}
