@@ -1,0 +1,75 @@
+// PurseClient: the terminal side of the PBOC ED/EP electronic purse over a CardChannel.
+//
+//   open()      SELECT the purse application by AID, READ BINARY EF 0015 (serial)   2 APDUs
+//   balance()   GET BALANCE                                                           1 APDU
+//   purchase()  INITIALIZE FOR PURCHASE, PSAM MAC1, DEBIT FOR PURCHASE, PSAM MAC2     4 APDUs
+//   load()      INITIALIZE FOR LOAD, issuer MAC1 check/MAC2, CREDIT FOR LOAD          2 APDUs
+//   readLog()   READ RECORD SFI 18, newest first, until 6A83                      1 per record
+//   settle()    GET TRANSACTION PROOF (80 5A) for a transaction left Unknown        1-2 APDUs
+//
+// Exactly once: purchase() and load() never resend a commit command. When the commit's answer
+// is lost they return Unknown with a PendingTransaction; settle() on the next contact asks the
+// card whether that counter's transaction completed (proof: MAC2 || TAC) or not (6985), and the
+// caller only then decides. See outcome.hpp.
+// Threading: one thread at a time (it uses the channel).
+#pragma once
+
+#include "hc/card/card_channel.hpp"
+#include "hc/card/epurse/commands.hpp"
+#include "hc/card/epurse/issuer.hpp"
+#include "hc/card/epurse/log_record.hpp"
+#include "hc/card/epurse/outcome.hpp"
+#include "hc/card/epurse/psam.hpp"
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace hc::card::epurse {
+
+/** Choices of a PurseClient. */
+struct PurseClientOptions {
+    /** AID of the purse application. */
+    Bytes aid = kPurseAid;
+    /** Key index sent in INITIALIZE FOR PURCHASE. */
+    std::uint8_t purchaseKeyIndex = 0x01;
+    /** Key index sent in INITIALIZE FOR LOAD. */
+    std::uint8_t loadKeyIndex = 0x01;
+    /** Date and time put into transactions; default TransactionTime::nowChina(). */
+    std::function<TransactionTime()> clock;
+};
+
+/** The terminal side of the purse. */
+class PurseClient {
+public:
+    /** Uses `card` (the caller keeps it alive). */
+    explicit PurseClient(CardChannel& card, PurseClientOptions options = {});
+
+    /** Selects the application and reads its public data. Throws PurseError when the card has
+     * no purse (6A82) or refuses. */
+    PublicData open();
+    /** The public data read by open() (open() is called when needed). */
+    const PublicData& publicData();
+    /** Current balance, fen. Throws PurseError. */
+    std::int64_t balance();
+    /** A purchase of `amount` fen with `psam`. InputError for an amount outside 1..2^32-1. */
+    Outcome purchase(std::int64_t amount, Psam& psam);
+    /** A load of `amount` fen at `terminal`, authorised by `issuer`. */
+    Outcome load(std::int64_t amount, const TerminalId& terminal, PurseIssuer& issuer);
+    /** Settles a transaction left Unknown: Done (with the proof's TAC, and `verified` when a
+     * PSAM/issuer given here confirms it), Declined(6985: it did not happen, the money did not
+     * move) or Unknown again (the card did not answer, or this is another card). */
+    Outcome settle(const PendingTransaction& pending, PurseIssuer* issuer = nullptr);
+    /** Up to `max` log records, newest first. */
+    std::vector<LogRecord> readLog(std::size_t max = 10);
+
+private:
+    ResponseApdu send(const CommandApdu& c);
+    TransactionTime now() const;
+
+    CardChannel& m_card;
+    PurseClientOptions m_options;
+    std::optional<PublicData> m_public;
+};
+
+} // namespace hc::card::epurse

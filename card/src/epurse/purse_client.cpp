@@ -1,0 +1,209 @@
+#include "hc/card/epurse/purse_client.hpp"
+
+#include "hc/card/epurse/crypto.hpp"
+
+namespace hc::card::epurse {
+
+PurseClient::PurseClient(CardChannel& card, PurseClientOptions options)
+    : m_card(card)
+    , m_options(std::move(options)) {
+}
+
+ResponseApdu PurseClient::send(const CommandApdu& c) {
+    return m_card.transmit(c);
+}
+
+TransactionTime PurseClient::now() const {
+    return m_options.clock ? m_options.clock() : TransactionTime::nowChina();
+}
+
+PublicData PurseClient::open() {
+    m_public.reset();
+    const auto sel = send(apdu::selectName(m_options.aid));
+    if (!sel.ok()) {
+        throw PurseError("SELECT purse application " + toHex(m_options.aid), sel.sw());
+    }
+    const auto pub = send(cmd::readPublicData());
+    if (!pub.ok()) {
+        throw PurseError("READ BINARY EF 0015 (public application data)", pub.sw());
+    }
+    m_public = parsePublicData(pub.data());
+    return *m_public;
+}
+
+const PublicData& PurseClient::publicData() {
+    if (!m_public) {
+        open();
+    }
+    return *m_public;
+}
+
+std::int64_t PurseClient::balance() {
+    publicData();
+    const auto r = send(cmd::getBalance());
+    if (!r.ok()) {
+        throw PurseError("GET BALANCE", r.sw());
+    }
+    return parseBalance(r.data());
+}
+
+Outcome PurseClient::purchase(std::int64_t amountFen, Psam& psam) {
+    const std::uint32_t amount = checkedFen(amountFen, "purchase amount");
+    const CardSerial card = publicData().diversifier();
+    const TerminalId terminal = psam.terminalId();
+    const auto initR
+        = send(cmd::initializeForPurchase(m_options.purchaseKeyIndex, amount, terminal));
+    if (!initR.ok()) {
+        return Declined { initR.sw(), "INITIALIZE FOR PURCHASE refused by the card" };
+    }
+    const auto init = parseInitPurchase(initR.data());
+    PendingTransaction tx;
+    tx.kind = TxKind::Purchase;
+    tx.type = txtype::EpPurchase;
+    tx.atc = init.offlineAtc;
+    tx.amount = amount;
+    tx.balanceBefore = init.balance;
+    tx.terminal = terminal;
+    tx.when = now();
+    tx.card = card;
+    tx.keyVersion = init.keyVersion;
+
+    PsamMac1Request req { init.random, init.offlineAtc, amount, txtype::EpPurchase, tx.when,
+        init.keyVersion, init.algorithm, card };
+    PsamMac1Response m1;
+    try {
+        m1 = psam.mac1(req);
+    } catch (const PsamRefused& e) {
+        return Declined { e.sw(), e.what() };
+    }
+    tx.ttsn = m1.ttsn;
+
+    // The commit. From here on a lost answer is Unknown, never a retry.
+    ResponseApdu debit;
+    try {
+        debit = send(cmd::debitForPurchase(m1.ttsn, tx.when, m1.mac1));
+    } catch (const Error& e) {
+        return Unknown { tx, e.what() };
+    }
+    if (!debit.ok()) {
+        return Declined { debit.sw(), "DEBIT FOR PURCHASE refused by the card" };
+    }
+    DebitResponse dr;
+    try {
+        dr = parseDebit(debit.data());
+    } catch (const InputError& e) {
+        return Unknown { tx, e.what() };
+    }
+    bool verified = false;
+    try {
+        verified = psam.verifyMac2(dr.mac2);
+    } catch (const Error&) {
+        verified = false; // the card has debited: report Done, unverified
+    }
+    return Done { tx, tx.balanceBefore - tx.amount, dr.tac, verified, false };
+}
+
+Outcome PurseClient::load(std::int64_t amountFen, const TerminalId& terminal, PurseIssuer& issuer) {
+    const std::uint32_t amount = checkedFen(amountFen, "load amount");
+    const CardSerial card = publicData().diversifier();
+    const auto initR = send(cmd::initializeForLoad(m_options.loadKeyIndex, amount, terminal));
+    if (!initR.ok()) {
+        return Declined { initR.sw(), "INITIALIZE FOR LOAD refused by the card" };
+    }
+    const auto init = parseInitLoad(initR.data());
+    PendingTransaction tx;
+    tx.kind = TxKind::Load;
+    tx.type = txtype::EpLoad;
+    tx.atc = init.onlineAtc;
+    tx.amount = amount;
+    tx.balanceBefore = init.balance;
+    tx.terminal = terminal;
+    tx.when = now();
+    tx.card = card;
+    tx.keyVersion = init.keyVersion;
+    const PurseFields fields { amount, txtype::EpLoad, terminal, tx.when };
+    const auto auth = issuer.authorizeLoad({ card, init, fields });
+    if (!auth.approved) {
+        return Declined { StatusWord(), "issuer refused the load: " + auth.reason };
+    }
+    ResponseApdu credit;
+    try {
+        credit = send(cmd::creditForLoad(tx.when, auth.mac2));
+    } catch (const Error& e) {
+        return Unknown { tx, e.what() };
+    }
+    if (!credit.ok()) {
+        return Declined { credit.sw(), "CREDIT FOR LOAD refused by the card" };
+    }
+    Mac4 tac;
+    try {
+        tac = parseCredit(credit.data());
+    } catch (const InputError& e) {
+        return Unknown { tx, e.what() };
+    }
+    const auto after = static_cast<std::uint32_t>(tx.balanceBefore + tx.amount);
+    const bool verified = issuer.verifyLoadTac(card, after, init.onlineAtc, fields, tac);
+    return Done { tx, after, tac, verified, false };
+}
+
+Outcome PurseClient::settle(const PendingTransaction& p, PurseIssuer* issuer) {
+    ResponseApdu r;
+    try {
+        if (!m_public) {
+            open();
+        }
+        if (m_public->diversifier() != p.card) {
+            return Unknown { p, "another card is in the reader (serial differs)" };
+        }
+        r = send(cmd::getTransactionProof(p.type, p.atc));
+    } catch (const PurseError& e) {
+        return Unknown { p, e.what() };
+    } catch (const Error& e) {
+        return Unknown { p, e.what() };
+    }
+    if (r.sw() == sw::ConditionsNotSatisfied) {
+        return Declined { r.sw(),
+            "the card has no completed transaction with this counter: the money did not move" };
+    }
+    if (!r.ok()) {
+        return Unknown { p, "GET TRANSACTION PROOF answered " + r.sw().hex() };
+    }
+    TransactionProof proof;
+    try {
+        proof = parseProof(r.data());
+    } catch (const InputError& e) {
+        return Unknown { p, e.what() };
+    }
+    const bool load = p.kind == TxKind::Load;
+    const std::int64_t after = load ? p.balanceBefore + p.amount : p.balanceBefore - p.amount;
+    bool verified = false;
+    if (issuer) {
+        const PurseFields f { static_cast<std::uint32_t>(p.amount), p.type, p.terminal, p.when };
+        verified = load
+            ? issuer->verifyLoadTac(p.card, static_cast<std::uint32_t>(after), p.atc, f, proof.tac)
+            : issuer->verifyPurchaseTac(p.card, f, p.ttsn, proof.tac);
+        if (!verified) {
+            return Unknown { p,
+                "the card's proof for this counter does not match this transaction (TAC)" };
+        }
+    }
+    return Done { p, after, proof.tac, verified, true };
+}
+
+std::vector<LogRecord> PurseClient::readLog(std::size_t max) {
+    publicData();
+    std::vector<LogRecord> out;
+    for (std::size_t n = 1; n <= max && n <= 255; ++n) {
+        const auto r = send(cmd::readLogRecord(static_cast<std::uint8_t>(n)));
+        if (r.sw() == sw::RecordNotFound) {
+            break;
+        }
+        if (!r.ok()) {
+            throw PurseError("READ RECORD of the transaction log", r.sw());
+        }
+        out.push_back(parseLogRecord(r.data()));
+    }
+    return out;
+}
+
+} // namespace hc::card::epurse
