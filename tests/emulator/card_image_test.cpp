@@ -349,6 +349,11 @@ TEST_CASE("card image: parse errors name the JSON path") {
         CHECK(msg.find("card image: mf: two children with FID") == 0);
         CHECK(msg.find("0101") != std::string::npos);
     }
+    SUBCASE("a number in the extensions that JSON cannot write back") {
+        // Boost.JSON reads 1e999 as infinity and would save it as "Infinity": not JSON.
+        CHECK(parseError(imageWith("", R"("extensions": {"x": {"list": [1, 1e999]}}, )"))
+            == "card image: extensions.x.list[1]: number out of range");
+    }
     SUBCASE("files nested too deep") {
         std::string nested = R"({"fid": "0001", "type": "transparent", "size": 1})";
         for (int i = 0; i < 9; ++i) {

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -62,6 +63,25 @@ std::uint16_t fidOf(const json::value& v, const std::string& path)
         bad(path, "a FID is 2 bytes (4 hex digits)");
     }
     return static_cast<std::uint16_t>((b[0] << 8) | b[1]);
+}
+
+// Boost.JSON reads 1e999 as infinity but writes it back as "Infinity", which no JSON parser reads:
+// such a number in the extensions would make the image unloadable after its first save.
+void checkFinite(const json::value& v, const std::string& path)
+{
+    if (v.is_double() && !std::isfinite(v.get_double())) {
+        bad(path, "number out of range");
+    }
+    if (v.is_array()) {
+        std::size_t i = 0;
+        for (const auto& e : v.get_array()) {
+            checkFinite(e, path + "[" + std::to_string(i++) + "]");
+        }
+    } else if (v.is_object()) {
+        for (const auto& kv : v.get_object()) {
+            checkFinite(kv.value(), path + "." + std::string(kv.key()));
+        }
+    }
 }
 
 ReferenceData refData(const json::value& v, const std::string& path)
@@ -339,6 +359,7 @@ CardImage parseCardImage(const std::string& text)
         if (!ext->is_object()) {
             bad("extensions", "expected an object");
         }
+        checkFinite(*ext, "extensions");
         img.extensions = ext->get_object();
     }
     return img;
