@@ -377,11 +377,13 @@ struct Pkcs11Hsm::Impl {
             } else {
                 c.info.algorithm = KeyAlgorithm::Des3;
             }
-            if (c.info.algorithm == KeyAlgorithm::Sm4) {
-                throw UnsupportedError("key " + ref.toString() + " is a vendor SM4 key object; "
-                                       "vendor SM4 mechanisms are not supported in this build");
+            if (c.info.algorithm == KeyAlgorithm::Sm4 && !vendorSm4()) {
+                throw UnsupportedError("key " + ref.toString() + " is a vendor SM4 key object: "
+                                       "configure sm4KeyType and sm4EcbMechanism for this token");
             }
-            if (c.info.algorithm == KeyAlgorithm::Des) {
+            if (c.info.algorithm == KeyAlgorithm::Sm4) {
+                c.info.length = 16;
+            } else if (c.info.algorithm == KeyAlgorithm::Des) {
                 c.info.length = 8;
             } else if (type == CKK_DES2) {
                 c.info.length = 16;
@@ -512,9 +514,63 @@ struct Pkcs11Hsm::Impl {
 
     // ---- token crypto -----------------------------------------------------------------------
 
+    bool vendorSm4() const { return opt.sm4KeyType.has_value() && opt.sm4EcbMechanism.has_value(); }
+
+    /** SM4 through the vendor's ECB mechanism; CBC is chained on the host (no key material
+     *  leaves the token, only data blocks). */
+    Bytes vendorSm4Cipher(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, bool encrypt, CipherMode mode,
+                          ByteView iv, ByteView data)
+    {
+        auto ecb = [&](ByteView in, bool enc) {
+            CK_MECHANISM mech {*opt.sm4EcbMechanism, nullptr, 0};
+            Bytes buf(in.begin(), in.end());
+            Bytes out(in.size());
+            CK_ULONG n = static_cast<CK_ULONG>(out.size());
+            if (enc) {
+                check(f()->C_EncryptInit(h, &mech, key), "C_EncryptInit(vendor SM4)");
+                check(f()->C_Encrypt(h, buf.data(), static_cast<CK_ULONG>(buf.size()), out.data(), &n),
+                      "C_Encrypt(vendor SM4)");
+            } else {
+                check(f()->C_DecryptInit(h, &mech, key), "C_DecryptInit(vendor SM4)");
+                check(f()->C_Decrypt(h, buf.data(), static_cast<CK_ULONG>(buf.size()), out.data(), &n),
+                      "C_Decrypt(vendor SM4)");
+            }
+            out.resize(n);
+            return out;
+        };
+        if (mode == CipherMode::Ecb) {
+            return ecb(data, encrypt);
+        }
+        Bytes prev(16, 0);
+        if (!iv.empty()) {
+            prev.assign(iv.begin(), iv.end());
+        }
+        Bytes out;
+        out.reserve(data.size());
+        if (!encrypt) {
+            Bytes plain = ecb(data, false);
+            for (std::size_t i = 0; i < plain.size(); ++i) {
+                out.push_back(static_cast<std::uint8_t>(plain[i] ^ (i < 16 ? prev[i] : data[i - 16])));
+            }
+            return out;
+        }
+        for (std::size_t at = 0; at < data.size(); at += 16) {
+            Bytes block(16);
+            for (std::size_t i = 0; i < 16; ++i) {
+                block[i] = static_cast<std::uint8_t>(data[at + i] ^ prev[i]);
+            }
+            prev = ecb(block, true);
+            out.insert(out.end(), prev.begin(), prev.end());
+        }
+        return out;
+    }
+
     Bytes cipherToken(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, KeyAlgorithm a, bool encrypt,
                       CipherMode mode, ByteView iv, ByteView data)
     {
+        if (a == KeyAlgorithm::Sm4) {
+            return vendorSm4Cipher(h, key, encrypt, mode, iv, data);
+        }
         std::size_t b = blockSize(a);
         Bytes ivBuf(b, 0);
         if (!iv.empty()) {
@@ -631,6 +687,38 @@ struct Pkcs11Hsm::Impl {
             }
             return r;
         }
+        if (base.info.algorithm == KeyAlgorithm::Sm4) {
+            // Vendor SM4: the first derivation is one ECB call in the token; the derived per-card
+            // key continues on the host in locked memory (no SM4 derive mechanism is assumed).
+            if (spec.path.empty()) {
+                if (needHost) {
+                    throw UnsupportedError("this operation needs stored SM4 key "
+                                           + spec.base.toString() + " in clear: it never leaves "
+                                                                    "the token");
+                }
+                r.handle = base.handle;
+                return r;
+            }
+            const DerivationStep& first = spec.path.front();
+            soft::Shape next = soft::derivedShape(r.shape, first);
+            Bytes input = first.data;
+            if (first.kind == Derivation::PbocDiversify) {
+                for (std::uint8_t b : first.data) {
+                    input.push_back(static_cast<std::uint8_t>(~b));
+                }
+            }
+            Bytes derived = vendorSm4Cipher(h, base.handle, true, CipherMode::Ecb, {}, input);
+            r.host = true;
+            r.clear.assign(derived.begin(), derived.end());
+            cleanse(std::span<std::uint8_t>(derived));
+            r.shape = next;
+            for (std::size_t i = 1; i < spec.path.size(); ++i) {
+                SecureBytes nextKey = soft::derive(r.shape, r.clear, spec.path[i]);
+                r.shape = soft::derivedShape(r.shape, spec.path[i]);
+                r.clear.swap(nextKey);
+            }
+            return r;
+        }
         std::size_t firstHost = spec.path.size();
         for (std::size_t i = 0; i < spec.path.size(); ++i) {
             if (spec.path[i].kind == Derivation::XorHalves) {
@@ -681,7 +769,8 @@ struct Pkcs11Hsm::Impl {
             .flag(CKA_TOKEN, token)
             .bytes(CKA_VALUE, v.data(), v.size());
         if (ref != nullptr) {
-            t.number(CKA_KEY_TYPE, keyTypeFor(a, value.size()))
+            t.number(CKA_KEY_TYPE,
+                     a == KeyAlgorithm::Sm4 ? *opt.sm4KeyType : keyTypeFor(a, value.size()))
                 .flag(CKA_PRIVATE, true)
                 .flag(CKA_SENSITIVE, true)
                 .flag(CKA_EXTRACTABLE, exportable)
@@ -712,12 +801,9 @@ struct Pkcs11Hsm::Impl {
         forget(ref);
         SecureBytes key = original;
         soft::normalizeParity(a, key);
-        if (a == KeyAlgorithm::Sm4) {
-            if (opt.sm4KeyType || opt.sm4EcbMechanism) {
-                throw UnsupportedError("vendor SM4 mechanisms are configured but not supported in "
-                                       "this build: remove sm4KeyType/sm4EcbMechanism to use "
-                                       "wrapped SM4 keys");
-            }
+        if (a == KeyAlgorithm::Sm4 && vendorSm4()) {
+            createSecret(h, key, true, &ref, a, options.exportable, nullptr);
+        } else if (a == KeyAlgorithm::Sm4) {
             Bytes blob = wrapSm4(h, ref, key);
             Template t;
             t.number(CKA_CLASS, CKO_DATA)
@@ -745,6 +831,10 @@ Pkcs11Hsm::Pkcs11Hsm(Pkcs11Options options)
     }
     if (m_impl->opt.tokenLabel.empty() || m_impl->opt.tokenLabel.size() > 32) {
         throw ConfigurationError("the token label must have 1 to 32 characters");
+    }
+    if (m_impl->opt.sm4KeyType.has_value() != m_impl->opt.sm4EcbMechanism.has_value()) {
+        throw ConfigurationError("vendor SM4 needs both sm4KeyType and sm4EcbMechanism (the "
+                                 "vendor's CKK and CKM numbers), or neither");
     }
     if (m_impl->opt.maxSessions == 0) {
         m_impl->opt.maxSessions = 1;
@@ -927,8 +1017,12 @@ std::vector<KeyInfo> Pkcs11Hsm::doList()
             if (!ref) {
                 continue;
             }
-            if (auto c = d.lookup(h, *ref)) {
-                out.push_back(c->info);
+            try {
+                if (auto c = d.lookup(h, *ref)) {
+                    out.push_back(c->info);
+                }
+            } catch (const UnsupportedError&) {
+                // a vendor SM4 key while vendor SM4 is not configured: not usable here, not listed
             }
         }
         return out;

@@ -146,6 +146,12 @@ std::unique_ptr<Hsm> openHsm(const po::variables_map& vm)
         o.modulePath = vm["module"].as<std::string>();
         o.tokenLabel = vm["token"].as<std::string>();
         o.userPin = secretFrom(vm, "pin-file", "pin-env", "HC_HSM_PIN");
+        if (vm.count("sm4-key-type")) {
+            o.sm4KeyType = std::stoul(vm["sm4-key-type"].as<std::string>(), nullptr, 0);
+        }
+        if (vm.count("sm4-ecb-mechanism")) {
+            o.sm4EcbMechanism = std::stoul(vm["sm4-ecb-mechanism"].as<std::string>(), nullptr, 0);
+        }
         hsm = std::make_unique<Pkcs11Hsm>(o);
     } else {
         throw InvalidArgumentError("--backend is pkcs11 or software");
@@ -220,6 +226,8 @@ int run(int argc, char** argv)
         ("token", po::value<std::string>()->default_value("hc-dev"), "token label")
         ("pin-file", po::value<std::string>(), "file holding the user PIN")
         ("pin-env", po::value<std::string>(), "environment variable holding the user PIN")
+        ("sm4-key-type", po::value<std::string>(), "vendor CKK number for SM4 keys (e.g. 0x80000002)")
+        ("sm4-ecb-mechanism", po::value<std::string>(), "vendor CKM number for SM4-ECB")
         ("so-pin-file", po::value<std::string>(), "file holding the SO PIN (init)")
         ("so-pin-env", po::value<std::string>(), "environment variable holding the SO PIN (init)")
         ("store", po::value<std::string>(), "software key-store file")

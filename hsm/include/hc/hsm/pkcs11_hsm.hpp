@@ -9,7 +9,8 @@
 //   with C_DeriveKey(CKM_DES3_ECB_ENCRYPT_DATA). Operations standard PKCS#11 lacks (retail MAC,
 //   the PBOC TAC key = DTK_L XOR DTK_R) run on the *derived* per-card key, read into locked,
 //   zeroized memory; stored master keys never leave the token.
-// * SM4: a vendor mechanism may be configured (sm4EcbMechanism/sm4KeyType). Otherwise (SoftHSM2)
+// * SM4: a vendor mechanism may be configured (sm4EcbMechanism/sm4KeyType): ECB in the token, CBC
+//   chained on the host, derived card keys continue on the host. Otherwise (SoftHSM2)
 //   SM4 keys are kept as data objects wrapped (AES-256-GCM) under a non-extractable token AES key
 //   and unwrapped only into locked, zeroized memory for each operation. This mode is weaker than
 //   a real SM4 HSM; docs/hsm.md says when it is acceptable.
