@@ -78,6 +78,9 @@ Outcome PurseClient::purchase(std::int64_t amountFen, Psam& psam) {
     }
     tx.ttsn = m1.ttsn;
 
+    if (m_options.beforeCommit) {
+        m_options.beforeCommit(tx);
+    }
     // The commit. From here on a lost answer is Unknown, never a retry.
     ResponseApdu debit;
     try {
@@ -125,6 +128,9 @@ Outcome PurseClient::load(std::int64_t amountFen, const TerminalId& terminal, Pu
     const auto auth = issuer.authorizeLoad({ card, init, fields });
     if (!auth.approved) {
         return Declined { StatusWord(), "issuer refused the load: " + auth.reason };
+    }
+    if (m_options.beforeCommit) {
+        m_options.beforeCommit(tx);
     }
     ResponseApdu credit;
     try {

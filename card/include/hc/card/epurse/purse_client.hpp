@@ -37,6 +37,9 @@ struct PurseClientOptions {
     std::uint8_t loadKeyIndex = 0x01;
     /** Date and time put into transactions; default TransactionTime::nowChina(). */
     std::function<TransactionTime()> clock;
+    /** Called with the transaction just before the commit command (DEBIT / CREDIT) is sent, so
+     * the caller can journal it; if it throws, nothing is sent and the exception propagates. */
+    std::function<void(const PendingTransaction&)> beforeCommit;
 };
 
 /** The terminal side of the purse. */

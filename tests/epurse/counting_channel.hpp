@@ -1,0 +1,28 @@
+// Test helper: counts the APDUs that pass through it (put it right above the reader, below the
+// T=0 layer, to count what really crosses the wire).
+#pragma once
+
+#include "hc/card/card_channel.hpp"
+
+namespace hc::testing {
+
+/** Counts transmit() calls to the channel it owns. */
+class CountingChannel final : public hc::card::CardChannel {
+public:
+    CountingChannel(hc::card::CardChannelPtr inner, std::size_t& counter)
+        : m_inner(std::move(inner))
+        , m_counter(counter) { }
+    hc::card::ResponseApdu transmit(const hc::card::CommandApdu& c) override {
+        ++m_counter;
+        return m_inner->transmit(c);
+    }
+    hc::Bytes atr() const override { return m_inner->atr(); }
+    void reset() override { m_inner->reset(); }
+    std::string readerName() const override { return m_inner->readerName(); }
+
+private:
+    hc::card::CardChannelPtr m_inner;
+    std::size_t& m_counter;
+};
+
+} // namespace hc::testing
