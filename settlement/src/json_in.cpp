@@ -31,6 +31,11 @@ JsonIn::JsonIn(const json::value& value, std::string path)
     }
 }
 
+JsonIn::JsonIn(const json::object& object, std::string path)
+    : m_obj(&object)
+    , m_path(std::move(path)) {
+}
+
 std::string JsonIn::at(std::string_view name) const {
     return m_path.empty() ? std::string(name) : m_path + "." + std::string(name);
 }
@@ -68,7 +73,17 @@ std::string JsonIn::str(std::string_view name, std::size_t maxLen) const {
 }
 
 std::string JsonIn::strOr(std::string_view name, std::string fallback, std::size_t maxLen) const {
-    return has(name) ? str(name, maxLen) : fallback;
+    if (!has(name)) {
+        return fallback;
+    }
+    const auto* s = need(name).if_string();
+    if (s == nullptr) {
+        throw InputError(at(name), "expected a string");
+    }
+    if (s->size() > maxLen) {
+        throw InputError(at(name), "longer than " + std::to_string(maxLen));
+    }
+    return s->empty() ? fallback : std::string(s->data(), s->size());
 }
 
 std::int64_t JsonIn::integer(std::string_view name, std::int64_t lo, std::int64_t hi) const {

@@ -61,6 +61,9 @@ CREATE TABLE IF NOT EXISTS audit(
   id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
   subject TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_action ON audit(action);
+CREATE TABLE IF NOT EXISTS docs(kind TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL,
+  PRIMARY KEY(kind, key));
+CREATE INDEX IF NOT EXISTS settlements_terminal ON settlements(terminal, setl_date);
 )SQL";
 
 class Db {
@@ -243,6 +246,7 @@ public:
     void commit() override {
         m_db.exec("COMMIT");
         m_done = true;
+        m_lock.unlock(); // the connection is free for the next transaction
     }
 
     RequestSlot reserveRequest(const std::string& requestId, const std::string& terminal,
@@ -510,6 +514,40 @@ public:
         while (q.step()) {
             out.push_back(Adjustment {
                 q.i64(0), q.text(1), q.text(2), q.i64(3), q.text(4), q.text(5), q.i64(6) });
+        }
+        return out;
+    }
+
+    void putDoc(const std::string& kind, const std::string& key, const std::string& json) override {
+        Q q(m_db, "INSERT OR REPLACE INTO docs(kind, key, json) VALUES(?,?,?)");
+        q.bind(1, kind).bind(2, key).bind(3, json).step();
+    }
+
+    std::optional<std::string> getDoc(const std::string& kind, const std::string& key) override {
+        Q q(m_db, "SELECT json FROM docs WHERE kind = ? AND key = ?");
+        q.bind(1, kind).bind(2, key);
+        if (q.step()) {
+            return q.text(0);
+        }
+        return std::nullopt;
+    }
+
+    bool insertDoc(
+        const std::string& kind, const std::string& key, const std::string& json) override {
+        Q q(m_db, "INSERT INTO docs(kind, key, json) VALUES(?,?,?) ON CONFLICT DO NOTHING");
+        q.bind(1, kind).bind(2, key).bind(3, json).step();
+        return ::sqlite3_changes(m_db.handle()) == 1;
+    }
+
+    std::vector<SettlementRecord> settlementsOfTerminal(
+        const std::string& terminal, const std::string& date) override {
+        static const std::string sql = std::string("SELECT ") + kSettlementCols
+            + " FROM settlements WHERE terminal = ? AND setl_date = ? ORDER BY id";
+        Q q(m_db, sql.c_str());
+        q.bind(1, terminal).bind(2, date);
+        std::vector<SettlementRecord> out;
+        while (q.step()) {
+            out.push_back(readSettlement(q));
         }
         return out;
     }

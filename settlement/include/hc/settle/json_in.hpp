@@ -23,12 +23,16 @@ class JsonIn {
 public:
     /** View `value`, which must be an object; `path` names it in errors ("" for the root). */
     JsonIn(const boost::json::value& value, std::string path);
+    /** View an object directly. */
+    JsonIn(const boost::json::object& object, std::string path);
+    /** Refused: a temporary would dangle. */
+    JsonIn(boost::json::value&& value, std::string path) = delete;
 
     /** Whether the field exists and is not null. */
     bool has(std::string_view name) const;
     /** Required string of 1..maxLen bytes. */
     std::string str(std::string_view name, std::size_t maxLen = 64) const;
-    /** Optional string (absent or null → fallback). */
+    /** Optional string of 0..maxLen bytes (absent, null or empty → fallback). */
     std::string strOr(std::string_view name, std::string fallback, std::size_t maxLen = 64) const;
     /** Required integer in [lo, hi]. */
     std::int64_t integer(std::string_view name, std::int64_t lo, std::int64_t hi) const;

@@ -151,6 +151,20 @@ public:
     /** Open adjustments for a terminal ("" = all). */
     virtual std::vector<Adjustment> openAdjustments(const std::string& terminal) = 0;
 
+    /** Store a JSON document under (kind, key), replacing any earlier one (visits, fee batches,
+     *  cached running totals). */
+    virtual void putDoc(const std::string& kind, const std::string& key, const std::string& json)
+        = 0;
+    /** The document under (kind, key). */
+    virtual std::optional<std::string> getDoc(const std::string& kind, const std::string& key) = 0;
+    /** Insert a document only if (kind, key) is new; false if it existed. */
+    virtual bool insertDoc(const std::string& kind, const std::string& key, const std::string& json)
+        = 0;
+    /** Settlements created by one terminal on one day (shift totals). */
+    virtual std::vector<SettlementRecord> settlementsOfTerminal(
+        const std::string& terminal, const std::string& date)
+        = 0;
+
     /** Append an audit entry. */
     virtual void audit(std::int64_t nowMs, const std::string& actor, const std::string& action,
         const std::string& subject, const std::string& detail)

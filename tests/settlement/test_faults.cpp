@@ -1,0 +1,248 @@
+// Integration: the service and the outbox against a center-sim process under each fault switch.
+// Every scenario ends with the outbox drained, the center holding exactly the settlements the
+// ledger holds as SETTLED (no duplicate, no loss) and the day's totals balanced (3201).
+#include "harness.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hc::settle;
+using namespace hc::settle::test;
+namespace json = boost::json;
+
+namespace {
+
+// Local SETTLED count must equal the center's active count; totals must balance.
+void checkBalanced(Harness& h) {
+    REQUIRE(h.drain());
+    std::int64_t settled = 0;
+    Fen medfee = 0, fund = 0, acct = 0;
+    {
+        auto tx = h.store->begin();
+        for (const auto& r : tx->settlementsOfDay(isoDate(std::chrono::system_clock::now()))) {
+            CHECK(r.status != SettlementStatus::Pending);
+            CHECK(r.status != SettlementStatus::Provisional);
+            if (r.status == SettlementStatus::Settled) {
+                ++settled;
+                medfee += r.medfee;
+                fund += r.fund;
+                acct += r.acct;
+            }
+        }
+        tx->commit();
+    }
+    CHECK(h.centerActive() == settled);
+    CenterGateway g(h.gw, h.ctx, h.msgids);
+    const auto today = isoDate(std::chrono::system_clock::now());
+    const auto out = g.call("3201",
+        { { "insutype", "390" }, { "clr_type", "11" }, { "setl_optins", "511800" },
+            { "stmt_begndate", today }, { "stmt_enddate", today },
+            { "medfee_sumamt", formatYuan(medfee) }, { "fund_pay_sumamt", formatYuan(fund) },
+            { "acct_pay", formatYuan(acct) }, { "fixmedins_setl_cnt", settled },
+            { "refd_setl_flag", "0" } });
+    CHECK(out.at("stmtinfo").at("stmt_rslt") == "0");
+}
+
+std::string status(const json::object& r) {
+    return r.contains("status") ? std::string(r.at("status").as_string()) : std::string("?");
+}
+
+} // namespace
+
+TEST_CASE(
+    "online: settle returns the center's split; a repeated request id is answered, not redone") {
+    Harness h;
+    h.startDispatcher();
+    const auto r = h.settleExample();
+    REQUIRE(r.at("ok").as_bool());
+    CHECK(status(r) == "SETTLED");
+    CHECK(r.at("fund_fen").as_int64() == 721600);
+    CHECK(r.at("cash_fen").as_int64() == 278400);
+    CHECK(r.at("psn_no") == "51**************34");
+
+    // Same request id again: the stored reply, no second settlement.
+    const auto visit = std::string(r.at("visit_id").as_string());
+    const auto again = h.call("T1",
+        { { "call", "settle" }, { "request_id", "st" + visit }, { "visit_id", visit },
+            { "chrg_bchno", "B1" } });
+    CHECK(again.at("replayed").as_bool());
+    CHECK(again.at("msgid") == r.at("msgid"));
+    // A new request id for the same batch is refused by the unique index.
+    const auto dup = h.call("T1",
+        { { "call", "settle" }, { "request_id", "other" }, { "visit_id", visit },
+            { "chrg_bchno", "B1" } });
+    CHECK_FALSE(dup.at("ok").as_bool());
+    CHECK(dup.at("error").at("field") == "chrg_bchno");
+    checkBalanced(h);
+}
+
+TEST_CASE("bad terminal input is refused with the field named") {
+    Harness h;
+    const auto r = h.call("T1",
+        { { "call", "upload_fees" }, { "request_id", "x" }, { "visit_id", "V" },
+            { "chrg_bchno", "B" },
+            { "items",
+                json::array {
+                    json::object { { "code", "a" }, { "class", "A" }, { "amount_fen", -5 } } } } });
+    CHECK_FALSE(r.at("ok").as_bool());
+    CHECK(r.at("error").at("field") == "items[0].amount_fen");
+    CHECK(r.at("error").at("next_step") == "fix_input");
+    const auto bad = h.service->handle("T1", "{not json");
+    CHECK(bad.find("fix_input") != std::string::npos);
+}
+
+TEST_CASE("fault switches: every one ends balanced with no duplicate and no loss") {
+    struct Case {
+        const char* name;
+        const char* faults;
+    };
+    const Case cases[] = {
+        { "drop request", R"({"drop_request_pct":100})" },
+        { "commit then drop response", R"({"drop_response_pct":100})" },
+        { "HTTP 5xx", R"({"http_5xx_pct":100})" },
+        { "duplicate response", R"({"duplicate_response_pct":100})" },
+        { "delay beyond the settle wait", R"({"delay_ms":700})" },
+        { "down", R"({"down":true})" },
+        { "mixed 30 %",
+            R"({"drop_request_pct":30,"drop_response_pct":30,"http_5xx_pct":20,"duplicate_response_pct":30})" },
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        ServiceConfig cfg;
+        cfg.settleWait = std::chrono::milliseconds(300);
+        cfg.offline.perClaimLimit = 1'000'000; // 10,000 yuan: the example settles provisionally
+        Harness h(cfg);
+        h.startDispatcher();
+        h.faults(c.faults);
+        std::vector<json::object> replies;
+        for (int i = 0; i < 3; ++i) {
+            replies.push_back(h.settleExample());
+        }
+        for (const auto& r : replies) {
+            REQUIRE(r.at("ok").as_bool());
+            const auto s = status(r);
+            CHECK((s == "SETTLED" || s == "PROVISIONAL"));
+        }
+        h.faults("{}");
+        checkBalanced(h);
+        auto tx = h.store->begin();
+        CHECK(tx->openAdjustments("").empty()); // same rules: provisional == center result
+        tx->commit();
+    }
+}
+
+TEST_CASE("down and back with a different rule version: the center wins, adjustments appear") {
+    ServiceConfig cfg;
+    cfg.settleWait = std::chrono::milliseconds(200);
+    cfg.offline.perClaimLimit = 1'000'000;
+    Harness h(cfg);
+    h.startDispatcher();
+    h.faults(R"({"down":true})");
+    const auto r = h.settleExample();
+    REQUIRE(r.at("ok").as_bool());
+    CHECK(status(r) == "PROVISIONAL");
+    CHECK(r.at("cash_fen").as_int64() == 278400);
+    h.faults(R"({"rule_version":"2014.0"})"); // county 80 % at the center
+    checkBalanced(h);
+    auto tx = h.store->begin();
+    const auto adj = tx->openAdjustments("T1");
+    REQUIRE(adj.size() == 1);
+    CHECK(adj[0].amount == 17600); // (9000-200) × 2 % more for the patient: collect 176.00
+    const auto rec = tx->settlementByMsgid(std::string(r.at("msgid").as_string()));
+    REQUIRE(rec.has_value());
+    CHECK(rec->status == SettlementStatus::Settled);
+    CHECK(rec->fund == 704000);
+    tx->commit();
+    const auto shift = h.call("T1", { { "call", "shift_totals" }, { "request_id", "s1" } });
+    CHECK(shift.at("open_adjustments_fen").as_int64() == 17600);
+}
+
+TEST_CASE("offline exposure limits: beyond the per-claim limit the patient pays in full") {
+    ServiceConfig cfg;
+    cfg.settleWait = std::chrono::milliseconds(200);
+    cfg.offline.perClaimLimit = 100000; // 1,000 yuan
+    Harness h(cfg);
+    h.startDispatcher();
+    h.faults(R"({"down":true})");
+    const auto r = h.settleExample();
+    REQUIRE(r.at("ok").as_bool());
+    CHECK(status(r) == "SELF_PAY");
+    CHECK(r.at("cash_fen").as_int64() == 1000000);
+    h.faults("{}");
+    checkBalanced(h);
+    auto tx = h.store->begin();
+    const auto adj = tx->openAdjustments("T1");
+    REQUIRE(adj.size() == 1);
+    CHECK(adj[0].amount == -721600); // refund the fund's share
+    tx->commit();
+}
+
+TEST_CASE("reversal: only for a known msgid, never while UNKNOWN, never twice") {
+    Harness h;
+    h.startDispatcher();
+    const auto r = h.settleExample();
+    REQUIRE(status(r) == "SETTLED");
+    const auto msgid = std::string(r.at("msgid").as_string());
+    {
+        auto tx = h.store->begin();
+        requestReversal(*tx, h.ctx, h.msgids, h.gw.retry, msgid, "510100199001011234", "staff");
+        tx->commit();
+    }
+    {
+        auto tx = h.store->begin();
+        CHECK_THROWS_AS(requestReversal(*tx, h.ctx, h.msgids, h.gw.retry, msgid, "p", "staff"),
+            IllegalTransition);
+        CHECK_THROWS_AS(requestReversal(*tx, h.ctx, h.msgids, h.gw.retry,
+                            "H5118000000120261123000000"
+                            "9999",
+                            "p", "staff"),
+            InputError);
+    }
+    REQUIRE(h.drain());
+    auto tx = h.store->begin();
+    CHECK(tx->outboxByMsgid(msgid)->state == OutboxState::Reversed);
+    CHECK(tx->settlementByMsgid(msgid)->status == SettlementStatus::Reversed);
+    CHECK_THROWS_AS(
+        requestReversal(*tx, h.ctx, h.msgids, h.gw.retry, msgid, "p", "staff"), IllegalTransition);
+    CHECK(tx->auditCount("reversal.done") == 1);
+    tx->commit();
+    CHECK(h.centerActive() == 0);
+}
+
+TEST_CASE("cancel (2208) after the center confirmed") {
+    Harness h;
+    h.startDispatcher();
+    const auto r = h.settleExample();
+    REQUIRE(status(r) == "SETTLED");
+    const auto c = h.call(
+        "T1", { { "call", "cancel" }, { "request_id", "c1" }, { "msgid", r.at("msgid") } });
+    REQUIRE(c.at("ok").as_bool());
+    REQUIRE(h.drain());
+    const auto q
+        = h.call("T1", { { "call", "query" }, { "request_id", "q1" }, { "msgid", r.at("msgid") } });
+    CHECK(status(q) == "CANCELLED");
+    CHECK(h.centerActive() == 0);
+}
+
+TEST_CASE("entries past their expiry go to manual review, not dropped") {
+    ServiceConfig cfg;
+    cfg.settleWait = std::chrono::milliseconds(100);
+    Harness h(cfg);
+    h.gw.retry.expireAfter = std::chrono::seconds(1);
+    h.faults(R"({"down":true})");
+    {
+        // Build entries that expire in one second.
+        ServiceConfig c2 = cfg;
+        c2.retry.expireAfter = std::chrono::seconds(1);
+        h.service = std::make_unique<SettlementService>(*h.store, h.policies, h.ctx, h.msgids, c2);
+    }
+    h.startDispatcher();
+    const auto r = h.settleExample();
+    REQUIRE(r.at("ok").as_bool());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    REQUIRE(h.drain());
+    auto tx = h.store->begin();
+    const auto review = tx->outboxInState(OutboxState::ManualReview, 100);
+    CHECK(review.size() >= 1);
+    CHECK(tx->auditCount("outbox.expired") >= 1);
+    tx->commit();
+}
