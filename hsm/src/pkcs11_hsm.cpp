@@ -237,10 +237,11 @@ struct Pkcs11Hsm::Impl {
         return {h, generation};
     }
 
-    void recover()
+    /** Re-initializes the module unless another caller already did since `seen`. */
+    void recover(std::uint64_t seen)
     {
         std::lock_guard lock(mutex);
-        module->reinitialize(module->generation());
+        module->reinitialize(seen);
         resetLocked();
         ++recoveries;
     }
@@ -248,6 +249,7 @@ struct Pkcs11Hsm::Impl {
     template <typename F> auto run(F&& fn)
     {
         for (int attempt = 0;; ++attempt) {
+            std::uint64_t seen = module->generation();
             try {
                 auto [h, gen] = acquire();
                 Lease lease(this, h, gen);
@@ -263,7 +265,7 @@ struct Pkcs11Hsm::Impl {
                         opt.tokenLabel, std::string(lost.function) + " returned "
                             + p11::rvName(lost.rv) + " after reconnecting; the operation was not done"));
                 }
-                recover();
+                recover(seen);
             }
         }
     }

@@ -60,6 +60,10 @@ inline std::string oddParity(const std::string& hex)
     return toHex(b);
 }
 
+/** Compares key bytes without letting doctest print them on failure (test logs must not hold
+ *  clear keys either). */
+inline bool sameKey(const std::string& a, const std::string& b) { return a == b; }
+
 inline Bytes first4(const Bytes& b) { return Bytes(b.begin(), b.begin() + 4); }
 
 template <std::size_t N> std::array<std::uint8_t, N> arr(ByteView b)
@@ -95,12 +99,12 @@ inline void checkSharedVectors(Hsm& hsm)
     importClear(hsm, {"v.mksm4", 1}, KeyAlgorithm::Sm4, field(div, "MK"));
     KeySpec d3 = hsm.diversify(KeyRef {"v.mk3des", 1}, hexField(div, "D"));
     WrappedKey w3 = hsm.exportWrapped(d3, {"vt.transport", 1});
-    CHECK(toHex(unwrapForTest(w3)) == oddParity(field(div, "3DES")));
+    CHECK(sameKey(toHex(unwrapForTest(w3)), oddParity(field(div, "3DES"))));
     CHECK(w3.kcv == refKcv(KeyAlgorithm::Des3, hexField(div, "3DES")));
     CHECK(hsm.kcv(d3) == w3.kcv);
     KeySpec d4 = hsm.diversify(KeyRef {"v.mksm4", 1}, hexField(div, "D"));
     WrappedKey w4 = hsm.exportWrapped(d4, {"vt.transport", 1});
-    CHECK(toHex(unwrapForTest(w4)) == field(div, "SM4"));
+    CHECK(sameKey(toHex(unwrapForTest(w4)), field(div, "SM4")));
     CHECK(hsm.kcv(d4) == refKcv(KeyAlgorithm::Sm4, hexField(div, "SM4")));
 
     // E-purse load: SESLK, MAC1 check, MAC2.
@@ -122,8 +126,8 @@ inline void checkSharedVectors(Hsm& hsm)
     CHECK(loadMac1Input(req) == m1in);
     CHECK(loadMac2Input(req) == m2in);
     KeySpec seslk = hsm.deriveSessionKey(KeyRef {"v.dlk", 1}, hexField(load, "SESLK_input"));
-    CHECK(toHex(unwrapForTest(hsm.exportWrapped(seslk, {"vt.transport", 1})))
-          == oddParity(field(load, "SESLK")));
+    CHECK(sameKey(toHex(unwrapForTest(hsm.exportWrapped(seslk, {"vt.transport", 1}))),
+                  oddParity(field(load, "SESLK"))));
     CHECK(hsm.kcv(seslk) == refKcv(KeyAlgorithm::Des, hexField(load, "SESLK")));
     CHECK(toHex(first4(hsm.mac(seslk, MacAlgorithm::DesCbc, m1in))) == field(load, "MAC1"));
     CHECK(toHex(hsm.issuerLoadMac2(KeyRef {"v.dlk", 1}, req)) == field(load, "MAC2"));
@@ -138,8 +142,8 @@ inline void checkSharedVectors(Hsm& hsm)
     Bytes sesData = purchaseSessionData(hexField(pur, "random"), hexField(pur, "offline_atc"), ttsn);
     CHECK(toHex(sesData) == field(pur, "SESPK_input"));
     KeySpec sespk = hsm.deriveSessionKey(KeyRef {"v.dpk", 1}, sesData);
-    CHECK(toHex(unwrapForTest(hsm.exportWrapped(sespk, {"vt.transport", 1})))
-          == oddParity(field(pur, "SESPK")));
+    CHECK(sameKey(toHex(unwrapForTest(hsm.exportWrapped(sespk, {"vt.transport", 1}))),
+                  oddParity(field(pur, "SESPK"))));
     CHECK(toHex(first4(hsm.mac(sespk, MacAlgorithm::DesCbc, hexField(pur, "MAC1_input"))))
           == field(pur, "MAC1"));
     CHECK(toHex(first4(hsm.mac(sespk, MacAlgorithm::DesCbc, hexField(pur, "MAC2_input"))))
@@ -183,7 +187,8 @@ inline void checkSharedVectors(Hsm& hsm)
     Bytes lvl1 = refDiversify(KeyAlgorithm::Des3, mk, city);
     Bytes lvl2 = refDiversify(KeyAlgorithm::Des3, lvl1, card);
     KeySpec two = hsm.diversify(KeyRef {"v.mk3des", 1}, std::vector<Bytes> {city, card});
-    CHECK(toHex(unwrapForTest(hsm.exportWrapped(two, {"vt.transport", 1}))) == oddParity(toHex(lvl2)));
+    CHECK(sameKey(toHex(unwrapForTest(hsm.exportWrapped(two, {"vt.transport", 1}))),
+                  oddParity(toHex(lvl2))));
 
     // Health-card SAM-like flow (SM4): K_card = two-level diversification, K_s = SM4_Kcard(chal),
     // external-authenticate cryptogram = SM4_Ks(r1 || 0^8), secure-messaging MAC = SM4 CBC-MAC
