@@ -1,0 +1,190 @@
+// settle: command line for finance staff and IT.
+//   settle keygen                          print a CURVE key pair (public, secret; Z85)
+//   settle call --endpoint E --server-key K --secret-file F --json '{...}'   one terminal call
+//   settle status   --db F                 queue depth per state, exposure, open adjustments
+//   settle unknown  --db F                 pending UNKNOWN entries
+//   settle review   --db F [--resolve MSGID --as ok|failed]   manual-review queue
+//   settle replay   --db F --center-port P [--center-host H]  run the outbox until drained,
+//                                          with a progress bar
+//   settle reconcile / report              see docs/settlement.md (reconciliation)
+#include "hc/settle/gateway.hpp"
+#include "hc/settle/json_in.hpp"
+#include "hc/settle/reconcile.hpp"
+#include "hc/settle/service.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+namespace po = boost::program_options;
+namespace json = boost::json;
+using namespace hc::settle;
+
+namespace {
+
+void progress(std::size_t done, std::size_t total) {
+    const int width = 40;
+    const auto filled = total == 0 ? width : static_cast<int>(done * width / total);
+    std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/"
+              << total << std::flush;
+}
+
+std::int64_t pendingCount(LedgerStore& store) {
+    auto tx = store.begin();
+    auto d = tx->outboxDepth();
+    tx->commit();
+    return d["NEW"] + d["SENT"] + d["UNKNOWN"];
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << "usage: settle keygen|call|status|unknown|review|replay|reconcile|report "
+                     "[options]\n";
+        return 2;
+    }
+    const std::string cmd = argv[1];
+    std::string db, endpoint, serverKey, secretFile, jsonText, resolve, as, centerHost, date,
+        format, outDir;
+    unsigned short centerPort = 0;
+    int timeoutMs = 5000;
+    po::options_description desc("settle options");
+    desc.add_options()("db", po::value(&db), "ledger file")("endpoint", po::value(&endpoint),
+        "settlementd endpoint")("server-key", po::value(&serverKey), "server public key (Z85)")(
+        "secret-file", po::value(&secretFile), "file: line 1 public key, line 2 secret key")("json",
+        po::value(&jsonText), "request JSON")("resolve", po::value(&resolve), "msgid to resolve")(
+        "as", po::value(&as), "ok | failed")("center-host",
+        po::value(&centerHost)->default_value("127.0.0.1"),
+        "center host")("center-port", po::value(&centerPort), "center port")(
+        "date", po::value(&date), "yyyy-mm-dd")("format", po::value(&format)->default_value("text"),
+        "json | csv | text")("out", po::value(&outDir), "directory for report files")(
+        "timeout-ms", po::value(&timeoutMs)->default_value(5000), "reply timeout");
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc - 1, argv + 1, desc), vm);
+        po::notify(vm);
+    } catch (const std::exception& e) {
+        std::cerr << "settle: " << e.what() << "\n" << desc << "\n";
+        return 2;
+    }
+    try {
+        if (cmd == "keygen") {
+            char pub[41] = {}, sec[41] = {};
+            if (zmq_curve_keypair(pub, sec) != 0) {
+                throw std::runtime_error("zmq_curve_keypair failed (libzmq without CURVE?)");
+            }
+            std::cout << pub << "\n" << sec << "\n";
+            return 0;
+        }
+        if (cmd == "call") {
+            zmq::context_t ctx(1);
+            zmq::socket_t s(ctx, zmq::socket_type::dealer);
+            if (!serverKey.empty()) {
+                std::ifstream f(secretFile);
+                std::string pub, sec;
+                if (!(f >> pub >> sec)) {
+                    throw InputError("--secret-file", "needs public and secret key lines");
+                }
+                s.set(zmq::sockopt::curve_serverkey, serverKey);
+                s.set(zmq::sockopt::curve_publickey, pub);
+                s.set(zmq::sockopt::curve_secretkey, sec);
+            }
+            s.set(zmq::sockopt::rcvtimeo, timeoutMs);
+            s.set(zmq::sockopt::linger, 0);
+            s.connect(endpoint);
+            s.send(zmq::buffer(jsonText));
+            zmq::message_t reply;
+            if (!s.recv(reply)) {
+                std::cerr << "settle: no reply within " << timeoutMs
+                          << " ms (retry with the same request_id)\n";
+                return 3;
+            }
+            std::cout << reply.to_string() << "\n";
+            return 0;
+        }
+        if (db.empty()) {
+            throw InputError("--db", "required for " + cmd);
+        }
+        auto store = openSqliteLedger(db);
+        if (cmd == "status") {
+            auto tx = store->begin();
+            json::object o;
+            json::object depth;
+            for (const auto& [k, v] : tx->outboxDepth()) {
+                depth[k] = v;
+            }
+            o["outbox"] = depth;
+            o["provisional_exposure_fen"] = tx->provisionalExposure();
+            o["open_adjustments"] = tx->openAdjustments("").size();
+            tx->commit();
+            std::cout << json::serialize(o) << "\n";
+            return 0;
+        }
+        if (cmd == "unknown" || cmd == "review") {
+            auto tx = store->begin();
+            if (cmd == "review" && !resolve.empty()) {
+                auto e = tx->outboxByMsgid(resolve);
+                if (!e) {
+                    throw InputError("--resolve", "no such msgid");
+                }
+                e->state = nextState(e->state,
+                    as == "ok" ? OutboxEvent::StaffResolvedOk : OutboxEvent::StaffResolvedFailed);
+                tx->updateOutbox(*e);
+                tx->audit(nowMs(), "staff", "review.resolved", resolve, as);
+                tx->commit();
+                std::cout << resolve << " -> " << stateName(e->state) << "\n";
+                return 0;
+            }
+            const auto st = cmd == "unknown" ? OutboxState::Unknown : OutboxState::ManualReview;
+            for (const auto& e : tx->outboxInState(st, 10000)) {
+                std::cout << e.msgid << "\t" << e.infno << "\t" << e.visitId << "\tattempts "
+                          << e.attempts << "\t" << e.lastError << "\n";
+            }
+            tx->commit();
+            return 0;
+        }
+        if (cmd == "replay" || cmd == "reconcile") {
+            GatewayConfig gw;
+            gw.host = centerHost;
+            gw.port = centerPort;
+            gw.owner = "settle-cli";
+            gw.batch = 64;
+            MsgidGenerator msgids("H51180000001", 9000, 9999);
+            EnvelopeContext ctx;
+            CenterGateway gateway(gw, ctx, msgids);
+            if (cmd == "replay") {
+                const auto total = static_cast<std::size_t>(pendingCount(*store));
+                for (;;) {
+                    const auto left = static_cast<std::size_t>(pendingCount(*store));
+                    progress(total - std::min(total, left), total);
+                    if (left == 0) {
+                        break;
+                    }
+                    if (!gateway.runOnce(*store).any()) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                    }
+                }
+                std::cerr << "\n";
+                return 0;
+            }
+            const auto report = reconcileDay(
+                *store, gateway, date.empty() ? isoDate(std::chrono::system_clock::now()) : date);
+            std::cout << (format == "json" ? json::serialize(reportToJson(report))
+                    : format == "csv"      ? reportToCsv(report)
+                                           : reportToText(report));
+            return report.balancedAfterRepair ? 0 : 4;
+        }
+        throw InputError("command", "unknown command '" + cmd + "'");
+    } catch (const Error& e) {
+        std::cerr << "settle: " << e.what() << " [next: " << nextStepName(e.next()) << "]\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "settle: " << e.what() << "\n";
+        return 1;
+    }
+}

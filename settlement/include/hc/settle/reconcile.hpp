@@ -1,0 +1,68 @@
+// Daily reconciliation with the center: 3201 totals per (insutype, clr_type); when they differ,
+// 3202 details (uploaded with 9101, result fetched with 9102); classification; the automatic
+// repairs of the reference table, each with an audit entry; a forced re-run of 3201 afterwards.
+// Thread-safety: one reconciliation at a time per store (the caller's job).
+#pragma once
+
+#include "hc/settle/gateway.hpp"
+#include "hc/settle/ledger.hpp"
+
+#include <boost/json/object.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hc::settle {
+
+/** Classification of one detail row. */
+enum class ReconClass {
+    Balanced, ///< both sides agree
+    CenterOnly, ///< 中心多: the center has it, we do not (as settled)
+    LocalOnly, ///< 机构多: we have it as settled, the center does not
+    AmountMismatch, ///< 数据不一致 on amounts (stale rules / totals)
+    StatusMismatch, ///< cancelled or reversed on one side only
+    Held ///< near the cut-off or still in the outbox: wait one cycle
+};
+
+/** Name for reports. */
+const char* reconClassName(ReconClass c) noexcept;
+
+/** Map a stmt_rslt (0-3 or the 6-digit 000000/000101/000102/000103) to 0..3; throws InputError. */
+int parseStmtResult(std::string_view code);
+
+/** One classified row. */
+struct ReconItem {
+    ReconClass cls = ReconClass::Balanced; ///< class
+    std::string msgid; ///< our msgid (medins_setl_id)
+    std::string setlId; ///< center setl_id
+    Fen localMedfee = 0; ///< our medfee
+    Fen localFund = 0; ///< our fund share
+    Fen centerMedfee = 0; ///< center medfee
+    Fen centerFund = 0; ///< center fund share
+    std::string memo; ///< center memo
+    std::string repair; ///< what was done
+};
+
+/** A day's reconciliation. */
+struct ReconReport {
+    std::string date; ///< yyyy-mm-dd
+    bool totalsBalanced = false; ///< 3201 balanced before any detail work
+    bool balancedAfterRepair = false; ///< 3201 balanced after the repairs
+    std::int64_t localCount = 0; ///< settled rows of the day
+    Fen localMedfee = 0; ///< their medfee
+    Fen localFund = 0; ///< their fund share
+    std::vector<ReconItem> items; ///< every non-balanced or held row
+    std::map<std::string, std::int64_t> counts; ///< rows per class
+};
+
+/** Reconcile one day against the center and apply the automatic repairs. */
+ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::string& date);
+
+/** Report as JSON. */
+boost::json::object reportToJson(const ReconReport& report);
+/** Report as CSV (one line per item, header first). */
+std::string reportToCsv(const ReconReport& report);
+/** Printable summary. */
+std::string reportToText(const ReconReport& report);
+
+} // namespace hc::settle

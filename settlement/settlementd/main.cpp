@@ -1,0 +1,292 @@
+// settlementd: the settlement service for terminals over ZeroMQ.
+//   ROUTER socket, one JSON request per message, one JSON reply; CURVE encryption with terminal
+//   public keys on an allow-list (ZAP); the authenticated terminal id is the key's name in the
+//   allow-list, never a field of the request. Durable before acknowledging (SQLite WAL FULL).
+// Threads: the main thread polls the ROUTER; --workers threads run requests; --dispatchers
+// threads run the outbox against the center.
+#include "hc/settle/gateway.hpp"
+#include "hc/settle/json_in.hpp"
+#include "hc/settle/service.hpp"
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+namespace po = boost::program_options;
+using namespace hc::settle;
+
+namespace {
+
+std::atomic<bool> g_stop { false };
+
+void onSignal(int) {
+    g_stop = true;
+}
+
+std::string readFirstLine(const std::string& file) {
+    std::ifstream f(file);
+    std::string line;
+    if (!std::getline(f, line)) {
+        throw InputError(file, "cannot read key file");
+    }
+    return line;
+}
+
+// "terminal-id Z85PUBLICKEY" per line; '#' comments.
+std::map<std::string, std::string> readAllowList(const std::string& file) {
+    std::ifstream f(file);
+    if (!f) {
+        throw InputError(file, "cannot read allow-list");
+    }
+    std::map<std::string, std::string> byKey;
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.empty() || line[0] == '#') {
+            continue;
+        }
+        std::istringstream ss(line);
+        std::string id, key;
+        ss >> id >> key;
+        if (key.size() != 40) {
+            throw InputError(file, "bad line (need 'terminal-id z85-public-key'): " + line);
+        }
+        byKey[key] = id;
+    }
+    return byKey;
+}
+
+void zapHandler(zmq::context_t& ctx, std::map<std::string, std::string> allow) {
+    zmq::socket_t zap(ctx, zmq::socket_type::rep);
+    zap.bind("inproc://zeromq.zap.01");
+    zap.set(zmq::sockopt::rcvtimeo, 200);
+    while (!g_stop) {
+        std::vector<zmq::message_t> req;
+        if (!zmq::recv_multipart(zap, std::back_inserter(req))) {
+            continue;
+        }
+        if (req.size() < 6) {
+            continue;
+        }
+        std::string status = "400", text = "denied", user;
+        if (req[5].to_string() == "CURVE" && req.size() >= 7 && req[6].size() == 32) {
+            char z85[41] = {};
+            zmq_z85_encode(z85, static_cast<const uint8_t*>(req[6].data()), 32);
+            const auto it = allow.find(z85);
+            if (it != allow.end()) {
+                status = "200";
+                text = "OK";
+                user = it->second;
+            }
+        }
+        std::array<zmq::const_buffer, 6> reply = { zmq::str_buffer("1.0"),
+            zmq::buffer(req[1].data(), req[1].size()), zmq::buffer(status), zmq::buffer(text),
+            zmq::buffer(user), zmq::const_buffer(nullptr, 0) };
+        zmq::send_multipart(zap, reply);
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::string db, policies, centerHost, bind, portFile, secretFile, allowFile, offlineMode, owner,
+        code, msgidRange;
+    unsigned short centerPort = 0;
+    int workers = 8, dispatchers = 2, settleWaitMs = 3000, centerTimeoutMs = 5000;
+    std::int64_t perClaim = 500'000, total = 20'000'000;
+    bool insecure = false;
+    po::options_description desc("settlementd options");
+    desc.add_options()("help", "show help")("db", po::value(&db)->required(), "SQLite ledger file")(
+        "policies", po::value(&policies)->required(), "directory of rule tables")(
+        "center-host", po::value(&centerHost)->default_value("127.0.0.1"), "center host")(
+        "center-port", po::value(&centerPort)->required(), "center port")("center-timeout-ms",
+        po::value(&centerTimeoutMs)->default_value(5000), "per-request timeout to the center")(
+        "bind", po::value(&bind)->default_value("tcp://127.0.0.1:*"), "ZeroMQ endpoint")(
+        "port-file", po::value(&portFile), "write the bound port here")(
+        "curve-secret", po::value(&secretFile), "file with the server's Z85 secret key")("allow",
+        po::value(&allowFile),
+        "allow-list: 'terminal-id z85-public-key' per line")("insecure", po::bool_switch(&insecure),
+        "no CURVE (benchmarks only): terminal id from the request's \"terminal\" field")(
+        "workers", po::value(&workers)->default_value(8), "request worker threads")("dispatchers",
+        po::value(&dispatchers)->default_value(2),
+        "outbox sender threads")("settle-wait-ms", po::value(&settleWaitMs)->default_value(3000),
+        "how long settle waits for the center before going offline")("offline-mode",
+        po::value(&offlineMode)->default_value("provisional"), "provisional | selfpay")(
+        "per-claim-limit-fen", po::value(&perClaim)->default_value(500'000),
+        "largest provisional fund share")("total-limit-fen",
+        po::value(&total)->default_value(20'000'000), "largest open provisional exposure")("owner",
+        po::value(&owner)->default_value("settlementd"),
+        "instance id for leases")("fixmedins-code", po::value(&code)->default_value("H51180000001"),
+        "12-char code")("msgid-range", po::value(&msgidRange)->default_value("0-9999"),
+        "msgid sequence range of this instance, e.g. 0-4999");
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, desc), vm);
+        if (vm.count("help")) {
+            std::cout << desc << "\n";
+            return 0;
+        }
+        po::notify(vm);
+        if (!insecure && (secretFile.empty() || allowFile.empty())) {
+            throw std::runtime_error("--curve-secret and --allow are required (or --insecure)");
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "settlementd: " << e.what() << "\n" << desc << "\n";
+        return 2;
+    }
+    std::signal(SIGTERM, onSignal);
+    std::signal(SIGINT, onSignal);
+    try {
+        PolicyLibrary lib;
+        lib.loadDirectory(policies);
+        auto store = openSqliteLedger(db);
+        const auto dash = msgidRange.find('-');
+        MsgidGenerator msgids(
+            code, std::stoi(msgidRange.substr(0, dash)), std::stoi(msgidRange.substr(dash + 1)));
+        EnvelopeContext ctx;
+        ctx.fixmedinsCode = code;
+        GatewayConfig gw;
+        gw.host = centerHost;
+        gw.port = centerPort;
+        gw.owner = owner;
+        gw.timeout = std::chrono::milliseconds(centerTimeoutMs);
+        gw.lease = std::chrono::milliseconds(centerTimeoutMs * 3 + 1000);
+        ServiceConfig cfg;
+        cfg.settleWait = std::chrono::milliseconds(settleWaitMs);
+        cfg.offline.mode
+            = offlineMode == "selfpay" ? OfflineMode::SelfPay : OfflineMode::Provisional;
+        cfg.offline.perClaimLimit = perClaim;
+        cfg.offline.totalLimit = total;
+        SettlementService service(*store, lib, ctx, msgids, cfg);
+
+        zmq::context_t zctx(2);
+        std::thread zap;
+        if (!insecure) {
+            zap = std::thread(zapHandler, std::ref(zctx), readAllowList(allowFile));
+        }
+        zmq::socket_t router(zctx, zmq::socket_type::router);
+        if (!insecure) {
+            router.set(zmq::sockopt::curve_server, 1);
+            router.set(zmq::sockopt::curve_secretkey, readFirstLine(secretFile));
+            router.set(zmq::sockopt::zap_domain, "settle");
+        }
+        router.bind(bind);
+        const auto endpoint = router.get(zmq::sockopt::last_endpoint);
+        const auto port = endpoint.substr(endpoint.rfind(':') + 1);
+        zmq::socket_t work(zctx, zmq::socket_type::push);
+        work.bind("inproc://work");
+        zmq::socket_t replies(zctx, zmq::socket_type::pull);
+        replies.bind("inproc://replies");
+
+        std::vector<std::thread> threads;
+        for (int i = 0; i < workers; ++i) {
+            threads.emplace_back([&] {
+                zmq::socket_t in(zctx, zmq::socket_type::pull);
+                in.set(zmq::sockopt::rcvtimeo, 200);
+                in.connect("inproc://work");
+                zmq::socket_t out(zctx, zmq::socket_type::push);
+                out.connect("inproc://replies");
+                while (!g_stop) {
+                    std::vector<zmq::message_t> m;
+                    if (!zmq::recv_multipart(in, std::back_inserter(m)) || m.size() != 3) {
+                        continue;
+                    }
+                    const auto reply = service.handle(m[1].to_string(), m[2].to_string_view());
+                    std::array<zmq::const_buffer, 2> r
+                        = { zmq::buffer(m[0].data(), m[0].size()), zmq::buffer(reply) };
+                    zmq::send_multipart(out, r);
+                }
+            });
+        }
+        for (int i = 0; i < dispatchers; ++i) {
+            threads.emplace_back([&, i] {
+                auto cfgI = gw;
+                cfgI.owner = owner + "-" + std::to_string(i);
+                CenterGateway gateway(cfgI, ctx, msgids);
+                try {
+                    gateway.signIn();
+                } catch (const Error& e) {
+                    std::cerr << "settlementd: sign-in failed (will retry implicitly): " << e.what()
+                              << "\n";
+                }
+                const auto hook = service.hook();
+                while (!g_stop) {
+                    PassStats s;
+                    try {
+                        s = gateway.runOnce(*store, hook);
+                    } catch (const std::exception& e) {
+                        std::cerr << "settlementd: dispatcher: " << e.what() << "\n";
+                    }
+                    if (!s.any()) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                    }
+                }
+            });
+        }
+        if (!portFile.empty()) {
+            std::ofstream(portFile + ".tmp") << port << "\n";
+            std::rename((portFile + ".tmp").c_str(), portFile.c_str());
+        }
+        std::cout << "settlementd listening " << endpoint << std::endl;
+
+        std::array<zmq::pollitem_t, 2> items
+            = { { { router.handle(), 0, ZMQ_POLLIN, 0 }, { replies.handle(), 0, ZMQ_POLLIN, 0 } } };
+        while (!g_stop) {
+            zmq::poll(items.data(), items.size(), std::chrono::milliseconds(200));
+            if (items[0].revents & ZMQ_POLLIN) {
+                std::vector<zmq::message_t> m;
+                if (zmq::recv_multipart(router, std::back_inserter(m), zmq::recv_flags::dontwait)
+                    && m.size() >= 2) {
+                    auto& body = m.back();
+                    std::string terminal;
+                    if (insecure) {
+                        try {
+                            const auto v = parseJsonText(body.to_string_view(), "request");
+                            terminal = JsonIn(v, "").strOr("terminal", "anonymous", 32);
+                        } catch (const Error&) {
+                            terminal = "anonymous";
+                        }
+                    } else {
+                        const char* uid = body.gets("User-Id");
+                        terminal = uid ? uid : "";
+                    }
+                    std::array<zmq::const_buffer, 3> w = { zmq::buffer(m[0].data(), m[0].size()),
+                        zmq::buffer(terminal), zmq::buffer(body.data(), body.size()) };
+                    zmq::send_multipart(work, w);
+                }
+            }
+            if (items[1].revents & ZMQ_POLLIN) {
+                std::vector<zmq::message_t> m;
+                while (zmq::recv_multipart(
+                    replies, std::back_inserter(m), zmq::recv_flags::dontwait)) {
+                    if (m.size() == 2) {
+                        std::array<zmq::const_buffer, 2> r
+                            = { zmq::buffer(m[0].data(), m[0].size()),
+                                  zmq::buffer(m[1].data(), m[1].size()) };
+                        zmq::send_multipart(router, r, zmq::send_flags::dontwait);
+                    }
+                    m.clear();
+                }
+            }
+        }
+        for (auto& t : threads) {
+            t.join();
+        }
+        if (zap.joinable()) {
+            zap.join();
+        }
+        router.close();
+        work.close();
+        replies.close();
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "settlementd: " << e.what() << "\n";
+        return 1;
+    }
+}

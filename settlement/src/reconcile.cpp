@@ -1,0 +1,327 @@
+#include "hc/settle/reconcile.hpp"
+
+#include "hc/settle/json_in.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <sstream>
+
+namespace hc::settle {
+
+namespace json = boost::json;
+
+const char* reconClassName(ReconClass c) noexcept {
+    switch (c) {
+    case ReconClass::Balanced:
+        return "balanced";
+    case ReconClass::CenterOnly:
+        return "center_only";
+    case ReconClass::LocalOnly:
+        return "local_only";
+    case ReconClass::AmountMismatch:
+        return "amount_mismatch";
+    case ReconClass::StatusMismatch:
+        return "status_mismatch";
+    case ReconClass::Held:
+        return "held";
+    }
+    return "?";
+}
+
+int parseStmtResult(std::string_view code) {
+    if (code == "0" || code == "000000") {
+        return 0;
+    }
+    if (code == "1" || code == "000101") {
+        return 1;
+    }
+    if (code == "2" || code == "000102") {
+        return 2;
+    }
+    if (code == "3" || code == "000103") {
+        return 3;
+    }
+    throw InputError("stmt_rslt", "unknown result code '" + std::string(code) + "'");
+}
+
+namespace {
+
+struct Group {
+    Fen medfee = 0, fund = 0, acct = 0;
+    std::int64_t count = 0;
+};
+
+std::map<std::pair<std::string, std::string>, Group> settledTotals(
+    const std::vector<SettlementRecord>& rows) {
+    std::map<std::pair<std::string, std::string>, Group> g;
+    for (const auto& r : rows) {
+        if (r.status == SettlementStatus::Settled) {
+            auto& x = g[{ r.insutype, r.clrType }];
+            x.medfee += r.medfee;
+            x.fund += r.fund;
+            x.acct += r.acct;
+            ++x.count;
+        }
+    }
+    if (g.empty()) {
+        g[{ "390", "11" }] = Group {};
+    }
+    return g;
+}
+
+bool totalsBalanced(
+    CenterGateway& gw, const std::vector<SettlementRecord>& rows, const std::string& date) {
+    bool all = true;
+    for (const auto& [key, t] : settledTotals(rows)) {
+        const auto out = gw.call("3201",
+            { { "insutype", key.first }, { "clr_type", key.second },
+                { "setl_optins", gw.context().mdtrtareaAdmvs }, { "stmt_begndate", date },
+                { "stmt_enddate", date }, { "medfee_sumamt", formatYuan(t.medfee) },
+                { "fund_pay_sumamt", formatYuan(t.fund) }, { "acct_pay", formatYuan(t.acct) },
+                { "fixmedins_setl_cnt", t.count }, { "refd_setl_flag", "0" } });
+        const JsonIn info(out.at("stmtinfo"), "output.stmtinfo");
+        all = all && parseStmtResult(info.str("stmt_rslt", 8)) == 0;
+    }
+    return all;
+}
+
+std::vector<std::string> splitTabs(const std::string& line) {
+    std::vector<std::string> f;
+    std::string cell;
+    std::istringstream ss(line);
+    while (std::getline(ss, cell, '\t')) {
+        f.push_back(cell);
+    }
+    if (!line.empty() && line.back() == '\t') {
+        f.emplace_back();
+    }
+    return f;
+}
+
+} // namespace
+
+ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::string& date) {
+    ReconReport report;
+    report.date = date;
+    std::vector<SettlementRecord> rows;
+    {
+        auto tx = store.begin();
+        rows = tx->settlementsOfDay(date);
+        tx->commit();
+    }
+    for (const auto& r : rows) {
+        if (r.status == SettlementStatus::Settled) {
+            ++report.localCount;
+            report.localMedfee += r.medfee;
+            report.localFund += r.fund;
+        } else if (r.status == SettlementStatus::Pending
+            || r.status == SettlementStatus::Provisional || r.status == SettlementStatus::SelfPay) {
+            ReconItem held;
+            held.cls = ReconClass::Held;
+            held.msgid = r.msgid;
+            held.localMedfee = r.medfee;
+            held.localFund = r.fund;
+            held.repair = "in the outbox; reconsidered next cycle";
+            report.items.push_back(held);
+        }
+    }
+    report.totalsBalanced = totalsBalanced(gateway, rows, date);
+    if (report.totalsBalanced) {
+        report.balancedAfterRepair = true;
+        report.counts["balanced"] = report.localCount;
+        report.counts["held"] = static_cast<std::int64_t>(report.items.size());
+        return report;
+    }
+
+    // Details: upload our settled rows, ask for the comparison, download the result.
+    std::ostringstream file;
+    std::map<std::string, SettlementRecord> byMsgid;
+    for (const auto& r : rows) {
+        byMsgid[r.msgid] = r;
+        if (r.status == SettlementStatus::Settled) {
+            file << r.setlId << '\t' << r.visitId << '\t' << r.psnNo << '\t' << formatYuan(r.medfee)
+                 << '\t' << formatYuan(r.fund) << '\t' << formatYuan(r.acct) << "\t0\t" << r.msgid
+                 << '\n';
+        }
+    }
+    const auto up = gateway.call(
+        "9101", { { "filename", "stmt-" + date + ".txt" }, { "file_content", file.str() } });
+    const JsonIn upIn(up, "output");
+    const auto t = settledTotals(rows).begin()->second;
+    const auto res = gateway.call("3202",
+        { { "setl_optins", gateway.context().mdtrtareaAdmvs },
+            { "file_qury_no", upIn.str("file_qury_no", 30) }, { "stmt_begndate", date },
+            { "stmt_enddate", date }, { "medfee_sumamt", formatYuan(report.localMedfee) },
+            { "fund_pay_sumamt", formatYuan(report.localFund) },
+            { "cash_payamt", formatYuan(report.localMedfee - report.localFund - t.acct) },
+            { "fixmedins_setl_cnt", report.localCount }, { "clr_type", "11" },
+            { "refd_setl_flag", "0" } });
+    const JsonIn fileinfo(res.at("fileinfo"), "output.fileinfo");
+    const auto dl = gateway.call("9102", { { "file_qury_no", fileinfo.str("file_qury_no", 30) } });
+    const auto content = JsonIn(dl, "output").str("file_content", 512 * 1024 * 1024);
+
+    auto tx = store.begin();
+    const auto now = nowMs();
+    std::istringstream lines(content);
+    std::string line;
+    std::size_t lineNo = 0;
+    while (std::getline(lines, line)) {
+        ++lineNo;
+        if (line.empty()) {
+            continue;
+        }
+        const auto f = splitTabs(line);
+        if (f.size() != 10) {
+            throw InputError("3202 result line " + std::to_string(lineNo), "expected 10 columns");
+        }
+        const int rslt = parseStmtResult(f[4]);
+        if (rslt == 0) {
+            ++report.counts["balanced"];
+            continue;
+        }
+        ReconItem item;
+        item.setlId = f[2];
+        item.msgid = f[3];
+        item.memo = f[6];
+        try {
+            item.centerMedfee = parseYuan(f[7]);
+            item.centerFund = parseYuan(f[8]);
+        } catch (const std::exception& e) {
+            throw InputError("3202 result line " + std::to_string(lineNo), e.what());
+        }
+        auto local = tx->settlementByMsgid(item.msgid);
+        if (local) {
+            item.localMedfee = local->medfee;
+            item.localFund = local->fund;
+        }
+        if (rslt == 1) {
+            item.cls = ReconClass::CenterOnly;
+            if (local && local->status != SettlementStatus::Settled) {
+                item.cls = ReconClass::Held;
+                item.repair = "known msgid, outbox adopts the center record via 5203";
+            } else {
+                item.repair = "unknown msgid: manual review (5203, then adopt or reverse)";
+            }
+            tx->audit(now, "reconcile", "recon.center_only", item.msgid, item.repair);
+        } else if (rslt == 2) {
+            item.cls = ReconClass::LocalOnly;
+            if (local) {
+                local->status = SettlementStatus::Failed;
+                tx->updateSettlement(*local);
+                if (local->fund != 0) {
+                    Adjustment a;
+                    a.msgid = local->msgid;
+                    a.terminal = local->terminal;
+                    a.amount = local->fund;
+                    a.reason = "recon_local_only";
+                    a.createdMs = now;
+                    tx->insertAdjustment(a);
+                }
+                item.repair = "voided locally; collect the fund share from the patient";
+            } else {
+                item.repair = "no local row; manual review";
+            }
+            tx->audit(now, "reconcile", "recon.local_only", item.msgid, item.repair);
+        } else {
+            const bool amounts = !local || item.centerMedfee != local->medfee
+                || item.centerFund != local->fund || item.memo.rfind("status", 0) != 0;
+            if (local && item.memo.rfind("status", 0) == 0) {
+                item.cls = ReconClass::StatusMismatch;
+                local->status = item.memo.find("REVERSED") != std::string::npos
+                    ? SettlementStatus::Reversed
+                    : SettlementStatus::Cancelled;
+                tx->updateSettlement(*local);
+                item.repair = "adopted the center's status (" + item.memo + ")";
+                tx->audit(now, "reconcile", "recon.status_mismatch", item.msgid, item.repair);
+            } else if (local && amounts) {
+                item.cls = ReconClass::AmountMismatch;
+                const Fen oldCash = local->cash;
+                local->medfee = item.centerMedfee;
+                local->fund = item.centerFund;
+                local->cash = local->medfee - local->fund - local->acct - local->hosp;
+                tx->updateSettlement(*local);
+                Adjustment a;
+                a.msgid = local->msgid;
+                a.terminal = local->terminal;
+                a.amount = local->cash - oldCash;
+                a.reason = "recon_amount_mismatch";
+                a.createdMs = now;
+                tx->insertAdjustment(a);
+                item.repair = "took the center's numbers; adjustment " + formatYuan(a.amount)
+                    + "; alert: rule-table drift";
+                tx->audit(now, "reconcile", "recon.amount_mismatch", item.msgid, item.repair);
+            }
+        }
+        ++report.counts[reconClassName(item.cls)];
+        report.items.push_back(std::move(item));
+    }
+    tx->commit();
+    {
+        auto tx2 = store.begin();
+        rows = tx2->settlementsOfDay(date);
+        tx2->commit();
+    }
+    report.balancedAfterRepair = totalsBalanced(gateway, rows, date);
+    return report;
+}
+
+json::object reportToJson(const ReconReport& r) {
+    json::object o;
+    o["date"] = r.date;
+    o["totals_balanced"] = r.totalsBalanced;
+    o["balanced_after_repair"] = r.balancedAfterRepair;
+    o["local_count"] = r.localCount;
+    o["local_medfee_fen"] = r.localMedfee;
+    o["local_fund_fen"] = r.localFund;
+    json::object counts;
+    for (const auto& [k, v] : r.counts) {
+        counts[k] = v;
+    }
+    o["counts"] = counts;
+    json::array items;
+    for (const auto& i : r.items) {
+        items.push_back(json::object { { "class", reconClassName(i.cls) }, { "msgid", i.msgid },
+            { "setl_id", i.setlId }, { "local_medfee_fen", i.localMedfee },
+            { "local_fund_fen", i.localFund }, { "center_medfee_fen", i.centerMedfee },
+            { "center_fund_fen", i.centerFund }, { "memo", i.memo }, { "repair", i.repair } });
+    }
+    o["items"] = items;
+    return o;
+}
+
+std::string reportToCsv(const ReconReport& r) {
+    std::ostringstream out;
+    out << "date,class,msgid,setl_id,local_medfee,local_fund,center_medfee,center_fund,memo,"
+           "repair\n";
+    const auto quote = [](const std::string& s) {
+        std::string q = "\"";
+        for (char c : s) {
+            q += c == '"' ? std::string("\"\"") : std::string(1, c);
+        }
+        return q + "\"";
+    };
+    for (const auto& i : r.items) {
+        out << r.date << ',' << reconClassName(i.cls) << ',' << i.msgid << ',' << i.setlId << ','
+            << formatYuan(i.localMedfee) << ',' << formatYuan(i.localFund) << ','
+            << formatYuan(i.centerMedfee) << ',' << formatYuan(i.centerFund) << ',' << quote(i.memo)
+            << ',' << quote(i.repair) << '\n';
+    }
+    return out.str();
+}
+
+std::string reportToText(const ReconReport& r) {
+    std::ostringstream out;
+    out << "Reconciliation " << r.date << "\n"
+        << "  settled locally: " << r.localCount << " claims, medfee " << formatYuan(r.localMedfee)
+        << ", fund " << formatYuan(r.localFund) << "\n"
+        << "  totals (3201): " << (r.totalsBalanced ? "balanced" : "NOT balanced") << "\n";
+    for (const auto& [k, v] : r.counts) {
+        out << "  " << k << ": " << v << "\n";
+    }
+    for (const auto& i : r.items) {
+        out << "  - " << reconClassName(i.cls) << " " << i.msgid << " " << i.repair << "\n";
+    }
+    out << "  after repair: " << (r.balancedAfterRepair ? "BALANCED" : "NOT BALANCED") << "\n";
+    return out.str();
+}
+
+} // namespace hc::settle

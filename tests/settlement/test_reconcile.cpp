@@ -1,0 +1,99 @@
+// Reconciliation against center-sim: classification, automatic repairs with audit entries,
+// the holding pool for items still in the outbox, and both result-code sets.
+#include "harness.hpp"
+#include "hc/settle/reconcile.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hc::settle;
+using namespace hc::settle::test;
+namespace json = boost::json;
+
+TEST_CASE("result codes: 0-3 and 6-digit") {
+    CHECK(parseStmtResult("0") == 0);
+    CHECK(parseStmtResult("000000") == 0);
+    CHECK(parseStmtResult("000102") == 2);
+    CHECK(parseStmtResult("000103") == 3);
+    CHECK(parseStmtResult("3") == 3);
+    CHECK_THROWS_AS(parseStmtResult("9"), InputError);
+}
+
+TEST_CASE("a tampered day is classified, repaired with audit entries, then balances") {
+    for (const char* codes : { "0-3", "6digit" }) {
+        CAPTURE(codes);
+        ServiceConfig cfg;
+        cfg.settleWait = std::chrono::milliseconds(300);
+        cfg.offline.perClaimLimit = 1'000'000;
+        Harness h(cfg);
+        h.faults(std::string(R"({"result_codes":")") + codes + R"("})");
+        h.startDispatcher();
+        std::vector<std::string> msgids;
+        for (int i = 0; i < 3; ++i) {
+            const auto r = h.settleExample();
+            REQUIRE(r.at("status") == "SETTLED");
+            msgids.emplace_back(r.at("msgid").as_string());
+        }
+        const auto today = isoDate(std::chrono::system_clock::now());
+        CenterGateway g(h.gw, h.ctx, h.msgids);
+        auto first = reconcileDay(*h.store, g, today);
+        CHECK(first.totalsBalanced);
+        CHECK(first.localCount == 3);
+
+        // Tamper: drift on one row, a local-only row, and a center-only row still in the outbox.
+        {
+            auto tx = h.store->begin();
+            auto r = *tx->settlementByMsgid(msgids[0]);
+            r.fund -= 100;
+            r.cash += 100;
+            tx->updateSettlement(r);
+            SettlementRecord ghost = r;
+            ghost.msgid = "H51180000001209901010000009999";
+            ghost.setlId = "SGHOST";
+            ghost.visitId = "ghost";
+            tx->insertSettlement(ghost);
+            tx->updateSettlement(ghost);
+            tx->commit();
+        }
+        h.stopDispatcher();
+        h.faults(std::string(R"({"drop_response_pct":100,"result_codes":")") + codes + R"("})");
+        {
+            // Dispatcher runs once by hand so the 2207 reaches the center and goes UNKNOWN.
+            h.startDispatcher();
+            const auto r = h.settleExample();
+            CHECK(r.at("status") == "PROVISIONAL");
+            h.stopDispatcher();
+        }
+        h.faults(std::string(R"({"result_codes":")") + codes + R"("})");
+        const auto second = reconcileDay(*h.store, g, today);
+        CHECK_FALSE(second.totalsBalanced);
+        std::map<std::string, int> seen;
+        for (const auto& i : second.items) {
+            ++seen[reconClassName(i.cls)];
+        }
+        CHECK(seen["amount_mismatch"] == 1);
+        CHECK(seen["local_only"] == 1);
+        CHECK(seen["held"] >= 1); // the UNKNOWN one, known msgid
+        {
+            auto tx = h.store->begin();
+            CHECK(tx->auditCount("recon.amount_mismatch") == 1);
+            CHECK(tx->auditCount("recon.local_only") == 1);
+            const auto repaired = tx->settlementByMsgid(msgids[0]);
+            CHECK(repaired->fund == 721600);
+            CHECK(tx->settlementByMsgid("H51180000001209901010000009999")->status
+                == SettlementStatus::Failed);
+            tx->commit();
+        }
+        const auto csv = reportToCsv(second);
+        CHECK(csv.find("amount_mismatch") != std::string::npos);
+        CHECK(reportToText(second).find("NOT balanced") != std::string::npos);
+        CHECK(reportToJson(second).at("items").as_array().size() == second.items.size());
+
+        // Next cycle: the outbox adopts the center record; the day balances.
+        h.startDispatcher();
+        REQUIRE(h.drain());
+        const auto third = reconcileDay(*h.store, g, today);
+        CHECK(third.totalsBalanced);
+        CHECK(third.balancedAfterRepair);
+        CHECK(third.localCount == 4);
+    }
+}
