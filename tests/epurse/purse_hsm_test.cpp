@@ -1,0 +1,78 @@
+// hc_hsm (software backend) as the purse's issuer side: loads authorised by the HSM (MAC1 check,
+// MAC2) on the emulated purse card, TACs verified by the HSM, a wrong master refused.
+#include "hc/card/epurse/purse_client.hpp"
+#include "hc/emu/card_image.hpp"
+#include "hc/emu/profile.hpp"
+#include "hc/hsm/software_hsm.hpp"
+#include "hsm_purse_issuer.hpp"
+#include "purse_test_util.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hc;
+using namespace hc::card::epurse;
+
+namespace {
+const std::filesystem::path kImages = HC_IMAGES_DIR;
+
+void importKey(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, const Bytes& key) {
+    hc::hsm::SecureBytes k = hc::hsm::toSecure(key);
+    hc::hsm::SecureBytes r(k.size());
+    hc::hsm::SecureBytes c1(k.size());
+    for (std::size_t i = 0; i < k.size(); ++i) {
+        r[i] = static_cast<std::uint8_t>(0x5A + 7 * i);
+        c1[i] = static_cast<std::uint8_t>(k[i] ^ r[i]);
+    }
+    std::vector<hc::hsm::KeyComponent> parts(2);
+    parts[0].clear = c1;
+    parts[0].kcv = hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Des3, c1);
+    parts[1].clear = r;
+    parts[1].kcv = hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Des3, r);
+    hsm.importComponents(ref, hc::hsm::KeyAlgorithm::Des3, parts,
+        hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Des3, k));
+}
+} // namespace
+
+TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
+    emu::CardOs card(emu::loadCardImage(kImages / "purse-card.json"));
+    emu::installProfiles(card);
+    hc::testing::OsChannel ch(card);
+    const auto dev = loadIssuerKeys(kImages / "purse-issuer-dev-keys.json");
+    hc::hsm::SoftwareHsm hsm(hc::hsm::SoftwareHsmOptions {});
+    importKey(hsm, { "pboc.mk-dlk", 1 }, dev.loadMaster.at(1));
+    importKey(hsm, { "pboc.mk-dtk", 1 }, dev.tacMaster);
+    hc::testing::HsmPurseIssuer issuer(hsm, "pboc.mk-dlk", { "pboc.mk-dtk", 1 });
+    SoftwareIssuer soft(dev);
+
+    PurseClientOptions opt;
+    opt.clock = [] { return TransactionTime::parse("20261123120000"); };
+    PurseClient client(ch, opt);
+    const TerminalId term { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
+    const auto out = client.load(4200, term, issuer);
+    REQUIRE(std::holds_alternative<Done>(out));
+    const auto& done = std::get<Done>(out);
+    CHECK(done.verified); // load TAC verified inside the HSM
+    CHECK(client.balance() == 14200);
+    const PurseFields f { 4200, txtype::EpLoad, term, done.tx.when };
+    CHECK(soft.verifyLoadTac(done.tx.card, 14200, done.tx.atc, f, done.tac));
+
+    // A purchase TAC made by the card verifies in the HSM.
+    SoftwarePsam psam({ { 1, fromHex("11223344556677888877665544332211") } }, term);
+    const auto p = client.purchase(200, psam);
+    REQUIRE(std::holds_alternative<Done>(p));
+    const auto& pd = std::get<Done>(p);
+    CHECK(issuer.verifyPurchaseTac(
+        pd.tx.card, { 200, txtype::EpPurchase, term, pd.tx.when }, pd.tx.ttsn, pd.tac));
+    CHECK_FALSE(issuer.verifyPurchaseTac(
+        pd.tx.card, { 201, txtype::EpPurchase, term, pd.tx.when }, pd.tx.ttsn, pd.tac));
+
+    // A card whose MAC1 the HSM cannot verify (another master key) is refused before CREDIT.
+    hc::hsm::SoftwareHsm other(hc::hsm::SoftwareHsmOptions {});
+    importKey(other, { "pboc.mk-dlk", 1 }, fromHex("00112233445566778899AABBCCDDEEFF"));
+    importKey(other, { "pboc.mk-dtk", 1 }, dev.tacMaster);
+    hc::testing::HsmPurseIssuer wrong(other, "pboc.mk-dlk", { "pboc.mk-dtk", 1 });
+    const auto refused = client.load(100, term, wrong);
+    REQUIRE(std::holds_alternative<Declined>(refused));
+    CHECK(std::get<Declined>(refused).reason.find("MAC1") != std::string::npos);
+    CHECK(client.balance() == 14000);
+}
