@@ -137,8 +137,9 @@ private:
 
 /** An Emulator over demo-card.json running in its own thread, stopped and joined at the end. */
 struct RunningEmulator {
-    explicit RunningEmulator(std::uint16_t vpcdPort)
-        : os(emutest::loadSample("demo-card.json"))
+    explicit RunningEmulator(
+        std::uint16_t vpcdPort, CardImage image = emutest::loadSample("demo-card.json"))
+        : os(std::move(image))
         , emulator(os, options(vpcdPort))
         , thread([this] { emulator.run(); }) { }
     ~RunningEmulator() {
@@ -246,4 +247,21 @@ TEST_CASE("Emulator: tear before and after an APDU") {
         CHECK(ctl.ask("tear after D6D6").find("error:") == 0);
         CHECK(ctl.ask("tear after XY").find("error:") == 0);
     }
+}
+
+TEST_CASE("Emulator: a response too big for a vpcd frame is answered 6700, not a crash") {
+    // A 65534-byte record plus SW1 SW2 is 65536 bytes: one more than a frame carries.
+    const std::string record(2 * 65534, 'A');
+    auto image = parseCardImage(R"({"format": "hcemu-image/1", "atr": "3B00", "mf": {"fid": "3F00",
+        "type": "df", "children": [{"fid": "0001", "type": "linear-variable", "sfi": 1,
+        "record_size": 65535, "max_records": 2, "records": [")"
+        + record + R"(", "0102"]}]}})");
+    FakeVpcd vpcd;
+    RunningEmulator emu(vpcd.port, std::move(image));
+    REQUIRE(vpcd.accept());
+    vpcd.send("01");
+    vpcd.send("00B2010C000000"); // SFI 1 record 1, extended Le 65536
+    CHECK(vpcd.receive() == "6700");
+    vpcd.send("00B2020C000000"); // record 2 fits
+    CHECK(vpcd.receive() == "01029000");
 }

@@ -192,7 +192,13 @@ bool Emulator::handleVpcdFrame()
         log("card pulled before processing the APDU (tear before)");
         return false;
     }
-    const hc::Bytes rsp = m_os.processRaw(apdu);
+    hc::Bytes rsp = m_os.processRaw(apdu);
+    if (rsp.size() > kVpcdMaxPayload) {
+        // 65534+ data bytes (a huge record, READ RECORD of all records with Le 0000): more than a
+        // vpcd frame carries. Answer "wrong length" rather than end the emulator.
+        log("response of " + std::to_string(rsp.size()) + " bytes does not fit a vpcd frame; answered 6700");
+        rsp = { 0x67, 0x00 };
+    }
     if (m_options.verbose) {
         std::ostringstream os;
         os << "APDU INS=" << hc::toHex(hc::ByteView(apdu.data() + 1, 1)) << " -> SW="
