@@ -169,6 +169,17 @@ TEST_CASE("RESET RETRY COUNTER with the PUK unblocks the PIN") {
         CHECK(card.tx(verify(TestCard::kPin)).sw == "63C2");
         CHECK(card.tx(verify("34343434")).sw == "9000");
     }
+    SUBCASE("a refused new PIN changes no counter") {
+        REQUIRE(card.tx("002C010008"
+                        "3132333435363730")
+                    .sw
+            == "63C9");
+        const int persists = card.persists;
+        CHECK(card.tx("002C000009" + std::string(TestCard::kPuk) + "34").sw == "6A80");
+        CHECK(card.os.image().puk->triesLeft == 9); // as on disk
+        CHECK(card.persists == persists);
+        CHECK(card.tx(verify(TestCard::kPin)).sw == "6983");
+    }
     SUBCASE("errors") {
         CHECK(card.tx("002C010004"
                       "31323334")

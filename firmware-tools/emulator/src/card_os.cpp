@@ -722,14 +722,14 @@ ResponseApdu CardOs::resetRetryCounter(const CommandApdu& c)
         persist();
         return status(triesSw(puk.triesLeft));
     }
-    puk.triesLeft = puk.maxTries;
     if (c.p1() == 0x00) {
         hc::Bytes fresh(d.begin() + static_cast<std::ptrdiff_t>(puk.value.size()), d.end());
         if (fresh.size() < 4 || fresh.size() > 16) {
-            return status(sw::IncorrectData);
+            return status(sw::IncorrectData); // refused: nothing changes (in memory or on disk)
         }
         m_image.pin->value = std::move(fresh);
     }
+    puk.triesLeft = puk.maxTries;
     m_image.pin->triesLeft = m_image.pin->maxTries;
     persist();
     return status(sw::Ok);
