@@ -330,6 +330,17 @@ Bytes Hsm::mac(const KeySpec& key, MacAlgorithm algorithm, ByteView data, ByteVi
     });
 }
 
+Bytes Hsm::macPadded(const KeySpec& key, MacAlgorithm algorithm, ByteView paddedData, ByteView iv)
+{
+    return audited("mac", key, false, [&](std::string& kcv) {
+        Resolved r = resolve(key);
+        kcv = r.base.kcv;
+        soft::checkMacKey(algorithm, {r.algorithm, r.length});
+        checkCipherInput(r.algorithm, CipherMode::Cbc, paddedData, iv);
+        return doMac(key, r.algorithm, algorithm, iv, paddedData);
+    });
+}
+
 bool Hsm::verifyMac(const KeySpec& key, MacAlgorithm algorithm, ByteView data, ByteView expected,
                     ByteView iv)
 {

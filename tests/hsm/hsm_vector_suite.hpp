@@ -212,6 +212,18 @@ inline void checkSharedVectors(Hsm& hsm)
           == Bytes(refSm4MacIv.end() - 16, refSm4MacIv.end()));
     CHECK(hsm.verifyMac(session, MacAlgorithm::Sm4Cbc, smData,
                         ByteView(refSm4Mac).subspan(refSm4Mac.size() - 16, 4)));
+    CHECK(hsm.macPadded(session, MacAlgorithm::Sm4Cbc, refPad(smData, 16), iv)
+          == Bytes(refSm4MacIv.end() - 16, refSm4MacIv.end()));
+    CHECK_THROWS_AS(hsm.macPadded(session, MacAlgorithm::Sm4Cbc, smData), InvalidArgumentError);
+
+    // The card layer's SAM derivation (card/health/crypto.hpp): K_s = master diversified by city,
+    // card number and the card's 8-byte challenge, highest level first.
+    Bytes rand8 = hc::hsm::fromHex("0102030405060708");
+    Bytes s3 = refDiversify(KeyAlgorithm::Sm4, s2, rand8);
+    KeySpec samKs = hsm.diversify(KeyRef {"v.mksm4", 1}, std::vector<Bytes> {city, card, rand8});
+    CHECK(hsm.kcv(samKs) == refKcv(KeyAlgorithm::Sm4, s3));
+    CHECK(hsm.encrypt(samKs, CipherMode::Ecb, r1) == refEcb(KeyAlgorithm::Sm4, s3, r1));
+
     Bytes cbc = hsm.encrypt(session, CipherMode::Cbc, refPad(smData, 16), iv);
     CHECK(cbc == refCbc(KeyAlgorithm::Sm4, ks, refPad(smData, 16), iv));
     CHECK(hsm.decrypt(session, CipherMode::Cbc, cbc, iv) == refPad(smData, 16));

@@ -20,10 +20,12 @@
 //   Bytes mac2 = hsm.issuerLoadMac2(dlk, load);            // checks MAC1, throws on mismatch
 //   bool ok = hsm.verifyPurchaseTac(KeySpec{{"pboc.mk-dtk", 1}}.diversified(d), rec, tac);
 //
-//   KeySpec uk = KeySpec{{"hc.uk-ddf1", 1}}.diversified({city8, cardNo8}); // two levels, SM4
-//   KeySpec ks = hsm.deriveSessionKey(uk, challengeBlock16);
-//   Bytes c = hsm.encrypt(ks, CipherMode::Ecb, block);     // health-card external authenticate
-//   Bytes m = hsm.mac(ks, MacAlgorithm::Sm4Cbc, data);     // secure-messaging MAC (take 4 bytes)
+//   // health card SAM flow (card/ health/crypto.hpp): K_s = master diversified by city, card
+//   // number and the card's challenge, highest level first (SM4 form of PBOC diversification)
+//   KeySpec ks = hsm.diversify(KeyRef{"hc.uk-ddf1", 1}, {city8, cardNo8, rand8});
+//   Bytes c = hsm.encrypt(ks, CipherMode::Ecb, block16);   // external authenticate (then fold)
+//   Bytes m = hsm.macPadded(ks, MacAlgorithm::Sm4Cbc, pad80Data, iv16); // SM MAC, keep 4 bytes
+//   // deriveSessionKey(key, block) is the ECB form (K_s = E_K(data)) for other SAM profiles.
 //
 // Every operation appends a line to the audit log (when one is attached): who, what, which key
 // (label/version/KCV), result. Clear key bytes are held only in SecureBytes (locked, zeroized) and
@@ -138,6 +140,11 @@ public:
     /** MAC over `data` (padded with method 2 here); returns the full last block (8 or 16 bytes):
      *  callers keep the left 4. `iv` empty = zeros (the SAM's 80FA 05 passes its IV here). */
     Bytes mac(const KeySpec& key, MacAlgorithm algorithm, ByteView data, ByteView iv = {});
+
+    /** MAC over data the caller already padded to whole blocks (no padding added here), as a
+     *  SAM's MAC command takes it; returns the full last block. */
+    Bytes macPadded(const KeySpec& key, MacAlgorithm algorithm, ByteView paddedData,
+                    ByteView iv = {});
 
     /** Compares `expected` (1..block bytes, typically 4) with the left bytes of mac(), in
      *  constant time. */
