@@ -1,0 +1,195 @@
+// Integration: center-sim and settlementd as processes; a terminal over ZeroMQ with CURVE.
+// CURVE allow-list, request-id idempotency across kill -9 of settlementd, and the day
+// reconciling with no duplicate and no loss afterwards.
+#include "hc/settle/envelope.hpp"
+#include "hc/settle/http_client.hpp"
+#include "hc/settle/json_in.hpp"
+#include "hc/settle/ledger.hpp"
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <doctest/doctest.h>
+#include <fstream>
+#include <optional>
+#include <zmq.hpp>
+
+using namespace hc::settle;
+using namespace hc::settle::test;
+namespace json = boost::json;
+
+namespace {
+
+struct Keys {
+    std::string pub, sec;
+    Keys() {
+        char p[41] = {}, s[41] = {};
+        REQUIRE(zmq_curve_keypair(p, s) == 0);
+        pub = p;
+        sec = s;
+    }
+};
+
+class Terminal {
+public:
+    Terminal(zmq::context_t& ctx, const std::string& endpoint, const Keys& server, const Keys& mine)
+        : m_socket(ctx, zmq::socket_type::dealer) {
+        m_socket.set(zmq::sockopt::curve_serverkey, server.pub);
+        m_socket.set(zmq::sockopt::curve_publickey, mine.pub);
+        m_socket.set(zmq::sockopt::curve_secretkey, mine.sec);
+        m_socket.set(zmq::sockopt::rcvtimeo, 4000);
+        m_socket.set(zmq::sockopt::linger, 0);
+        m_socket.connect(endpoint);
+    }
+    std::optional<json::object> call(const json::object& req) {
+        m_socket.send(zmq::buffer(json::serialize(req)));
+        zmq::message_t reply;
+        if (!m_socket.recv(reply)) {
+            return std::nullopt;
+        }
+        return parseJsonText(reply.to_string_view(), "reply").as_object();
+    }
+
+private:
+    zmq::socket_t m_socket;
+};
+
+struct Daemons {
+    TempDir dir;
+    Keys server, kiosk, stranger;
+    std::unique_ptr<Process> center, settled;
+    unsigned short centerPort = 0;
+    std::string endpoint;
+    int generation = 0;
+
+    Daemons() {
+        std::ofstream(dir.file("server.key")) << server.sec << "\n";
+        std::ofstream(dir.file("allow")) << "# terminals\nkiosk-1 " << kiosk.pub << "\n";
+        center = std::make_unique<Process>(
+            std::vector<std::string> { HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR,
+                "--port-file", dir.file("center.port") },
+            dir.file("center.log"));
+        centerPort = waitForPort(dir.file("center.port"));
+        startSettlementd();
+    }
+    void startSettlementd() {
+        const auto portFile = dir.file("sd.port" + std::to_string(++generation));
+        settled = std::make_unique<Process>(
+            std::vector<std::string> { HC_SETTLEMENTD, "--db", dir.file("ledger.db"), "--policies",
+                HC_SETTLE_POLICY_DIR, "--center-port", std::to_string(centerPort),
+                "--center-timeout-ms", "400", "--settle-wait-ms", "500", "--per-claim-limit-fen",
+                "1000000", "--curve-secret", dir.file("server.key"), "--allow", dir.file("allow"),
+                "--port-file", portFile },
+            dir.file("settlementd.log"));
+        endpoint = "tcp://127.0.0.1:" + std::to_string(waitForPort(portFile));
+    }
+    void faults(const std::string& body) {
+        HttpClient c("127.0.0.1", centerPort);
+        (void)c.post("/admin/faults", body);
+    }
+    std::int64_t centerActive() {
+        HttpClient c("127.0.0.1", centerPort);
+        return parseJsonText(c.get("/admin/stats").body, "stats")
+            .as_object()
+            .at("active_settlements")
+            .as_int64();
+    }
+};
+
+// register + upload + settle with fixed request ids derived from `n`.
+std::optional<json::object> flow(Terminal& t, int n) {
+    const auto v = "K" + std::to_string(n);
+    auto r = t.call({ { "call", "register_visit" }, { "request_id", "rv-" + v }, { "visit_id", v },
+        { "psn_no", "510100199001011234" }, { "insutype", "390" }, { "hosp_lv", "county" },
+        { "med_type", "inpatient" }, { "year", 2014 } });
+    if (!r) {
+        return r;
+    }
+    json::array items;
+    items.push_back({ { "code", "a" }, { "class", "A" }, { "amount_fen", 100000 + n } });
+    r = t.call({ { "call", "upload_fees" }, { "request_id", "uf-" + v }, { "visit_id", v },
+        { "chrg_bchno", "B1" }, { "items", items } });
+    if (!r) {
+        return r;
+    }
+    return t.call({ { "call", "settle" }, { "request_id", "st-" + v }, { "visit_id", v },
+        { "chrg_bchno", "B1" } });
+}
+
+} // namespace
+
+TEST_CASE("settlementd: CURVE allow-list; the authenticated terminal id is used") {
+    Daemons d;
+    zmq::context_t ctx(1);
+    Terminal kiosk(ctx, d.endpoint, d.server, d.kiosk);
+    const auto r = kiosk.call({ { "call", "shift_totals" }, { "request_id", "s1" } });
+    REQUIRE(r.has_value());
+    CHECK(r->at("terminal") == "kiosk-1");
+
+    Terminal stranger(ctx, d.endpoint, d.server, d.stranger);
+    CHECK_FALSE(stranger.call({ { "call", "shift_totals" }, { "request_id", "s2" } }).has_value());
+
+    const auto s = flow(kiosk, 1);
+    REQUIRE(s.has_value());
+    CHECK(s->at("status") == "SETTLED");
+    CHECK(s->at("fund_fen").as_int64() == applyRatio(100001 - 20000, 8200));
+}
+
+TEST_CASE("kill -9 of settlementd under load: acknowledged settlements survive, retries are "
+          "answered not redone, and the center has each exactly once") {
+    Daemons d;
+    d.faults(R"({"drop_response_pct":20,"http_5xx_pct":10})");
+    zmq::context_t ctx(1);
+    std::map<int, std::string> acked; // flow → msgid acknowledged before the kill
+    const int total = 40;
+    {
+        Terminal t(ctx, d.endpoint, d.server, d.kiosk);
+        std::thread killer([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+            d.settled->stop(SIGKILL);
+        });
+        for (int n = 0; n < total; ++n) {
+            const auto r = flow(t, n);
+            if (!r) {
+                break; // the daemon is gone
+            }
+            if (r->at("ok").as_bool()) {
+                acked[n] = std::string(r->at("msgid").as_string());
+            }
+        }
+        killer.join();
+    }
+    CHECK(acked.size() >= 1);
+    d.startSettlementd();
+    Terminal t(ctx, d.endpoint, d.server, d.kiosk);
+    // Retry everything with the same request ids.
+    for (int n = 0; n < total; ++n) {
+        const auto r = flow(t, n);
+        REQUIRE(r.has_value());
+        REQUIRE(r->at("ok").as_bool());
+        const auto msgid = std::string(r->at("msgid").as_string());
+        if (acked.count(n) != 0) {
+            CHECK(msgid == acked[n]); // answered, not redone
+        }
+    }
+    d.faults("{}");
+    // Wait for the outbox to drain, then compare with the center.
+    auto store = openSqliteLedger(d.dir.file("ledger.db"));
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+    std::int64_t settled = 0;
+    while (std::chrono::steady_clock::now() < end) {
+        auto tx = store->begin();
+        auto depth = tx->outboxDepth();
+        settled = 0;
+        for (const auto& r : tx->settlementsOfDay(isoDate(std::chrono::system_clock::now()))) {
+            settled += r.status == SettlementStatus::Settled ? 1 : 0;
+        }
+        tx->commit();
+        if (depth["NEW"] + depth["SENT"] + depth["UNKNOWN"] == 0 && settled == total) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(settled == total);
+    CHECK(d.centerActive() == total);
+}
