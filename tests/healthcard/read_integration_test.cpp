@@ -2,6 +2,7 @@
 // with external authentication by the software SAM; APDU counts per call, bulk and per record.
 #include "hc/card/atr.hpp"
 #include "hc/card/health/health_card.hpp"
+#include "hc/card/health/sam_card.hpp"
 #include "health_test_util.hpp"
 
 #include <doctest/doctest.h>
@@ -114,4 +115,57 @@ TEST_CASE("without a SAM only the free file is readable; a wrong key is refused 
     } catch (const CardRefused& e) {
         CHECK(e.sw().triesLeft() == 14);
     }
+}
+
+TEST_CASE("the SAM card in slot 1: PIN, terminal number, and reads authenticated through it") {
+    EmulatedCard user("resident-li-na.json", 0);
+    EmulatedCard samEmu("resident-sam.json", 1);
+    auto samCh = healthtest::connect(hc::testing::kReader1);
+    SamCard sam(*samCh);
+    auto ch = healthtest::connect();
+    HealthCard card(*ch, CardProfile::ws543_2017(), &sam);
+    // Key operations before the PIN are refused.
+    CHECK_THROWS_AS(card.readHolder(), CardRefused);
+    card.forgetState();
+    const auto wrong = sam.verifyPin(Bytes { '0', '0', '0', '0', '0', '0' });
+    CHECK(wrong.status == PinStatus::Wrong);
+    CHECK(wrong.triesLeft == 2);
+    CHECK(sam.verifyPin(Bytes { '1', '2', '3', '4', '5', '6' }).status == PinStatus::Ok);
+    CHECK(toHex(sam.terminalNumber()) == "410100000001");
+    const auto all = card.readAll();
+    CHECK(all.value.identity.holder.name == "李娜");
+    CHECK(all.value.allergies.size() == 2);
+    CHECK(all.value.clinical.flags[5]);
+    CHECK(sam.name() == "sam:" + hc::testing::kReader1);
+}
+
+TEST_CASE("hcard read --all --json, with the software keys and with the SAM card") {
+    EmulatedCard user("resident-zhang-zhe.json", 0);
+    const auto hcard = hc::testing::binaryPath("hcard").string();
+    const auto keys = hc::testing::sourcePath("firmware-tools/images/resident-keys.json").string();
+    auto r = hc::testing::runCommand(
+        { hcard, "read", "--all", "--json", "--reader", hc::testing::kReader0, "--keys", keys });
+    CHECK(r.status == 0);
+    CHECK(r.out.find("\"name\":\"张喆\"") != std::string::npos);
+    CHECK(r.out.find("\"apdus\":") != std::string::npos);
+    CHECK(r.out.find("\"health_record_no\":\"41010220200000001\"") != std::string::npos);
+    CHECK(r.out.find("validation_error") == std::string::npos);
+
+    r = hc::testing::runCommand(
+        { hcard, "read", "--reader", hc::testing::kReader0, "--keys", keys, "--per-record" });
+    CHECK(r.status == 0);
+    CHECK(r.out.find("张喆") != std::string::npos);
+    CHECK(r.out.find("(18 APDUs") != std::string::npos);
+
+    EmulatedCard samEmu("resident-sam.json", 1);
+    r = hc::testing::runCommand({ hcard, "read", "--json", "--reader", hc::testing::kReader0,
+        "--sam", hc::testing::kReader1 });
+    CHECK(r.status == 0);
+    CHECK(r.out.find("\"id_number\":\"410102198001010018\"") != std::string::npos);
+    CHECK(r.out.find("\"apdus\":5") != std::string::npos);
+
+    // No keys at all: the protected holder file cannot be read, and the tool says why.
+    r = hc::testing::runCommand({ hcard, "read", "--reader", hc::testing::kReader0 });
+    CHECK(r.status == 1);
+    CHECK(r.err.find("SecureAccessModule") != std::string::npos);
 }
