@@ -124,7 +124,7 @@ struct Harness {
         }
         auto tx = store->begin();
         for (auto st : { OutboxState::New, OutboxState::Sent, OutboxState::Unknown }) {
-            for (const auto& e : tx->outboxInState(st, 5)) {
+            for ([[maybe_unused]] const auto& e : tx->outboxInState(st, 5)) {
                 MESSAGE(e.infno << " " << stateName(e.state) << " attempts " << e.attempts << ": "
                                 << e.lastError);
             }
