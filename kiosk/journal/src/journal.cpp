@@ -1,0 +1,297 @@
+#include "hc/kiosk/journal.hpp"
+
+#include "hc/kiosk/journal_error.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <sqlite3.h>
+
+namespace hc::kiosk {
+
+namespace {
+
+std::string utcNow(bool compact) {
+    const auto now = std::chrono::system_clock::now();
+    const auto t = std::chrono::system_clock::to_time_t(now);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()
+        % 1000;
+    std::tm tm {};
+    ::gmtime_r(&t, &tm);
+    char buf[40];
+    if (compact) {
+        std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S", &tm);
+        return buf;
+    }
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+    return out;
+}
+
+/** A prepared statement finalized on scope exit. */
+class Stmt {
+public:
+    Stmt(sqlite3* db, const char* sql)
+        : m_db(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr) != SQLITE_OK) {
+            throw JournalError(std::string("journal: cannot prepare \"") + sql
+                + "\": " + sqlite3_errmsg(db));
+        }
+    }
+    ~Stmt() { sqlite3_finalize(m_stmt); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+
+    Stmt& bind(int i, const std::string& v) {
+        sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Stmt& bind(int i, std::string_view v) { return bind(i, std::string(v)); }
+    Stmt& bind(int i, std::int64_t v) {
+        sqlite3_bind_int64(m_stmt, i, v);
+        return *this;
+    }
+    /** Steps once; true when a row is available. */
+    bool step() {
+        const int rc = sqlite3_step(m_stmt);
+        if (rc == SQLITE_ROW) {
+            return true;
+        }
+        if (rc != SQLITE_DONE) {
+            throw JournalError(std::string("journal: ") + sqlite3_errmsg(m_db));
+        }
+        return false;
+    }
+    std::string text(int col) const {
+        const auto* p = sqlite3_column_text(m_stmt, col);
+        return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
+    }
+    std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
+
+private:
+    sqlite3* m_db;
+    sqlite3_stmt* m_stmt = nullptr;
+};
+
+constexpr const char* kStepColumns
+    = "id, session, seq, type, status, request_id, amount_fen, detail, result, reason, "
+      "compensates, resolved_by_query, started_at, ended_at";
+
+StepRecord readStep(const Stmt& s) {
+    StepRecord r;
+    r.id = s.integer(0);
+    r.session = s.text(1);
+    r.seq = static_cast<int>(s.integer(2));
+    const auto type = stepTypeFromName(s.text(3));
+    const auto status = statusFromName(s.text(4));
+    if (!type || !status) {
+        throw JournalError("journal: step " + std::to_string(r.id) + " has an unknown type \""
+            + s.text(3) + "\" or status \"" + s.text(4) + "\"");
+    }
+    r.type = *type;
+    r.status = *status;
+    r.requestId = s.text(5);
+    r.amountFen = s.integer(6);
+    r.detail = s.text(7);
+    r.result = s.text(8);
+    r.reason = s.text(9);
+    r.compensates = s.integer(10);
+    r.resolvedByQuery = s.integer(11) != 0;
+    r.startedAt = s.text(12);
+    r.endedAt = s.text(13);
+    return r;
+}
+
+} // namespace
+
+Journal::Journal(const std::filesystem::path& path) {
+    if (sqlite3_open_v2(path.c_str(), &m_db,
+            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr)
+        != SQLITE_OK) {
+        std::string msg = "journal: cannot open " + path.string() + ": "
+            + (m_db != nullptr ? sqlite3_errmsg(m_db) : "out of memory");
+        sqlite3_close(m_db);
+        throw JournalError(msg);
+    }
+    sqlite3_busy_timeout(m_db, 5000);
+    try {
+        exec("PRAGMA journal_mode=WAL");
+        exec("PRAGMA synchronous=FULL");
+        exec("CREATE TABLE IF NOT EXISTS sessions ("
+             " id TEXT PRIMARY KEY, terminal TEXT NOT NULL, business TEXT NOT NULL,"
+             " started_at TEXT NOT NULL, ended_at TEXT, end_reason TEXT,"
+             " recovered INTEGER NOT NULL DEFAULT 0)");
+        exec("CREATE TABLE IF NOT EXISTS steps ("
+             " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " session TEXT NOT NULL REFERENCES sessions(id), seq INTEGER NOT NULL,"
+             " type TEXT NOT NULL, status TEXT NOT NULL, request_id TEXT NOT NULL,"
+             " amount_fen INTEGER NOT NULL, detail TEXT NOT NULL, result TEXT NOT NULL DEFAULT '',"
+             " reason TEXT NOT NULL DEFAULT '', compensates INTEGER NOT NULL DEFAULT 0,"
+             " resolved_by_query INTEGER NOT NULL DEFAULT 0,"
+             " started_at TEXT NOT NULL, ended_at TEXT NOT NULL DEFAULT '',"
+             " UNIQUE(session, seq))");
+        exec("CREATE INDEX IF NOT EXISTS steps_by_request ON steps(request_id)");
+    } catch (...) {
+        sqlite3_close(m_db);
+        throw;
+    }
+}
+
+Journal::~Journal() {
+    sqlite3_close(m_db);
+}
+
+void Journal::exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = std::string("journal: \"") + sql + "\" failed: " + (err ? err : "?");
+        sqlite3_free(err);
+        throw JournalError(msg);
+    }
+}
+
+std::string Journal::openSession(const std::string& terminal, const std::string& business) {
+    std::lock_guard lock(m_mutex);
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        char counter[8];
+        std::snprintf(counter, sizeof counter, "%03u", ++m_counter % 1000U);
+        const auto id = terminal + "-" + business + "-" + utcNow(true) + counter;
+        Stmt s(m_db,
+            "INSERT OR IGNORE INTO sessions (id, terminal, business, started_at) VALUES (?,?,?,?)");
+        s.bind(1, id).bind(2, terminal).bind(3, business).bind(4, utcNow(false));
+        s.step();
+        if (sqlite3_changes(m_db) == 1) {
+            return id;
+        }
+    }
+    throw JournalError("journal: no free session serial for " + terminal);
+}
+
+void Journal::endSession(const std::string& session, SessionEnd reason) {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db, "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL");
+    s.bind(1, utcNow(false)).bind(2, sessionEndName(reason)).bind(3, session);
+    s.step();
+}
+
+int Journal::endOpenSessionsAfterCrash() {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db, "UPDATE sessions SET ended_at = ?, end_reason = 'crash' WHERE ended_at IS NULL");
+    s.bind(1, utcNow(false));
+    s.step();
+    return sqlite3_changes(m_db);
+}
+
+std::vector<std::string> Journal::sessionsToRecover() {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db,
+        "SELECT id FROM sessions WHERE ended_at IS NOT NULL AND recovered = 0 ORDER BY started_at");
+    std::vector<std::string> out;
+    while (s.step()) {
+        out.push_back(s.text(0));
+    }
+    return out;
+}
+
+void Journal::markRecovered(const std::string& session) {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db, "UPDATE sessions SET recovered = 1 WHERE id = ?");
+    s.bind(1, session);
+    s.step();
+}
+
+std::optional<SessionRecord> Journal::session(const std::string& session) {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db,
+        "SELECT id, terminal, business, ended_at IS NULL, COALESCE(end_reason, ''), recovered,"
+        " started_at FROM sessions WHERE id = ?");
+    s.bind(1, session);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    SessionRecord r;
+    r.id = s.text(0);
+    r.terminal = s.text(1);
+    r.business = s.text(2);
+    r.open = s.integer(3) != 0;
+    r.endReason = s.text(4);
+    r.recovered = s.integer(5) != 0;
+    r.startedAt = s.text(6);
+    return r;
+}
+
+std::int64_t Journal::beginStep(const std::string& session, const StepRequest& request) {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db,
+        "INSERT INTO steps (session, seq, type, status, request_id, amount_fen, detail,"
+        " compensates, started_at)"
+        " SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, 'PENDING', ?3, ?4, ?5, ?6, ?7"
+        " FROM steps WHERE session = ?1");
+    s.bind(1, session)
+        .bind(2, stepTypeName(request.type))
+        .bind(3, request.requestId)
+        .bind(4, request.amountFen)
+        .bind(5, request.detail)
+        .bind(6, request.compensates)
+        .bind(7, utcNow(false));
+    s.step();
+    return sqlite3_last_insert_rowid(m_db);
+}
+
+void Journal::finishStep(std::int64_t stepId, StepStatus outcome, const std::string& text) {
+    if (outcome == StepStatus::Pending) {
+        throw JournalError("journal: a step cannot finish as PENDING");
+    }
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db,
+        outcome == StepStatus::Ok
+            ? "UPDATE steps SET status = ?, result = ?, ended_at = ? WHERE id = ? AND status = 'PENDING'"
+            : "UPDATE steps SET status = ?, reason = ?, ended_at = ? WHERE id = ? AND status = 'PENDING'");
+    s.bind(1, statusName(outcome)).bind(2, text).bind(3, utcNow(false)).bind(4, stepId);
+    s.step();
+    if (sqlite3_changes(m_db) != 1) {
+        throw JournalError("journal: step " + std::to_string(stepId) + " is not PENDING");
+    }
+}
+
+void Journal::resolveStep(std::int64_t stepId, StepStatus outcome, const std::string& note) {
+    if (outcome != StepStatus::Ok && outcome != StepStatus::Failed) {
+        throw JournalError("journal: a query resolves a step to OK or FAILED only");
+    }
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db,
+        "UPDATE steps SET status = ?, reason = reason || CASE WHEN reason = '' THEN '' ELSE '; ' END"
+        " || ?, resolved_by_query = 1, ended_at = ?"
+        " WHERE id = ? AND status IN ('PENDING', 'UNKNOWN')");
+    s.bind(1, statusName(outcome)).bind(2, "query: " + note).bind(3, utcNow(false)).bind(4, stepId);
+    s.step();
+    if (sqlite3_changes(m_db) != 1) {
+        throw JournalError(
+            "journal: step " + std::to_string(stepId) + " is not PENDING or UNKNOWN");
+    }
+}
+
+std::vector<StepRecord> Journal::steps(const std::string& session) {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE session = ? ORDER BY seq")
+                     .c_str());
+    s.bind(1, session);
+    std::vector<StepRecord> out;
+    while (s.step()) {
+        out.push_back(readStep(s));
+    }
+    return out;
+}
+
+std::optional<StepRecord> Journal::step(std::int64_t stepId) {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE id = ?").c_str());
+    s.bind(1, stepId);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    return readStep(s);
+}
+
+} // namespace hc::kiosk
