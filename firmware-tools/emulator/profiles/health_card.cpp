@@ -90,8 +90,7 @@ public:
         if (c.cla() == 0x84 && (c.ins() == 0xD2 || c.ins() == 0x0C)) {
             return macIndexWrite(os, c);
         }
-        if (c.cla() == 0x00 && c.ins() == 0xDC && os.currentEf()
-            && isSmFile(os, *os.currentEf(), c)) {
+        if (c.cla() == 0x00 && c.ins() == 0xDC && isSmFile(os, c)) {
             return status(sw::SecurityStatusNotSatisfied);
         }
         return std::nullopt;
@@ -105,19 +104,10 @@ private:
         return df.fid == 0xDDF1 ? "DDF1" : fidHex(df.fid).substr(0, 4);
     }
 
-    bool isSmFile(CardOs& os, const FileNode& ef, const CommandApdu& c) const {
-        FileNode* target = const_cast<FileNode*>(&ef);
-        const std::uint8_t sfi = static_cast<std::uint8_t>(c.p2() >> 3);
-        if (sfi != 0) {
-            target = nullptr;
-            for (auto& ch : os.currentDf()->children) {
-                if (!ch->isDf() && ch->sfi == sfi) {
-                    target = ch.get();
-                }
-            }
-            if (!target) {
-                return false;
-            }
+    bool isSmFile(CardOs& os, const CommandApdu& c) {
+        const FileNode* target = targetEf(os, c.p2());
+        if (!target || !target->parent) {
+            return false;
         }
         const std::string name = dfName(*target->parent) + "/" + fidHex(target->fid);
         return std::find(m_smFiles.begin(), m_smFiles.end(), name) != m_smFiles.end();

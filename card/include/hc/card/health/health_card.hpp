@@ -101,6 +101,29 @@ public:
     /** DF03/EF06. */
     Counted<VisitIndex> readOutpatientIndex();
 
+    // ---- writes (writes.cpp). Each returns the APDUs it sent to the card. ----
+
+    /** Adds an allergy to the cyclic DF02/EF07 (it becomes record 1), after UK 87. */
+    std::size_t addAllergy(const Allergy& allergy);
+    /** Adds an immunisation to the cyclic DF02/EF08, after UK 87. */
+    std::size_t addImmunisation(const Immunisation& immunisation);
+    /** Writes one TLV element ("validity.phone1") with CLA 04 secure messaging (SM4 encryption
+     * and MAC with the DF's transmission key), after authenticating the file's update key. */
+    std::size_t updateElement(const std::string& key, const std::string& text);
+    /** Updates the own phone numbers (DDF1/EF08 tags 10, 11) with secure messaging. */
+    std::size_t updatePhones(const std::string& phone1, const std::string& phone2);
+    /** Updates both addresses (DF01/EF05 tags 15-18) with secure messaging. */
+    std::size_t updateAddresses(const Addresses& addresses);
+    /** Writes a visit record (data || signature || certificate, exactly the slot size) into the
+     * first free slot of the inpatient (EE0n) or outpatient (ED0n) files, then sets the index
+     * flag with a MAC-only WRITE RECORD (84 D2). Returns the slot (1-based) and the APDUs.
+     * Throws hc::Error (CallStaff) when every slot is in use. */
+    Counted<std::size_t> writeVisitRecord(bool inpatient, ByteView record);
+    /** Frees a visit slot (index flag to FF with a MAC-only ERASE RECORD 84 0C). */
+    std::size_t eraseVisitIndex(bool inpatient, std::size_t slot);
+    /** Reads visit record `slot` (1-based) as stored. */
+    Counted<Bytes> readVisitRecord(bool inpatient, std::size_t slot);
+
     /** Raw element values of one TLV file ("DF01/EF05"), by tag. */
     Counted<ElementValues> readElements(const std::string& fileName);
 
@@ -133,6 +156,9 @@ public:
     const FileSpec& fileSpec(const std::string& name) const;
 
 private:
+    void smUpdateRecord(const FileSpec& file, std::uint8_t record, const Bytes& tlv);
+    void macIndexCommand(const FileSpec& index, std::uint8_t ins, std::uint8_t record);
+    Bytes readBinaryAll(const FileSpec& file);
     template <typename F> auto counted(F&& fn) -> Counted<decltype(fn())>;
     std::vector<Bytes> readRecords(const FileSpec& file, std::size_t expectedBytes);
     Bytes readBinary(const FileSpec& file, std::size_t offset, std::size_t length);

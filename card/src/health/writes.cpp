@@ -1,0 +1,157 @@
+// The write flows of HealthCard: cyclic records in plain after the update key, TLV records with
+// CLA 04 secure messaging (healthcard-reference §5.3), visit records and their MAC-only index
+// flags (§5.4).
+#include "hc/card/health/crypto.hpp"
+#include "hc/card/health/health_card.hpp"
+#include "hc/card/tlv.hpp"
+
+namespace hc::card::health {
+
+namespace {
+std::size_t since(std::size_t before, std::size_t now) {
+    return now - before;
+}
+} // namespace
+
+void HealthCard::smUpdateRecord(const FileSpec& file, std::uint8_t record, const Bytes& tlv) {
+    const DfSpec& df = *m_profile.df(file.df);
+    SecureAccessModule& module = sam("secure messaging for " + file.name);
+    Bytes div = diversificationData(df.transportKey);
+    selectDf(df.fid);
+    const Bytes rand = sendOk(apdu::getChallenge(8), "GET CHALLENGE").data();
+    div.insert(div.end(), rand.begin(), rand.end());
+    // PT = Lp || TLV || 80 00.., ENC = SM4-ECB(K_s, PT).
+    Bytes lpTlv;
+    lpTlv.push_back(static_cast<std::uint8_t>(tlv.size()));
+    lpTlv.insert(lpTlv.end(), tlv.begin(), tlv.end());
+    module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, div);
+    const Bytes enc = module.encrypt(pad80(lpTlv));
+    const std::uint8_t p2 = recordP2(file, 0x04);
+    const auto lc = static_cast<std::uint8_t>(enc.size() + 4);
+    Bytes macInput { 0x04, 0xDC, record, p2, lc };
+    macInput.insert(macInput.end(), enc.begin(), enc.end());
+    module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, div);
+    const Bytes mac = module.mac(Bytes(16, 0x00), pad80(macInput));
+    sendOk(CommandApdu(0x04, 0xDC, record, p2, concat(enc, mac)),
+        "UPDATE RECORD (SM) " + std::to_string(record) + " " + file.name);
+}
+
+void HealthCard::macIndexCommand(const FileSpec& index, std::uint8_t ins, std::uint8_t record) {
+    const DfSpec& df = *m_profile.df(index.df);
+    SecureAccessModule& module = sam("MAC for " + index.name);
+    Bytes div = diversificationData(df.transportKey);
+    selectDf(df.fid);
+    const Bytes rand = sendOk(apdu::getChallenge(8), "GET CHALLENGE").data();
+    div.insert(div.end(), rand.begin(), rand.end());
+    const std::uint8_t p2 = recordP2(index, 0x04);
+    module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, div);
+    const Bytes mac = module.mac(Bytes(16, 0x00), pad80(Bytes { 0x84, ins, record, p2, 0x04 }));
+    sendOk(CommandApdu(0x84, ins, record, p2, mac),
+        std::string(ins == 0xD2 ? "WRITE RECORD " : "ERASE RECORD ") + std::to_string(record) + " "
+            + index.name);
+}
+
+std::size_t HealthCard::addAllergy(const Allergy& allergy) {
+    const std::size_t before = m_apdus;
+    const Bytes rec = encodeAllergy(allergy);
+    const FileSpec& f = fileSpec("DF02/EF07");
+    prepareFile(f, true);
+    sendOk(
+        CommandApdu(0x00, 0xDC, 0x00, recordP2(f, 0x03), rec), "UPDATE RECORD (cyclic) " + f.name);
+    return since(before, m_apdus);
+}
+
+std::size_t HealthCard::addImmunisation(const Immunisation& immunisation) {
+    const std::size_t before = m_apdus;
+    const Bytes rec = encodeImmunisation(immunisation);
+    const FileSpec& f = fileSpec("DF02/EF08");
+    prepareFile(f, true);
+    sendOk(
+        CommandApdu(0x00, 0xDC, 0x00, recordP2(f, 0x03), rec), "UPDATE RECORD (cyclic) " + f.name);
+    return since(before, m_apdus);
+}
+
+std::size_t HealthCard::updateElement(const std::string& key, const std::string& text) {
+    const std::size_t before = m_apdus;
+    const ElementSpec* spec = m_profile.element(key);
+    if (!spec) {
+        throw hc::InputError("card profile " + m_profile.name + " has no element " + key);
+    }
+    const Bytes tlv = encodeSimpleTlv(spec->tag, encodeElement(*spec, text));
+    const FileSpec& f = fileSpec(spec->file);
+    prepareFile(f, true);
+    smUpdateRecord(f, spec->record, tlv);
+    return since(before, m_apdus);
+}
+
+std::size_t HealthCard::updatePhones(const std::string& phone1, const std::string& phone2) {
+    const std::size_t before = m_apdus;
+    updateElement("validity.phone1", phone1);
+    updateElement("validity.phone2", phone2);
+    return since(before, m_apdus);
+}
+
+std::size_t HealthCard::updateAddresses(const Addresses& a) {
+    const std::size_t before = m_apdus;
+    updateElement("address.type1", a.entries[0].type);
+    updateElement("address.address1", a.entries[0].text);
+    updateElement("address.type2", a.entries[1].type);
+    updateElement("address.address2", a.entries[1].text);
+    return since(before, m_apdus);
+}
+
+Counted<std::size_t> HealthCard::writeVisitRecord(bool inpatient, ByteView record) {
+    const std::size_t before = m_apdus;
+    const FileSpec& index = fileSpec(inpatient ? "DF03/EF05" : "DF03/EF06");
+    const VisitIndex used = inpatient ? readInpatientIndex().value : readOutpatientIndex().value;
+    const auto free = used.firstFree();
+    if (!free) {
+        throw hc::Error(std::string(inpatient ? "inpatient" : "outpatient")
+                + " records: every slot is in use; erase the oldest (index flag) first",
+            NextStep::CallStaff);
+    }
+    const std::size_t slot = *free + 1;
+    const FileSpec& file
+        = fileSpec(std::string(inpatient ? "DF03/EE0" : "DF03/ED0") + std::to_string(slot));
+    if (record.size() != file.size) {
+        throw hc::InputError(file.name + ": a record is " + std::to_string(file.size)
+            + " bytes, got " + std::to_string(record.size()));
+    }
+    prepareFile(file, true); // SELECT the EF (visit files have no SFI)
+    const std::size_t chunk = std::max<std::size_t>(m_profile.binaryChunk, 1);
+    for (std::size_t off = 0; off < record.size(); off += chunk) {
+        const std::size_t n = std::min(chunk, record.size() - off);
+        sendOk(apdu::updateBinary(static_cast<std::uint16_t>(off),
+                   Bytes(record.begin() + static_cast<std::ptrdiff_t>(off),
+                       record.begin() + static_cast<std::ptrdiff_t>(off + n))),
+            "UPDATE BINARY " + file.name);
+    }
+    prepareFile(index, true);
+    macIndexCommand(index, 0xD2, static_cast<std::uint8_t>(slot));
+    return { slot, since(before, m_apdus) };
+}
+
+std::size_t HealthCard::eraseVisitIndex(bool inpatient, std::size_t slot) {
+    const std::size_t before = m_apdus;
+    const FileSpec& index = fileSpec(inpatient ? "DF03/EF05" : "DF03/EF06");
+    if (slot == 0 || slot > index.records) {
+        throw hc::InputError(index.name + ": no slot " + std::to_string(slot));
+    }
+    prepareFile(index, true);
+    macIndexCommand(index, 0x0C, static_cast<std::uint8_t>(slot));
+    return since(before, m_apdus);
+}
+
+Bytes HealthCard::readBinaryAll(const FileSpec& file) {
+    return readBinary(file, 0, file.size);
+}
+
+Counted<Bytes> HealthCard::readVisitRecord(bool inpatient, std::size_t slot) {
+    const std::size_t before = m_apdus;
+    const FileSpec& file
+        = fileSpec(std::string(inpatient ? "DF03/EE0" : "DF03/ED0") + std::to_string(slot));
+    Bytes data = readBinaryAll(file);
+    return { std::move(data), since(before, m_apdus) };
+}
+
+} // namespace hc::card::health

@@ -1,0 +1,124 @@
+// Integration: the write flows through pcscd + vpcd + hcemu: cyclic records after the update key,
+// secure-messaging UPDATE RECORD (CLA 04), MAC-only index flags (84 D2 / 84 0C), a bad MAC refused.
+#include "hc/card/health/crypto.hpp"
+#include "hc/card/health/health_card.hpp"
+#include "health_test_util.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hc;
+using namespace hc::card;
+using namespace hc::card::health;
+using hc::testing::EmulatedCard;
+
+namespace {
+/** A module whose MACs are wrong in one bit. */
+class BadMacSam final : public SecureAccessModule {
+public:
+    explicit BadMacSam(SecureAccessModule& inner)
+        : m_inner(inner) { }
+    void deliverKey(std::uint8_t p1, std::uint8_t p2, ByteView d) override {
+        m_inner.deliverKey(p1, p2, d);
+    }
+    Bytes encrypt(ByteView b) override { return m_inner.encrypt(b); }
+    Bytes mac(ByteView iv, ByteView d) override {
+        Bytes m = m_inner.mac(iv, d);
+        m[0] ^= 0x01;
+        return m;
+    }
+    std::string name() const override { return "bad-mac"; }
+
+private:
+    SecureAccessModule& m_inner;
+};
+} // namespace
+
+TEST_CASE("add an allergy and an immunisation; update phones and addresses with secure messaging") {
+    EmulatedCard emu("resident-li-na.json");
+    auto ch = healthtest::connect();
+    auto sam = healthtest::testSam();
+    HealthCard card(*ch, CardProfile::ws543_2017(), sam.get());
+
+    CHECK(card.addAllergy({ "头孢", "荨麻疹" }) > 0);
+    CHECK(card.addImmunisation({ "狂犬疫苗", "20240101" }) == 1); // UK 87 already authenticated
+    const auto allergies = card.readAllergies().value;
+    REQUIRE(allergies.size() == 3);
+    CHECK(allergies[0].substance == "头孢");
+    CHECK(allergies[2].substance == "花生");
+    const auto imm = card.readImmunisations().value;
+    REQUIRE(imm.size() == 4);
+    CHECK(imm[0].vaccine == "狂犬疫苗");
+
+    // SM: UK 05 (two challenges + EXTERNAL AUTHENTICATE), then per element GET CHALLENGE + 04 DC.
+    const std::size_t phones = card.updatePhones("13700000001", "021-12345678");
+    CHECK(phones == 1 + 3 + 2 + 2);
+    Addresses a;
+    a.entries[0] = { "1", "北京市海淀区中关村大街27号" };
+    a.entries[1] = { "3", "河北省保定市莲池区" };
+    CHECK(card.updateAddresses(a) > 0);
+
+    // A fresh session sees the new data (it is on the card, not cached).
+    card.forgetState();
+    HealthCard again(*ch, CardProfile::ws543_2017(), sam.get());
+    const auto v = again.readValidity().value;
+    CHECK(v.phone1 == "13700000001");
+    CHECK(v.phone2 == "021-12345678");
+    const auto addr = again.readAddresses().value;
+    CHECK(addr.entries[0].text == "北京市海淀区中关村大街27号");
+    CHECK(addr.entries[1].type == "3");
+
+    // Too long for AN 20: refused before anything is sent.
+    CHECK_THROWS_AS(again.updatePhones("1234567890123456789012", ""), ValidationError);
+}
+
+TEST_CASE(
+    "a bad MAC is refused with 9302 and nothing changes; plain UPDATE RECORD of an SM file too") {
+    EmulatedCard emu("resident-zhang-zhe.json");
+    auto ch = healthtest::connect();
+    auto good = healthtest::testSam();
+    BadMacSam bad(*good);
+    HealthCard card(*ch, CardProfile::ws543_2017(), &bad);
+    try {
+        card.updateElement("validity.phone1", "13100000000");
+        FAIL("bad MAC accepted");
+    } catch (const CardRefused& e) {
+        CHECK(e.sw() == sw::MacInvalid);
+    }
+    // Plain 00 DC to an SM file, even with the update key authenticated: 6982.
+    const auto* spec = card.profile().element("validity.phone1");
+    const Bytes tlv = concat(
+        Bytes { spec->tag, static_cast<std::uint8_t>(spec->length) }, encodeAn("13100000000", 20));
+    CHECK(card.send(CommandApdu(0x00, 0xDC, spec->record, (8 << 3) | 4, tlv)).sw()
+        == sw::SecurityStatusNotSatisfied);
+    card.setSecureAccessModule(good.get());
+    CHECK(card.readValidity().value.phone1 == "13800138000");
+
+    // A bad MAC on the index flag too.
+    HealthCard idx(*ch, CardProfile::ws543_2017(), &bad);
+    idx.forgetState();
+    try {
+        idx.eraseVisitIndex(true, 1);
+        FAIL("bad MAC accepted");
+    } catch (const CardRefused& e) {
+        CHECK(e.sw() == sw::MacInvalid);
+    }
+}
+
+TEST_CASE("an outpatient record goes into the next free slot with its index flag (MAC-only)") {
+    EmulatedCard emu("resident-li-na.json");
+    auto ch = healthtest::connect();
+    auto sam = healthtest::testSam();
+    HealthCard card(*ch, CardProfile::ws543_2017(), sam.get());
+    Bytes record(3267);
+    for (std::size_t i = 0; i < record.size(); ++i) {
+        record[i] = static_cast<std::uint8_t>(i * 7);
+    }
+    const auto w = card.writeVisitRecord(false, record);
+    CHECK(w.value == 3); // slots 1 and 2 are in use
+    CHECK(card.readOutpatientIndex().value.inUse
+        == std::vector<bool> { true, true, true, false, false });
+    CHECK(card.readVisitRecord(false, 3).value == record);
+    CHECK(card.eraseVisitIndex(false, 3) == 2);
+    CHECK(card.readOutpatientIndex().value.firstFree() == 2u);
+    CHECK_THROWS_AS(card.writeVisitRecord(false, Bytes(10)), hc::InputError);
+}
