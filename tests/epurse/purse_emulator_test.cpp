@@ -233,3 +233,28 @@ TEST_CASE("the pending transaction's JSON form round-trips and rejects bad input
     CHECK_THROWS_AS(PendingTransaction::fromJson("[1]"), InputError);
     CHECK_THROWS_AS(PendingTransaction::fromJson(R"({"kind":"x"})"), InputError);
 }
+
+TEST_CASE("settle() stays Unknown for another card and for a proof the card no longer keeps") {
+    Rig rig;
+    OsChannel ch(rig.card);
+    PurseClient client(ch, fixedClock());
+    const TerminalId term { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
+    SoftwarePsam psam({ { 1, kDpkMaster } }, term);
+    const auto first = client.purchase(1, psam);
+    REQUIRE(std::holds_alternative<Done>(first));
+    auto pending = std::get<Done>(first).tx;
+
+    auto other = pending;
+    other.card[7] ^= 0xFF;
+    const auto s1 = client.settle(other);
+    REQUIRE(std::holds_alternative<Unknown>(s1));
+    CHECK(std::get<Unknown>(s1).cause.find("another card") != std::string::npos);
+
+    for (int i = 0; i < 10; ++i) { // the card keeps the last 10 proofs
+        REQUIRE(std::holds_alternative<Done>(client.purchase(1, psam)));
+    }
+    const auto s2 = client.settle(pending);
+    REQUIRE(std::holds_alternative<Unknown>(s2));
+    CHECK(std::get<Unknown>(s2).cause.find("6A88") != std::string::npos);
+    CHECK(client.balance() == 10000 - 11);
+}

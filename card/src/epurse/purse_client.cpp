@@ -85,7 +85,7 @@ Outcome PurseClient::purchase(std::int64_t amountFen, Psam& psam) {
     ResponseApdu debit;
     try {
         debit = send(cmd::debitForPurchase(m1.ttsn, tx.when, m1.mac1));
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
         return Unknown { tx, e.what() };
     }
     if (!debit.ok()) {
@@ -100,7 +100,7 @@ Outcome PurseClient::purchase(std::int64_t amountFen, Psam& psam) {
     bool verified = false;
     try {
         verified = psam.verifyMac2(dr.mac2);
-    } catch (const Error&) {
+    } catch (const std::exception&) {
         verified = false; // the card has debited: report Done, unverified
     }
     return Done { tx, tx.balanceBefore - tx.amount, dr.tac, verified, false };
@@ -135,7 +135,7 @@ Outcome PurseClient::load(std::int64_t amountFen, const TerminalId& terminal, Pu
     ResponseApdu credit;
     try {
         credit = send(cmd::creditForLoad(tx.when, auth.mac2));
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
         return Unknown { tx, e.what() };
     }
     if (!credit.ok()) {
@@ -162,9 +162,7 @@ Outcome PurseClient::settle(const PendingTransaction& p, PurseIssuer* issuer) {
             return Unknown { p, "another card is in the reader (serial differs)" };
         }
         r = send(cmd::getTransactionProof(p.type, p.atc));
-    } catch (const PurseError& e) {
-        return Unknown { p, e.what() };
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
         return Unknown { p, e.what() };
     }
     if (r.sw() == sw::ConditionsNotSatisfied) {
