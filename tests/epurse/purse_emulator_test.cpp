@@ -258,3 +258,25 @@ TEST_CASE("settle() stays Unknown for another card and for a proof the card no l
     CHECK(std::get<Unknown>(s2).cause.find("6A88") != std::string::npos);
     CHECK(client.balance() == 10000 - 11);
 }
+
+TEST_CASE(
+    "the purse on a T=0 card (as a resident health card may be): same flows through T0Channel") {
+    Rig rig;
+    rig.card.image().t0 = true;
+    auto raw = std::make_unique<OsChannel>(rig.card);
+    OsChannel* counter = raw.get();
+    T0Channel ch(std::move(raw));
+    T0Channel psamCh(std::make_unique<OsChannel>(rig.psamOs));
+    PsamCard psam(psamCh);
+    PurseClient client(ch, fixedClock());
+    client.open();
+    counter->count = 0;
+    const auto out = client.purchase(99, psam);
+    REQUIRE(std::holds_alternative<Done>(out));
+    CHECK(std::get<Done>(out).verified);
+    CHECK(counter->count == 4); // INIT + GET RESPONSE, DEBIT + GET RESPONSE
+    auto issuer = devIssuer();
+    REQUIRE(std::holds_alternative<Done>(client.load(99, psam.terminalId(), issuer)));
+    CHECK(client.balance() == 10000);
+    CHECK(client.readLog().size() == 2);
+}
