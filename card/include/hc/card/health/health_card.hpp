@@ -24,6 +24,7 @@
 #include "hc/card/health/model.hpp"
 #include "hc/card/health/profile.hpp"
 #include "hc/card/health/sam.hpp"
+#include "hc/card/health/sam_card.hpp"
 #include "hc/card/status_word.hpp"
 
 #include <cstddef>
@@ -123,6 +124,16 @@ public:
     std::size_t eraseVisitIndex(bool inpatient, std::size_t slot);
     /** Reads visit record `slot` (1-based) as stored. */
     Counted<Bytes> readVisitRecord(bool inpatient, std::size_t slot);
+
+    // ---- cardholder PIN (pin.cpp). PINs are sent as ASCII digits (profile gap, see
+    // docs/healthcard.md) and never logged: the default mask hides INS 20/24/2C data. ----
+
+    /** VERIFY 00 20 00 00: ok, wrong with tries left (63Cx), or blocked (6983 / 63C0). */
+    PinResult verifyPin(std::string_view pin);
+    /** CHANGE REFERENCE DATA 00 24 00 00 old || new. */
+    PinResult changePin(std::string_view oldPin, std::string_view newPin);
+    /** RESET RETRY COUNTER 00 2C 00 00 puk || new: unblocks with the PUK and sets a new PIN. */
+    PinResult unblockPin(std::string_view puk, std::string_view newPin);
 
     /** Raw element values of one TLV file ("DF01/EF05"), by tag. */
     Counted<ElementValues> readElements(const std::string& fileName);
