@@ -102,6 +102,9 @@ TEST_CASE("gbk: text converts, and errors name the character") {
     // A CJK extension B character (U+20000) is not in GBK either.
     CHECK_THROWS_WITH_AS(utf8ToGbk("\xF0\xA0\x80\x80"),
         doctest::Contains("U+20000"), EncodingError);
+    // The yen/yuan sign U+00A5 is not in GBK; the full-width ￥ (U+FFE5) is.
+    CHECK_THROWS_WITH_AS(utf8ToGbk("¥5"), doctest::Contains("U+00A5"), EncodingError);
+    CHECK(utf8ToGbk("￥5") == std::string("\xA3\xA4" "5"));
     // Control characters would inject commands.
     CHECK_THROWS_WITH_AS(utf8ToGbk("a\x1B@"), doctest::Contains("U+001B"), EncodingError);
     // Invalid UTF-8: truncated, overlong, surrogate.

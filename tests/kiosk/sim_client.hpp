@@ -1,0 +1,62 @@
+// Test helpers: wait for a simulator's port, and talk to escpos-sim's control line protocol.
+#pragma once
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <netinet/in.h>
+#include <stdexcept>
+#include <string>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace hc::kiosk::test {
+
+/** Connects to 127.0.0.1:port; -1 when refused. */
+inline int connectLocal(unsigned short port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr {};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/** Waits until something listens on the port (up to 10 s). */
+inline void waitForPort(unsigned short port) {
+    for (int i = 0; i < 200; ++i) {
+        const int fd = connectLocal(port);
+        if (fd >= 0) {
+            ::close(fd);
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw std::runtime_error("nothing listens on port " + std::to_string(port));
+}
+
+/** Sends one control line and returns the reply line. */
+inline std::string controlCommand(unsigned short port, const std::string& line) {
+    const int fd = connectLocal(port);
+    if (fd < 0) {
+        throw std::runtime_error("control port refused");
+    }
+    const auto msg = line + "\n";
+    if (::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(msg.size())) {
+        ::close(fd);
+        throw std::runtime_error("control send failed");
+    }
+    std::string reply;
+    char c = 0;
+    while (::read(fd, &c, 1) == 1 && c != '\n') {
+        reply.push_back(c);
+    }
+    ::close(fd);
+    return reply;
+}
+
+} // namespace hc::kiosk::test
