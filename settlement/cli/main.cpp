@@ -6,7 +6,9 @@
 //   settle review   --db F [--resolve MSGID --as ok|failed]   manual-review queue
 //   settle replay   --db F --center-port P [--center-host H]  run the outbox until drained,
 //                                          with a progress bar
-//   settle reconcile / report              see docs/settlement.md (reconciliation)
+//   settle reconcile --db F --center-port P [--date D] [--format json|csv|text]
+//                                          3201/3202 with repairs; exit 0 balanced, 4 not
+//   settle report                          not implemented yet (use reconcile --format)
 #include "hc/settle/gateway.hpp"
 #include "hc/settle/json_in.hpp"
 #include "hc/settle/reconcile.hpp"
@@ -110,7 +112,7 @@ int main(int argc, char** argv) {
         if (db.empty()) {
             throw InputError("--db", "required for " + cmd);
         }
-        auto store = openSqliteLedger(db);
+        auto store = openLedger(db);
         if (cmd == "status") {
             auto tx = store->begin();
             json::object o;
@@ -178,6 +180,10 @@ int main(int argc, char** argv) {
                     : format == "csv"      ? reportToCsv(report)
                                            : reportToText(report));
             return report.balancedAfterRepair ? 0 : 4;
+        }
+        if (cmd == "report") {
+            throw NotImplemented("'settle report' of stored reconciliation runs; use 'settle "
+                                 "reconcile --date D --format json|csv|text'");
         }
         throw InputError("command", "unknown command '" + cmd + "'");
     } catch (const Error& e) {

@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
     try {
         PolicyLibrary lib;
         lib.loadDirectory(policies);
-        auto store = openSqliteLedger(db);
+        auto store = openLedger(db);
         const auto dash = msgidRange.find('-');
         MsgidGenerator msgids(
             code, std::stoi(msgidRange.substr(0, dash)), std::stoi(msgidRange.substr(dash + 1)));

@@ -196,4 +196,11 @@ private:
 /** Open (create) a SQLite ledger at `path` in WAL mode with synchronous=FULL. */
 std::unique_ptr<LedgerStore> openSqliteLedger(const std::string& path);
 
+/** PostgreSQL ledger for several settlementd instances: NOT IMPLEMENTED YET, throws
+ *  NotImplemented (see docs/settlement.md). */
+std::unique_ptr<LedgerStore> openPostgresLedger(const std::string& conninfo);
+
+/** Open "postgresql://..." with openPostgresLedger, anything else as a SQLite file. */
+std::unique_ptr<LedgerStore> openLedger(const std::string& location);
+
 } // namespace hc::settle
