@@ -1,10 +1,12 @@
 // Integration: the write flows through pcscd + vpcd + hcemu: cyclic records after the update key,
 // secure-messaging UPDATE RECORD (CLA 04), MAC-only index flags (84 D2 / 84 0C), a bad MAC refused.
+#include "hc/card/health/codec.hpp"
 #include "hc/card/health/crypto.hpp"
 #include "hc/card/health/health_card.hpp"
 #include "health_test_util.hpp"
 
 #include <doctest/doctest.h>
+#include <fstream>
 
 using namespace hc;
 using namespace hc::card;
@@ -121,4 +123,62 @@ TEST_CASE("an outpatient record goes into the next free slot with its index flag
     CHECK(card.eraseVisitIndex(false, 3) == 2);
     CHECK(card.readOutpatientIndex().value.firstFree() == 2u);
     CHECK_THROWS_AS(card.writeVisitRecord(false, Bytes(10)), hc::InputError);
+}
+
+TEST_CASE("SM2-signed visit records: signed when written, verified when read; unsigned and "
+          "tampered reported") {
+    EmulatedCard emu("resident-li-na.json");
+    auto ch = healthtest::connect();
+    auto sam = healthtest::testSam();
+    HealthCard card(*ch, CardProfile::ws543_2017(), sam.get());
+    auto signer = Sm2SoftwareSigner::generate("北京协和医院", "12110000400000001X");
+    const Bytes text = encodeAn("门诊: 2型糖尿病复诊，二甲双胍 0.5g tid", 200);
+    const auto w = card.writeSignedVisit(false, text, *signer);
+    CHECK(w.value == 3);
+    // A record written without a signer, then one with a broken signature.
+    Bytes forged = buildSignedVisitRecord(text, 3267, *signer, card.profile().signerId);
+    forged[5] ^= 0x01;
+    CHECK(card.writeVisitRecord(false, forged).value == 4);
+
+    const auto visits = card.readVisits(false).value;
+    REQUIRE(visits.size() == 4);
+    CHECK(visits[0].second.status == SignatureStatus::Unsigned); // slots 1, 2 from the image
+    CHECK(visits[1].second.status == SignatureStatus::Unsigned);
+    CHECK(visits[2].first == 3);
+    CHECK(visits[2].second.status == SignatureStatus::Valid);
+    CHECK(visits[2].second.signerName == "北京协和医院");
+    CHECK(decodeAn(visits[2].second.data) == "门诊: 2型糖尿病复诊，二甲双胍 0.5g tid");
+    CHECK(visits[3].second.status == SignatureStatus::Invalid);
+
+    const auto inpatient = card.writeSignedVisit(true, encodeAn("住院: 阑尾切除术", 100), *signer);
+    CHECK(inpatient.value == 2);
+    CHECK(card.readVisits(true).value.back().second.status == SignatureStatus::Valid);
+}
+
+TEST_CASE("hcard write-visit FILE.json signs with the institution key and writes the next slot") {
+    EmulatedCard emu("resident-zhang-zhe.json");
+    hc::testing::TempDir dir;
+    auto signer = Sm2SoftwareSigner::generate("郑州市中心医院", "12410100000000001X");
+    {
+        std::ofstream(dir / "signer.pem") << signer->privatePem();
+        std::ofstream(dir / "visit.json")
+            << "{\"kind\":\"inpatient\",\"text\":\"住院: 肺炎，头孢曲松\","
+               "\"signer\":{\"key_pem\":\""
+            << (dir / "signer.pem").string()
+            << "\",\"name\":\"郑州市中心医院\",\"institution_code\":\"12410100000000001X\"}}";
+    }
+    const auto hcard = hc::testing::binaryPath("hcard").string();
+    const auto keys = hc::testing::sourcePath("firmware-tools/images/resident-keys.json").string();
+    auto r = hc::testing::runCommand({ hcard, "write-visit", (dir / "visit.json").string(),
+        "--reader", hc::testing::kReader0, "--keys", keys, "--json" });
+    CHECK(r.status == 0);
+    CHECK(r.out.find("\"slot\":1") != std::string::npos);
+    auto ch = healthtest::connect();
+    auto sam = healthtest::testSam();
+    HealthCard card(*ch, CardProfile::ws543_2017(), sam.get());
+    const auto visits = card.readVisits(true).value;
+    REQUIRE(visits.size() == 1);
+    CHECK(visits[0].second.status == SignatureStatus::Valid);
+    CHECK(visits[0].second.institutionCode == "12410100000000001X");
+    CHECK(decodeAn(visits[0].second.data) == "住院: 肺炎，头孢曲松");
 }

@@ -154,4 +154,29 @@ Counted<Bytes> HealthCard::readVisitRecord(bool inpatient, std::size_t slot) {
     return { std::move(data), since(before, m_apdus) };
 }
 
+Counted<std::size_t> HealthCard::writeSignedVisit(
+    bool inpatient, ByteView data, RecordSigner& signer) {
+    const FileSpec& slot1 = fileSpec(inpatient ? "DF03/EE01" : "DF03/ED01");
+    if (m_profile.certificateFormat != "sam-190") {
+        throw hc::Error("certificate format \"" + m_profile.certificateFormat
+                + "\" is not supported (only sam-190)",
+            NextStep::CheckConfiguration);
+    }
+    const Bytes record = buildSignedVisitRecord(data, slot1.size, signer, m_profile.signerId);
+    return writeVisitRecord(inpatient, record);
+}
+
+Counted<std::vector<std::pair<std::size_t, VisitRecord>>> HealthCard::readVisits(bool inpatient) {
+    const std::size_t before = m_apdus;
+    std::vector<std::pair<std::size_t, VisitRecord>> out;
+    const VisitIndex index = inpatient ? readInpatientIndex().value : readOutpatientIndex().value;
+    for (std::size_t i = 0; i < index.inUse.size(); ++i) {
+        if (index.inUse[i]) {
+            const Bytes raw = readVisitRecord(inpatient, i + 1).value;
+            out.emplace_back(i + 1, parseVisitRecord(raw, m_profile.signerId));
+        }
+    }
+    return { std::move(out), since(before, m_apdus) };
+}
+
 } // namespace hc::card::health

@@ -25,6 +25,7 @@
 #include "hc/card/health/profile.hpp"
 #include "hc/card/health/sam.hpp"
 #include "hc/card/health/sam_card.hpp"
+#include "hc/card/health/visit_signature.hpp"
 #include "hc/card/status_word.hpp"
 
 #include <cstddef>
@@ -122,6 +123,12 @@ public:
     Counted<std::size_t> writeVisitRecord(bool inpatient, ByteView record);
     /** Frees a visit slot (index flag to FF with a MAC-only ERASE RECORD 84 0C). */
     std::size_t eraseVisitIndex(bool inpatient, std::size_t slot);
+    /** Signs `data` with `signer` (SM2/SM3, profile.signerId) and writes it into the next free
+     * slot as writeVisitRecord does. */
+    Counted<std::size_t> writeSignedVisit(bool inpatient, ByteView data, RecordSigner& signer);
+    /** Reads every visit record whose index flag is set and verifies its signature; records that
+     * are unsigned or badly signed come back with that status, never as errors. */
+    Counted<std::vector<std::pair<std::size_t, VisitRecord>>> readVisits(bool inpatient);
     /** Reads visit record `slot` (1-based) as stored. */
     Counted<Bytes> readVisitRecord(bool inpatient, std::size_t slot);
 
