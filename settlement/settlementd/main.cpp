@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     std::string db, policies, centerHost, bind, portFile, secretFile, allowFile, offlineMode, owner,
         code, msgidRange;
     unsigned short centerPort = 0;
-    int workers = 8, dispatchers = 2, settleWaitMs = 3000, centerTimeoutMs = 5000;
+    int workers = 8, dispatchers = 2, parallel = 16, settleWaitMs = 3000, centerTimeoutMs = 5000;
     std::int64_t perClaim = 500'000, total = 20'000'000;
     bool insecure = false;
     po::options_description desc("settlementd options");
@@ -113,8 +113,9 @@ int main(int argc, char** argv) {
         po::value(&allowFile),
         "allow-list: 'terminal-id z85-public-key' per line")("insecure", po::bool_switch(&insecure),
         "no CURVE (benchmarks only): terminal id from the request's \"terminal\" field")(
-        "workers", po::value(&workers)->default_value(8), "request worker threads")("dispatchers",
-        po::value(&dispatchers)->default_value(2),
+        "workers", po::value(&workers)->default_value(8), "request worker threads")("parallel",
+        po::value(&parallel)->default_value(16),
+        "connections per dispatcher")("dispatchers", po::value(&dispatchers)->default_value(2),
         "outbox sender threads")("settle-wait-ms", po::value(&settleWaitMs)->default_value(3000),
         "how long settle waits for the center before going offline")("offline-mode",
         po::value(&offlineMode)->default_value("provisional"), "provisional | selfpay")(
@@ -155,6 +156,8 @@ int main(int argc, char** argv) {
         gw.host = centerHost;
         gw.port = centerPort;
         gw.owner = owner;
+        gw.parallel = static_cast<std::size_t>(std::max(1, parallel));
+        gw.batch = 64;
         gw.timeout = std::chrono::milliseconds(centerTimeoutMs);
         gw.lease = std::chrono::milliseconds(centerTimeoutMs * 3 + 1000);
         ServiceConfig cfg;

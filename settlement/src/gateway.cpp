@@ -4,6 +4,7 @@
 #include "hc/settle/policy.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <thread>
 
 namespace hc::settle {
 
@@ -262,12 +263,14 @@ PassStats CenterGateway::runOnce(LedgerStore& store, const ResolvedHook& hook) {
         bool hasOutput = false;
         std::string error;
     };
-    std::vector<Result> results;
-    results.reserve(batch.size());
-    for (auto& e : batch) {
-        ++stats.sent;
-        Result r { OutboxEvent::Timeout, {}, false, {} };
-        const auto res = exchange(e.infno, e.payload);
+    std::vector<Result> results(batch.size(), Result { OutboxEvent::Timeout, {}, false, {} });
+    // Send the leased batch over up to `parallel` connections at once (entries of one visit are
+    // never in the same batch: only the head of each visit is leased), then apply all results
+    // in one transaction (group commit).
+    const auto sendOne = [&](HttpClient& http, std::size_t i) {
+        const auto& e = batch[i];
+        Result& r = results[i];
+        const auto res = http.post(m_config.target + e.infno, e.payload);
         if (res.outcome == HttpOutcome::NotDelivered) {
             r.event = OutboxEvent::NotDelivered;
             r.error = res.error;
@@ -305,7 +308,32 @@ PassStats CenterGateway::runOnce(LedgerStore& store, const ResolvedHook& hook) {
                 r.hasOutput = false;
             }
         }
-        results.push_back(std::move(r));
+    };
+    stats.sent = batch.size();
+    const std::size_t lanes = std::min(batch.size(), std::max<std::size_t>(1, m_config.parallel));
+    if (lanes <= 1) {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            sendOne(m_http, i);
+        }
+    } else {
+        while (m_pool.size() < lanes - 1) {
+            m_pool.push_back(
+                std::make_unique<HttpClient>(m_config.host, m_config.port, m_config.timeout));
+        }
+        std::vector<std::thread> threads;
+        for (std::size_t lane = 1; lane < lanes; ++lane) {
+            threads.emplace_back([&, lane] {
+                for (std::size_t i = lane; i < batch.size(); i += lanes) {
+                    sendOne(*m_pool[lane - 1], i);
+                }
+            });
+        }
+        for (std::size_t i = 0; i < batch.size(); i += lanes) {
+            sendOne(m_http, i);
+        }
+        for (auto& t : threads) {
+            t.join();
+        }
     }
     auto tx = store.begin();
     for (std::size_t i = 0; i < batch.size(); ++i) {

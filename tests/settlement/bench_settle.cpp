@@ -83,6 +83,7 @@ void benchEndToEnd(int clients, int dispatchers, int perClient, int delayMs) {
     cfg.settleWait = std::chrono::milliseconds(delayMs > 0 ? 10000 : 30000);
     Harness h(cfg);
     h.gw.batch = 64;
+    h.gw.parallel = delayMs > 0 ? 64 : 8;
     h.gw.timeout = std::chrono::milliseconds(5000);
     h.gw.lease = std::chrono::milliseconds(20000);
     if (delayMs > 0) {
@@ -138,16 +139,18 @@ void benchEndToEnd(int clients, int dispatchers, int perClient, int delayMs) {
     std::sort(lat.begin(), lat.end());
     std::cout
         << "end-to-end (service + outbox + center-sim at " << delayMs << " ms; " << clients
-        << " terminals, " << dispatchers << " dispatchers; 3 center calls per claim): " << ok.load()
-        << "/" << lat.size() << " settled in " << secs
-        << " s = " << static_cast<long>(ok.load() / secs) << " settlements/s; p50 "
-        << lat[lat.size() / 2] << " ms, p99 " << lat[lat.size() * 99 / 100]
+        << " terminals, " << dispatchers << " dispatchers x " << h.gw.parallel
+        << " connections; 3 center calls per claim): " << ok.load() << "/" << lat.size()
+        << " settled in " << secs << " s = " << static_cast<long>(ok.load() / secs)
+        << " settlements/s; p50 " << lat[lat.size() / 2] << " ms, p99 "
+        << lat[lat.size() * 99 / 100]
         << " ms (including the center; unconfirmed after the settle wait count as not settled)\n";
 }
 
 void benchOffline(int n, int replayN) {
     Harness h;
     h.gw.batch = 256;
+    h.gw.parallel = 8;
     const auto t0 = Clock::now();
     const int group = 1000;
     for (int i = 0; i < n; i += group) {

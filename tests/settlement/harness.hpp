@@ -39,6 +39,7 @@ struct Harness {
         gw.port = port;
         gw.timeout = std::chrono::milliseconds(400);
         gw.lease = std::chrono::milliseconds(2000);
+        gw.parallel = 4; // exercise the parallel send path
         gw.retry.base = std::chrono::milliseconds(20);
         gw.retry.cap = std::chrono::milliseconds(200);
         cfg.retry = gw.retry;

@@ -12,8 +12,10 @@
 
 #include <boost/json/object.hpp>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace hc::settle {
 
@@ -46,6 +48,7 @@ struct GatewayConfig {
     std::string owner = "settlementd"; ///< lease owner (instance id)
     std::chrono::milliseconds lease { 30'000 }; ///< how long a SENT lease lasts (> timeout)
     std::size_t batch = 16; ///< entries leased per pass
+    std::size_t parallel = 1; ///< connections used at once to send a leased batch
 };
 
 /** Counters of one dispatcher pass. */
@@ -92,6 +95,7 @@ private:
     EnvelopeContext m_ctx;
     MsgidGenerator& m_msgids;
     HttpClient m_http;
+    std::vector<std::unique_ptr<HttpClient>> m_pool;
     std::mt19937_64 m_rng;
 };
 
