@@ -1,0 +1,233 @@
+#include "hc/kiosk/his/http_his_adapter.hpp"
+
+#include "hc/kiosk/his/his_reply.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+namespace hc::kiosk::his {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/** Percent-encodes a query value. */
+std::string encode(const std::string& s) {
+    std::string out;
+    static const char* hex = "0123456789ABCDEF";
+    for (const char c : s) {
+        const auto b = static_cast<unsigned char>(c);
+        if (std::isalnum(b) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+            out.push_back(c);
+        } else {
+            out.push_back('%');
+            out.push_back(hex[b >> 4]);
+            out.push_back(hex[b & 15]);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+HttpHisAdapter::HttpHisAdapter(std::string host, unsigned short port, std::chrono::milliseconds timeout)
+    : m_host(std::move(host))
+    , m_port(port)
+    , m_timeout(timeout) {
+}
+
+json::value HttpHisAdapter::call(
+    const std::string& method, const std::string& target, const std::string& body, bool mutating) {
+    const auto where = method + " " + target;
+    asio::io_context io;
+    boost::system::error_code ec;
+    tcp::resolver resolver(io);
+    const auto endpoints = resolver.resolve(m_host, std::to_string(m_port), ec);
+    if (ec) {
+        throw HisUnavailable("HIS " + m_host + ": cannot resolve: " + ec.message());
+    }
+    http::request<http::string_body> req(
+        method == "POST" ? http::verb::post : http::verb::get, target, 11);
+    req.set(http::field::host, m_host);
+    req.set(http::field::user_agent, "hc-kiosk");
+    req.set(http::field::connection, "close");
+    if (!body.empty()) {
+        req.set(http::field::content_type, "application/fhir+json");
+        req.body() = body;
+    }
+    req.prepare_payload();
+
+    // Connect, write, read: each bounded by the timeout (tcp_stream expiry), run to completion.
+    enum class Phase { Connect, Write, Read, Done };
+    Phase phase = Phase::Connect;
+    boost::beast::tcp_stream stream(io);
+    boost::beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(8U * 1024U * 1024U);
+    stream.expires_after(m_timeout);
+    stream.async_connect(endpoints, [&](boost::system::error_code e, const tcp::endpoint&) {
+        if (e) {
+            ec = e;
+            return;
+        }
+        phase = Phase::Write;
+        stream.expires_after(m_timeout);
+        http::async_write(stream, req, [&](boost::system::error_code e2, std::size_t) {
+            if (e2) {
+                ec = e2;
+                return;
+            }
+            phase = Phase::Read;
+            stream.expires_after(m_timeout);
+            http::async_read(stream, buffer, parser, [&](boost::system::error_code e3, std::size_t) {
+                if (e3) {
+                    ec = e3;
+                    return;
+                }
+                phase = Phase::Done;
+            });
+        });
+    });
+    io.run();
+    if (phase == Phase::Connect) {
+        throw HisUnavailable("HIS " + where + ": connect failed: " + ec.message());
+    }
+    if (phase != Phase::Done) {
+        // The request (or part of it) may have arrived: a mutating call's outcome is unknown.
+        const auto msg = "HIS " + where + (phase == Phase::Write ? ": send failed (" : ": no reply (")
+            + ec.message() + ")";
+        if (mutating) {
+            throw HisOutcomeUnknown(msg);
+        }
+        throw HisUnavailable(msg);
+    }
+    const auto& res = parser.get();
+    const int status = static_cast<int>(res.result_int());
+    if (status >= 500) {
+        const auto msg = "HIS " + where + ": HTTP " + std::to_string(status);
+        if (mutating) {
+            throw HisOutcomeUnknown(msg + " (may have been committed: query it)");
+        }
+        throw HisUnavailable(msg);
+    }
+    json::value v;
+    try {
+        v = parseReplyJson(res.body());
+    } catch (const HisReplyError& e) {
+        if (status >= 400) {
+            throw HisRefused(status, "HIS " + where + ": HTTP " + std::to_string(status));
+        }
+        throw HisReplyError("HIS " + where + ": " + e.what());
+    }
+    if (status >= 400) {
+        auto text = operationOutcomeText(v);
+        const auto msg = "HIS " + where + ": HTTP " + std::to_string(status) + ": " + text;
+        if (status == 409) {
+            throw HisConflict(status, msg);
+        }
+        throw HisRefused(status, msg);
+    }
+    return v;
+}
+
+std::optional<Patient> HttpHisAdapter::findPatient(const std::string& idNumber) {
+    auto list = parsePatientBundle(call("GET", "/fhir/Patient?identifier=" + encode(idNumber), "", false));
+    if (list.empty()) {
+        return std::nullopt;
+    }
+    return list.front();
+}
+
+std::vector<Patient> HttpHisAdapter::allPatients() {
+    return parsePatientBundle(call("GET", "/fhir/Patient", "", false));
+}
+
+Patient HttpHisAdapter::createPatient(const Patient& p) {
+    json::object o;
+    o["resourceType"] = "Patient";
+    o["identifier"] = json::array { json::object { { "system", "urn:oid:2.16.156.10011.1.3" },
+        { "value", p.idNumber } } };
+    o["name"] = json::array { json::object { { "text", p.name } } };
+    o["gender"] = p.gender.empty() ? "unknown" : p.gender;
+    if (!p.birthDate.empty()) {
+        o["birthDate"] = p.birthDate;
+    }
+    if (!p.phone.empty()) {
+        o["telecom"]
+            = json::array { json::object { { "system", "phone" }, { "value", p.phone } } };
+    }
+    return parsePatient(call("POST", "/fhir/Patient", json::serialize(o), true));
+}
+
+std::vector<Department> HttpHisAdapter::departments() {
+    return parseDepartmentBundle(call("GET", "/fhir/Organization", "", false));
+}
+
+std::vector<Doctor> HttpHisAdapter::doctors(const std::string& departmentId) {
+    return parseDoctorBundle(
+        call("GET", "/fhir/Practitioner?organization=" + encode(departmentId), "", false));
+}
+
+std::vector<Slot> HttpHisAdapter::slots(const std::string& doctorId, const std::string& date) {
+    return parseSlotBundle(call("GET",
+        "/fhir/Slot?practitioner=" + encode(doctorId) + "&date=" + encode(date), "", false));
+}
+
+SlotHold HttpHisAdapter::holdSlot(
+    const std::string& slotId, const std::string& session, const std::string& requestId) {
+    json::object o { { "session", session }, { "requestId", requestId } };
+    return parseSlotHold(
+        call("POST", "/fhir/Slot/" + encode(slotId) + "/$hold", json::serialize(o), true));
+}
+
+void HttpHisAdapter::releaseSlot(const std::string& slotId, const std::string& session) {
+    json::object o { { "session", session } };
+    (void)parseSlot(
+        call("POST", "/fhir/Slot/" + encode(slotId) + "/$release", json::serialize(o), true));
+}
+
+Appointment HttpHisAdapter::book(const std::string& slotId, const std::string& patientId,
+    const std::string& session, const std::string& requestId) {
+    json::object o { { "slot", slotId }, { "patient", patientId }, { "session", session },
+        { "requestId", requestId } };
+    return parseAppointment(call("POST", "/fhir/Appointment/$book", json::serialize(o), true));
+}
+
+std::vector<ChargeItem> HttpHisAdapter::unpaidItems(const std::string& patientId) {
+    return parseChargeItemBundle(call(
+        "GET", "/fhir/ChargeItem?patient=" + encode(patientId) + "&status=billable", "", false));
+}
+
+Invoice HttpHisAdapter::pay(const std::string& patientId, const std::vector<std::string>& itemIds,
+    std::int64_t totalFen, const std::string& requestId) {
+    json::array items;
+    for (const auto& id : itemIds) {
+        items.push_back(json::string(id));
+    }
+    json::object o { { "patient", patientId }, { "chargeItems", std::move(items) },
+        { "totalFen", totalFen }, { "requestId", requestId } };
+    return parseInvoice(call("POST", "/fhir/Invoice/$pay", json::serialize(o), true));
+}
+
+std::optional<Invoice> HttpHisAdapter::findInvoice(const std::string& requestId) {
+    auto list = parseInvoiceBundle(
+        call("GET", "/fhir/Invoice?identifier=" + encode(requestId), "", false));
+    if (list.empty()) {
+        return std::nullopt;
+    }
+    return list.front();
+}
+
+std::vector<LabReport> HttpHisAdapter::labReports(const std::string& patientId) {
+    return parseLabReportBundle(
+        call("GET", "/fhir/DiagnosticReport?patient=" + encode(patientId), "", false));
+}
+
+} // namespace hc::kiosk::his

@@ -1,0 +1,110 @@
+// his-sim: a hospital information system simulator for tests and the demo. HTTP/JSON on
+// 127.0.0.1:<port>, resources modelled on FHIR R4 (Patient, Organization, Practitioner, Slot
+// with hold-then-book, Appointment, ChargeItem, Invoice, DiagnosticReport with Observations),
+// generated deterministically from --seed. A fault switch (POST /admin/faults {"delay_ms",
+// "fail_5xx", "drop_after_commit"}) lets tests produce the kiosk's UNKNOWN outcomes.
+//
+//   his-sim --port 8080 [--seed 42] [--today 2026-11-24] [--hold-seconds 300]
+//
+// See docs/kiosk.md for the routes. One thread per connection; the world is behind a mutex.
+#include "his_world.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/program_options.hpp>
+
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+void serve(tcp::socket socket, hc::kiosk::hissim::HisWorld& world) {
+    boost::beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(1U << 20);
+        http::read(socket, buffer, parser, ec);
+        if (ec) {
+            return;
+        }
+        const auto& req = parser.get();
+        const auto delay = world.delayMs();
+        if (delay > 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        }
+        bool drop = false;
+        const auto reply = world.handle(std::string(req.method_string()),
+            std::string(req.target()), req.body(), drop);
+        std::cout << req.method_string() << " " << req.target() << " -> " << reply.status
+                  << (drop ? " (reply dropped by the fault switch)" : "") << std::endl;
+        if (drop) {
+            socket.shutdown(tcp::socket::shutdown_both, ec);
+            return;
+        }
+        http::response<http::string_body> res(static_cast<http::status>(reply.status), 11);
+        res.set(http::field::content_type, "application/fhir+json; charset=utf-8");
+        res.set(http::field::server, "his-sim");
+        res.keep_alive(req.keep_alive());
+        res.body() = boost::json::serialize(reply.body);
+        res.prepare_payload();
+        http::write(socket, res, ec);
+        if (ec || !req.keep_alive()) {
+            socket.shutdown(tcp::socket::shutdown_send, ec);
+            return;
+        }
+    }
+}
+
+std::string todayUtc() {
+    const auto t = std::time(nullptr);
+    std::tm tm {};
+    ::gmtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    namespace po = boost::program_options;
+    unsigned short port = 8080;
+    unsigned seed = 42;
+    std::string today = todayUtc();
+    double holdSeconds = 300;
+    po::options_description desc("his-sim options");
+    desc.add_options()("help", "this text")("port", po::value(&port), "port on 127.0.0.1")(
+        "seed", po::value(&seed), "seed of the generated hospital")(
+        "today", po::value(&today), "first day of the 14 days of slots (YYYY-MM-DD)")(
+        "hold-seconds", po::value(&holdSeconds), "how long a slot hold lasts");
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, desc), vm);
+        if (vm.count("help") != 0U) {
+            std::cout << desc << "\n";
+            return 0;
+        }
+        po::notify(vm);
+        hc::kiosk::hissim::HisWorld world(seed, today,
+            std::chrono::milliseconds(static_cast<long long>(holdSeconds * 1000)));
+        asio::io_context io;
+        tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        std::cout << "his-sim: listening on 127.0.0.1:" << port << " (seed " << seed << ", from "
+                  << today << ")" << std::endl;
+        for (;;) {
+            tcp::socket socket(io);
+            acceptor.accept(socket);
+            std::thread(serve, std::move(socket), std::ref(world)).detach();
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "his-sim: " << e.what() << "\n";
+        return 2;
+    }
+}
