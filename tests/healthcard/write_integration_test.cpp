@@ -3,6 +3,7 @@
 #include "hc/card/health/codec.hpp"
 #include "hc/card/health/crypto.hpp"
 #include "hc/card/health/health_card.hpp"
+#include "hc/card/health/sam_card.hpp"
 #include "health_test_util.hpp"
 
 #include <doctest/doctest.h>
@@ -181,4 +182,25 @@ TEST_CASE("hcard write-visit FILE.json signs with the institution key and writes
     CHECK(visits[0].second.status == SignatureStatus::Valid);
     CHECK(visits[0].second.institutionCode == "12410100000000001X");
     CHECK(decodeAn(visits[0].second.data) == "住院: 肺炎，头孢曲松");
+}
+
+TEST_CASE("writes with the SAM card in slot 1: SM encryption and MACs come from 80 DE / 80 FA") {
+    EmulatedCard user("resident-ayigul.json", 0);
+    EmulatedCard samEmu("resident-sam.json", 1);
+    auto samCh = healthtest::connect(hc::testing::kReader1);
+    SamCard sam(*samCh);
+    REQUIRE(sam.verifyPin(Bytes { '1', '2', '3', '4', '5', '6' }).status == PinStatus::Ok);
+    auto ch = healthtest::connect();
+    HealthCard card(*ch, CardProfile::ws543_2017(), &sam);
+    card.updatePhones("13912345678", "");
+    card.addImmunisation({ "麻疹疫苗", "19910612" });
+    Bytes rec(1893, 0x00);
+    rec[0] = 0x42;
+    CHECK(card.writeVisitRecord(true, rec).value == 1);
+    const auto v = card.readValidity().value;
+    CHECK(v.phone1 == "13912345678");
+    CHECK(v.phone2.empty());
+    CHECK(card.readImmunisations().value.at(0).vaccine == "麻疹疫苗");
+    CHECK(card.readInpatientIndex().value.inUse.at(0));
+    CHECK(sam.apduCount() > 10);
 }
