@@ -438,12 +438,18 @@ private:
         }
         const auto m = byte(2);
         if (m <= 6) {
-            for (std::size_t k = 3; k < left(); ++k) {
+            // NUL-terminated data of at most 255 bytes: the decision depends only on the first
+            // 258 bytes, so it is the same however the stream is split into reads.
+            constexpr std::size_t limit = 3 + 255;
+            for (std::size_t k = 3; k < left() && k < limit; ++k) {
                 if (byte(k) == 0) {
                     return setting(k + 1, "barcode");
                 }
             }
-            if (!m_final && left() < 256) {
+            if (left() >= limit) {
+                return unknown(3, "GS k barcode without a NUL within 255 bytes");
+            }
+            if (!m_final) {
                 s.needMore = true;
                 return s;
             }
