@@ -106,8 +106,7 @@ std::string decodeAn(ByteView bytes, std::string_view field) {
 
 Bytes encodeCn(std::string_view digits, std::size_t length, std::string_view field) {
     if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        throw ValidationError(
-            std::string(field), "CN digits", "\"" + std::string(digits) + "\" is not all digits");
+        throw ValidationError(std::string(field), "CN digits", "a character other than 0-9");
     }
     if (digits.size() > length * 2) {
         throw ValidationError(std::string(field), "CN length",

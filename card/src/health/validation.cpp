@@ -99,7 +99,7 @@ void checkRegionCode(std::string_view code, std::string_view field, bool allowPr
     const std::string f(field);
     if (!allDigits(code) || !(code.size() == 6 || (allowProvinceOnly && code.size() == 2))) {
         throw ValidationError(
-            f, "GB/T 2260", "\"" + std::string(code) + "\" is not a 6-digit region code");
+            f, "GB/T 2260", std::to_string(code.size()) + " characters, not a 6-digit region code");
     }
     if (provinceName(code.substr(0, 2)).empty()) {
         throw ValidationError(
@@ -120,19 +120,19 @@ void checkRegionCode(std::string_view code, std::string_view field, bool allowPr
 void checkDate(std::string_view d, std::string_view field) {
     const std::string f(field);
     if (d.size() != 8 || !allDigits(d)) {
-        throw ValidationError(f, "date", "\"" + std::string(d) + "\" is not YYYYMMDD");
+        throw ValidationError(f, "date", "not 8 digits YYYYMMDD");
     }
     const int y = num(d.substr(0, 4));
     const int m = num(d.substr(4, 2));
     const int day = num(d.substr(6, 2));
     static constexpr int kDays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     if (y < 1900 || y > 2099 || m < 1 || m > 12) {
-        throw ValidationError(f, "date", std::string(d) + " has no such year or month");
+        throw ValidationError(f, "date", "no such year or month");
     }
     const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     const int maxDay = kDays[m - 1] + ((m == 2 && leap) ? 1 : 0);
     if (day < 1 || day > maxDay) {
-        throw ValidationError(f, "date", std::string(d) + " has no such day");
+        throw ValidationError(f, "date", "no such day in that month");
     }
 }
 
@@ -164,7 +164,7 @@ void checkCitizenId(std::string_view id, std::string_view field) {
         checkDate(id.substr(6, 8), f);
     } catch (const ValidationError&) {
         throw ValidationError(
-            f, "GB 11643 birth date", std::string(id.substr(6, 8)) + " is not a real date");
+            f, "GB 11643 birth date", "the birth date in the ID is not a real date");
     }
     const char want = citizenIdCheckCharacter(id.substr(0, 17));
     if (id[17] != want) {
@@ -179,8 +179,7 @@ void checkCitizenIdAgainstHolder(std::string_view id, std::string_view birthDate
     const std::string f(field);
     if (id.substr(6, 8) != birthDate) {
         throw ValidationError(f, "GB 11643 birth date consistent with the holder's",
-            "the ID says " + std::string(id.substr(6, 8)) + ", the holder's birth date is "
-                + std::string(birthDate));
+            "the birth date in the ID differs from the holder's");
     }
     if (sex && (*sex == Sex::Male || *sex == Sex::Female)) {
         const bool odd = ((id[16] - '0') % 2) == 1;
