@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <fcntl.h>
+#include <poll.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace hc::printer;
@@ -270,4 +273,55 @@ TEST_CASE("tcp transport: an unreachable printer is offline, printing throws") {
     CHECK_THROWS_AS(printer.print(goldenReceipt()), PrinterUnavailable);
     CHECK_THROWS_AS(printer.printChecked(goldenReceipt()), PrinterNotReady);
     CHECK_THROWS_AS(SerialTransport("/dev/null", 12345), hc::InputError);
+}
+
+TEST_CASE("serial transport: a job and the DLE EOT exchange over a pty") {
+    const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+    REQUIRE(master >= 0);
+    REQUIRE(::grantpt(master) == 0);
+    REQUIRE(::unlockpt(master) == 0);
+    const std::string slave = ::ptsname(master);
+    // The "printer" at the master end: answer each DLE EOT n with paper near end.
+    std::thread printerSide([master] {
+        std::vector<std::uint8_t> seen;
+        std::uint8_t buf[256];
+        for (int answered = 0; answered < 4;) {
+            pollfd p { master, POLLIN, 0 };
+            if (::poll(&p, 1, 3000) <= 0) {
+                return;
+            }
+            const auto n = ::read(master, buf, sizeof buf);
+            if (n <= 0) {
+                return;
+            }
+            seen.insert(seen.end(), buf, buf + n);
+            while (seen.size() >= 3) {
+                PrinterStatus state;
+                state.paperNearEnd = true;
+                const std::uint8_t reply = dleEotReply(seen[2], state);
+                (void)::write(master, &reply, 1);
+                seen.erase(seen.begin(), seen.begin() + 3);
+                ++answered;
+            }
+        }
+    });
+    EscPosPrinter printer(std::make_unique<SerialTransport>(slave, 9600));
+    const auto status = printer.status();
+    printerSide.join();
+    CHECK(status.level == StatusLevel::Warning);
+    CHECK(status.paperNearEnd);
+
+    printer.print(goldenReceipt());
+    std::vector<std::uint8_t> got;
+    std::uint8_t buf[512];
+    pollfd p { master, POLLIN, 0 };
+    while (got.size() < goldenReceipt().bytes().size() && ::poll(&p, 1, 2000) > 0) {
+        const auto n = ::read(master, buf, sizeof buf);
+        if (n <= 0) {
+            break;
+        }
+        got.insert(got.end(), buf, buf + n);
+    }
+    CHECK(got == goldenReceipt().bytes());
+    ::close(master);
 }
