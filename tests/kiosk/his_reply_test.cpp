@@ -1,6 +1,6 @@
 // Unit tests of the HIS reply parser: good replies parse; every malformed field is named.
-#include "hc/kiosk/his/his_error.hpp"
-#include "hc/kiosk/his/his_reply.hpp"
+#include "hc/kiosk.hpp" // the module manual compiles on its own
+#include "hc/printer.hpp"
 
 #include <doctest/doctest.h>
 
