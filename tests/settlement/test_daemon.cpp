@@ -9,8 +9,10 @@
 #include "temp_dir.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <cstdlib>
 #include <doctest/doctest.h>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <zmq.hpp>
 
@@ -192,4 +194,53 @@ TEST_CASE("kill -9 of settlementd under load: acknowledged settlements survive, 
     }
     CHECK(settled == total);
     CHECK(d.centerActive() == total);
+}
+
+TEST_CASE("settlementd under each fault switch; the day reconciles to balanced with `settle "
+          "reconcile`") {
+    const char* switches[] = { R"({"drop_request_pct":50})", R"({"drop_response_pct":50})",
+        R"({"http_5xx_pct":50})", R"({"duplicate_response_pct":100})", R"({"delay_ms":700})",
+        R"({"down_for_ms":1200})", R"({"rule_version":"2014.1","drop_response_pct":30})" };
+    Daemons d;
+    zmq::context_t ctx(1);
+    Terminal t(ctx, d.endpoint, d.server, d.kiosk);
+    int n = 100;
+    for (const char* sw : switches) {
+        CAPTURE(sw);
+        d.faults(sw);
+        for (int i = 0; i < 2; ++i) {
+            const auto r = flow(t, n++);
+            REQUIRE(r.has_value());
+            CHECK(r->at("ok").as_bool());
+        }
+    }
+    d.faults("{}");
+    const int total = n - 100;
+    auto store = openSqliteLedger(d.dir.file("ledger.db"));
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+    std::int64_t settled = 0;
+    while (std::chrono::steady_clock::now() < end) {
+        auto tx = store->begin();
+        auto depth = tx->outboxDepth();
+        settled = 0;
+        for (const auto& r : tx->settlementsOfDay(isoDate(std::chrono::system_clock::now()))) {
+            settled += r.status == SettlementStatus::Settled ? 1 : 0;
+        }
+        tx->commit();
+        if (depth["NEW"] + depth["SENT"] + depth["UNKNOWN"] == 0 && settled == total) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(settled == total);
+    CHECK(d.centerActive() == total);
+    const auto cmd = std::string(HC_SETTLE_CLI) + " reconcile --db " + d.dir.file("ledger.db")
+        + " --center-port " + std::to_string(d.centerPort) + " --format json > "
+        + d.dir.file("recon.json");
+    CHECK(std::system(cmd.c_str()) == 0); // exit 0: balanced
+    std::ifstream f(d.dir.file("recon.json"));
+    std::string report((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const auto v = parseJsonText(report, "report");
+    CHECK(v.at("totals_balanced").as_bool());
+    CHECK(v.at("local_count").as_int64() == total);
 }
