@@ -1,4 +1,5 @@
 // hcard read [--all] [--json] [--keys FILE | --sam READER [--sam-pin PIN]] [--per-record]
+//            [--profile card/profiles/X.json]
 // Reads the health card: identity (card data + holder), or with --all every data set. Text is
 // decoded to UTF-8. Protected files need a security module: the SAM card in another reader or a
 // software key file (test keys: firmware-tools/images/resident-keys.json, or $HC_HEALTH_KEYS).
@@ -25,9 +26,7 @@ int cmdRead(const CommonOptions& o, const std::vector<std::string>& argsIn) {
     }
     OpenedSam sam = openSam(ho);
     auto ch = openCard(o);
-    auto profile = h::CardProfile::ws543_2017();
-    profile.bulkRead = !ho.perRecord;
-    h::HealthCard card(*ch, profile, sam.module.get());
+    h::HealthCard card(*ch, loadProfile(ho), sam.module.get());
     h::HealthCardData data;
     std::size_t apdus = 0;
     if (all) {

@@ -31,6 +31,8 @@ HealthOptions parseHealthOptions(std::vector<std::string>& args) {
             o.samReader = value("--sam");
         } else if (args[i] == "--sam-pin") {
             o.samPin = value("--sam-pin");
+        } else if (args[i] == "--profile") {
+            o.profileFile = value("--profile");
         } else if (args[i] == "--per-record") {
             o.perRecord = true;
         } else {
@@ -48,6 +50,24 @@ HealthOptions parseHealthOptions(std::vector<std::string>& args) {
         o.samPin = p ? p : "123456";
     }
     return o;
+}
+
+h::CardProfile loadProfile(const HealthOptions& o) {
+    h::CardProfile p = h::CardProfile::ws543_2017();
+    if (!o.profileFile.empty()) {
+        std::ifstream in(o.profileFile);
+        if (!in) {
+            throw hc::Error(
+                "cannot read the card profile " + o.profileFile, hc::NextStep::CheckConfiguration);
+        }
+        std::stringstream ss;
+        ss << in.rdbuf();
+        p = h::CardProfile::fromJson(ss.str());
+    }
+    if (o.perRecord) {
+        p.bulkRead = false;
+    }
+    return p;
 }
 
 OpenedSam openSam(const HealthOptions& o) {

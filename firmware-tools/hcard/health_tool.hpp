@@ -23,7 +23,12 @@ struct HealthOptions {
     std::string samPin;
     /** Read per record instead of bulk. */
     bool perRecord = false;
+    /** Card profile JSON (for example card/profiles/ws543-2017.json); empty = CardProfile::ws543_2017(). */
+    std::string profileFile;
 };
+
+/** The card profile the options name (with perRecord applied). Throws hc::Error. */
+hc::card::health::CardProfile loadProfile(const HealthOptions& options);
 
 /** Takes the health options out of `args` (leaving the rest). Throws hc::InputError. */
 HealthOptions parseHealthOptions(std::vector<std::string>& args);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hc::card::health {
@@ -138,6 +139,11 @@ struct CardProfile {
 
     /** The default from healthcard-reference.md. */
     static CardProfile ws543_2017();
+    /** Parses the JSON form ("format": "hc-health-profile/1", see card/profiles/ws543-2017.json).
+     * Every field is required; throws hc::InputError naming the JSON path that is wrong. */
+    static CardProfile fromJson(std::string_view json);
+    /** The JSON form (pretty, stable key order), the inverse of fromJson. */
+    std::string toJson() const;
 
     /** The DF with that FID, or nullptr. */
     const DfSpec* df(std::uint16_t fid) const;
