@@ -9,8 +9,7 @@
 
 namespace {
 
-template <typename F>
-void attempt(const boost::json::value& v, F parse) {
+template <typename F> void attempt(const boost::json::value& v, F parse) {
     try {
         (void)parse(v);
     } catch (const hc::InputError&) { }

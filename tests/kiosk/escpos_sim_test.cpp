@@ -26,8 +26,8 @@ struct Sim {
         waitForPort(control);
     }
     EscPosPrinter printer() const {
-        return EscPosPrinter(std::make_unique<TcpTransport>("127.0.0.1", port,
-                                 std::chrono::milliseconds(2000)),
+        return EscPosPrinter(
+            std::make_unique<TcpTransport>("127.0.0.1", port, std::chrono::milliseconds(2000)),
             std::chrono::milliseconds(1000));
     }
 };
@@ -110,8 +110,8 @@ TEST_CASE("escpos-sim: garbage and a truncated command are kept and reported") {
         0x40, 0x00, 0x31 };
     t.write(bytes);
     t.close();
-    const auto job = boost::json::parse(hc::testing::readFile(sim.dir / "jobs" / "job-0001.json"))
-                         .as_object();
+    const auto job
+        = boost::json::parse(hc::testing::readFile(sim.dir / "jobs" / "job-0001.json")).as_object();
     CHECK(job.at("unknown").as_int64() == 1);
     CHECK(job.at("truncated").as_int64() == 1);
 }

@@ -2,13 +2,12 @@
 // decoder (round trip, streaming, unknown and truncated commands) and the DLE EOT status.
 #include "hc/printer.hpp"
 
-#include <doctest/doctest.h>
-
 #include <cstdio>
+#include <doctest/doctest.h>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <fcntl.h>
 #include <poll.h>
 #include <thread>
 #include <unistd.h>
@@ -103,16 +102,18 @@ TEST_CASE("gbk: text converts, and errors name the character") {
         CHECK(e.nextStep() == hc::NextStep::FixInput);
     }
     // A CJK extension B character (U+20000) is not in GBK either.
-    CHECK_THROWS_WITH_AS(utf8ToGbk("\xF0\xA0\x80\x80"),
-        doctest::Contains("U+20000"), EncodingError);
+    CHECK_THROWS_WITH_AS(
+        utf8ToGbk("\xF0\xA0\x80\x80"), doctest::Contains("U+20000"), EncodingError);
     // The yen/yuan sign U+00A5 is not in GBK; the full-width ￥ (U+FFE5) is.
     CHECK_THROWS_WITH_AS(utf8ToGbk("¥5"), doctest::Contains("U+00A5"), EncodingError);
-    CHECK(utf8ToGbk("￥5") == std::string("\xA3\xA4" "5"));
+    CHECK(utf8ToGbk("￥5")
+        == std::string("\xA3\xA4"
+                       "5"));
     // Control characters would inject commands.
     CHECK_THROWS_WITH_AS(utf8ToGbk("a\x1B@"), doctest::Contains("U+001B"), EncodingError);
     // Invalid UTF-8: truncated, overlong, surrogate.
-    CHECK_THROWS_WITH_AS(utf8ToGbk("ab\xE4\xB8"), doctest::Contains("invalid UTF-8 at byte 2"),
-        EncodingError);
+    CHECK_THROWS_WITH_AS(
+        utf8ToGbk("ab\xE4\xB8"), doctest::Contains("invalid UTF-8 at byte 2"), EncodingError);
     CHECK_THROWS_AS(utf8ToGbk("\xC0\xAF"), EncodingError);
     CHECK_THROWS_AS(utf8ToGbk("\xED\xA0\x80"), EncodingError);
     EscPosJob job;
@@ -265,8 +266,8 @@ TEST_CASE("file transport: jobs are appended and read back; no status") {
 
 TEST_CASE("tcp transport: an unreachable printer is offline, printing throws") {
     // Port 1 on localhost: nothing listens there.
-    EscPosPrinter printer(std::make_unique<TcpTransport>("127.0.0.1", 1,
-        std::chrono::milliseconds(500)));
+    EscPosPrinter printer(
+        std::make_unique<TcpTransport>("127.0.0.1", 1, std::chrono::milliseconds(500)));
     const auto s = printer.status();
     CHECK_FALSE(s.online);
     CHECK(s.level == StatusLevel::Error);

@@ -7,7 +7,6 @@
 #include "sim_client.hpp"
 
 #include <doctest/doctest.h>
-
 #include <set>
 #include <thread>
 
@@ -21,11 +20,12 @@ struct HisSim {
     hc::testing::TempDir dir { "hc-his-sim-" };
     unsigned short port = hc::testing::freeTcpPort();
     hc::testing::Process process { { hc::testing::binaryPath("his-sim").string(), "--port",
-                                       std::to_string(port), "--seed", "7", "--today",
-                                       "2026-11-24", "--hold-seconds", "1" },
+                                       std::to_string(port), "--seed", "7", "--today", "2026-11-24",
+                                       "--hold-seconds", "1" },
         dir / "his-sim.log" };
     HisSim() { waitForPort(port); }
-    HttpHisAdapter adapter(std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) const {
+    HttpHisAdapter adapter(
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) const {
         return HttpHisAdapter("127.0.0.1", port, timeout);
     }
     void faults(const std::string& json) const {
@@ -74,6 +74,11 @@ TEST_CASE("his-sim: patients, departments, doctors, 14 days of slots, lab report
     const auto slot = his.slots(doctors[0].id, "2026-11-25").front();
     CHECK(slot.status == "free");
     CHECK(slot.priceFen > 0);
+
+    const auto schedule
+        = hc::kiosk::test::httpGet(sim.port, "/fhir/Schedule?actor=" + doctors[0].id);
+    CHECK(schedule.find("\"planningHorizon\":{\"start\":\"2026-11-24\",\"end\":\"2026-12-07\"}")
+        != std::string::npos);
 
     const auto reports = his.labReports(patients[0].id);
     REQUIRE_FALSE(reports.empty());
@@ -148,16 +153,16 @@ TEST_CASE("his-sim: pay is idempotent by request id; faults give UNKNOWN that a 
     auto items2 = his.unpaidItems(patients[1].id);
     REQUIRE_FALSE(items2.empty());
     sim.faults(R"({"drop_after_commit": 1})");
-    CHECK_THROWS_AS(his.pay(patients[1].id, { items2[0].id }, items2[0].priceFen, "pay-3"),
-        HisOutcomeUnknown);
+    CHECK_THROWS_AS(
+        his.pay(patients[1].id, { items2[0].id }, items2[0].priceFen, "pay-3"), HisOutcomeUnknown);
     const auto q = his.findInvoice("pay-3");
     REQUIRE(q);
     CHECK(q->totalFen == items2[0].priceFen);
 
     // A 5xx on a mutating call is UNKNOWN too; here the query shows nothing happened.
     sim.faults(R"({"fail_5xx": 1})");
-    CHECK_THROWS_AS(his.book("SL-DR001-20261124-0800", patients[1].id, "s", "book-9"),
-        HisOutcomeUnknown);
+    CHECK_THROWS_AS(
+        his.book("SL-DR001-20261124-0800", patients[1].id, "s", "book-9"), HisOutcomeUnknown);
     CHECK(his.slots("DR001", "2026-11-24")[0].status == "free");
     // On a read it is "unavailable".
     sim.faults(R"({"fail_5xx": 1})");

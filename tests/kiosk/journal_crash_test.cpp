@@ -7,9 +7,8 @@
 #include "hc/kiosk/recovery_planner.hpp"
 #include "hc/testing/process.hpp"
 
-#include <doctest/doctest.h>
-
 #include <csignal>
+#include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +18,8 @@ namespace {
 
 /** Forks a child that journals `done` steps OK, begins one more, tells the parent, and waits
  * to be killed inside that step. Returns after the child is dead. */
-void crashInStep(const std::filesystem::path& db, const std::vector<StepType>& done,
-    StepType crashIn) {
+void crashInStep(
+    const std::filesystem::path& db, const std::vector<StepType>& done, StepType crashIn) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     const pid_t pid = ::fork();
@@ -68,10 +67,11 @@ bool anyRefund(const RecoveryPlan& p) {
 
 } // namespace
 
-TEST_CASE("kill -9 inside HIS confirm after payment: PENDING survives, planner queries, no refund") {
+TEST_CASE(
+    "kill -9 inside HIS confirm after payment: PENDING survives, planner queries, no refund") {
     hc::testing::TempDir dir("hc-journal-crash-");
-    crashInStep(dir / "journal.db", { StepType::HisPreSettle, StepType::Payment },
-        StepType::HisConfirm);
+    crashInStep(
+        dir / "journal.db", { StepType::HisPreSettle, StepType::Payment }, StepType::HisConfirm);
 
     Journal j(dir / "journal.db");
     CHECK(j.endOpenSessionsAfterCrash() == 1);

@@ -6,7 +6,6 @@
 #include "hc/kiosk/recovery_planner.hpp"
 
 #include <doctest/doctest.h>
-
 #include <filesystem>
 #include <stdexcept>
 #include <unistd.h>
@@ -115,8 +114,7 @@ TEST_CASE("journal: a JournalStep left without an outcome records UNKNOWN, even 
         JournalStep step(j, s, { StepType::Payment, "req-9", 500 });
         id = step.id();
         throw std::runtime_error("card pulled");
-    } catch (const std::runtime_error&) {
-    }
+    } catch (const std::runtime_error&) { }
     const auto rec = j.step(id);
     REQUIRE(rec);
     CHECK(rec->status == StepStatus::Unknown);

@@ -59,14 +59,33 @@ inline std::string controlCommand(unsigned short port, const std::string& line) 
     return reply;
 }
 
+/** A one-shot HTTP GET (Connection: close); returns the whole response text. */
+inline std::string httpGet(unsigned short port, const std::string& path) {
+    const int fd = connectLocal(port);
+    if (fd < 0) {
+        throw std::runtime_error("HTTP port refused");
+    }
+    const auto msg = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    (void)::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+    std::string reply;
+    char buf[1024];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return reply;
+}
+
 /** A one-shot HTTP POST (Connection: close); returns the whole response text. */
 inline std::string httpPost(unsigned short port, const std::string& path, const std::string& body) {
     const int fd = connectLocal(port);
     if (fd < 0) {
         throw std::runtime_error("HTTP port refused");
     }
-    const auto msg = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-                     "application/json\r\nConnection: close\r\nContent-Length: "
+    const auto msg = "POST " + path
+        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+          "application/json\r\nConnection: close\r\nContent-Length: "
         + std::to_string(body.size()) + "\r\n\r\n" + body;
     (void)::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
     std::string reply;

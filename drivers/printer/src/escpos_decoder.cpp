@@ -205,7 +205,8 @@ private:
                     return s;
                 }
             }
-            return unknown(1, "byte " + hexByte(m_buf[pos]) + " is not followed by a GBK trail byte");
+            return unknown(
+                1, "byte " + hexByte(m_buf[pos]) + " is not followed by a GBK trail byte");
         }
         return one(EventKind::Text, end - pos, 0, textToUtf8(m_buf.subspan(pos, end - pos)));
     }

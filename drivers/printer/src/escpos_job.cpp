@@ -59,8 +59,8 @@ EscPosJob& EscPosJob::align(Align a) {
 
 EscPosJob& EscPosJob::qrCode(std::string_view data, QrOptions options) {
     if (data.empty() || data.size() > 7089) {
-        throw hc::InputError("QR code data of " + std::to_string(data.size())
-            + " bytes is outside 1..7089");
+        throw hc::InputError(
+            "QR code data of " + std::to_string(data.size()) + " bytes is outside 1..7089");
     }
     if (options.moduleSize < 1 || options.moduleSize > 16) {
         throw hc::InputError(

@@ -104,8 +104,8 @@ std::string utf8ToGbk(std::string_view utf8) {
         char32_t cp = 0;
         const auto len = decodeUtf8(utf8, i, cp);
         if (len == 0) {
-            throw EncodingError("invalid UTF-8 at byte " + std::to_string(i) + " of the text", "",
-                index);
+            throw EncodingError(
+                "invalid UTF-8 at byte " + std::to_string(i) + " of the text", "", index);
         }
         const auto ch = std::string(utf8.substr(i, len));
         if (cp < 0x20 && cp != '\n') {
@@ -153,8 +153,8 @@ std::string gbkToUtf8(std::span<const std::uint8_t> gbk) {
             continue;
         }
         if (i + 1 >= gbk.size()) {
-            throw hc::InputError("GBK text ends inside a double-byte character at offset "
-                + std::to_string(i));
+            throw hc::InputError(
+                "GBK text ends inside a double-byte character at offset " + std::to_string(i));
         }
         auto ch = gbkPairToUtf8(b, gbk[i + 1]);
         if (ch.empty()) {

@@ -114,8 +114,8 @@ void TcpTransport::open() {
     }
     std::string error = "no address";
     for (auto* ai = list; ai != nullptr; ai = ai->ai_next) {
-        const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-            ai->ai_protocol);
+        const int fd = ::socket(
+            ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0) {
             error = detail::lastError();
             continue;

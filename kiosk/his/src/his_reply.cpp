@@ -354,8 +354,10 @@ std::vector<LabReport> parseLabReportBundle(const json::value& v) {
             }
             obs.flag = o.at("interpretation").first().str("code");
             if (obs.flag != "N" && obs.flag != "H" && obs.flag != "L") {
-                o.at("interpretation").first().at("code").fail(
-                    "expected N, H or L, got \"" + obs.flag + "\"");
+                o.at("interpretation")
+                    .first()
+                    .at("code")
+                    .fail("expected N, H or L, got \"" + obs.flag + "\"");
             }
             r.observations.push_back(std::move(obs));
         }

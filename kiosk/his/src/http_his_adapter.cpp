@@ -37,7 +37,8 @@ std::string encode(const std::string& s) {
 
 } // namespace
 
-HttpHisAdapter::HttpHisAdapter(std::string host, unsigned short port, std::chrono::milliseconds timeout)
+HttpHisAdapter::HttpHisAdapter(
+    std::string host, unsigned short port, std::chrono::milliseconds timeout)
     : m_host(std::move(host))
     , m_port(port)
     , m_timeout(timeout) {
@@ -86,13 +87,14 @@ json::value HttpHisAdapter::call(
             }
             phase = Phase::Read;
             stream.expires_after(m_timeout);
-            http::async_read(stream, buffer, parser, [&](boost::system::error_code e3, std::size_t) {
-                if (e3) {
-                    ec = e3;
-                    return;
-                }
-                phase = Phase::Done;
-            });
+            http::async_read(
+                stream, buffer, parser, [&](boost::system::error_code e3, std::size_t) {
+                    if (e3) {
+                        ec = e3;
+                        return;
+                    }
+                    phase = Phase::Done;
+                });
         });
     });
     io.run();
@@ -101,8 +103,8 @@ json::value HttpHisAdapter::call(
     }
     if (phase != Phase::Done) {
         // The request (or part of it) may have arrived: a mutating call's outcome is unknown.
-        const auto msg = "HIS " + where + (phase == Phase::Write ? ": send failed (" : ": no reply (")
-            + ec.message() + ")";
+        const auto msg = "HIS " + where
+            + (phase == Phase::Write ? ": send failed (" : ": no reply (") + ec.message() + ")";
         if (mutating) {
             throw HisOutcomeUnknown(msg);
         }
@@ -138,7 +140,8 @@ json::value HttpHisAdapter::call(
 }
 
 std::optional<Patient> HttpHisAdapter::findPatient(const std::string& idNumber) {
-    auto list = parsePatientBundle(call("GET", "/fhir/Patient?identifier=" + encode(idNumber), "", false));
+    auto list = parsePatientBundle(
+        call("GET", "/fhir/Patient?identifier=" + encode(idNumber), "", false));
     if (list.empty()) {
         return std::nullopt;
     }
@@ -152,16 +155,15 @@ std::vector<Patient> HttpHisAdapter::allPatients() {
 Patient HttpHisAdapter::createPatient(const Patient& p) {
     json::object o;
     o["resourceType"] = "Patient";
-    o["identifier"] = json::array { json::object { { "system", "urn:oid:2.16.156.10011.1.3" },
-        { "value", p.idNumber } } };
+    o["identifier"] = json::array { json::object {
+        { "system", "urn:oid:2.16.156.10011.1.3" }, { "value", p.idNumber } } };
     o["name"] = json::array { json::object { { "text", p.name } } };
     o["gender"] = p.gender.empty() ? "unknown" : p.gender;
     if (!p.birthDate.empty()) {
         o["birthDate"] = p.birthDate;
     }
     if (!p.phone.empty()) {
-        o["telecom"]
-            = json::array { json::object { { "system", "phone" }, { "value", p.phone } } };
+        o["telecom"] = json::array { json::object { { "system", "phone" }, { "value", p.phone } } };
     }
     return parsePatient(call("POST", "/fhir/Patient", json::serialize(o), true));
 }
@@ -176,8 +178,8 @@ std::vector<Doctor> HttpHisAdapter::doctors(const std::string& departmentId) {
 }
 
 std::vector<Slot> HttpHisAdapter::slots(const std::string& doctorId, const std::string& date) {
-    return parseSlotBundle(call("GET",
-        "/fhir/Slot?practitioner=" + encode(doctorId) + "&date=" + encode(date), "", false));
+    return parseSlotBundle(call(
+        "GET", "/fhir/Slot?practitioner=" + encode(doctorId) + "&date=" + encode(date), "", false));
 }
 
 SlotHold HttpHisAdapter::holdSlot(

@@ -14,7 +14,8 @@ namespace {
 std::string utcNow(bool compact) {
     const auto now = std::chrono::system_clock::now();
     const auto t = std::chrono::system_clock::to_time_t(now);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()
+    const auto ms
+        = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()
         % 1000;
     std::tm tm {};
     ::gmtime_r(&t, &tm);
@@ -35,8 +36,8 @@ public:
     Stmt(sqlite3* db, const char* sql)
         : m_db(db) {
         if (sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr) != SQLITE_OK) {
-            throw JournalError(std::string("journal: cannot prepare \"") + sql
-                + "\": " + sqlite3_errmsg(db));
+            throw JournalError(
+                std::string("journal: cannot prepare \"") + sql + "\": " + sqlite3_errmsg(db));
         }
     }
     ~Stmt() { sqlite3_finalize(m_stmt); }
@@ -170,7 +171,8 @@ std::string Journal::openSession(const std::string& terminal, const std::string&
 
 void Journal::endSession(const std::string& session, SessionEnd reason) {
     std::lock_guard lock(m_mutex);
-    Stmt s(m_db, "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL");
+    Stmt s(
+        m_db, "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL");
     s.bind(1, utcNow(false)).bind(2, sessionEndName(reason)).bind(3, session);
     s.step();
 }
@@ -245,9 +247,10 @@ void Journal::finishStep(std::int64_t stepId, StepStatus outcome, const std::str
     }
     std::lock_guard lock(m_mutex);
     Stmt s(m_db,
-        outcome == StepStatus::Ok
-            ? "UPDATE steps SET status = ?, result = ?, ended_at = ? WHERE id = ? AND status = 'PENDING'"
-            : "UPDATE steps SET status = ?, reason = ?, ended_at = ? WHERE id = ? AND status = 'PENDING'");
+        outcome == StepStatus::Ok ? "UPDATE steps SET status = ?, result = ?, ended_at = ? WHERE "
+                                    "id = ? AND status = 'PENDING'"
+                                  : "UPDATE steps SET status = ?, reason = ?, ended_at = ? WHERE "
+                                    "id = ? AND status = 'PENDING'");
     s.bind(1, statusName(outcome)).bind(2, text).bind(3, utcNow(false)).bind(4, stepId);
     s.step();
     if (sqlite3_changes(m_db) != 1) {
@@ -261,7 +264,8 @@ void Journal::resolveStep(std::int64_t stepId, StepStatus outcome, const std::st
     }
     std::lock_guard lock(m_mutex);
     Stmt s(m_db,
-        "UPDATE steps SET status = ?, reason = reason || CASE WHEN reason = '' THEN '' ELSE '; ' END"
+        "UPDATE steps SET status = ?, reason = reason || CASE WHEN reason = '' THEN '' ELSE '; ' "
+        "END"
         " || ?, resolved_by_query = 1, ended_at = ?"
         " WHERE id = ? AND status IN ('PENDING', 'UNKNOWN')");
     s.bind(1, statusName(outcome)).bind(2, "query: " + note).bind(3, utcNow(false)).bind(4, stepId);
@@ -274,8 +278,9 @@ void Journal::resolveStep(std::int64_t stepId, StepStatus outcome, const std::st
 
 std::vector<StepRecord> Journal::steps(const std::string& session) {
     std::lock_guard lock(m_mutex);
-    Stmt s(m_db, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE session = ? ORDER BY seq")
-                     .c_str());
+    Stmt s(m_db,
+        (std::string("SELECT ") + kStepColumns + " FROM steps WHERE session = ? ORDER BY seq")
+            .c_str());
     s.bind(1, session);
     std::vector<StepRecord> out;
     while (s.step()) {

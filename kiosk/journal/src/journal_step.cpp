@@ -19,8 +19,8 @@ JournalStep::~JournalStep() {
         m_journal.finishStep(m_id, StepStatus::Unknown, "no outcome recorded");
     } catch (const std::exception& e) {
         // The step stays PENDING, which recovery treats as UNKNOWN: the same meaning.
-        std::fprintf(stderr, "journal: step %lld left PENDING: %s\n",
-            static_cast<long long>(m_id), e.what());
+        std::fprintf(stderr, "journal: step %lld left PENDING: %s\n", static_cast<long long>(m_id),
+            e.what());
     } catch (...) {
         std::fprintf(stderr, "journal: step %lld left PENDING\n", static_cast<long long>(m_id));
     }

@@ -138,8 +138,8 @@ private:
             return; // called and returned nothing: query it (above), never compensate blind
         case Outcome::Failed:
             compensate(*pre, compensation,
-                std::string(rule) + " (" + std::string(stepTypeName(follow->type)) + " failed: "
-                    + follow->reason + ")");
+                std::string(rule) + " (" + std::string(stepTypeName(follow->type))
+                    + " failed: " + follow->reason + ")");
             return;
         case Outcome::Absent:
             compensate(*pre, compensation, std::string(rule) + " (never called)");
@@ -170,7 +170,8 @@ private:
         case Outcome::Ok:
             return; // already compensated: never twice
         case Outcome::Unknown:
-            query(*done, "compensation " + std::string(stepTypeName(type))
+            query(*done,
+                "compensation " + std::string(stepTypeName(type))
                     + " has no known outcome: query it, do not repeat it blind");
             return;
         case Outcome::Failed:

@@ -16,11 +16,10 @@
 #include "hc/printer/escpos_decoder.hpp"
 #include "hc/printer/printer_status.hpp"
 
-#include <boost/json.hpp>
-#include <boost/program_options.hpp>
-
 #include <arpa/inet.h>
 #include <atomic>
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -271,8 +270,8 @@ std::string control(const std::string& line) {
         raw.coverOpen = w.coverOpen;
         raw.cutterError = w.cutterError;
         using hc::printer::dleEotReply;
-        auto status = hc::printer::PrinterStatus::fromDleEot(dleEotReply(1, raw),
-            dleEotReply(2, raw), dleEotReply(3, raw), dleEotReply(4, raw));
+        auto status = hc::printer::PrinterStatus::fromDleEot(
+            dleEotReply(1, raw), dleEotReply(2, raw), dleEotReply(3, raw), dleEotReply(4, raw));
         if (!w.online) {
             status = hc::printer::PrinterStatus::offline("switched off");
         }
@@ -337,8 +336,8 @@ int main(int argc, char** argv) {
     }
     const int printerFd = listenOn(port);
     const int controlFd = listenOn(controlPort);
-    std::cout << "escpos-sim: printer on 127.0.0.1:" << port << ", control on 127.0.0.1:"
-              << controlPort << ", jobs in " << out << std::endl;
+    std::cout << "escpos-sim: printer on 127.0.0.1:" << port
+              << ", control on 127.0.0.1:" << controlPort << ", jobs in " << out << std::endl;
     pollfd fds[2] = { { printerFd, POLLIN, 0 }, { controlFd, POLLIN, 0 } };
     for (;;) {
         if (::poll(fds, 2, -1) < 0) {

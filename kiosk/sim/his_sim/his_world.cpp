@@ -76,14 +76,14 @@ constexpr DeptDef kDepartments[] = {
 
 constexpr const char* kSurnames[] = { "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周",
     "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高" };
-constexpr const char* kGiven[] = { "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋",
-    "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂英", "建华", "志强", "海燕", "晓东" };
+constexpr const char* kGiven[] = { "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇",
+    "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂英", "建华", "志强", "海燕", "晓东" };
 struct TitleDef {
     const char* title;
     std::int64_t fee;
 };
-constexpr TitleDef kTitles[] = { { "主任医师", 5000 }, { "副主任医师", 3000 },
-    { "主治医师", 1500 }, { "住院医师", 1000 } };
+constexpr TitleDef kTitles[]
+    = { { "主任医师", 5000 }, { "副主任医师", 3000 }, { "主治医师", 1500 }, { "住院医师", 1000 } };
 struct ItemDef {
     const char* name;
     std::int64_t fen;
@@ -97,14 +97,13 @@ struct ObsDef {
     const char* unit;
     double low, high;
 };
-constexpr ObsDef kCbc[] = { { "WBC", "白细胞计数", "10^9/L", 3.5, 9.5 },
-    { "RBC", "红细胞计数", "10^12/L", 4.3, 5.8 }, { "HGB", "血红蛋白", "g/L", 130, 175 },
-    { "PLT", "血小板计数", "10^9/L", 125, 350 } };
+constexpr ObsDef kCbc[]
+    = { { "WBC", "白细胞计数", "10^9/L", 3.5, 9.5 }, { "RBC", "红细胞计数", "10^12/L", 4.3, 5.8 },
+          { "HGB", "血红蛋白", "g/L", 130, 175 }, { "PLT", "血小板计数", "10^9/L", 125, 350 } };
 constexpr ObsDef kLiver[] = { { "ALT", "丙氨酸氨基转移酶", "U/L", 9, 50 },
     { "AST", "天门冬氨酸氨基转移酶", "U/L", 15, 40 }, { "TBIL", "总胆红素", "umol/L", 0, 26 } };
 
-template <typename T, std::size_t N>
-const T& pick(std::mt19937& rng, const T (&arr)[N]) {
+template <typename T, std::size_t N> const T& pick(std::mt19937& rng, const T (&arr)[N]) {
     return arr[std::uniform_int_distribution<std::size_t>(0, N - 1)(rng)];
 }
 
@@ -184,8 +183,8 @@ HisWorld::HisWorld(unsigned seed, std::string today, std::chrono::milliseconds h
     if (std::sscanf(today.c_str(), "%d-%u-%u", &y, &m, &dd) != 3) {
         throw std::runtime_error("--today must be YYYY-MM-DD");
     }
-    const auto first = std::chrono::sys_days(std::chrono::year(y) / std::chrono::month(m)
-        / std::chrono::day(dd));
+    const auto first = std::chrono::sys_days(
+        std::chrono::year(y) / std::chrono::month(m) / std::chrono::day(dd));
     int doctorNo = 0;
     for (const auto& d : kDepartments) {
         if (*d.parent == '\0') {
@@ -200,8 +199,8 @@ HisWorld::HisWorld(unsigned seed, std::string today, std::chrono::milliseconds h
             m_doctors.push_back(json::object { { "resourceType", "Practitioner" }, { "id", id },
                 { "name", json::array { json::object { { "text", name } } } },
                 { "qualification",
-                    json::array { json::object {
-                        { "code", json::object { { "text", title.title } } } } } },
+                    json::array {
+                        json::object { { "code", json::object { { "text", title.title } } } } } },
                 { "organization",
                     json::object { { "reference", std::string("Organization/") + d.id } } } });
             for (int day = 0; day < 14; ++day) {
@@ -212,8 +211,8 @@ HisWorld::HisWorld(unsigned seed, std::string today, std::chrono::milliseconds h
                     char hhmm[8];
                     char endhm[8];
                     std::snprintf(hhmm, sizeof hhmm, "%02d%02d", minutes / 60, minutes % 60);
-                    std::snprintf(endhm, sizeof endhm, "%02d:%02d", (minutes + 30) / 60,
-                        (minutes + 30) % 60);
+                    std::snprintf(
+                        endhm, sizeof endhm, "%02d:%02d", (minutes + 30) / 60, (minutes + 30) % 60);
                     SlotRec s;
                     s.id = std::string("SL-") + id + "-" + compactDate(date) + "-" + hhmm;
                     s.doctorId = id;
@@ -240,8 +239,8 @@ HisWorld::HisWorld(unsigned seed, std::string today, std::chrono::milliseconds h
         const auto gender = ((id17[16] - '0') % 2 == 1) ? "male" : "female";
         const auto birth = id17.substr(6, 4) + "-" + id17.substr(10, 2) + "-" + id17.substr(12, 2);
         char phone[16];
-        std::snprintf(phone, sizeof phone, "138%08d",
-            std::uniform_int_distribution<int>(0, 99999999)(rng));
+        std::snprintf(
+            phone, sizeof phone, "138%08d", std::uniform_int_distribution<int>(0, 99999999)(rng));
         addPatient(rng, id17 + idCheckCharacter(id17),
             std::string(pick(rng, kSurnames)) + pick(rng, kGiven), gender, birth, phone);
     }
@@ -315,16 +314,15 @@ json::object HisWorld::slotJson(const SlotRec& s) const {
     return json::object { { "resourceType", "Slot" }, { "id", s.id },
         { "schedule", json::object { { "reference", "Schedule/SC-" + s.doctorId } } },
         { "practitioner", json::object { { "reference", "Practitioner/" + s.doctorId } } },
-        { "start", s.start }, { "end", s.end }, { "status", status },
-        { "priceFen", s.priceFen } };
+        { "start", s.start }, { "end", s.end }, { "status", status }, { "priceFen", s.priceFen } };
 }
 
 json::object HisWorld::invoiceJson(const std::string& id) const {
     return m_invoices.at(id);
 }
 
-Reply HisWorld::handle(
-    const std::string& method, const std::string& target, const std::string& body, bool& dropReply) {
+Reply HisWorld::handle(const std::string& method, const std::string& target,
+    const std::string& body, bool& dropReply) {
     std::lock_guard lock(m_mutex);
     dropReply = false;
     const auto qpos = target.find('?');
@@ -347,9 +345,9 @@ Reply HisWorld::handle(
             };
             m_faults = Faults { get("delay_ms"), get("fail_5xx"), get("drop_after_commit") };
         }
-        return { 200, json::object { { "delay_ms", m_faults.delayMs },
-                          { "fail_5xx", m_faults.fail5xx },
-                          { "drop_after_commit", m_faults.dropAfterCommit } } };
+        return { 200,
+            json::object { { "delay_ms", m_faults.delayMs }, { "fail_5xx", m_faults.fail5xx },
+                { "drop_after_commit", m_faults.dropAfterCommit } } };
     }
     if (path == "/admin/health") {
         return { 200, json::object { { "status", "ok" } } };
@@ -400,6 +398,32 @@ Reply HisWorld::route(const std::string& method, const std::string& path,
                 || d.at("organization").at("reference").as_string() == "Organization/" + org) {
                 out.push_back(d);
             }
+        }
+        return { 200, bundleOf(std::move(out)) };
+    }
+    if (method == "GET" && path == "/fhir/Schedule") {
+        // One schedule per doctor: the 14 days of slots.
+        json::array out;
+        const auto actor = q("actor");
+        for (const auto& d : m_doctors) {
+            const std::string id(d.at("id").as_string());
+            if (!actor.empty() && actor != id) {
+                continue;
+            }
+            const auto first = m_slots.lower_bound("SL-" + id + "-");
+            std::string startDate;
+            std::string endDate;
+            for (auto it = first; it != m_slots.end() && it->second.doctorId == id; ++it) {
+                startDate = startDate.empty() ? it->second.date : startDate;
+                endDate = it->second.date;
+            }
+            out.push_back(json::object { { "resourceType", "Schedule" }, { "id", "SC-" + id },
+                { "active", true },
+                { "actor",
+                    json::array { json::object { { "reference", "Practitioner/" + id } },
+                        d.at("organization") } },
+                { "planningHorizon",
+                    json::object { { "start", startDate }, { "end", endDate } } } });
         }
         return { 200, bundleOf(std::move(out)) };
     }
@@ -479,8 +503,8 @@ Reply HisWorld::route(const std::string& method, const std::string& path,
             for (const auto& o : r.obs) {
                 const auto oid = r.id + "-" + std::to_string(++n);
                 const char* flag = o.value < o.low ? "L" : o.value > o.high ? "H" : "N";
-                contained.push_back(json::object { { "resourceType", "Observation" },
-                    { "id", oid }, { "status", "final" },
+                contained.push_back(json::object { { "resourceType", "Observation" }, { "id", oid },
+                    { "status", "final" },
                     { "code", json::object { { "code", o.code }, { "text", o.name } } },
                     { "valueQuantity", json::object { { "value", o.value }, { "unit", o.unit } } },
                     { "referenceRange",
@@ -646,8 +670,8 @@ Reply HisWorld::pay(const json::value& body) {
     }
     if (ids.empty() || total != body.at("totalFen").get_int64()) {
         return outcome(422, "value",
-            "totalFen " + std::to_string(body.at("totalFen").get_int64()) + " does not match the items ("
-                + std::to_string(total) + ")");
+            "totalFen " + std::to_string(body.at("totalFen").get_int64())
+                + " does not match the items (" + std::to_string(total) + ")");
     }
     char id[16];
     std::snprintf(id, sizeof id, "INV%06d", m_nextInvoice++);

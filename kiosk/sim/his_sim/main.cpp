@@ -13,7 +13,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/program_options.hpp>
-
 #include <ctime>
 #include <iostream>
 #include <thread>
@@ -40,8 +39,8 @@ void serve(tcp::socket socket, hc::kiosk::hissim::HisWorld& world) {
             std::this_thread::sleep_for(std::chrono::milliseconds(delay));
         }
         bool drop = false;
-        const auto reply = world.handle(std::string(req.method_string()),
-            std::string(req.target()), req.body(), drop);
+        const auto reply = world.handle(
+            std::string(req.method_string()), std::string(req.target()), req.body(), drop);
         std::cout << req.method_string() << " " << req.target() << " -> " << reply.status
                   << (drop ? " (reply dropped by the fault switch)" : "") << std::endl;
         if (drop) {
@@ -92,8 +91,8 @@ int main(int argc, char** argv) {
             return 0;
         }
         po::notify(vm);
-        hc::kiosk::hissim::HisWorld world(seed, today,
-            std::chrono::milliseconds(static_cast<long long>(holdSeconds * 1000)));
+        hc::kiosk::hissim::HisWorld world(
+            seed, today, std::chrono::milliseconds(static_cast<long long>(holdSeconds * 1000)));
         asio::io_context io;
         tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
         std::cout << "his-sim: listening on 127.0.0.1:" << port << " (seed " << seed << ", from "

@@ -14,8 +14,8 @@
 //   hc::printer::renderText       a plain-text rendering of a decoded receipt
 //
 // Typical use:
-//   hc::printer::EscPosPrinter printer(std::make_unique<hc::printer::TcpTransport>("10.0.0.7", 9100));
-//   if (!printer.status().canPrint()) { /* do not charge; offer another kiosk */ }
+//   hc::printer::EscPosPrinter printer(std::make_unique<hc::printer::TcpTransport>("10.0.0.7",
+//   9100)); if (!printer.status().canPrint()) { /* do not charge; offer another kiosk */ }
 //   hc::printer::EscPosJob job;
 //   job.align(hc::printer::Align::Center).bold(true).line("挂号凭条").bold(false)
 //      .qrCode("HC-20261123-0001").feed(3).cut();

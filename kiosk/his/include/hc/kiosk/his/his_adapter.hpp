@@ -32,19 +32,22 @@ public:
     virtual std::vector<Slot> slots(const std::string& doctorId, const std::string& date) = 0;
     /** Holds a slot for a session (锁号); HisConflict when another session holds it or it is
      * booked. Holding again from the same session extends the hold. */
-    virtual SlotHold holdSlot(const std::string& slotId, const std::string& session,
-        const std::string& requestId) = 0;
+    virtual SlotHold holdSlot(
+        const std::string& slotId, const std::string& session, const std::string& requestId)
+        = 0;
     /** Releases a hold (a no-op when not held by this session). */
     virtual void releaseSlot(const std::string& slotId, const std::string& session) = 0;
     /** Books a slot; HisConflict when held by another session or booked. Idempotent by
      * request id. */
     virtual Appointment book(const std::string& slotId, const std::string& patientId,
-        const std::string& session, const std::string& requestId) = 0;
+        const std::string& session, const std::string& requestId)
+        = 0;
     /** Unpaid charge items of a patient. */
     virtual std::vector<ChargeItem> unpaidItems(const std::string& patientId) = 0;
     /** Pays items (marks them billed); `totalFen` must match. Idempotent by request id. */
     virtual Invoice pay(const std::string& patientId, const std::vector<std::string>& itemIds,
-        std::int64_t totalFen, const std::string& requestId) = 0;
+        std::int64_t totalFen, const std::string& requestId)
+        = 0;
     /** The invoice made by a request id, if any (recovery's query after UNKNOWN). */
     virtual std::optional<Invoice> findInvoice(const std::string& requestId) = 0;
     /** Lab reports of a patient, with results, reference ranges and flags. */
