@@ -7,9 +7,9 @@
 //   mac(iv16, paddedData)                              = SAM 80 FA 05 00: SM4 CBC-MAC, 4 bytes
 //
 // Implementations:
-//   SoftwareSam  master keys in process (OpenSSL); the stand-in for hc_hsm until hsm/ is built
-//                (an HsmSam over hc::hsm::Hsm maps deliverKey to KeySpec::diversified, see
-//                crypto.hpp for the derivation both follow)
+//   SoftwareSam  master keys in process (OpenSSL), for development and tests
+//   HsmSam       master keys in hc::hsm (hsm_sam.hpp, header only: link hc_hsm); deliverKey is
+//                Hsm::diversify(master, {city8, cardNo8, rand8}), the derivation of crypto.hpp
 //   SamCard      a SAM card in a second reader (sam_card.hpp)
 // Threading: one thread at a time per module (the delivered key is session state).
 #pragma once

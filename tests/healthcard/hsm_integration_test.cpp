@@ -1,0 +1,57 @@
+// Integration: the health card read and written with the master keys in hc::hsm (SoftwareHsm in
+// memory, keys imported as two components with KCVs) through HsmSam, against pcscd + vpcd + hcemu.
+#include "hc/card/health/health_card.hpp"
+#include "hc/card/health/hsm_sam.hpp"
+#include "hc/hsm/software_hsm.hpp"
+#include "health_test_util.hpp"
+
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+
+using namespace hc;
+using namespace hc::card;
+using namespace hc::card::health;
+using hc::testing::EmulatedCard;
+
+namespace {
+/** Imports every master of resident-keys.json as "hc.master.<P1P2>" v1 (two components). */
+void importTestMasters(hc::hsm::Hsm& hsm) {
+    const auto v = boost::json::parse(
+        hc::testing::readFile(hc::testing::sourcePath("firmware-tools/images/resident-keys.json")));
+    for (const auto& kv : v.at("masters").as_object()) {
+        const Bytes master = fromHex(std::string(kv.value().as_string()));
+        Bytes c1(16);
+        Bytes c2(16);
+        for (std::size_t i = 0; i < 16; ++i) {
+            c1[i] = static_cast<std::uint8_t>(0xA5 ^ i);
+            c2[i] = static_cast<std::uint8_t>(master[i] ^ c1[i]);
+        }
+        std::vector<hc::hsm::KeyComponent> comps(2);
+        comps[0].clear = hc::hsm::toSecure(c1);
+        comps[0].kcv = hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Sm4, comps[0].clear);
+        comps[1].clear = hc::hsm::toSecure(c2);
+        comps[1].kcv = hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Sm4, comps[1].clear);
+        hsm.importComponents(hc::hsm::KeyRef { "hc.master." + std::string(kv.key()), 1 },
+            hc::hsm::KeyAlgorithm::Sm4, comps);
+    }
+}
+} // namespace
+
+TEST_CASE("HsmSam: reads, SM writes and MAC-only index flags with the masters in the HSM") {
+    hc::hsm::SoftwareHsm hsm(hc::hsm::SoftwareHsmOptions {});
+    importTestMasters(hsm);
+    HsmSam sam(hsm, HsmSam::defaultLabels());
+    EmulatedCard emu("resident-li-na.json");
+    auto ch = healthtest::connect();
+    HealthCard card(*ch, CardProfile::ws543_2017(), &sam);
+    const auto id = card.readIdentity();
+    CHECK(id.value.holder.name == "李娜");
+    CHECK(id.apdus == 5);
+    CHECK(card.updatePhones("13600000000", "") > 0);
+    Bytes rec(1893, 0x00);
+    CHECK(card.writeVisitRecord(true, rec).value == 2);
+    const auto all = card.readAll().value;
+    CHECK(all.validity.phone1 == "13600000000");
+    CHECK(all.inpatientIndex.inUse == std::vector<bool> { true, true, false });
+    CHECK(sam.name().rfind("hsm:software", 0) == 0);
+}
