@@ -23,7 +23,8 @@ struct HealthOptions {
     std::string samPin;
     /** Read per record instead of bulk. */
     bool perRecord = false;
-    /** Card profile JSON (for example card/profiles/ws543-2017.json); empty = CardProfile::ws543_2017(). */
+    /** Card profile JSON (for example card/profiles/ws543-2017.json); empty =
+     * CardProfile::ws543_2017(). */
     std::string profileFile;
 };
 
