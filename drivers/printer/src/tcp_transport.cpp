@@ -154,10 +154,18 @@ void TcpTransport::open() {
 void TcpTransport::close() noexcept {
     if (m_fd >= 0) {
         ::shutdown(m_fd, SHUT_WR);
-        // Let the printer read everything before the socket goes: wait briefly for its close.
-        pollfd p { m_fd, POLLIN, 0 };
+        // Let the printer read everything before the socket goes: wait (up to 2 s in all) for
+        // its side to close, discarding anything it still sends.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
         std::uint8_t sink[64];
-        for (int i = 0; i < 20 && ::poll(&p, 1, 100) > 0; ++i) {
+        for (;;) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now())
+                                  .count();
+            pollfd p { m_fd, POLLIN, 0 };
+            if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
+                break;
+            }
             if (::read(m_fd, sink, sizeof sink) <= 0) {
                 break;
             }
