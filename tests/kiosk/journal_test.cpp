@@ -150,6 +150,9 @@ TEST_CASE("journal: sessions end, crash at boot, resolution and recovery marks")
     j.markRecovered(s1);
     CHECK(j.sessionsToRecover() == std::vector<std::string> { s2 });
     CHECK_FALSE(j.session("nope"));
+    CHECK_THROWS_AS(j.beginStep("nope", { StepType::Payment, "r" }), JournalError);
+    // A compensation goes into the ended session it repairs.
+    CHECK(j.beginStep(s1, { StepType::PaymentRefund, "r-refund", 100, "", pending }) > 0);
     CHECK_THROWS_AS(Journal("/nonexistent-dir/x/journal.db"), JournalError);
 }
 

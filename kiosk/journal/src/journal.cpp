@@ -225,6 +225,13 @@ std::optional<SessionRecord> Journal::session(const std::string& session) {
 
 std::int64_t Journal::beginStep(const std::string& session, const StepRequest& request) {
     std::lock_guard lock(m_mutex);
+    {
+        Stmt known(m_db, "SELECT 1 FROM sessions WHERE id = ?");
+        known.bind(1, session);
+        if (!known.step()) {
+            throw JournalError("journal: no session " + session + " to add a step to");
+        }
+    }
     Stmt s(m_db,
         "INSERT INTO steps (session, seq, type, status, request_id, amount_fen, detail,"
         " compensates, started_at)"

@@ -97,7 +97,8 @@ public:
     /** A session; nullopt when unknown. */
     std::optional<SessionRecord> session(const std::string& session);
 
-    /** Writes a step PENDING (durably) and returns its id. Prefer JournalStep. */
+    /** Writes a step PENDING (durably) and returns its id; JournalError for an unknown session.
+     * Compensations are added to the ended session they repair. Prefer JournalStep. */
     std::int64_t beginStep(const std::string& session, const StepRequest& request);
     /** Records a step's outcome (OK with `text` as result; FAILED/UNKNOWN with it as reason). A
      * step already ended keeps its first outcome (throws JournalError). */
