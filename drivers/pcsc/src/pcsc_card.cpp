@@ -60,31 +60,43 @@ PcscCard::PcscCard(ContextPtr context, std::string reader, ShareMode mode, Proto
 
 PcscCard::~PcscCard() { ::SCardDisconnect(m_handle, SCARD_LEAVE_CARD); }
 
-void PcscCard::refreshAtr()
+namespace {
+struct CardStatus {
+    LONG rv = SCARD_S_SUCCESS;
+    DWORD state = 0;
+    hc::Bytes atr;
+};
+CardStatus cardStatus(SCARDHANDLE handle)
 {
     BYTE atr[MAX_ATR_SIZE];
     DWORD atrLen = sizeof atr;
-    DWORD state = 0, proto = 0;
+    DWORD proto = 0;
     char name[256];
     DWORD nameLen = sizeof name;
-    const LONG rv = ::SCardStatus(m_handle, name, &nameLen, &state, &proto, atr, &atrLen);
-    if (rv == SCARD_S_SUCCESS) {
-        m_atr.assign(atr, atr + atrLen);
+    CardStatus st;
+    st.rv = ::SCardStatus(handle, name, &nameLen, &st.state, &proto, atr, &atrLen);
+    if (st.rv == SCARD_S_SUCCESS) {
+        st.atr.assign(atr, atr + atrLen);
+    }
+    return st;
+}
+} // namespace
+
+void PcscCard::refreshAtr()
+{
+    auto st = cardStatus(m_handle);
+    if (st.rv == SCARD_S_SUCCESS) {
+        m_atr = std::move(st.atr);
     }
 }
 
 bool PcscCard::present() const
 {
-    BYTE atr[MAX_ATR_SIZE];
-    DWORD atrLen = sizeof atr;
-    DWORD state = 0, proto = 0;
-    char name[256];
-    DWORD nameLen = sizeof name;
-    const LONG rv = ::SCardStatus(m_handle, name, &nameLen, &state, &proto, atr, &atrLen);
-    if (rv == SCARD_W_RESET_CARD) {
+    const auto st = cardStatus(m_handle);
+    if (st.rv == SCARD_W_RESET_CARD) {
         return true;
     }
-    return rv == SCARD_S_SUCCESS && (state & (SCARD_PRESENT | SCARD_POWERED | SCARD_SPECIFIC)) != 0;
+    return st.rv == SCARD_S_SUCCESS && (st.state & (SCARD_PRESENT | SCARD_POWERED | SCARD_SPECIFIC)) != 0;
 }
 
 bool PcscCard::confirmRemoval() const
@@ -146,7 +158,7 @@ void PcscCard::fail(const char* function, long code)
     detail::throwPcscError(function, code, m_reader);
 }
 
-hc::Bytes PcscCard::transmitRaw(hc::ByteView command)
+std::size_t PcscCard::exchange(hc::ByteView command)
 {
     const SCARD_IO_REQUEST* pci = m_activeProtocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0
         : m_activeProtocol == SCARD_PROTOCOL_T1                          ? SCARD_PCI_T1
@@ -154,21 +166,6 @@ hc::Bytes PcscCard::transmitRaw(hc::ByteView command)
     DWORD rxLen = static_cast<DWORD>(m_rx.size());
     const LONG rv = ::SCardTransmit(m_handle, pci, command.data(), static_cast<DWORD>(command.size()),
         nullptr, m_rx.data(), &rxLen);
-    if (rv != SCARD_S_SUCCESS) {
-        fail("SCardTransmit", rv);
-    }
-    return hc::Bytes(m_rx.begin(), m_rx.begin() + static_cast<std::ptrdiff_t>(rxLen));
-}
-
-hc::card::ResponseApdu PcscCard::transmit(const hc::card::CommandApdu& command)
-{
-    const hc::Bytes raw = command.encode();
-    const SCARD_IO_REQUEST* pci = m_activeProtocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0
-        : m_activeProtocol == SCARD_PROTOCOL_T1                          ? SCARD_PCI_T1
-                                                                         : SCARD_PCI_RAW;
-    DWORD rxLen = static_cast<DWORD>(m_rx.size());
-    const LONG rv = ::SCardTransmit(
-        m_handle, pci, raw.data(), static_cast<DWORD>(raw.size()), nullptr, m_rx.data(), &rxLen);
     if (rv != SCARD_S_SUCCESS) {
         fail("SCardTransmit", rv);
     }
@@ -184,7 +181,19 @@ hc::card::ResponseApdu PcscCard::transmit(const hc::card::CommandApdu& command)
                 + "\"; retry, and call staff if it persists",
             NextStep::Retry);
     }
-    return hc::card::ResponseApdu::parse(hc::ByteView(m_rx.data(), rxLen));
+    return rxLen;
+}
+
+hc::Bytes PcscCard::transmitRaw(hc::ByteView command)
+{
+    const std::size_t n = exchange(command);
+    return hc::Bytes(m_rx.begin(), m_rx.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+hc::card::ResponseApdu PcscCard::transmit(const hc::card::CommandApdu& command)
+{
+    const std::size_t n = exchange(command.encode());
+    return hc::card::ResponseApdu::parse(hc::ByteView(m_rx.data(), n));
 }
 
 void PcscCard::reset()

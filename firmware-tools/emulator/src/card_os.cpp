@@ -385,8 +385,9 @@ FileNode* CardOs::efForCommand(std::uint8_t sfi, StatusWord& error)
     return m_currentEf;
 }
 
-ResponseApdu CardOs::readBinary(const CommandApdu& c)
+CardOs::BinaryTarget CardOs::binaryTarget(const CommandApdu& c, bool forUpdate)
 {
+    // P1 bit 8 set: SFI in P1's low 5 bits, offset in P2. Otherwise a 15-bit offset.
     std::uint8_t sfi = 0;
     std::size_t offset = 0;
     if (c.p1() & 0x80) {
@@ -398,16 +399,25 @@ ResponseApdu CardOs::readBinary(const CommandApdu& c)
     StatusWord err;
     FileNode* ef = efForCommand(sfi, err);
     if (!ef) {
-        return status(err);
+        return { nullptr, 0, err };
     }
     if (ef->type != FileType::Transparent) {
-        return status(StatusWord(0x6981));
+        return { nullptr, 0, StatusWord(0x6981) };
     }
-    if (!satisfied(ef->read)) {
-        return status(sw::SecurityStatusNotSatisfied);
+    if (!satisfied(forUpdate ? ef->update : ef->read)) {
+        return { nullptr, 0, sw::SecurityStatusNotSatisfied };
     }
     if (offset > ef->data.size()) {
-        return status(sw::WrongP1P2);
+        return { nullptr, 0, sw::WrongP1P2 };
+    }
+    return { ef, offset, sw::Ok };
+}
+
+ResponseApdu CardOs::readBinary(const CommandApdu& c)
+{
+    const auto [ef, offset, err] = binaryTarget(c, false);
+    if (!ef) {
+        return status(err);
     }
     const std::size_t avail = ef->data.size() - offset;
     const std::size_t want = c.ne() == 0 ? hc::card::kShortMaxNe : c.ne();
@@ -422,27 +432,9 @@ ResponseApdu CardOs::readBinary(const CommandApdu& c)
 
 ResponseApdu CardOs::updateBinary(const CommandApdu& c)
 {
-    std::uint8_t sfi = 0;
-    std::size_t offset = 0;
-    if (c.p1() & 0x80) {
-        sfi = c.p1() & 0x1F;
-        offset = c.p2();
-    } else {
-        offset = (static_cast<std::size_t>(c.p1() & 0x7F) << 8) | c.p2();
-    }
-    StatusWord err;
-    FileNode* ef = efForCommand(sfi, err);
+    const auto [ef, offset, err] = binaryTarget(c, true);
     if (!ef) {
         return status(err);
-    }
-    if (ef->type != FileType::Transparent) {
-        return status(StatusWord(0x6981));
-    }
-    if (!satisfied(ef->update)) {
-        return status(sw::SecurityStatusNotSatisfied);
-    }
-    if (offset > ef->data.size()) {
-        return status(sw::WrongP1P2);
     }
     if (c.data().size() > ef->data.size() - offset) {
         return status(sw::WrongLength);

@@ -68,6 +68,8 @@ private:
     [[noreturn]] void fail(const char* function, long code);
     void reconnectAfterReset();
     bool confirmRemoval() const;
+    /** SCardTransmit into m_rx; returns the answer's length (at least 2). */
+    std::size_t exchange(hc::ByteView command);
     void refreshAtr();
 
     ContextPtr m_context;

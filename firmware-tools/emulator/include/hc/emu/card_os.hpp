@@ -93,6 +93,13 @@ private:
     R resetRetryCounter(const C& c);
     R externalAuthenticate(const C& c);
     FileNode* efForCommand(std::uint8_t sfi, hc::card::StatusWord& error);
+    /** The transparent EF and offset a READ/UPDATE BINARY addresses, or null and the SW. */
+    struct BinaryTarget {
+        FileNode* ef;
+        std::size_t offset;
+        hc::card::StatusWord error;
+    };
+    BinaryTarget binaryTarget(const C& c, bool forUpdate);
     hc::Bytes fci(const FileNode& node) const;
     void clearVolatile();
 
