@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     std::int64_t perClaim = 500'000, total = 20'000'000;
     bool insecure = false;
     po::options_description desc("settlementd options");
-    desc.add_options()("help", "show help")("db", po::value(&db)->required(), "SQLite ledger file")(
+    desc.add_options()("help", "show help")("db", po::value(&db)->required(), "SQLite ledger file, or a postgresql:// URL (several instances may share it)")(
         "policies", po::value(&policies)->required(), "directory of rule tables")(
         "center-host", po::value(&centerHost)->default_value("127.0.0.1"), "center host")(
         "center-port", po::value(&centerPort)->required(), "center port")("center-timeout-ms",

@@ -586,11 +586,6 @@ std::unique_ptr<LedgerStore> openSqliteLedger(const std::string& path) {
     return std::make_unique<SqliteLedger>(path);
 }
 
-std::unique_ptr<LedgerStore> openPostgresLedger(const std::string&) {
-    throw NotImplemented("PostgreSQL ledger store (several settlementd on one database); use a "
-                         "SQLite ledger file for now");
-}
-
 std::unique_ptr<LedgerStore> openLedger(const std::string& location) {
     if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0) {
         return openPostgresLedger(location);

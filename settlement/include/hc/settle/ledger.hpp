@@ -196,8 +196,9 @@ private:
 /** Open (create) a SQLite ledger at `path` in WAL mode with synchronous=FULL. */
 std::unique_ptr<LedgerStore> openSqliteLedger(const std::string& path);
 
-/** PostgreSQL ledger for several settlementd instances: NOT IMPLEMENTED YET, throws
- *  NotImplemented (see docs/settlement.md). */
+/** Open (create the schema of) a PostgreSQL ledger through libpq, for several settlementd
+ *  instances on one database. `conninfo` is a libpq URL or key=value string. One connection per
+ *  store; a transaction holds it (see docs/settlement.md, PostgreSQL). Throws StoreError. */
 std::unique_ptr<LedgerStore> openPostgresLedger(const std::string& conninfo);
 
 /** Open "postgresql://..." with openPostgresLedger, anything else as a SQLite file. */
