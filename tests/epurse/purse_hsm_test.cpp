@@ -3,11 +3,15 @@
 #include "hc/card/epurse/purse_client.hpp"
 #include "hc/emu/card_image.hpp"
 #include "hc/emu/profile.hpp"
+#include "hc/hsm/pkcs11_hsm.hpp"
 #include "hc/hsm/software_hsm.hpp"
 #include "hsm_purse_issuer.hpp"
+#include "hc/testing/process.hpp"
 #include "purse_test_util.hpp"
 
+#include <cstdlib>
 #include <doctest/doctest.h>
+#include <fstream>
 
 using namespace hc;
 using namespace hc::card::epurse;
@@ -74,5 +78,50 @@ TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
     const auto refused = client.load(100, term, wrong);
     REQUIRE(std::holds_alternative<Declined>(refused));
     CHECK(std::get<Declined>(refused).reason.find("MAC1") != std::string::npos);
+    CHECK(client.balance() == 14000);
+}
+
+TEST_CASE("the purse's issuer keys in SoftHSM2: loads authorised, TACs verified in the token") {
+    hc::testing::TempDir dir("hc-softhsm-purse-");
+    std::filesystem::create_directories(dir / "tokens");
+    std::ofstream(dir / "softhsm2.conf") << "directories.tokendir = " << (dir / "tokens").string()
+                                         << "\nobjectstore.backend = file\nlog.level = ERROR\n";
+    ::setenv("SOFTHSM2_CONF", (dir / "softhsm2.conf").c_str(), 1);
+    std::ofstream(dir / "user.pin") << "4321-user\n";
+    std::ofstream(dir / "so.pin") << "8765-so\n";
+    const auto userPin = hc::hsm::SecretSource::fromFile((dir / "user.pin").string());
+    hc::hsm::initToken(hc::hsm::defaultSoftHsmModule(), "hc-purse-test",
+        hc::hsm::SecretSource::fromFile((dir / "so.pin").string()), userPin);
+    hc::hsm::Pkcs11Options popt;
+    popt.modulePath = hc::hsm::defaultSoftHsmModule();
+    popt.tokenLabel = "hc-purse-test";
+    popt.userPin = userPin;
+    hc::hsm::Pkcs11Hsm hsm(popt);
+
+    emu::CardOs card(emu::loadCardImage(kImages / "purse-card.json"));
+    emu::installProfiles(card);
+    hc::testing::OsChannel ch(card);
+    const auto dev = loadIssuerKeys(kImages / "purse-issuer-dev-keys.json");
+    importKey(hsm, { "pboc.mk-dlk", 1 }, dev.loadMaster.at(1));
+    importKey(hsm, { "pboc.mk-dtk", 1 }, dev.tacMaster);
+    hc::testing::HsmPurseIssuer issuer(hsm, "pboc.mk-dlk", { "pboc.mk-dtk", 1 });
+
+    PurseClientOptions opt;
+    opt.clock = [] { return TransactionTime::parse("20261123120000"); };
+    PurseClient client(ch, opt);
+    const TerminalId term { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
+    const auto out = client.load(4200, term, issuer);
+    REQUIRE(std::holds_alternative<Done>(out));
+    CHECK(std::get<Done>(out).verified);
+    CHECK(client.balance() == 14200);
+
+    SoftwarePsam psam({ { 1, fromHex("11223344556677888877665544332211") } }, term);
+    const auto p = client.purchase(200, psam);
+    REQUIRE(std::holds_alternative<Done>(p));
+    const auto& pd = std::get<Done>(p);
+    CHECK(issuer.verifyPurchaseTac(
+        pd.tx.card, { 200, txtype::EpPurchase, term, pd.tx.when }, pd.tx.ttsn, pd.tac));
+    CHECK_FALSE(issuer.verifyPurchaseTac(
+        pd.tx.card, { 201, txtype::EpPurchase, term, pd.tx.when }, pd.tx.ttsn, pd.tac));
     CHECK(client.balance() == 14000);
 }

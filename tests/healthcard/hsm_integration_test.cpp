@@ -2,11 +2,14 @@
 // memory, keys imported as two components with KCVs) through HsmSam, against pcscd + vpcd + hcemu.
 #include "hc/card/health/health_card.hpp"
 #include "hc/card/health/hsm_sam.hpp"
+#include "hc/hsm/pkcs11_hsm.hpp"
 #include "hc/hsm/software_hsm.hpp"
 #include "health_test_util.hpp"
 
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <doctest/doctest.h>
+#include <fstream>
 
 using namespace hc;
 using namespace hc::card;
@@ -54,4 +57,39 @@ TEST_CASE("HsmSam: reads, SM writes and MAC-only index flags with the masters in
     CHECK(all.validity.phone1 == "13600000000");
     CHECK(all.inpatientIndex.inUse == std::vector<bool> { true, true, false });
     CHECK(sam.name().rfind("hsm:software", 0) == 0);
+}
+
+TEST_CASE("HsmSam on SoftHSM2: the same flows with the masters in a PKCS#11 token") {
+    // A token of our own in a temp dir; found by label; PIN from a file, never the command line.
+    hc::testing::TempDir dir("hc-softhsm-");
+    std::filesystem::create_directories(dir / "tokens");
+    std::ofstream(dir / "softhsm2.conf") << "directories.tokendir = " << (dir / "tokens").string()
+                                         << "\nobjectstore.backend = file\nlog.level = ERROR\n";
+    ::setenv("SOFTHSM2_CONF", (dir / "softhsm2.conf").c_str(), 1);
+    std::ofstream(dir / "user.pin") << "4321-user\n";
+    std::ofstream(dir / "so.pin") << "8765-so\n";
+    const auto userPin = hc::hsm::SecretSource::fromFile((dir / "user.pin").string());
+    hc::hsm::initToken(hc::hsm::defaultSoftHsmModule(), "hc-health-test",
+        hc::hsm::SecretSource::fromFile((dir / "so.pin").string()), userPin);
+    hc::hsm::Pkcs11Options opt;
+    opt.modulePath = hc::hsm::defaultSoftHsmModule();
+    opt.tokenLabel = "hc-health-test";
+    opt.userPin = userPin;
+    hc::hsm::Pkcs11Hsm hsm(opt);
+    importTestMasters(hsm);
+
+    HsmSam sam(hsm, HsmSam::defaultLabels());
+    CHECK(sam.name().find("pkcs11:hc-health-test") != std::string::npos);
+    EmulatedCard emu("resident-li-na.json");
+    auto ch = healthtest::connect();
+    HealthCard card(*ch, CardProfile::ws543_2017(), &sam);
+    const auto id = card.readIdentity();
+    CHECK(id.value.holder.name == "李娜");
+    CHECK(id.value.holder.idNumber == "110105197503150022");
+    CHECK(card.updatePhones("13911112222", "") > 0);
+    Bytes rec(1893, 0x00);
+    CHECK(card.writeVisitRecord(true, rec).value == 2);
+    const auto all = card.readAll().value;
+    CHECK(all.validity.phone1 == "13911112222");
+    CHECK(all.inpatientIndex.inUse == std::vector<bool> { true, true, false });
 }
