@@ -4,14 +4,13 @@
 #include "hc/emu/card_image.hpp"
 #include "hc/emu/profile.hpp"
 #include "hc/hsm/pkcs11_hsm.hpp"
+#include "hc/testing/softhsm_token.hpp"
 #include "hc/hsm/software_hsm.hpp"
 #include "hsm_purse_issuer.hpp"
 #include "hc/testing/process.hpp"
 #include "purse_test_util.hpp"
 
-#include <cstdlib>
 #include <doctest/doctest.h>
-#include <fstream>
 
 using namespace hc;
 using namespace hc::card::epurse;
@@ -82,21 +81,8 @@ TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
 }
 
 TEST_CASE("the purse's issuer keys in SoftHSM2: loads authorised, TACs verified in the token") {
-    hc::testing::TempDir dir("hc-softhsm-purse-");
-    std::filesystem::create_directories(dir / "tokens");
-    std::ofstream(dir / "softhsm2.conf") << "directories.tokendir = " << (dir / "tokens").string()
-                                         << "\nobjectstore.backend = file\nlog.level = ERROR\n";
-    ::setenv("SOFTHSM2_CONF", (dir / "softhsm2.conf").c_str(), 1);
-    std::ofstream(dir / "user.pin") << "4321-user\n";
-    std::ofstream(dir / "so.pin") << "8765-so\n";
-    const auto userPin = hc::hsm::SecretSource::fromFile((dir / "user.pin").string());
-    hc::hsm::initToken(hc::hsm::defaultSoftHsmModule(), "hc-purse-test",
-        hc::hsm::SecretSource::fromFile((dir / "so.pin").string()), userPin);
-    hc::hsm::Pkcs11Options popt;
-    popt.modulePath = hc::hsm::defaultSoftHsmModule();
-    popt.tokenLabel = "hc-purse-test";
-    popt.userPin = userPin;
-    hc::hsm::Pkcs11Hsm hsm(popt);
+    hc::testing::SoftHsmToken token("hc-purse-test");
+    hc::hsm::Pkcs11Hsm hsm(token.options());
 
     emu::CardOs card(emu::loadCardImage(kImages / "purse-card.json"));
     emu::installProfiles(card);

@@ -3,13 +3,12 @@
 #include "hc/card/health/health_card.hpp"
 #include "hc/card/health/hsm_sam.hpp"
 #include "hc/hsm/pkcs11_hsm.hpp"
+#include "hc/testing/softhsm_token.hpp"
 #include "hc/hsm/software_hsm.hpp"
 #include "health_test_util.hpp"
 
 #include <boost/json.hpp>
-#include <cstdlib>
 #include <doctest/doctest.h>
-#include <fstream>
 
 using namespace hc;
 using namespace hc::card;
@@ -61,21 +60,8 @@ TEST_CASE("HsmSam: reads, SM writes and MAC-only index flags with the masters in
 
 TEST_CASE("HsmSam on SoftHSM2: the same flows with the masters in a PKCS#11 token") {
     // A token of our own in a temp dir; found by label; PIN from a file, never the command line.
-    hc::testing::TempDir dir("hc-softhsm-");
-    std::filesystem::create_directories(dir / "tokens");
-    std::ofstream(dir / "softhsm2.conf") << "directories.tokendir = " << (dir / "tokens").string()
-                                         << "\nobjectstore.backend = file\nlog.level = ERROR\n";
-    ::setenv("SOFTHSM2_CONF", (dir / "softhsm2.conf").c_str(), 1);
-    std::ofstream(dir / "user.pin") << "4321-user\n";
-    std::ofstream(dir / "so.pin") << "8765-so\n";
-    const auto userPin = hc::hsm::SecretSource::fromFile((dir / "user.pin").string());
-    hc::hsm::initToken(hc::hsm::defaultSoftHsmModule(), "hc-health-test",
-        hc::hsm::SecretSource::fromFile((dir / "so.pin").string()), userPin);
-    hc::hsm::Pkcs11Options opt;
-    opt.modulePath = hc::hsm::defaultSoftHsmModule();
-    opt.tokenLabel = "hc-health-test";
-    opt.userPin = userPin;
-    hc::hsm::Pkcs11Hsm hsm(opt);
+    hc::testing::SoftHsmToken token("hc-health-test");
+    hc::hsm::Pkcs11Hsm hsm(token.options());
     importTestMasters(hsm);
 
     HsmSam sam(hsm, HsmSam::defaultLabels());

@@ -542,29 +542,47 @@ bool sizeFits(const FileNode& ef, std::size_t n)
 }
 } // namespace
 
+FileNode* CardOs::recordWriteTarget(const CommandApdu& c, StatusWord& error)
+{
+    FileNode* ef = efForCommand(static_cast<std::uint8_t>(c.p2() >> 3), error);
+    if (!ef) {
+        return nullptr;
+    }
+    if (!ef->isRecordFile()) {
+        error = StatusWord(0x6981);
+        return nullptr;
+    }
+    if (!satisfied(ef->update)) {
+        error = sw::SecurityStatusNotSatisfied;
+        return nullptr;
+    }
+    if (!sizeFits(*ef, c.data().size())) {
+        error = sw::WrongLength;
+        return nullptr;
+    }
+    return ef;
+}
+
+void CardOs::addCyclic(FileNode& ef, const hc::Bytes& record)
+{
+    // The newest record becomes record 1; the oldest falls off the end.
+    ef.records.insert(ef.records.begin(), record);
+    if (ef.records.size() > ef.maxRecords) {
+        ef.records.resize(ef.maxRecords);
+    }
+    m_currentRecord = 1;
+}
+
 ResponseApdu CardOs::updateRecord(const CommandApdu& c)
 {
     StatusWord err;
-    FileNode* ef = efForCommand(static_cast<std::uint8_t>(c.p2() >> 3), err);
+    FileNode* ef = recordWriteTarget(c, err);
     if (!ef) {
         return status(err);
     }
-    if (!ef->isRecordFile()) {
-        return status(StatusWord(0x6981));
-    }
-    if (!satisfied(ef->update)) {
-        return status(sw::SecurityStatusNotSatisfied);
-    }
-    if (!sizeFits(*ef, c.data().size())) {
-        return status(sw::WrongLength);
-    }
     const int mode = c.p2() & 0x07;
     if (mode == 3 && ef->type == FileType::Cyclic) {
-        ef->records.insert(ef->records.begin(), c.data());
-        if (ef->records.size() > ef->maxRecords) {
-            ef->records.resize(ef->maxRecords);
-        }
-        m_currentRecord = 1;
+        addCyclic(*ef, c.data());
         persist();
         return status(sw::Ok);
     }
@@ -587,25 +605,12 @@ ResponseApdu CardOs::appendRecord(const CommandApdu& c)
         return status(sw::IncorrectP1P2);
     }
     StatusWord err;
-    FileNode* ef = efForCommand(static_cast<std::uint8_t>(c.p2() >> 3), err);
+    FileNode* ef = recordWriteTarget(c, err);
     if (!ef) {
         return status(err);
     }
-    if (!ef->isRecordFile()) {
-        return status(StatusWord(0x6981));
-    }
-    if (!satisfied(ef->update)) {
-        return status(sw::SecurityStatusNotSatisfied);
-    }
-    if (!sizeFits(*ef, c.data().size())) {
-        return status(sw::WrongLength);
-    }
     if (ef->type == FileType::Cyclic) {
-        ef->records.insert(ef->records.begin(), c.data());
-        if (ef->records.size() > ef->maxRecords) {
-            ef->records.resize(ef->maxRecords);
-        }
-        m_currentRecord = 1;
+        addCyclic(*ef, c.data());
     } else {
         if (ef->records.size() >= ef->maxRecords) {
             return status(sw::NotEnoughMemory);

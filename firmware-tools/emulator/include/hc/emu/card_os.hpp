@@ -100,6 +100,9 @@ private:
         hc::card::StatusWord error;
     };
     BinaryTarget binaryTarget(const C& c, bool forUpdate);
+    /** The record EF an UPDATE/APPEND RECORD writes (type, access and size checked), or null. */
+    FileNode* recordWriteTarget(const C& c, hc::card::StatusWord& error);
+    void addCyclic(FileNode& ef, const hc::Bytes& record);
     hc::Bytes fci(const FileNode& node) const;
     void clearVolatile();
 
