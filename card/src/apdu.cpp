@@ -7,15 +7,16 @@
 namespace hc::card {
 
 namespace {
-std::string n(std::size_t v) { return std::to_string(v); }
+std::string n(std::size_t v) {
+    return std::to_string(v);
+}
 } // namespace
 
 CommandApdu::CommandApdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
     : m_cla(cla)
     , m_ins(ins)
     , m_p1(p1)
-    , m_p2(p2)
-{
+    , m_p2(p2) {
 }
 
 CommandApdu::CommandApdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2,
@@ -25,8 +26,7 @@ CommandApdu::CommandApdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, st
     , m_p1(p1)
     , m_p2(p2)
     , m_data(std::move(data))
-    , m_ne(ne)
-{
+    , m_ne(ne) {
     if (m_data.size() > kExtendedMaxNc) {
         throw InputError("command APDU: Nc=" + n(m_data.size()) + " exceeds 65535");
     }
@@ -35,16 +35,14 @@ CommandApdu::CommandApdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, st
     }
 }
 
-ApduCase CommandApdu::apduCase() const
-{
+ApduCase CommandApdu::apduCase() const {
     if (m_data.empty()) {
         return m_ne == 0 ? ApduCase::Case1 : ApduCase::Case2;
     }
     return m_ne == 0 ? ApduCase::Case3 : ApduCase::Case4;
 }
 
-CommandApdu CommandApdu::withNe(std::size_t ne) const
-{
+CommandApdu CommandApdu::withNe(std::size_t ne) const {
     CommandApdu copy = *this;
     if (ne > kExtendedMaxNe) {
         throw InputError("command APDU: Ne=" + n(ne) + " exceeds 65536");
@@ -53,15 +51,13 @@ CommandApdu CommandApdu::withNe(std::size_t ne) const
     return copy;
 }
 
-CommandApdu CommandApdu::forceExtended() const
-{
+CommandApdu CommandApdu::forceExtended() const {
     CommandApdu copy = *this;
     copy.m_extended = true;
     return copy;
 }
 
-Bytes CommandApdu::encode() const
-{
+Bytes CommandApdu::encode() const {
     Bytes out { m_cla, m_ins, m_p1, m_p2 };
     const bool ext = extended();
     if (ext && apduCase() != ApduCase::Case1) {
@@ -85,8 +81,7 @@ Bytes CommandApdu::encode() const
     return out;
 }
 
-CommandApdu CommandApdu::parse(ByteView b)
-{
+CommandApdu CommandApdu::parse(ByteView b) {
     if (b.size() < 4) {
         throw InputError("command APDU: " + n(b.size()) + " bytes, a header needs 4");
     }
@@ -136,8 +131,7 @@ CommandApdu CommandApdu::parse(ByteView b)
         + " bytes follow it (expected " + n(l2) + " or " + n(l2 + 2) + ")");
 }
 
-ResponseApdu ResponseApdu::parse(ByteView bytes)
-{
+ResponseApdu ResponseApdu::parse(ByteView bytes) {
     if (bytes.size() < 2) {
         throw InputError("response APDU: " + n(bytes.size()) + " bytes, a status word needs 2");
     }
@@ -146,8 +140,7 @@ ResponseApdu ResponseApdu::parse(ByteView bytes)
         StatusWord(bytes[k], bytes[k + 1]) };
 }
 
-Bytes ResponseApdu::encode() const
-{
+Bytes ResponseApdu::encode() const {
     Bytes out = m_data;
     out.push_back(m_sw.sw1());
     out.push_back(m_sw.sw2());
@@ -155,37 +148,36 @@ Bytes ResponseApdu::encode() const
 }
 
 namespace apdu {
-CommandApdu selectFid(std::uint16_t fid)
-{
+CommandApdu selectFid(std::uint16_t fid) {
     return { 0x00, 0xA4, 0x00, 0x00,
         Bytes { static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid) } };
 }
-CommandApdu selectName(ByteView dfName)
-{
+CommandApdu selectName(ByteView dfName) {
     return { 0x00, 0xA4, 0x04, 0x00, Bytes(dfName.begin(), dfName.end()) };
 }
-CommandApdu readBinary(std::uint16_t offset, std::size_t ne)
-{
+CommandApdu readBinary(std::uint16_t offset, std::size_t ne) {
     if (offset > 0x7FFF) {
         throw InputError("READ BINARY: offset " + n(offset) + " exceeds 15 bits");
     }
-    return { 0x00, 0xB0, static_cast<std::uint8_t>(offset >> 8),
-        static_cast<std::uint8_t>(offset), {}, ne };
+    return { 0x00, 0xB0, static_cast<std::uint8_t>(offset >> 8), static_cast<std::uint8_t>(offset),
+        {}, ne };
 }
-CommandApdu updateBinary(std::uint16_t offset, Bytes data)
-{
+CommandApdu updateBinary(std::uint16_t offset, Bytes data) {
     if (offset > 0x7FFF) {
         throw InputError("UPDATE BINARY: offset " + n(offset) + " exceeds 15 bits");
     }
-    return { 0x00, 0xD6, static_cast<std::uint8_t>(offset >> 8),
-        static_cast<std::uint8_t>(offset), std::move(data) };
+    return { 0x00, 0xD6, static_cast<std::uint8_t>(offset >> 8), static_cast<std::uint8_t>(offset),
+        std::move(data) };
 }
-CommandApdu readRecord(std::uint8_t number, std::size_t ne)
-{
+CommandApdu readRecord(std::uint8_t number, std::size_t ne) {
     return { 0x00, 0xB2, number, 0x04, {}, ne };
 }
-CommandApdu getChallenge(std::size_t count) { return { 0x00, 0x84, 0x00, 0x00, {}, count }; }
-CommandApdu getResponse(std::size_t count) { return { 0x00, 0xC0, 0x00, 0x00, {}, count }; }
+CommandApdu getChallenge(std::size_t count) {
+    return { 0x00, 0x84, 0x00, 0x00, {}, count };
+}
+CommandApdu getResponse(std::size_t count) {
+    return { 0x00, 0xC0, 0x00, 0x00, {}, count };
+}
 } // namespace apdu
 
 } // namespace hc::card

@@ -4,8 +4,7 @@
 
 namespace hc {
 
-std::string toHex(ByteView bytes)
-{
+std::string toHex(ByteView bytes) {
     static constexpr char kDigits[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(bytes.size() * 2);
@@ -17,8 +16,7 @@ std::string toHex(ByteView bytes)
 }
 
 namespace {
-int hexValue(char c)
-{
+int hexValue(char c) {
     if (c >= '0' && c <= '9') {
         return c - '0';
     }
@@ -32,8 +30,7 @@ int hexValue(char c)
 }
 } // namespace
 
-Bytes fromHex(std::string_view text)
-{
+Bytes fromHex(std::string_view text) {
     Bytes out;
     out.reserve(text.size() / 2);
     int high = -1;
@@ -67,11 +64,10 @@ Bytes fromHex(std::string_view text)
     return out;
 }
 
-std::uint64_t readBigEndian(ByteView bytes)
-{
+std::uint64_t readBigEndian(ByteView bytes) {
     if (bytes.empty() || bytes.size() > 8) {
-        throw InputError("big-endian integer must be 1 to 8 bytes, got "
-            + std::to_string(bytes.size()));
+        throw InputError(
+            "big-endian integer must be 1 to 8 bytes, got " + std::to_string(bytes.size()));
     }
     std::uint64_t v = 0;
     for (std::uint8_t b : bytes) {
@@ -80,8 +76,7 @@ std::uint64_t readBigEndian(ByteView bytes)
     return v;
 }
 
-void appendBigEndian(Bytes& out, std::uint64_t value, std::size_t width)
-{
+void appendBigEndian(Bytes& out, std::uint64_t value, std::size_t width) {
     if (width == 0 || width > 8) {
         throw InputError("big-endian width must be 1 to 8, got " + std::to_string(width));
     }

@@ -2,8 +2,7 @@
 
 namespace hc {
 
-std::string_view describe(NextStep step)
-{
+std::string_view describe(NextStep step) {
     switch (step) {
     case NextStep::FixInput:
         return "fix the input";

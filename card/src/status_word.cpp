@@ -6,8 +6,7 @@
 
 namespace hc::card {
 
-std::optional<int> StatusWord::triesLeft() const
-{
+std::optional<int> StatusWord::triesLeft() const {
     if (sw1() == 0x63 && (sw2() & 0xF0) == 0xC0) {
         return sw2() & 0x0F;
     }
@@ -31,8 +30,10 @@ constexpr std::array kCatalogue {
     Entry { 0x6284, SwCategory::Warning, "warning: file control information not formatted" },
     Entry { 0x6300, SwCategory::Warning, "warning: verification failed" },
     Entry { 0x6381, SwCategory::Warning, "warning: file filled up by the last write" },
-    Entry { 0x6400, SwCategory::ExecutionError, "execution error: state of non-volatile memory unchanged" },
-    Entry { 0x6500, SwCategory::ExecutionError, "execution error: state of non-volatile memory changed" },
+    Entry { 0x6400, SwCategory::ExecutionError,
+        "execution error: state of non-volatile memory unchanged" },
+    Entry { 0x6500, SwCategory::ExecutionError,
+        "execution error: state of non-volatile memory changed" },
     Entry { 0x6581, SwCategory::ExecutionError, "memory failure" },
     Entry { 0x6700, SwCategory::WrongLength, "wrong length (Lc or Le)" },
     Entry { 0x6881, SwCategory::NotSupported, "logical channel not supported" },
@@ -40,11 +41,13 @@ constexpr std::array kCatalogue {
     Entry { 0x6981, SwCategory::SecurityError, "command incompatible with file structure" },
     Entry { 0x6982, SwCategory::SecurityError, "security status not satisfied" },
     Entry { 0x6983, SwCategory::SecurityError, "authentication method blocked" },
-    Entry { 0x6984, SwCategory::SecurityError, "reference data not usable (e.g. no challenge requested)" },
+    Entry { 0x6984, SwCategory::SecurityError,
+        "reference data not usable (e.g. no challenge requested)" },
     Entry { 0x6985, SwCategory::SecurityError, "conditions of use not satisfied" },
     Entry { 0x6986, SwCategory::SecurityError, "command not allowed (no current EF)" },
     Entry { 0x6987, SwCategory::SecurityError, "expected secure messaging data objects missing" },
-    Entry { 0x6988, SwCategory::SecurityError, "secure messaging data objects incorrect (bad MAC)" },
+    Entry {
+        0x6988, SwCategory::SecurityError, "secure messaging data objects incorrect (bad MAC)" },
     Entry { 0x6A80, SwCategory::ParameterError, "incorrect parameters in the data field" },
     Entry { 0x6A81, SwCategory::ParameterError, "function not supported" },
     Entry { 0x6A82, SwCategory::NotFound, "file or application not found" },
@@ -67,8 +70,7 @@ constexpr std::array kCatalogue {
 };
 } // namespace
 
-SwCategory StatusWord::category() const
-{
+SwCategory StatusWord::category() const {
     for (const auto& e : kCatalogue) {
         if (e.value == m_value) {
             return e.category;
@@ -86,8 +88,7 @@ SwCategory StatusWord::category() const
     return SwCategory::ExecutionError;
 }
 
-std::string StatusWord::meaning() const
-{
+std::string StatusWord::meaning() const {
     for (const auto& e : kCatalogue) {
         if (e.value == m_value) {
             return e.meaning;
@@ -128,8 +129,7 @@ std::string StatusWord::meaning() const
     }
 }
 
-std::string StatusWord::hex() const
-{
+std::string StatusWord::hex() const {
     const std::uint8_t b[2] = { sw1(), sw2() };
     return toHex(b);
 }

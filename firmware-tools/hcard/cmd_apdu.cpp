@@ -15,8 +15,7 @@ struct ScriptLine {
     std::string text;
 };
 
-std::string trim(const std::string& s)
-{
+std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t\r");
     if (b == std::string::npos) {
         return {};
@@ -27,8 +26,7 @@ std::string trim(const std::string& s)
 
 // Sends APDUs given as arguments, or one per line from --file or standard input (scriptor
 // style: '#' comments, blank lines, "reset"). Prints each response and its status word's meaning.
-int cmdApdu(const CommonOptions& o, const std::vector<std::string>& args)
-{
+int cmdApdu(const CommonOptions& o, const std::vector<std::string>& args) {
     namespace po = boost::program_options;
     po::options_description desc("hcard apdu");
     std::string file;
@@ -88,7 +86,8 @@ int cmdApdu(const CommonOptions& o, const std::vector<std::string>& args)
         if (!s.command) {
             ch->reset();
             if (o.json) {
-                printJson(boost::json::object { { "line", s.line }, { "reset", true }, { "atr", hc::toHex(ch->atr()) } });
+                printJson(boost::json::object {
+                    { "line", s.line }, { "reset", true }, { "atr", hc::toHex(ch->atr()) } });
             } else {
                 std::cout << "> reset\n< ATR " << hc::toHex(ch->atr()) << "\n";
             }
@@ -99,7 +98,8 @@ int cmdApdu(const CommonOptions& o, const std::vector<std::string>& args)
         masker.response(*s.command, rsp);
         if (o.json) {
             printJson(boost::json::object { { "line", s.line }, { "command", shown },
-                { "data", hc::toHex(rsp.data()) }, { "sw", rsp.sw().hex() }, { "meaning", rsp.sw().meaning() } });
+                { "data", hc::toHex(rsp.data()) }, { "sw", rsp.sw().hex() },
+                { "meaning", rsp.sw().meaning() } });
         } else {
             std::cout << "> " << shown << "\n< ";
             if (!rsp.data().empty()) {
@@ -112,7 +112,9 @@ int cmdApdu(const CommonOptions& o, const std::vector<std::string>& args)
 }
 
 namespace {
-const CommandRegistrar registrar("apdu", { "apdu [APDU ...] [--file F]", "send APDUs (hex; or one per line on stdin), explain each SW", cmdApdu });
+const CommandRegistrar registrar("apdu",
+    { "apdu [APDU ...] [--file F]", "send APDUs (hex; or one per line on stdin), explain each SW",
+        cmdApdu });
 } // namespace
 
 } // namespace hc::tool

@@ -6,8 +6,7 @@
 
 namespace hc::tool {
 
-int cmdAtr(const CommonOptions& o, const std::vector<std::string>& args)
-{
+int cmdAtr(const CommonOptions& o, const std::vector<std::string>& args) {
     hc::Bytes raw;
     std::string reader;
     if (!args.empty()) { // decode an ATR given as hex, no card needed
@@ -28,7 +27,8 @@ int cmdAtr(const CommonOptions& o, const std::vector<std::string>& args)
     }
     if (o.json) {
         boost::json::object j { { "atr", hc::toHex(raw) }, { "protocols", protocols },
-            { "historical", hc::toHex(atr.historicalBytes()) }, { "contactless", atr.isContactless() } };
+            { "historical", hc::toHex(atr.historicalBytes()) },
+            { "contactless", atr.isContactless() } };
         if (!reader.empty()) {
             j["reader"] = reader;
         }
@@ -42,7 +42,9 @@ int cmdAtr(const CommonOptions& o, const std::vector<std::string>& args)
         std::cout << "reader:      " << reader << "\n";
     }
     std::cout << "ATR:         " << hc::toHex(raw) << "\n";
-    std::cout << "convention:  " << (atr.convention() == hc::card::AtrConvention::Direct ? "direct" : "inverse") << "\n";
+    std::cout << "convention:  "
+              << (atr.convention() == hc::card::AtrConvention::Direct ? "direct" : "inverse")
+              << "\n";
     std::cout << "protocols:  ";
     for (int t : atr.protocols()) {
         std::cout << " T=" << t;
@@ -59,7 +61,8 @@ int cmdAtr(const CommonOptions& o, const std::vector<std::string>& args)
 }
 
 namespace {
-const CommandRegistrar registrar("atr", { "atr [HEX]", "show and decode the ATR (of the card, or of HEX)", cmdAtr });
+const CommandRegistrar registrar(
+    "atr", { "atr [HEX]", "show and decode the ATR (of the card, or of HEX)", cmdAtr });
 } // namespace
 
 } // namespace hc::tool

@@ -7,8 +7,7 @@
 
 namespace hc::tool {
 
-int cmdReaders(const CommonOptions& o, const std::vector<std::string>&)
-{
+int cmdReaders(const CommonOptions& o, const std::vector<std::string>&) {
     hc::pcsc::Context ctx;
     const auto readers = ctx.listReaders();
     boost::json::array out;
@@ -19,8 +18,7 @@ int cmdReaders(const CommonOptions& o, const std::vector<std::string>&)
             hc::pcsc::PcscCard card(std::make_shared<hc::pcsc::Context>(), readers[i]);
             atr = hc::toHex(card.atr());
             present = true;
-        } catch (const hc::pcsc::PcscError&) {
-        }
+        } catch (const hc::pcsc::PcscError&) { }
         if (o.json) {
             boost::json::object r { { "index", i }, { "name", readers[i] }, { "card", present } };
             if (present) {
@@ -28,7 +26,8 @@ int cmdReaders(const CommonOptions& o, const std::vector<std::string>&)
             }
             out.push_back(std::move(r));
         } else {
-            std::cout << i << "  " << readers[i] << "  " << (present ? "card " + atr : "empty") << "\n";
+            std::cout << i << "  " << readers[i] << "  " << (present ? "card " + atr : "empty")
+                      << "\n";
         }
     }
     if (o.json) {
@@ -40,7 +39,8 @@ int cmdReaders(const CommonOptions& o, const std::vector<std::string>&)
 }
 
 namespace {
-const CommandRegistrar registrar("readers", { "readers", "list readers and whether a card is in each", cmdReaders });
+const CommandRegistrar registrar(
+    "readers", { "readers", "list readers and whether a card is in each", cmdReaders });
 } // namespace
 
 } // namespace hc::tool

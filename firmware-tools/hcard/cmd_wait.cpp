@@ -9,8 +9,7 @@
 namespace hc::tool {
 
 // Prints reader and card events as they happen, until Ctrl-C, --count events, or --timeout.
-int cmdWait(const CommonOptions& o, const std::vector<std::string>& args)
-{
+int cmdWait(const CommonOptions& o, const std::vector<std::string>& args) {
     namespace po = boost::program_options;
     po::options_description desc("hcard wait");
     int count = 0;
@@ -37,7 +36,8 @@ int cmdWait(const CommonOptions& o, const std::vector<std::string>& args)
         }
         for (const auto& e : monitor.wait(left)) {
             if (o.json) {
-                boost::json::object j { { "event", hc::pcsc::eventName(e.kind) }, { "reader", e.reader } };
+                boost::json::object j { { "event", hc::pcsc::eventName(e.kind) },
+                    { "reader", e.reader } };
                 if (!e.atr.empty()) {
                     j["atr"] = hc::toHex(e.atr);
                 }
@@ -56,7 +56,8 @@ int cmdWait(const CommonOptions& o, const std::vector<std::string>& args)
 }
 
 namespace {
-const CommandRegistrar registrar("wait", { "wait [--count N] [--timeout S]", "print card and reader events as they happen", cmdWait });
+const CommandRegistrar registrar("wait",
+    { "wait [--count N] [--timeout S]", "print card and reader events as they happen", cmdWait });
 } // namespace
 
 } // namespace hc::tool

@@ -40,7 +40,7 @@ using CommandFn = std::function<int(const CommonOptions&, const std::vector<std:
 /** One line of `hcard --help` plus the function. */
 struct CommandInfo {
     std::string usage; ///< e.g. "wait [--count N] [--timeout S]"
-    std::string help;  ///< what it does, one line
+    std::string help; ///< what it does, one line
     CommandFn run;
 };
 
@@ -50,7 +50,9 @@ std::map<std::string, CommandInfo>& commands();
 
 /** `static CommandRegistrar r("readers", {"readers", "list readers", cmdReaders});` */
 struct CommandRegistrar {
-    CommandRegistrar(const std::string& name, CommandInfo info) { commands()[name] = std::move(info); }
+    CommandRegistrar(const std::string& name, CommandInfo info) {
+        commands()[name] = std::move(info);
+    }
 };
 
 } // namespace hc::tool

@@ -16,8 +16,7 @@
 #include <map>
 
 namespace {
-void usage()
-{
+void usage() {
     std::cerr << "usage: hcard <command> [options]\ncommands:\n";
     for (const auto& [name, info] : hc::tool::commands()) {
         std::string u = info.usage;
@@ -28,8 +27,7 @@ void usage()
 }
 } // namespace
 
-int main(int argc, char** argv)
-{
+int main(int argc, char** argv) {
     const auto& commands = hc::tool::commands();
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
         usage();

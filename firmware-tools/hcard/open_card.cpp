@@ -1,7 +1,7 @@
+#include "hc/card/error.hpp"
 #include "hc/card/t0_channel.hpp"
 #include "hc/card/tracing_channel.hpp"
 #include "hc/pcsc.hpp"
-#include "hc/card/error.hpp"
 #include "hcard.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -9,8 +9,7 @@
 
 namespace hc::tool {
 
-std::string resolveReader(const std::string& spec)
-{
+std::string resolveReader(const std::string& spec) {
     hc::pcsc::Context ctx;
     const auto readers = ctx.listReaders();
     if (readers.empty()) {
@@ -32,24 +31,25 @@ std::string resolveReader(const std::string& spec)
                 return r;
             }
         }
-        throw hc::Error("no reader named \"" + spec + "\" (see `hcard readers`)", hc::NextStep::FixInput);
+        throw hc::Error(
+            "no reader named \"" + spec + "\" (see `hcard readers`)", hc::NextStep::FixInput);
     }
     for (const auto& r : readers) {
         try {
             hc::pcsc::PcscCard probe(r);
             return r;
         } catch (const hc::pcsc::NoCard&) {
-        } catch (const hc::pcsc::CardRemoved&) {
-        }
+        } catch (const hc::pcsc::CardRemoved&) { }
     }
-    throw hc::Error("no card in any reader; insert the card (chip up) and try again", hc::NextStep::ReinsertCard);
+    throw hc::Error("no card in any reader; insert the card (chip up) and try again",
+        hc::NextStep::ReinsertCard);
 }
 
-hc::card::CardChannelPtr openCard(const CommonOptions& o)
-{
+hc::card::CardChannelPtr openCard(const CommonOptions& o) {
     hc::card::CardChannelPtr ch = std::make_unique<hc::pcsc::PcscCard>(resolveReader(o.reader));
     if (!o.traceFile.empty()) {
-        ch = std::make_unique<hc::card::TracingChannel>(std::move(ch), hc::card::appendFileSink(o.traceFile));
+        ch = std::make_unique<hc::card::TracingChannel>(
+            std::move(ch), hc::card::appendFileSink(o.traceFile));
     }
     if (!o.raw) {
         ch = std::make_unique<hc::card::T0Channel>(std::move(ch));
@@ -57,12 +57,13 @@ hc::card::CardChannelPtr openCard(const CommonOptions& o)
     return ch;
 }
 
-std::map<std::string, CommandInfo>& commands()
-{
+std::map<std::string, CommandInfo>& commands() {
     static std::map<std::string, CommandInfo> all;
     return all;
 }
 
-void printJson(const boost::json::value& v) { std::cout << boost::json::serialize(v) << std::endl; }
+void printJson(const boost::json::value& v) {
+    std::cout << boost::json::serialize(v) << std::endl;
+}
 
 } // namespace hc::tool

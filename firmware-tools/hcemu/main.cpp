@@ -16,16 +16,14 @@ namespace po = boost::program_options;
 
 namespace {
 hc::emu::Emulator* g_emulator = nullptr;
-extern "C" void onSignal(int)
-{
+extern "C" void onSignal(int) {
     if (g_emulator) {
         g_emulator->stop();
     }
 }
 } // namespace
 
-int main(int argc, char** argv)
-{
+int main(int argc, char** argv) {
     po::options_description desc("hcemu: emulated card for pcscd's vpcd reader\nOptions");
     std::string image;
     int slot = 0;

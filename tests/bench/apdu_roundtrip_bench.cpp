@@ -21,22 +21,21 @@
 namespace {
 using Clock = std::chrono::steady_clock;
 
-double median(std::vector<double> v)
-{
+double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
 }
 
 // The baseline: what a C programmer writes with pcsc-lite alone.
-double bareRound(SCARDHANDLE h, DWORD proto, int n)
-{
+double bareRound(SCARDHANDLE h, DWORD proto, int n) {
     const BYTE cmd[] = { 0x00, 0xB0, 0x00, 0x00, 0x10 };
     BYTE rsp[258];
     const SCARD_IO_REQUEST* pci = proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     const auto t0 = Clock::now();
     for (int i = 0; i < n; ++i) {
         DWORD len = sizeof rsp;
-        if (SCardTransmit(h, pci, cmd, sizeof cmd, nullptr, rsp, &len) != SCARD_S_SUCCESS || len != 18) {
+        if (SCardTransmit(h, pci, cmd, sizeof cmd, nullptr, rsp, &len) != SCARD_S_SUCCESS
+            || len != 18) {
             std::fprintf(stderr, "bare SCardTransmit failed\n");
             std::exit(1);
         }
@@ -44,8 +43,7 @@ double bareRound(SCARDHANDLE h, DWORD proto, int n)
     return std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / n;
 }
 
-double libraryRound(hc::card::CardChannel& ch, int n)
-{
+double libraryRound(hc::card::CardChannel& ch, int n) {
     const auto cmd = hc::card::apdu::readBinary(0, 16);
     const auto t0 = Clock::now();
     for (int i = 0; i < n; ++i) {
@@ -59,8 +57,7 @@ double libraryRound(hc::card::CardChannel& ch, int n)
 }
 } // namespace
 
-int main(int argc, char** argv)
-{
+int main(int argc, char** argv) {
     int n = 2000, rounds = 5;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--apdus")) {
@@ -76,7 +73,8 @@ int main(int argc, char** argv)
     SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
     SCARDHANDLE h;
     DWORD proto;
-    if (SCardConnect(ctx, hc::testing::kReader0.c_str(), SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &h, &proto)
+    if (SCardConnect(ctx, hc::testing::kReader0.c_str(), SCARD_SHARE_SHARED,
+            SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &h, &proto)
         != SCARD_S_SUCCESS) {
         std::fprintf(stderr, "SCardConnect failed\n");
         return 1;
@@ -87,7 +85,8 @@ int main(int argc, char** argv)
     std::ofstream devnull("/dev/null");
     hc::card::T0Channel traced(std::make_unique<hc::card::TracingChannel>(
         std::make_unique<hc::pcsc::PcscCard>(hc::testing::kReader0), devnull));
-    if (!lib.transmit(hc::card::apdu::selectFid(0x0001)).ok() || !traced.transmit(hc::card::apdu::selectFid(0x0001)).ok()) {
+    if (!lib.transmit(hc::card::apdu::selectFid(0x0001)).ok()
+        || !traced.transmit(hc::card::apdu::selectFid(0x0001)).ok()) {
         std::fprintf(stderr, "SELECT failed\n");
         return 1;
     }
@@ -95,7 +94,8 @@ int main(int argc, char** argv)
         const BYTE sel[] = { 0x00, 0xA4, 0x00, 0x00, 0x02, 0x00, 0x01 };
         BYTE rsp[16];
         DWORD len = sizeof rsp;
-        SCardTransmit(h, proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1, sel, sizeof sel, nullptr, rsp, &len);
+        SCardTransmit(h, proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1, sel, sizeof sel,
+            nullptr, rsp, &len);
     }
     // Warm up.
     bareRound(h, proto, 200);
@@ -108,14 +108,17 @@ int main(int argc, char** argv)
         withTrace.push_back(libraryRound(traced, n));
     }
     const double b = median(bare), o = median(ours), t = median(withTrace);
-    std::printf("APDU round trip, READ BINARY 16 bytes, pcscd + vpcd + hcemu, %d APDUs x %d rounds (median)\n", n, rounds);
+    std::printf("APDU round trip, READ BINARY 16 bytes, pcscd + vpcd + hcemu, %d APDUs x %d rounds "
+                "(median)\n",
+        n, rounds);
     std::printf("machine: %u cores\n", std::thread::hardware_concurrency());
     std::printf("%-44s %10s %10s\n", "path", "us/APDU", "ratio");
     std::printf("%-44s %10.1f %10.3f\n", "bare SCardTransmit loop (baseline)", b, 1.0);
     std::printf("%-44s %10.1f %10.3f\n", "hc: PcscCard + T0Channel", o, o / b);
     std::printf("%-44s %10.1f %10.3f\n", "hc: PcscCard + TracingChannel + T0Channel", t, t / b);
     std::printf("goals: <= 120 us per APDU; library overhead <= 10 %% (ratio <= 1.10)\n");
-    std::printf("result: %s per APDU, overhead %+.1f %%\n", o <= 120.0 ? "within" : "OVER", (o / b - 1.0) * 100.0);
+    std::printf("result: %s per APDU, overhead %+.1f %%\n", o <= 120.0 ? "within" : "OVER",
+        (o / b - 1.0) * 100.0);
     SCardDisconnect(h, SCARD_LEAVE_CARD);
     SCardReleaseContext(ctx);
     return 0;

@@ -1,6 +1,6 @@
 // Integration: our PC/SC driver, T=0 layer and hcard against real pcscd + vpcd + hcemu.
-#include "hc/card/replay_channel.hpp"
 #include "hc/card/recording_channel.hpp"
+#include "hc/card/replay_channel.hpp"
 #include "hc/card/t0_channel.hpp"
 #include "hc/card/tracing_channel.hpp"
 #include "hc/emu/card_os.hpp"
@@ -19,23 +19,22 @@ using hc::testing::kReader0;
 using hc::testing::kReader1;
 
 namespace {
-std::unique_ptr<CardChannel> connect(const std::string& reader = kReader0)
-{
+std::unique_ptr<CardChannel> connect(const std::string& reader = kReader0) {
     return std::make_unique<T0Channel>(std::make_unique<pcsc::PcscCard>(reader));
 }
-std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string text(const Bytes& b) {
+    return std::string(b.begin(), b.end());
+}
 } // namespace
 
-TEST_CASE("the two vpcd readers are listed")
-{
+TEST_CASE("the two vpcd readers are listed") {
     hc::testing::sharedPcscd();
     const auto readers = pcsc::listReaders();
     CHECK(std::find(readers.begin(), readers.end(), kReader0) != readers.end());
     CHECK(std::find(readers.begin(), readers.end(), kReader1) != readers.end());
 }
 
-TEST_CASE("connecting to an empty reader says there is no card")
-{
+TEST_CASE("connecting to an empty reader says there is no card") {
     hc::testing::sharedPcscd();
     REQUIRE(hc::testing::waitForCard(kReader1, false));
     try {
@@ -49,8 +48,7 @@ TEST_CASE("connecting to an empty reader says there is no card")
     CHECK_THROWS_AS(pcsc::PcscCard("No Such Reader 00 00"), pcsc::ReaderUnavailable);
 }
 
-TEST_CASE("insert and remove events arrive as they happen")
-{
+TEST_CASE("insert and remove events arrive as they happen") {
     hc::testing::sharedPcscd();
     pcsc::ReaderMonitor monitor;
     auto first = monitor.wait(std::chrono::milliseconds(500));
@@ -78,8 +76,7 @@ TEST_CASE("insert and remove events arrive as they happen")
     REQUIRE(got.size() == 1);
     CHECK(got[0].kind == pcsc::ReaderEvent::Kind::CardRemoved);
 
-    SUBCASE("a wait is cancelled from another thread")
-    {
+    SUBCASE("a wait is cancelled from another thread") {
         std::thread t([&] {
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
             monitor.cancel();
@@ -89,8 +86,7 @@ TEST_CASE("insert and remove events arrive as they happen")
     }
 }
 
-TEST_CASE("hcard wait prints insert and remove events as JSON lines")
-{
+TEST_CASE("hcard wait prints insert and remove events as JSON lines") {
     hc::testing::sharedPcscd();
     EmulatedCard card("demo-card.json", 1, false);
     card.control("remove");
@@ -101,11 +97,12 @@ TEST_CASE("hcard wait prints insert and remove events as JSON lines")
         hc::testing::waitForCard(kReader1, true);
         card.control("remove");
     });
-    const auto r = hc::testing::runCommand({ hc::testing::binaryPath("hcard").string(), "wait", "--json",
-        "--count", "4", "--timeout", "15" });
+    const auto r = hc::testing::runCommand({ hc::testing::binaryPath("hcard").string(), "wait",
+        "--json", "--count", "4", "--timeout", "15" });
     actor.join();
     CHECK(r.status == 0);
-    CHECK(r.out.find("\"event\":\"reader-added\",\"reader\":\"Virtual PCD 00 01\"") != std::string::npos);
+    CHECK(r.out.find("\"event\":\"reader-added\",\"reader\":\"Virtual PCD 00 01\"")
+        != std::string::npos);
     const auto ins = r.out.find("\"event\":\"card-inserted\",\"reader\":\"Virtual PCD 00 01\"");
     const auto rem = r.out.find("\"event\":\"card-removed\",\"reader\":\"Virtual PCD 00 01\"");
     CHECK(ins != std::string::npos);
@@ -113,8 +110,7 @@ TEST_CASE("hcard wait prints insert and remove events as JSON lines")
     CHECK(ins < rem);
 }
 
-TEST_CASE("a SELECT / READ BINARY / READ RECORD session with access conditions")
-{
+TEST_CASE("a SELECT / READ BINARY / READ RECORD session with access conditions") {
     EmulatedCard emu("demo-card.json");
     auto ch = connect();
     CHECK(ch->readerName() == kReader0);
@@ -145,7 +141,8 @@ TEST_CASE("a SELECT / READ BINARY / READ RECORD session with access conditions")
     CHECK(ch->transmit(apdu::readBinary(0, 16)).sw() == sw::SecurityStatusNotSatisfied);
     r = ch->transmit(CommandApdu(0x00, 0x20, 0x00, 0x00, Bytes { '9', '9', '9', '9', '9', '9' }));
     CHECK(r.sw().triesLeft() == 2);
-    CHECK(ch->transmit(CommandApdu(0x00, 0x20, 0x00, 0x00, Bytes { '1', '2', '3', '4', '5', '6' })).ok());
+    CHECK(ch->transmit(CommandApdu(0x00, 0x20, 0x00, 0x00, Bytes { '1', '2', '3', '4', '5', '6' }))
+              .ok());
     r = ch->transmit(apdu::readBinary(0, 16));
     CHECK(r.ok());
     CHECK(text(r.data()) == "pin-protected!!!");
@@ -156,12 +153,13 @@ TEST_CASE("a SELECT / READ BINARY / READ RECORD session with access conditions")
     const auto challenge = ch->transmit(apdu::getChallenge(8));
     REQUIRE(challenge.ok());
     const auto key = fromHex("0123456789ABCDEFFEDCBA9876543210");
-    CHECK(ch->transmit(CommandApdu(0x00, 0x82, 0x00, 0x01, emu::externalAuthCryptogram(key, challenge.data()))).ok());
+    CHECK(ch->transmit(CommandApdu(0x00, 0x82, 0x00, 0x01,
+                           emu::externalAuthCryptogram(key, challenge.data())))
+              .ok());
     CHECK(ch->transmit(apdu::readBinary(0, 16)).ok());
 }
 
-TEST_CASE("61xx and 6Cxx through the real stack are handled by the T=0 layer")
-{
+TEST_CASE("61xx and 6Cxx through the real stack are handled by the T=0 layer") {
     EmulatedCard emu("demo-card-t0.json");
     {
         pcsc::PcscCard raw(kReader0);
@@ -189,8 +187,7 @@ TEST_CASE("61xx and 6Cxx through the real stack are handled by the T=0 layer")
     CHECK(r.data().at(0) == 0x00);
 }
 
-TEST_CASE("a card pulled in the middle of an APDU gives CardRemoved, and comes back")
-{
+TEST_CASE("a card pulled in the middle of an APDU gives CardRemoved, and comes back") {
     EmulatedCard emu("demo-card.json");
     pcsc::PcscCard card(kReader0);
     REQUIRE(card.transmit(apdu::selectFid(0x0001)).ok());
@@ -210,14 +207,15 @@ TEST_CASE("a card pulled in the middle of an APDU gives CardRemoved, and comes b
     CHECK(again.transmit(apdu::readBinary(0, 5)).ok());
 }
 
-TEST_CASE("a write whose answer was lost mid-APDU is on the card when it comes back")
-{
+TEST_CASE("a write whose answer was lost mid-APDU is on the card when it comes back") {
     EmulatedCard emu("demo-card.json");
     {
         pcsc::PcscCard card(kReader0);
         REQUIRE(card.transmit(apdu::selectFid(0x0001)).ok());
         emu.control("tear after D6");
-        CHECK_THROWS_AS(card.transmit(apdu::updateBinary(0, Bytes { 'W', 'r', 'i', 't', 't', 'e', 'n' })), pcsc::CardRemoved);
+        CHECK_THROWS_AS(
+            card.transmit(apdu::updateBinary(0, Bytes { 'W', 'r', 'i', 't', 't', 'e', 'n' })),
+            pcsc::CardRemoved);
     }
     emu.insert();
     pcsc::PcscCard card(kReader0);
@@ -230,12 +228,12 @@ TEST_CASE("a write whose answer was lost mid-APDU is on the card when it comes b
     CHECK(text(after.transmit(apdu::readBinary(0, 7)).data()) == "Written");
 }
 
-TEST_CASE("a reset by another application: the first is reconnected and told, state is gone")
-{
+TEST_CASE("a reset by another application: the first is reconnected and told, state is gone") {
     EmulatedCard emu("demo-card.json");
     pcsc::PcscCard a(kReader0);
     REQUIRE(a.transmit(apdu::selectFid(0x1000)).ok());
-    REQUIRE(a.transmit(CommandApdu(0x00, 0x20, 0x00, 0x00, Bytes { '1', '2', '3', '4', '5', '6' })).ok());
+    REQUIRE(a.transmit(CommandApdu(0x00, 0x20, 0x00, 0x00, Bytes { '1', '2', '3', '4', '5', '6' }))
+                .ok());
     REQUIRE(a.transmit(apdu::selectFid(0x1002)).ok());
     REQUIRE(a.transmit(apdu::readBinary(0, 16)).ok());
 
@@ -255,8 +253,7 @@ TEST_CASE("a reset by another application: the first is reconnected and told, st
     CHECK(a.transmit(apdu::readBinary(0, 16)).sw() == sw::SecurityStatusNotSatisfied);
 }
 
-TEST_CASE("a transaction keeps the card to one application until it ends")
-{
+TEST_CASE("a transaction keeps the card to one application until it ends") {
     EmulatedCard emu("demo-card.json");
     pcsc::PcscCard a(kReader0);
     pcsc::PcscCard b(kReader0);
@@ -276,8 +273,7 @@ TEST_CASE("a transaction keeps the card to one application until it ends")
     CHECK(bDone.load());
 }
 
-TEST_CASE("two readers used at once")
-{
+TEST_CASE("two readers used at once") {
     EmulatedCard c0("demo-card.json", 0);
     EmulatedCard c1("demo-card-t0.json", 1);
     std::atomic<int> failures { 0 };
@@ -301,12 +297,12 @@ TEST_CASE("two readers used at once")
     CHECK(failures == 0);
 }
 
-TEST_CASE("a session recorded through the real stack replays, and a divergence names its step")
-{
+TEST_CASE("a session recorded through the real stack replays, and a divergence names its step") {
     EmulatedCard emu("demo-card.json");
     std::vector<std::string> lines;
     {
-        RecordingChannel rec(connect(), [&](std::string_view l) { lines.emplace_back(l); },
+        RecordingChannel rec(
+            connect(), [&](std::string_view l) { lines.emplace_back(l); },
             MaskPolicy::defaults().withReadDataShown());
         REQUIRE(rec.transmit(apdu::selectFid(0x0001)).ok());
         REQUIRE(rec.transmit(apdu::readBinary(0, 16)).ok());
@@ -328,23 +324,24 @@ TEST_CASE("a session recorded through the real stack replays, and a divergence n
     }
 }
 
-TEST_CASE("the trace of a real session holds no PIN")
-{
+TEST_CASE("the trace of a real session holds no PIN") {
     EmulatedCard emu("demo-card.json");
     std::ostringstream trace;
     TracingChannel ch(connect(), trace);
     REQUIRE(ch.transmit(apdu::selectFid(0x1000)).ok());
-    CHECK(ch.transmit(CommandApdu(0x00, 0x20, 0x00, 0x00, Bytes { '1', '2', '3', '4', '5', '6' })).ok());
+    CHECK(ch.transmit(CommandApdu(0x00, 0x20, 0x00, 0x00, Bytes { '1', '2', '3', '4', '5', '6' }))
+              .ok());
     CHECK(trace.str().find("313233343536") == std::string::npos);
     CHECK(trace.str().find("123456") == std::string::npos);
     CHECK(trace.str().find("9000") != std::string::npos);
 }
 
-TEST_CASE("hcard apdu runs a script and explains each status word")
-{
+TEST_CASE("hcard apdu runs a script and explains each status word") {
     EmulatedCard emu("demo-card.json");
     const auto hcard = hc::testing::binaryPath("hcard").string();
-    const std::string script = "# select and read\n00 A4 00 00 02 00 01\n00B0000010\n\n00 A4 00 00 02 00 03\n00 B2 09 04 00\nreset\n00 20 00 00 06 31 32 33 34 35 36\n";
+    const std::string script
+        = "# select and read\n00 A4 00 00 02 00 01\n00B0000010\n\n00 A4 00 00 02 00 03\n00 B2 09 "
+          "04 00\nreset\n00 20 00 00 06 31 32 33 34 35 36\n";
     auto r = hc::testing::runCommand({ hcard, "apdu", "--reader", kReader0 }, script);
     CHECK(r.status == 0);
     CHECK(r.out.find("48656C6C6F2066726F6D206863656D75 9000 : success") != std::string::npos);
@@ -352,22 +349,25 @@ TEST_CASE("hcard apdu runs a script and explains each status word")
     CHECK(r.out.find("> reset") != std::string::npos);
     CHECK(r.out.find("313233343536") == std::string::npos); // the PIN never echoes
 
-    r = hc::testing::runCommand({ hcard, "apdu", "--json", "--reader", "0", "00A40000020001", "00B0000005" });
+    r = hc::testing::runCommand(
+        { hcard, "apdu", "--json", "--reader", "0", "00A40000020001", "00B0000005" });
     CHECK(r.status == 0);
-    CHECK(r.out.find("{\"line\":2,\"command\":\"00B0000005\",\"data\":\"48656C6C6F\",\"sw\":\"9000\"") != std::string::npos);
+    CHECK(
+        r.out.find("{\"line\":2,\"command\":\"00B0000005\",\"data\":\"48656C6C6F\",\"sw\":\"9000\"")
+        != std::string::npos);
 
     r = hc::testing::runCommand({ hcard, "apdu", "00A4000002", "00A40000050001" });
     CHECK(r.status == 2);
     CHECK(r.err.find("line 2: command APDU: Lc=5 but 2 bytes follow it") != std::string::npos);
 
     r = hc::testing::runCommand({ hcard, "readers", "--json" });
-    CHECK(r.out.find("\"name\":\"Virtual PCD 00 00\",\"card\":true,\"atr\":\"3BF8") != std::string::npos);
+    CHECK(r.out.find("\"name\":\"Virtual PCD 00 00\",\"card\":true,\"atr\":\"3BF8")
+        != std::string::npos);
     r = hc::testing::runCommand({ hcard, "atr", "--json" });
     CHECK(r.out.find("\"protocols\":[1]") != std::string::npos);
 }
 
-TEST_CASE("an exclusive connection keeps other applications out until it is closed")
-{
+TEST_CASE("an exclusive connection keeps other applications out until it is closed") {
     EmulatedCard emu("demo-card.json");
     {
         pcsc::PcscCard owner(kReader0, pcsc::ShareMode::Exclusive, pcsc::Protocols::T1);
@@ -385,8 +385,7 @@ TEST_CASE("an exclusive connection keeps other applications out until it is clos
     CHECK(later.transmit(apdu::selectFid(0x0001)).ok());
 }
 
-TEST_CASE("asking a T=1 card for T=0 only is refused with a clear error")
-{
+TEST_CASE("asking a T=1 card for T=0 only is refused with a clear error") {
     EmulatedCard emu("demo-card.json");
     try {
         pcsc::PcscCard card(kReader0, pcsc::ShareMode::Shared, pcsc::Protocols::T0);

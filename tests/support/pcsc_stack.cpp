@@ -17,8 +17,7 @@ const char* kPcscdPidFile = "/run/pcscd/pcscd.pid";
 
 // A pcscd left behind by a killed test (ours: its config dir starts /tmp/hc-pcscd-) is stopped;
 // any other pcscd is somebody else's and the tests refuse to run rather than kill it.
-void stopStrayPcscd()
-{
+void stopStrayPcscd() {
     for (const auto& e : std::filesystem::directory_iterator("/proc")) {
         const auto name = e.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) {
@@ -34,12 +33,14 @@ void stopStrayPcscd()
             continue;
         }
         const pid_t pid = static_cast<pid_t>(std::stol(name));
-        if (cmd.find("/tmp/hc-pcscd-") != std::string::npos || cmd.find("--hc-demo") != std::string::npos) {
+        if (cmd.find("/tmp/hc-pcscd-") != std::string::npos
+            || cmd.find("--hc-demo") != std::string::npos) {
             ::kill(pid, SIGKILL);
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
         } else {
             throw std::runtime_error("another pcscd is running (pid " + name + ", \"" + cmd
-                + "\"); stop it (systemctl stop pcscd.socket pcscd) before running the PC/SC tests");
+                + "\"); stop it (systemctl stop pcscd.socket pcscd) before running the PC/SC "
+                  "tests");
         }
     }
     std::error_code ec;
@@ -47,8 +48,7 @@ void stopStrayPcscd()
     std::filesystem::remove("/run/pcscd/pcscd.comm", ec);
 }
 
-bool readersListed()
-{
+bool readersListed() {
     SCARDCONTEXT ctx;
     if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) {
         return false;
@@ -65,8 +65,7 @@ bool readersListed()
 }
 } // namespace
 
-PcscdDaemon::PcscdDaemon()
-{
+PcscdDaemon::PcscdDaemon() {
     stopStrayPcscd();
     m_dir = std::make_unique<TempDir>("hc-pcscd-");
     const auto conf = m_dir->path() / "reader.conf.d";
@@ -91,18 +90,20 @@ PcscdDaemon::PcscdDaemon()
     }
 }
 
-PcscdDaemon::~PcscdDaemon() { m_process->stop(); }
+PcscdDaemon::~PcscdDaemon() {
+    m_process->stop();
+}
 
-std::string PcscdDaemon::log() const { return readFile(m_dir->path() / "pcscd.log"); }
+std::string PcscdDaemon::log() const {
+    return readFile(m_dir->path() / "pcscd.log");
+}
 
-PcscdDaemon& sharedPcscd()
-{
+PcscdDaemon& sharedPcscd() {
     static PcscdDaemon daemon;
     return daemon;
 }
 
-bool waitForCard(const std::string& reader, bool present, std::chrono::milliseconds timeout)
-{
+bool waitForCard(const std::string& reader, bool present, std::chrono::milliseconds timeout) {
     SCARDCONTEXT ctx;
     if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) {
         return false;
@@ -113,7 +114,8 @@ bool waitForCard(const std::string& reader, bool present, std::chrono::milliseco
     rs.dwCurrentState = SCARD_STATE_UNAWARE;
     bool ok = false;
     while (true) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             break;
         }
@@ -134,8 +136,7 @@ bool waitForCard(const std::string& reader, bool present, std::chrono::milliseco
 
 EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent)
     : m_slot(slot)
-    , m_reader(slot == 0 ? kReader0 : kReader1)
-{
+    , m_reader(slot == 0 ? kReader0 : kReader1) {
     sharedPcscd();
     m_dir = std::make_unique<TempDir>("hc-card-");
     std::filesystem::path src = image;
@@ -145,16 +146,17 @@ EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent)
     std::filesystem::copy_file(src, imagePath());
     start();
     if (waitPresent && !waitForCard(m_reader, true)) {
-        throw std::runtime_error("pcscd did not see the emulated card in " + m_reader + ":\n" + log());
+        throw std::runtime_error(
+            "pcscd did not see the emulated card in " + m_reader + ":\n" + log());
     }
 }
 
-void EmulatedCard::start()
-{
+void EmulatedCard::start() {
     m_controlPort = freeTcpPort();
     m_process = std::make_unique<Process>(
-        std::vector<std::string> { binaryPath("hcemu").string(), "--image", imagePath().string(), "--slot",
-            std::to_string(m_slot), "--control-port", std::to_string(m_controlPort), "--verbose" },
+        std::vector<std::string> { binaryPath("hcemu").string(), "--image", imagePath().string(),
+            "--slot", std::to_string(m_slot), "--control-port", std::to_string(m_controlPort),
+            "--verbose" },
         m_dir->path() / "hcemu.log");
     // Wait for the control port.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -177,16 +179,16 @@ void EmulatedCard::start()
     throw std::runtime_error("hcemu did not open its control port:\n" + log());
 }
 
-EmulatedCard::~EmulatedCard()
-{
+EmulatedCard::~EmulatedCard() {
     m_process->stop();
     waitForCard(m_reader, false, std::chrono::milliseconds(3000));
 }
 
-std::string EmulatedCard::log() const { return readFile(m_dir->path() / "hcemu.log"); }
+std::string EmulatedCard::log() const {
+    return readFile(m_dir->path() / "hcemu.log");
+}
 
-std::string EmulatedCard::control(const std::string& command)
-{
+std::string EmulatedCard::control(const std::string& command) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a {};
     a.sin_family = AF_INET;
@@ -210,24 +212,21 @@ std::string EmulatedCard::control(const std::string& command)
     return reply;
 }
 
-void EmulatedCard::remove()
-{
+void EmulatedCard::remove() {
     control("remove");
     if (!waitForCard(m_reader, false)) {
         throw std::runtime_error("card still present after remove");
     }
 }
 
-void EmulatedCard::insert()
-{
+void EmulatedCard::insert() {
     control("insert");
     if (!waitForCard(m_reader, true)) {
         throw std::runtime_error("card not present after insert:\n" + log());
     }
 }
 
-void EmulatedCard::restart(bool hard)
-{
+void EmulatedCard::restart(bool hard) {
     if (hard) {
         m_process->signal(SIGKILL);
     }

@@ -19,8 +19,7 @@
 namespace hc::testing {
 
 namespace {
-std::vector<char*> cargv(std::vector<std::string>& argv)
-{
+std::vector<char*> cargv(std::vector<std::string>& argv) {
     std::vector<char*> out;
     for (auto& a : argv) {
         out.push_back(a.data());
@@ -30,8 +29,7 @@ std::vector<char*> cargv(std::vector<std::string>& argv)
 }
 } // namespace
 
-Process::Process(std::vector<std::string> argv, const std::filesystem::path& logFile)
-{
+Process::Process(std::vector<std::string> argv, const std::filesystem::path& logFile) {
     const int logFd = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (logFd < 0) {
         throw std::runtime_error("cannot open log " + logFile.string());
@@ -55,17 +53,17 @@ Process::Process(std::vector<std::string> argv, const std::filesystem::path& log
     ::close(logFd);
 }
 
-Process::~Process() { stop(); }
+Process::~Process() {
+    stop();
+}
 
-void Process::signal(int sig) const
-{
+void Process::signal(int sig) const {
     if (m_pid > 0) {
         ::kill(m_pid, sig);
     }
 }
 
-bool Process::running()
-{
+bool Process::running() {
     if (m_reaped || m_pid <= 0) {
         return false;
     }
@@ -77,8 +75,7 @@ bool Process::running()
     return true;
 }
 
-int Process::wait(std::chrono::milliseconds timeout)
-{
+int Process::wait(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (running()) {
         if (std::chrono::steady_clock::now() >= deadline) {
@@ -89,8 +86,7 @@ int Process::wait(std::chrono::milliseconds timeout)
     return m_status;
 }
 
-int Process::stop(std::chrono::milliseconds grace)
-{
+int Process::stop(std::chrono::milliseconds grace) {
     if (m_pid <= 0 || m_reaped) {
         return m_status;
     }
@@ -103,8 +99,7 @@ int Process::stop(std::chrono::milliseconds grace)
 }
 
 CommandResult runCommand(const std::vector<std::string>& argvIn, const std::string& stdinText,
-    std::chrono::milliseconds timeout)
-{
+    std::chrono::milliseconds timeout) {
     int in[2], out[2], err[2];
     if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) {
         throw std::runtime_error("pipe failed");
@@ -133,7 +128,8 @@ CommandResult runCommand(const std::vector<std::string>& argvIn, const std::stri
     bool outOpen = true, errOpen = true;
     while (outOpen || errOpen) {
         pollfd fds[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             ::kill(pid, SIGKILL);
             break;
@@ -163,8 +159,7 @@ CommandResult runCommand(const std::vector<std::string>& argvIn, const std::stri
     return r;
 }
 
-TempDir::TempDir(const std::string& prefix)
-{
+TempDir::TempDir(const std::string& prefix) {
     std::string templ = "/tmp/" + prefix + "XXXXXX";
     if (!::mkdtemp(templ.data())) {
         throw std::runtime_error("mkdtemp failed");
@@ -172,14 +167,12 @@ TempDir::TempDir(const std::string& prefix)
     m_path = templ;
 }
 
-TempDir::~TempDir()
-{
+TempDir::~TempDir() {
     std::error_code ec;
     std::filesystem::remove_all(m_path, ec);
 }
 
-unsigned short freeTcpPort()
-{
+unsigned short freeTcpPort() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a {};
     a.sin_family = AF_INET;
@@ -192,16 +185,14 @@ unsigned short freeTcpPort()
     return ntohs(a.sin_port);
 }
 
-std::string readFile(const std::filesystem::path& p)
-{
+std::string readFile(const std::filesystem::path& p) {
     std::ifstream f(p, std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
     return ss.str();
 }
 
-std::filesystem::path binaryPath(const std::string& name)
-{
+std::filesystem::path binaryPath(const std::string& name) {
     for (const char* sub : { "firmware-tools", "hsm", "settlement", "kiosk", "tests/bench", "" }) {
         const auto p = std::filesystem::path(HC_BINARY_DIR) / sub / name;
         if (std::filesystem::exists(p)) {
@@ -211,8 +202,7 @@ std::filesystem::path binaryPath(const std::string& name)
     throw std::runtime_error("program " + name + " not found under " HC_BINARY_DIR);
 }
 
-std::filesystem::path sourcePath(const std::string& relative)
-{
+std::filesystem::path sourcePath(const std::string& relative) {
     return std::filesystem::path(HC_SOURCE_DIR) / relative;
 }
 

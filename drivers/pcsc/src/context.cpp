@@ -4,19 +4,21 @@
 
 namespace hc::pcsc {
 
-Context::Context()
-{
+Context::Context() {
     SCARDCONTEXT ctx = 0;
     HC_SCARD(SCardEstablishContext, {}, SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
     m_handle = ctx;
 }
 
-Context::~Context() { ::SCardReleaseContext(m_handle); }
+Context::~Context() {
+    ::SCardReleaseContext(m_handle);
+}
 
-void Context::cancel() const { ::SCardCancel(m_handle); }
+void Context::cancel() const {
+    ::SCardCancel(m_handle);
+}
 
-std::vector<std::string> Context::listReaders() const
-{
+std::vector<std::string> Context::listReaders() const {
     for (int attempt = 0; attempt < 3; ++attempt) {
         DWORD len = 0;
         LONG rv = ::SCardListReaders(m_handle, nullptr, nullptr, &len);
@@ -45,6 +47,8 @@ std::vector<std::string> Context::listReaders() const
     return {};
 }
 
-std::vector<std::string> listReaders() { return Context().listReaders(); }
+std::vector<std::string> listReaders() {
+    return Context().listReaders();
+}
 
 } // namespace hc::pcsc

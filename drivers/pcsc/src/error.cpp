@@ -6,17 +6,15 @@
 
 namespace hc::pcsc {
 
-PcscError::PcscError(std::string function, std::uint32_t code, std::string reader,
-    std::string what, NextStep next)
+PcscError::PcscError(
+    std::string function, std::uint32_t code, std::string reader, std::string what, NextStep next)
     : hc::Error(std::move(what), next)
     , m_function(std::move(function))
     , m_code(code)
-    , m_reader(std::move(reader))
-{
+    , m_reader(std::move(reader)) {
 }
 
-std::string pcscCodeName(std::uint32_t code)
-{
+std::string pcscCodeName(std::uint32_t code) {
     switch (static_cast<LONG>(code)) {
 #define HC_CODE(c)                                                                                 \
     case c:                                                                                        \
@@ -60,14 +58,13 @@ std::string pcscCodeName(std::uint32_t code)
 
 namespace detail {
 
-void throwPcscError(const char* function, LONG code, const std::string& reader)
-{
+void throwPcscError(const char* function, LONG code, const std::string& reader) {
     const auto ucode = static_cast<std::uint32_t>(code);
     char hex[16];
     std::snprintf(hex, sizeof hex, "0x%08X", ucode);
     const std::string where = reader.empty() ? std::string() : " on reader \"" + reader + "\"";
-    const std::string base = std::string(function) + " returned " + pcscCodeName(ucode) + " ("
-        + hex + ")" + where;
+    const std::string base
+        = std::string(function) + " returned " + pcscCodeName(ucode) + " (" + hex + ")" + where;
     switch (code) {
     case SCARD_E_NO_SERVICE:
     case SCARD_E_SERVICE_STOPPED:

@@ -7,9 +7,10 @@
 namespace hc::pcsc {
 
 namespace {
-DWORD toShare(ShareMode m) { return m == ShareMode::Exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED; }
-DWORD toProtocols(Protocols p)
-{
+DWORD toShare(ShareMode m) {
+    return m == ShareMode::Exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED;
+}
+DWORD toProtocols(Protocols p) {
     switch (p) {
     case Protocols::T0:
         return SCARD_PROTOCOL_T0;
@@ -20,8 +21,7 @@ DWORD toProtocols(Protocols p)
     }
     return SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1;
 }
-ActiveProtocol toActive(DWORD p)
-{
+ActiveProtocol toActive(DWORD p) {
     switch (p) {
     case SCARD_PROTOCOL_T0:
         return ActiveProtocol::T0;
@@ -39,15 +39,13 @@ constexpr std::size_t kMaxResponse = 4 + 3 + 65536 + 3 + 2;
 } // namespace
 
 PcscCard::PcscCard(std::string reader, ShareMode mode, Protocols protocols)
-    : PcscCard(std::make_shared<Context>(), std::move(reader), mode, protocols)
-{
+    : PcscCard(std::make_shared<Context>(), std::move(reader), mode, protocols) {
 }
 
 PcscCard::PcscCard(ContextPtr context, std::string reader, ShareMode mode, Protocols protocols)
     : m_context(std::move(context))
     , m_reader(std::move(reader))
-    , m_rx(kMaxResponse)
-{
+    , m_rx(kMaxResponse) {
     SCARDHANDLE h = 0;
     DWORD active = 0;
     HC_SCARD(SCardConnect, m_reader, m_context->handle(), m_reader.c_str(), toShare(mode),
@@ -58,7 +56,9 @@ PcscCard::PcscCard(ContextPtr context, std::string reader, ShareMode mode, Proto
     refreshAtr();
 }
 
-PcscCard::~PcscCard() { ::SCardDisconnect(m_handle, SCARD_LEAVE_CARD); }
+PcscCard::~PcscCard() {
+    ::SCardDisconnect(m_handle, SCARD_LEAVE_CARD);
+}
 
 namespace {
 struct CardStatus {
@@ -66,8 +66,7 @@ struct CardStatus {
     DWORD state = 0;
     hc::Bytes atr;
 };
-CardStatus cardStatus(SCARDHANDLE handle)
-{
+CardStatus cardStatus(SCARDHANDLE handle) {
     BYTE atr[MAX_ATR_SIZE];
     DWORD atrLen = sizeof atr;
     DWORD proto = 0;
@@ -82,25 +81,23 @@ CardStatus cardStatus(SCARDHANDLE handle)
 }
 } // namespace
 
-void PcscCard::refreshAtr()
-{
+void PcscCard::refreshAtr() {
     auto st = cardStatus(m_handle);
     if (st.rv == SCARD_S_SUCCESS) {
         m_atr = std::move(st.atr);
     }
 }
 
-bool PcscCard::present() const
-{
+bool PcscCard::present() const {
     const auto st = cardStatus(m_handle);
     if (st.rv == SCARD_W_RESET_CARD) {
         return true;
     }
-    return st.rv == SCARD_S_SUCCESS && (st.state & (SCARD_PRESENT | SCARD_POWERED | SCARD_SPECIFIC)) != 0;
+    return st.rv == SCARD_S_SUCCESS
+        && (st.state & (SCARD_PRESENT | SCARD_POWERED | SCARD_SPECIFIC)) != 0;
 }
 
-bool PcscCard::confirmRemoval() const
-{
+bool PcscCard::confirmRemoval() const {
     // pcscd notices a pulled card on its next presence poll (every 400 ms for drivers without
     // events), so a transport failure is given up to a second to show as a removal.
     SCARD_READERSTATE rs {};
@@ -113,7 +110,8 @@ bool PcscCard::confirmRemoval() const
         if (left.count() <= 0) {
             return false;
         }
-        const LONG rv = ::SCardGetStatusChange(m_context->handle(), static_cast<DWORD>(left.count()), &rs, 1);
+        const LONG rv
+            = ::SCardGetStatusChange(m_context->handle(), static_cast<DWORD>(left.count()), &rs, 1);
         if (rv != SCARD_S_SUCCESS) {
             return rv != SCARD_E_TIMEOUT;
         }
@@ -126,11 +124,10 @@ bool PcscCard::confirmRemoval() const
     }
 }
 
-void PcscCard::reconnectAfterReset()
-{
+void PcscCard::reconnectAfterReset() {
     DWORD active = 0;
-    const LONG rv = ::SCardReconnect(m_handle, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-        SCARD_LEAVE_CARD, &active);
+    const LONG rv = ::SCardReconnect(m_handle, SCARD_SHARE_SHARED,
+        SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_LEAVE_CARD, &active);
     if (rv == SCARD_S_SUCCESS) {
         m_activeProtocol = active;
         m_protocol = toActive(active);
@@ -140,17 +137,16 @@ void PcscCard::reconnectAfterReset()
     }
 }
 
-void PcscCard::fail(const char* function, long code)
-{
+void PcscCard::fail(const char* function, long code) {
     if (code == SCARD_W_RESET_CARD) {
         reconnectAfterReset();
         detail::throwPcscError(function, code, m_reader);
     }
     // A pulled card often shows first as a transport error; ask the resource manager whether
     // the card is still there before calling it a protocol failure.
-    if (code == SCARD_E_NOT_TRANSACTED || code == SCARD_F_COMM_ERROR || code == SCARD_E_PROTO_MISMATCH
-        || code == SCARD_F_UNKNOWN_ERROR || code == SCARD_E_NO_SMARTCARD
-        || code == SCARD_E_INVALID_HANDLE) {
+    if (code == SCARD_E_NOT_TRANSACTED || code == SCARD_F_COMM_ERROR
+        || code == SCARD_E_PROTO_MISMATCH || code == SCARD_F_UNKNOWN_ERROR
+        || code == SCARD_E_NO_SMARTCARD || code == SCARD_E_INVALID_HANDLE) {
         if (confirmRemoval()) {
             detail::throwPcscError(function, SCARD_W_REMOVED_CARD, m_reader);
         }
@@ -158,14 +154,13 @@ void PcscCard::fail(const char* function, long code)
     detail::throwPcscError(function, code, m_reader);
 }
 
-std::size_t PcscCard::exchange(hc::ByteView command)
-{
+std::size_t PcscCard::exchange(hc::ByteView command) {
     const SCARD_IO_REQUEST* pci = m_activeProtocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0
-        : m_activeProtocol == SCARD_PROTOCOL_T1                          ? SCARD_PCI_T1
-                                                                         : SCARD_PCI_RAW;
+        : m_activeProtocol == SCARD_PROTOCOL_T1                         ? SCARD_PCI_T1
+                                                                        : SCARD_PCI_RAW;
     DWORD rxLen = static_cast<DWORD>(m_rx.size());
-    const LONG rv = ::SCardTransmit(m_handle, pci, command.data(), static_cast<DWORD>(command.size()),
-        nullptr, m_rx.data(), &rxLen);
+    const LONG rv = ::SCardTransmit(m_handle, pci, command.data(),
+        static_cast<DWORD>(command.size()), nullptr, m_rx.data(), &rxLen);
     if (rv != SCARD_S_SUCCESS) {
         fail("SCardTransmit", rv);
     }
@@ -184,20 +179,17 @@ std::size_t PcscCard::exchange(hc::ByteView command)
     return rxLen;
 }
 
-hc::Bytes PcscCard::transmitRaw(hc::ByteView command)
-{
+hc::Bytes PcscCard::transmitRaw(hc::ByteView command) {
     const std::size_t n = exchange(command);
     return hc::Bytes(m_rx.begin(), m_rx.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
-hc::card::ResponseApdu PcscCard::transmit(const hc::card::CommandApdu& command)
-{
+hc::card::ResponseApdu PcscCard::transmit(const hc::card::CommandApdu& command) {
     const std::size_t n = exchange(command.encode());
     return hc::card::ResponseApdu::parse(hc::ByteView(m_rx.data(), n));
 }
 
-void PcscCard::reset()
-{
+void PcscCard::reset() {
     DWORD active = 0;
     const LONG rv = ::SCardReconnect(m_handle, SCARD_SHARE_SHARED,
         SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD, &active);
@@ -210,14 +202,15 @@ void PcscCard::reset()
 }
 
 PcscCard::Transaction::Transaction(PcscCard& card)
-    : m_card(card)
-{
+    : m_card(card) {
     const LONG rv = ::SCardBeginTransaction(card.m_handle);
     if (rv != SCARD_S_SUCCESS) {
         card.fail("SCardBeginTransaction", rv);
     }
 }
 
-PcscCard::Transaction::~Transaction() { ::SCardEndTransaction(m_card.m_handle, SCARD_LEAVE_CARD); }
+PcscCard::Transaction::~Transaction() {
+    ::SCardEndTransaction(m_card.m_handle, SCARD_LEAVE_CARD);
+}
 
 } // namespace hc::pcsc

@@ -10,11 +10,12 @@ namespace hc::pcsc {
 namespace {
 constexpr const char* kPnpReader = "\\\\?PnP?\\Notification";
 
-unsigned eventCounter(DWORD state) { return static_cast<unsigned>((state >> 16) & 0xFFFF); }
+unsigned eventCounter(DWORD state) {
+    return static_cast<unsigned>((state >> 16) & 0xFFFF);
+}
 } // namespace
 
-std::string_view eventName(ReaderEvent::Kind kind)
-{
+std::string_view eventName(ReaderEvent::Kind kind) {
     switch (kind) {
     case ReaderEvent::Kind::ReaderAdded:
         return "reader-added";
@@ -29,17 +30,14 @@ std::string_view eventName(ReaderEvent::Kind kind)
 }
 
 ReaderMonitor::ReaderMonitor()
-    : ReaderMonitor(std::make_shared<Context>())
-{
+    : ReaderMonitor(std::make_shared<Context>()) {
 }
 
 ReaderMonitor::ReaderMonitor(ContextPtr context)
-    : m_context(std::move(context))
-{
+    : m_context(std::move(context)) {
 }
 
-void ReaderMonitor::syncReaders(std::vector<ReaderEvent>& out)
-{
+void ReaderMonitor::syncReaders(std::vector<ReaderEvent>& out) {
     const auto names = m_context->listReaders();
     const std::set<std::string> now(names.begin(), names.end());
     for (auto it = m_readers.begin(); it != m_readers.end();) {
@@ -61,8 +59,7 @@ void ReaderMonitor::syncReaders(std::vector<ReaderEvent>& out)
     }
 }
 
-std::vector<ReaderEvent> ReaderMonitor::wait(std::optional<std::chrono::milliseconds> timeout)
-{
+std::vector<ReaderEvent> ReaderMonitor::wait(std::optional<std::chrono::milliseconds> timeout) {
     using Clock = std::chrono::steady_clock;
     const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
     std::vector<ReaderEvent> out;
@@ -88,12 +85,12 @@ std::vector<ReaderEvent> ReaderMonitor::wait(std::optional<std::chrono::millisec
         if (m_first) {
             waitMs = 0;
         } else if (timeout) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - Clock::now());
+            const auto left
+                = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             waitMs = static_cast<DWORD>(std::max<long long>(0, left.count()));
         }
-        const LONG rv = ::SCardGetStatusChange(m_context->handle(), waitMs, states.data(),
-            static_cast<DWORD>(states.size()));
+        const LONG rv = ::SCardGetStatusChange(
+            m_context->handle(), waitMs, states.data(), static_cast<DWORD>(states.size()));
         const bool first = m_first;
         m_first = false;
         if (rv == SCARD_E_TIMEOUT) {

@@ -17,13 +17,11 @@ namespace json = boost::json;
 
 namespace {
 
-[[noreturn]] void bad(const std::string& path, const std::string& what)
-{
+[[noreturn]] void bad(const std::string& path, const std::string& what) {
     throw hc::InputError("card image: " + path + ": " + what);
 }
 
-const json::value& need(const json::object& o, const char* key, const std::string& path)
-{
+const json::value& need(const json::object& o, const char* key, const std::string& path) {
     const auto* v = o.if_contains(key);
     if (!v) {
         bad(path, std::string("missing \"") + key + "\"");
@@ -31,16 +29,14 @@ const json::value& need(const json::object& o, const char* key, const std::strin
     return *v;
 }
 
-std::string str(const json::value& v, const std::string& path)
-{
+std::string str(const json::value& v, const std::string& path) {
     if (!v.is_string()) {
         bad(path, "expected a string");
     }
     return std::string(v.get_string());
 }
 
-hc::Bytes hex(const json::value& v, const std::string& path)
-{
+hc::Bytes hex(const json::value& v, const std::string& path) {
     try {
         return hc::fromHex(str(v, path));
     } catch (const hc::InputError& e) {
@@ -48,16 +44,14 @@ hc::Bytes hex(const json::value& v, const std::string& path)
     }
 }
 
-std::size_t count(const json::value& v, const std::string& path, std::size_t max)
-{
+std::size_t count(const json::value& v, const std::string& path, std::size_t max) {
     if (!v.is_int64() || v.get_int64() < 0 || static_cast<std::uint64_t>(v.get_int64()) > max) {
         bad(path, "expected a whole number from 0 to " + std::to_string(max));
     }
     return static_cast<std::size_t>(v.get_int64());
 }
 
-std::uint16_t fidOf(const json::value& v, const std::string& path)
-{
+std::uint16_t fidOf(const json::value& v, const std::string& path) {
     const auto b = hex(v, path);
     if (b.size() != 2) {
         bad(path, "a FID is 2 bytes (4 hex digits)");
@@ -67,8 +61,7 @@ std::uint16_t fidOf(const json::value& v, const std::string& path)
 
 // Boost.JSON reads 1e999 as infinity but writes it back as "Infinity", which no JSON parser reads:
 // such a number in the extensions would make the image unloadable after its first save.
-void checkFinite(const json::value& v, const std::string& path)
-{
+void checkFinite(const json::value& v, const std::string& path) {
     if (v.is_double() && !std::isfinite(v.get_double())) {
         bad(path, "number out of range");
     }
@@ -84,8 +77,7 @@ void checkFinite(const json::value& v, const std::string& path)
     }
 }
 
-ReferenceData refData(const json::value& v, const std::string& path)
-{
+ReferenceData refData(const json::value& v, const std::string& path) {
     if (!v.is_object()) {
         bad(path, "expected an object");
     }
@@ -97,8 +89,8 @@ ReferenceData refData(const json::value& v, const std::string& path)
     return r;
 }
 
-std::unique_ptr<FileNode> parseNode(const json::value& v, const std::string& path, FileNode* parent, int depth)
-{
+std::unique_ptr<FileNode> parseNode(
+    const json::value& v, const std::string& path, FileNode* parent, int depth) {
     if (depth > 8) {
         bad(path, "files nested deeper than 8 levels");
     }
@@ -162,8 +154,10 @@ std::unique_ptr<FileNode> parseNode(const json::value& v, const std::string& pat
                 if (k.value.size() != 16) {
                     bad(kp + ".value", "a key is 16 bytes");
                 }
-                k.maxTries = static_cast<int>(count(need(ko, "max_tries", kp), kp + ".max_tries", 15));
-                k.triesLeft = static_cast<int>(count(need(ko, "tries_left", kp), kp + ".tries_left", 15));
+                k.maxTries
+                    = static_cast<int>(count(need(ko, "max_tries", kp), kp + ".max_tries", 15));
+                k.triesLeft
+                    = static_cast<int>(count(need(ko, "tries_left", kp), kp + ".tries_left", 15));
                 n->keys.push_back(std::move(k));
             }
         }
@@ -173,7 +167,8 @@ std::unique_ptr<FileNode> parseNode(const json::value& v, const std::string& pat
             }
             std::size_t i = 0;
             for (const auto& cv : ch->get_array()) {
-                auto c = parseNode(cv, path + ".children[" + std::to_string(i++) + "]", n.get(), depth + 1);
+                auto c = parseNode(
+                    cv, path + ".children[" + std::to_string(i++) + "]", n.get(), depth + 1);
                 if (n->child(c->fid)) {
                     const std::uint8_t fid[2] = { static_cast<std::uint8_t>(c->fid >> 8),
                         static_cast<std::uint8_t>(c->fid) };
@@ -204,7 +199,8 @@ std::unique_ptr<FileNode> parseNode(const json::value& v, const std::string& pat
                     ? (!rec.empty() && rec.size() <= n->recordSize)
                     : rec.size() == n->recordSize;
                 if (!fits) {
-                    bad(rp, std::to_string(rec.size()) + " bytes does not fit record_size "
+                    bad(rp,
+                        std::to_string(rec.size()) + " bytes does not fit record_size "
                             + std::to_string(n->recordSize));
                 }
                 n->records.push_back(std::move(rec));
@@ -217,10 +213,10 @@ std::unique_ptr<FileNode> parseNode(const json::value& v, const std::string& pat
     return n;
 }
 
-json::object nodeToJson(const FileNode& n)
-{
+json::object nodeToJson(const FileNode& n) {
     json::object o;
-    const std::uint8_t fid[2] = { static_cast<std::uint8_t>(n.fid >> 8), static_cast<std::uint8_t>(n.fid) };
+    const std::uint8_t fid[2]
+        = { static_cast<std::uint8_t>(n.fid >> 8), static_cast<std::uint8_t>(n.fid) };
     o["fid"] = hc::toHex(fid);
     o["type"] = toString(n.type);
     if (n.read.kind != AccessRule::Kind::Always) {
@@ -241,7 +237,8 @@ json::object nodeToJson(const FileNode& n)
             for (const auto& k : n.keys) {
                 const std::uint8_t id[1] = { k.id };
                 keys.push_back(json::object { { "id", hc::toHex(id) }, { "alg", k.algorithm },
-                    { "value", hc::toHex(k.value) }, { "tries_left", k.triesLeft }, { "max_tries", k.maxTries } });
+                    { "value", hc::toHex(k.value) }, { "tries_left", k.triesLeft },
+                    { "max_tries", k.maxTries } });
             }
             o["keys"] = std::move(keys);
         }
@@ -265,13 +262,12 @@ json::object nodeToJson(const FileNode& n)
     return o;
 }
 
-json::object refToJson(const ReferenceData& r)
-{
-    return { { "value", hc::toHex(r.value) }, { "tries_left", r.triesLeft }, { "max_tries", r.maxTries } };
+json::object refToJson(const ReferenceData& r) {
+    return { { "value", hc::toHex(r.value) }, { "tries_left", r.triesLeft },
+        { "max_tries", r.maxTries } };
 }
 
-void prettyPrint(std::ostream& os, const json::value& jv, std::string indent = {})
-{
+void prettyPrint(std::ostream& os, const json::value& jv, std::string indent = {}) {
     switch (jv.kind()) {
     case json::kind::object: {
         const auto& obj = jv.get_object();
@@ -315,8 +311,7 @@ void prettyPrint(std::ostream& os, const json::value& jv, std::string indent = {
 
 } // namespace
 
-CardImage parseCardImage(const std::string& text)
-{
+CardImage parseCardImage(const std::string& text) {
     json::value root;
     try {
         root = json::parse(text);
@@ -365,8 +360,7 @@ CardImage parseCardImage(const std::string& text)
     return img;
 }
 
-CardImage loadCardImage(const std::filesystem::path& path)
-{
+CardImage loadCardImage(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw hc::Error("card image " + path.string() + " cannot be read: " + std::strerror(errno),
@@ -377,8 +371,7 @@ CardImage loadCardImage(const std::filesystem::path& path)
     return parseCardImage(ss.str());
 }
 
-std::string serializeCardImage(const CardImage& img)
-{
+std::string serializeCardImage(const CardImage& img) {
     json::object o;
     o["format"] = "hcemu-image/1";
     if (!img.description.empty()) {
@@ -402,13 +395,13 @@ std::string serializeCardImage(const CardImage& img)
     return os.str();
 }
 
-void saveCardImage(const CardImage& img, const std::filesystem::path& path)
-{
+void saveCardImage(const CardImage& img, const std::filesystem::path& path) {
     const std::string text = serializeCardImage(img);
     const auto tmp = path.string() + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-        throw hc::Error("card image: cannot write " + tmp + ": " + std::strerror(errno), hc::NextStep::CheckConfiguration);
+        throw hc::Error("card image: cannot write " + tmp + ": " + std::strerror(errno),
+            hc::NextStep::CheckConfiguration);
     }
     // On any failure the temp file goes (the old image stays as it was).
     auto fail = [&tmp](int openFd, const std::string& what) {

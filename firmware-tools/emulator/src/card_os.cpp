@@ -16,17 +16,21 @@ using hc::card::StatusWord;
 namespace sw = hc::card::sw;
 
 namespace {
-ResponseApdu status(StatusWord s) { return { {}, s }; }
-bool wildcardNe(std::size_t ne) { return ne == hc::card::kShortMaxNe || ne == hc::card::kExtendedMaxNe; }
-StatusWord triesSw(int left) { return StatusWord(0x63, static_cast<std::uint8_t>(0xC0 | (left & 0x0F))); }
+ResponseApdu status(StatusWord s) {
+    return { {}, s };
+}
+bool wildcardNe(std::size_t ne) {
+    return ne == hc::card::kShortMaxNe || ne == hc::card::kExtendedMaxNe;
+}
+StatusWord triesSw(int left) {
+    return StatusWord(0x63, static_cast<std::uint8_t>(0xC0 | (left & 0x0F)));
+}
 
-bool equalConstTime(hc::ByteView a, hc::ByteView b)
-{
+bool equalConstTime(hc::ByteView a, hc::ByteView b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::uint8_t descriptorByte(FileType t)
-{
+std::uint8_t descriptorByte(FileType t) {
     switch (t) {
     case FileType::Df:
         return 0x38;
@@ -42,9 +46,9 @@ std::uint8_t descriptorByte(FileType t)
     return 0x00;
 }
 
-FileNode* findByName(FileNode* node, hc::ByteView name)
-{
-    if (node->isDf() && !node->dfName.empty() && std::equal(node->dfName.begin(), node->dfName.end(), name.begin(), name.end())) {
+FileNode* findByName(FileNode* node, hc::ByteView name) {
+    if (node->isDf() && !node->dfName.empty()
+        && std::equal(node->dfName.begin(), node->dfName.end(), name.begin(), name.end())) {
         return node;
     }
     for (auto& c : node->children) {
@@ -57,8 +61,7 @@ FileNode* findByName(FileNode* node, hc::ByteView name)
     return nullptr;
 }
 
-FileNode* childBySfi(FileNode* df, std::uint8_t sfi)
-{
+FileNode* childBySfi(FileNode* df, std::uint8_t sfi) {
     for (auto& c : df->children) {
         if (!c->isDf() && c->sfi == sfi) {
             return c.get();
@@ -68,12 +71,12 @@ FileNode* childBySfi(FileNode* df, std::uint8_t sfi)
 }
 } // namespace
 
-hc::Bytes sm4EncryptBlock(hc::ByteView key16, hc::ByteView block16)
-{
+hc::Bytes sm4EncryptBlock(hc::ByteView key16, hc::ByteView block16) {
     if (key16.size() != 16 || block16.size() != 16) {
         throw hc::InputError("SM4: key and block must be 16 bytes");
     }
-    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(
+        EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
     hc::Bytes out(32);
     int n1 = 0, n2 = 0;
     if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_sm4_ecb(), nullptr, key16.data(), nullptr) != 1
@@ -86,8 +89,7 @@ hc::Bytes sm4EncryptBlock(hc::ByteView key16, hc::ByteView block16)
     return out;
 }
 
-hc::Bytes externalAuthCryptogram(hc::ByteView key16, hc::ByteView challenge)
-{
+hc::Bytes externalAuthCryptogram(hc::ByteView key16, hc::ByteView challenge) {
     hc::Bytes block(16, 0x00);
     std::copy_n(challenge.begin(), std::min<std::size_t>(challenge.size(), 16), block.begin());
     auto enc = sm4EncryptBlock(key16, block);
@@ -97,16 +99,14 @@ hc::Bytes externalAuthCryptogram(hc::ByteView key16, hc::ByteView challenge)
 
 CardOs::CardOs(CardImage image, PersistFn persist)
     : m_image(std::move(image))
-    , m_persist(std::move(persist))
-{
+    , m_persist(std::move(persist)) {
     if (!m_image.mf) {
         throw hc::InputError("card image has no MF");
     }
     clearVolatile();
 }
 
-void CardOs::clearVolatile()
-{
+void CardOs::clearVolatile() {
     m_security = {};
     m_currentDf = m_image.mf.get();
     m_currentEf = nullptr;
@@ -117,32 +117,27 @@ void CardOs::clearVolatile()
     }
 }
 
-void CardOs::powerOn()
-{
+void CardOs::powerOn() {
     m_powered = true;
     m_apduCount = 0;
     clearVolatile();
 }
-void CardOs::powerOff()
-{
+void CardOs::powerOff() {
     m_powered = false;
     clearVolatile();
 }
-void CardOs::reset()
-{
+void CardOs::reset() {
     m_powered = true;
     clearVolatile();
 }
 
-void CardOs::persist()
-{
+void CardOs::persist() {
     if (m_persist) {
         m_persist(m_image);
     }
 }
 
-bool CardOs::satisfied(const AccessRule& rule) const
-{
+bool CardOs::satisfied(const AccessRule& rule) const {
     switch (rule.kind) {
     case AccessRule::Kind::Always:
         return true;
@@ -163,8 +158,7 @@ bool CardOs::satisfied(const AccessRule& rule) const
     return false;
 }
 
-hc::Bytes CardOs::processRaw(hc::ByteView raw)
-{
+hc::Bytes CardOs::processRaw(hc::ByteView raw) {
     ++m_apduCount;
     CommandApdu cmd { 0, 0, 0, 0 };
     try {
@@ -177,9 +171,12 @@ hc::Bytes CardOs::processRaw(hc::ByteView raw)
         if (m_pendingResponse.empty()) {
             return status(sw::ConditionsNotSatisfied).encode();
         }
-        const std::size_t n = std::min(cmd.ne() == 0 ? hc::card::kShortMaxNe : cmd.ne(), m_pendingResponse.size());
-        hc::Bytes chunk(m_pendingResponse.begin(), m_pendingResponse.begin() + static_cast<std::ptrdiff_t>(n));
-        m_pendingResponse.erase(m_pendingResponse.begin(), m_pendingResponse.begin() + static_cast<std::ptrdiff_t>(n));
+        const std::size_t n
+            = std::min(cmd.ne() == 0 ? hc::card::kShortMaxNe : cmd.ne(), m_pendingResponse.size());
+        hc::Bytes chunk(
+            m_pendingResponse.begin(), m_pendingResponse.begin() + static_cast<std::ptrdiff_t>(n));
+        m_pendingResponse.erase(
+            m_pendingResponse.begin(), m_pendingResponse.begin() + static_cast<std::ptrdiff_t>(n));
         StatusWord s = sw::Ok;
         if (!m_pendingResponse.empty()) {
             const auto left = std::min<std::size_t>(m_pendingResponse.size(), 256);
@@ -202,7 +199,8 @@ hc::Bytes CardOs::processRaw(hc::ByteView raw)
             const auto n = r.data().size();
             return status(StatusWord(0x6C, static_cast<std::uint8_t>(n == 256 ? 0 : n))).encode();
         }
-        if (cmd.apduCase() == hc::card::ApduCase::Case4 || cmd.apduCase() == hc::card::ApduCase::Case3) {
+        if (cmd.apduCase() == hc::card::ApduCase::Case4
+            || cmd.apduCase() == hc::card::ApduCase::Case3) {
             m_pendingResponse = r.data();
             const auto n = std::min<std::size_t>(m_pendingResponse.size(), 256);
             return status(StatusWord(0x61, static_cast<std::uint8_t>(n == 256 ? 0 : n))).encode();
@@ -211,8 +209,7 @@ hc::Bytes CardOs::processRaw(hc::ByteView raw)
     return r.encode();
 }
 
-ResponseApdu CardOs::process(const CommandApdu& c)
-{
+ResponseApdu CardOs::process(const CommandApdu& c) {
     for (auto& h : m_handlers) {
         if (auto r = h->handle(*this, c)) {
             return *r;
@@ -249,8 +246,7 @@ ResponseApdu CardOs::process(const CommandApdu& c)
     }
 }
 
-hc::Bytes CardOs::fci(const FileNode& n) const
-{
+hc::Bytes CardOs::fci(const FileNode& n) const {
     // FCP template (ISO 7816-4 5.3.3): 82 descriptor, 83 FID, 80 size, 84 DF name.
     hc::Bytes body;
     auto put = [&body](std::size_t v) { body.push_back(static_cast<std::uint8_t>(v)); };
@@ -289,8 +285,7 @@ hc::Bytes CardOs::fci(const FileNode& n) const
     return out;
 }
 
-ResponseApdu CardOs::select(const CommandApdu& c)
-{
+ResponseApdu CardOs::select(const CommandApdu& c) {
     FileNode* target = nullptr;
     const auto& d = c.data();
     FileNode* mf = m_image.mf.get();
@@ -366,8 +361,7 @@ ResponseApdu CardOs::select(const CommandApdu& c)
     return { fci(*target), sw::Ok };
 }
 
-FileNode* CardOs::efForCommand(std::uint8_t sfi, StatusWord& error)
-{
+FileNode* CardOs::efForCommand(std::uint8_t sfi, StatusWord& error) {
     if (sfi != 0) {
         FileNode* ef = childBySfi(m_currentDf, sfi);
         if (!ef) {
@@ -385,8 +379,7 @@ FileNode* CardOs::efForCommand(std::uint8_t sfi, StatusWord& error)
     return m_currentEf;
 }
 
-CardOs::BinaryTarget CardOs::binaryTarget(const CommandApdu& c, bool forUpdate)
-{
+CardOs::BinaryTarget CardOs::binaryTarget(const CommandApdu& c, bool forUpdate) {
     // P1 bit 8 set: SFI in P1's low 5 bits, offset in P2. Otherwise a 15-bit offset.
     std::uint8_t sfi = 0;
     std::size_t offset = 0;
@@ -413,8 +406,7 @@ CardOs::BinaryTarget CardOs::binaryTarget(const CommandApdu& c, bool forUpdate)
     return { ef, offset, sw::Ok };
 }
 
-ResponseApdu CardOs::readBinary(const CommandApdu& c)
-{
+ResponseApdu CardOs::readBinary(const CommandApdu& c) {
     const auto [ef, offset, err] = binaryTarget(c, false);
     if (!ef) {
         return status(err);
@@ -430,8 +422,7 @@ ResponseApdu CardOs::readBinary(const CommandApdu& c)
     return { std::move(out), sw::Ok };
 }
 
-ResponseApdu CardOs::updateBinary(const CommandApdu& c)
-{
+ResponseApdu CardOs::updateBinary(const CommandApdu& c) {
     const auto [ef, offset, err] = binaryTarget(c, true);
     if (!ef) {
         return status(err);
@@ -439,13 +430,13 @@ ResponseApdu CardOs::updateBinary(const CommandApdu& c)
     if (c.data().size() > ef->data.size() - offset) {
         return status(sw::WrongLength);
     }
-    std::copy(c.data().begin(), c.data().end(), ef->data.begin() + static_cast<std::ptrdiff_t>(offset));
+    std::copy(
+        c.data().begin(), c.data().end(), ef->data.begin() + static_cast<std::ptrdiff_t>(offset));
     persist();
     return status(sw::Ok);
 }
 
-ResponseApdu CardOs::readRecord(const CommandApdu& c)
-{
+ResponseApdu CardOs::readRecord(const CommandApdu& c) {
     StatusWord err;
     FileNode* ef = efForCommand(static_cast<std::uint8_t>(c.p2() >> 3), err);
     if (!ef) {
@@ -462,7 +453,8 @@ ResponseApdu CardOs::readRecord(const CommandApdu& c)
     auto answer = [&](hc::Bytes data) -> ResponseApdu {
         if (data.size() > want) {
             if (data.size() <= 256) {
-                return status(StatusWord(0x6C, static_cast<std::uint8_t>(data.size() == 256 ? 0 : data.size())));
+                return status(StatusWord(
+                    0x6C, static_cast<std::uint8_t>(data.size() == 256 ? 0 : data.size())));
             }
             return status(sw::WrongLength);
         }
@@ -496,7 +488,8 @@ ResponseApdu CardOs::readRecord(const CommandApdu& c)
     }
     if (mode <= 3) {
         const std::uint8_t id = c.p1();
-        auto matches = [&](std::size_t i) { return !recs[i].empty() && (id == 0 || recs[i][0] == id); };
+        auto matches
+            = [&](std::size_t i) { return !recs[i].empty() && (id == 0 || recs[i][0] == id); };
         std::optional<std::size_t> hit;
         if (mode == 0) {
             for (std::size_t i = 0; i < recs.size() && !hit; ++i) {
@@ -518,7 +511,8 @@ ResponseApdu CardOs::readRecord(const CommandApdu& c)
             }
         } else {
             // Previous: before the current record, or from the last one when none is current.
-            for (std::size_t i = m_currentRecord == 0 ? recs.size() : m_currentRecord - 1; i-- > 0 && !hit;) {
+            for (std::size_t i = m_currentRecord == 0 ? recs.size() : m_currentRecord - 1;
+                 i-- > 0 && !hit;) {
                 if (matches(i)) {
                     hit = i;
                 }
@@ -533,8 +527,7 @@ ResponseApdu CardOs::readRecord(const CommandApdu& c)
 }
 
 namespace {
-bool sizeFits(const FileNode& ef, std::size_t n)
-{
+bool sizeFits(const FileNode& ef, std::size_t n) {
     if (ef.type == FileType::LinearVariable) {
         return n >= 1 && (ef.recordSize == 0 || n <= ef.recordSize);
     }
@@ -542,8 +535,7 @@ bool sizeFits(const FileNode& ef, std::size_t n)
 }
 } // namespace
 
-FileNode* CardOs::recordWriteTarget(const CommandApdu& c, StatusWord& error)
-{
+FileNode* CardOs::recordWriteTarget(const CommandApdu& c, StatusWord& error) {
     FileNode* ef = efForCommand(static_cast<std::uint8_t>(c.p2() >> 3), error);
     if (!ef) {
         return nullptr;
@@ -563,8 +555,7 @@ FileNode* CardOs::recordWriteTarget(const CommandApdu& c, StatusWord& error)
     return ef;
 }
 
-void CardOs::addCyclic(FileNode& ef, const hc::Bytes& record)
-{
+void CardOs::addCyclic(FileNode& ef, const hc::Bytes& record) {
     // The newest record becomes record 1; the oldest falls off the end.
     ef.records.insert(ef.records.begin(), record);
     if (ef.records.size() > ef.maxRecords) {
@@ -573,8 +564,7 @@ void CardOs::addCyclic(FileNode& ef, const hc::Bytes& record)
     m_currentRecord = 1;
 }
 
-ResponseApdu CardOs::updateRecord(const CommandApdu& c)
-{
+ResponseApdu CardOs::updateRecord(const CommandApdu& c) {
     StatusWord err;
     FileNode* ef = recordWriteTarget(c, err);
     if (!ef) {
@@ -599,8 +589,7 @@ ResponseApdu CardOs::updateRecord(const CommandApdu& c)
     return status(sw::Ok);
 }
 
-ResponseApdu CardOs::appendRecord(const CommandApdu& c)
-{
+ResponseApdu CardOs::appendRecord(const CommandApdu& c) {
     if (c.p1() != 0) {
         return status(sw::IncorrectP1P2);
     }
@@ -622,8 +611,7 @@ ResponseApdu CardOs::appendRecord(const CommandApdu& c)
     return status(sw::Ok);
 }
 
-ResponseApdu CardOs::getChallenge(const CommandApdu& c)
-{
+ResponseApdu CardOs::getChallenge(const CommandApdu& c) {
     if (c.ne() != 4 && c.ne() != 8 && c.ne() != 16) {
         return status(sw::WrongLength);
     }
@@ -635,8 +623,7 @@ ResponseApdu CardOs::getChallenge(const CommandApdu& c)
     return { std::move(r), sw::Ok };
 }
 
-ResponseApdu CardOs::verify(const CommandApdu& c)
-{
+ResponseApdu CardOs::verify(const CommandApdu& c) {
     if (!m_image.pin) {
         return status(sw::ReferencedDataNotFound);
     }
@@ -661,8 +648,7 @@ ResponseApdu CardOs::verify(const CommandApdu& c)
     return status(sw::Ok);
 }
 
-ResponseApdu CardOs::changeReferenceData(const CommandApdu& c)
-{
+ResponseApdu CardOs::changeReferenceData(const CommandApdu& c) {
     if (!m_image.pin) {
         return status(sw::ReferencedDataNotFound);
     }
@@ -701,8 +687,7 @@ ResponseApdu CardOs::changeReferenceData(const CommandApdu& c)
     return status(sw::Ok);
 }
 
-ResponseApdu CardOs::resetRetryCounter(const CommandApdu& c)
-{
+ResponseApdu CardOs::resetRetryCounter(const CommandApdu& c) {
     if (!m_image.pin || !m_image.puk) {
         return status(sw::ReferencedDataNotFound);
     }
@@ -732,8 +717,7 @@ ResponseApdu CardOs::resetRetryCounter(const CommandApdu& c)
     return status(sw::Ok);
 }
 
-ResponseApdu CardOs::externalAuthenticate(const CommandApdu& c)
-{
+ResponseApdu CardOs::externalAuthenticate(const CommandApdu& c) {
     const std::uint8_t id = c.p2();
     FileNode* owner = nullptr;
     CardKey* key = nullptr;

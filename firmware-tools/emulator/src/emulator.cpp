@@ -22,8 +22,7 @@ namespace hc::emu {
 
 namespace {
 
-bool readExact(int fd, std::uint8_t* buf, std::size_t n)
-{
+bool readExact(int fd, std::uint8_t* buf, std::size_t n) {
     std::size_t got = 0;
     while (got < n) {
         const ssize_t r = ::recv(fd, buf + got, n - got, MSG_WAITALL);
@@ -38,22 +37,23 @@ bool readExact(int fd, std::uint8_t* buf, std::size_t n)
     return true;
 }
 
-void setQuickAck(int fd)
-{
+void setQuickAck(int fd) {
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 }
 
-void log(const std::string& line) { std::cerr << "hcemu: " << line << std::endl; }
+void log(const std::string& line) {
+    std::cerr << "hcemu: " << line << std::endl;
+}
 
 } // namespace
 
 Emulator::Emulator(CardOs& os, EmulatorOptions options)
     : m_os(os)
-    , m_options(std::move(options))
-{
+    , m_options(std::move(options)) {
     if (::pipe2(m_wake, O_CLOEXEC | O_NONBLOCK) != 0) {
-        throw hc::Error(std::string("hcemu: pipe failed: ") + std::strerror(errno), hc::NextStep::CallStaff);
+        throw hc::Error(
+            std::string("hcemu: pipe failed: ") + std::strerror(errno), hc::NextStep::CallStaff);
     }
     if (m_options.controlPort) {
         m_controlListen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -68,7 +68,8 @@ Emulator::Emulator(CardOs& os, EmulatorOptions options)
             const std::string err = std::strerror(errno);
             ::close(m_controlListen);
             throw hc::Error("hcemu: cannot listen for control on 127.0.0.1:"
-                    + std::to_string(*m_options.controlPort) + ": " + err + "; choose another --control-port",
+                    + std::to_string(*m_options.controlPort) + ": " + err
+                    + "; choose another --control-port",
                 hc::NextStep::CheckConfiguration);
         }
         socklen_t len = sizeof a;
@@ -77,8 +78,7 @@ Emulator::Emulator(CardOs& os, EmulatorOptions options)
     }
 }
 
-Emulator::~Emulator()
-{
+Emulator::~Emulator() {
     disconnectVpcd();
     if (m_controlListen >= 0) {
         ::close(m_controlListen);
@@ -87,14 +87,12 @@ Emulator::~Emulator()
     ::close(m_wake[1]);
 }
 
-void Emulator::stop()
-{
+void Emulator::stop() {
     const char c = 'q';
     [[maybe_unused]] auto r = ::write(m_wake[1], &c, 1);
 }
 
-bool Emulator::connectVpcd()
-{
+bool Emulator::connectVpcd() {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return false;
@@ -116,13 +114,13 @@ bool Emulator::connectVpcd()
     m_vpcd = fd;
     m_os.powerOff();
     if (m_options.verbose) {
-        log("card inserted (connected to vpcd " + m_options.vpcdHost + ":" + std::to_string(m_options.vpcdPort) + ")");
+        log("card inserted (connected to vpcd " + m_options.vpcdHost + ":"
+            + std::to_string(m_options.vpcdPort) + ")");
     }
     return true;
 }
 
-void Emulator::disconnectVpcd()
-{
+void Emulator::disconnectVpcd() {
     if (m_vpcd >= 0) {
         ::shutdown(m_vpcd, SHUT_RDWR);
         ::close(m_vpcd);
@@ -131,8 +129,7 @@ void Emulator::disconnectVpcd()
     }
 }
 
-void Emulator::sendFrame(hc::ByteView payload)
-{
+void Emulator::sendFrame(hc::ByteView payload) {
     const hc::Bytes frame = encodeVpcdFrame(payload);
     std::size_t off = 0;
     while (off < frame.size()) {
@@ -148,8 +145,7 @@ void Emulator::sendFrame(hc::ByteView payload)
     }
 }
 
-bool Emulator::handleVpcdFrame()
-{
+bool Emulator::handleVpcdFrame() {
     setQuickAck(m_vpcd);
     std::uint8_t hdr[2];
     if (!readExact(m_vpcd, hdr, 2)) {
@@ -185,7 +181,8 @@ bool Emulator::handleVpcdFrame()
         return true;
     }
     const auto& apdu = std::get<VpcdApdu>(req).bytes;
-    const bool tearThis = m_tear != Tear::None && (!m_tearIns || (apdu.size() > 1 && apdu[1] == *m_tearIns));
+    const bool tearThis
+        = m_tear != Tear::None && (!m_tearIns || (apdu.size() > 1 && apdu[1] == *m_tearIns));
     if (tearThis && m_tear == Tear::Before) {
         m_tear = Tear::None;
         m_inserted = false;
@@ -196,13 +193,14 @@ bool Emulator::handleVpcdFrame()
     if (rsp.size() > kVpcdMaxPayload) {
         // 65534+ data bytes (a huge record, READ RECORD of all records with Le 0000): more than a
         // vpcd frame carries. Answer "wrong length" rather than end the emulator.
-        log("response of " + std::to_string(rsp.size()) + " bytes does not fit a vpcd frame; answered 6700");
+        log("response of " + std::to_string(rsp.size())
+            + " bytes does not fit a vpcd frame; answered 6700");
         rsp = { 0x67, 0x00 };
     }
     if (m_options.verbose) {
         std::ostringstream os;
-        os << "APDU INS=" << hc::toHex(hc::ByteView(apdu.data() + 1, 1)) << " -> SW="
-           << hc::toHex(hc::ByteView(rsp.data() + rsp.size() - 2, 2));
+        os << "APDU INS=" << hc::toHex(hc::ByteView(apdu.data() + 1, 1))
+           << " -> SW=" << hc::toHex(hc::ByteView(rsp.data() + rsp.size() - 2, 2));
         log(os.str());
     }
     if (tearThis && m_tear == Tear::After) {
@@ -215,8 +213,7 @@ bool Emulator::handleVpcdFrame()
     return true;
 }
 
-std::string Emulator::handleControl(const std::string& line)
-{
+std::string Emulator::handleControl(const std::string& line) {
     std::istringstream in(line);
     std::string cmd;
     in >> cmd;
@@ -254,7 +251,8 @@ std::string Emulator::handleControl(const std::string& line)
         return "ok armed";
     }
     if (cmd == "status") {
-        return std::string("ok ") + (m_vpcd >= 0 ? "present" : "removed") + " apdus=" + std::to_string(m_os.apduCount());
+        return std::string("ok ") + (m_vpcd >= 0 ? "present" : "removed")
+            + " apdus=" + std::to_string(m_os.apduCount());
     }
     if (cmd == "quit") {
         m_quit = true;
@@ -263,8 +261,7 @@ std::string Emulator::handleControl(const std::string& line)
     return "error: unknown command \"" + cmd + "\" (remove, insert, tear, status, quit)";
 }
 
-void Emulator::run()
-{
+void Emulator::run() {
     std::map<int, std::string> clients; // fd -> partial line
     auto lastAttempt = std::chrono::steady_clock::time_point {};
     while (!m_quit) {
@@ -292,7 +289,8 @@ void Emulator::run()
             if (errno == EINTR) {
                 continue;
             }
-            throw hc::Error(std::string("hcemu: poll failed: ") + std::strerror(errno), hc::NextStep::CallStaff);
+            throw hc::Error(std::string("hcemu: poll failed: ") + std::strerror(errno),
+                hc::NextStep::CallStaff);
         }
         for (const auto& p : fds) {
             if (!p.revents) {
@@ -327,7 +325,8 @@ void Emulator::run()
                         line.pop_back();
                     }
                     const std::string reply = handleControl(line) + "\n";
-                    [[maybe_unused]] auto w = ::send(p.fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+                    [[maybe_unused]] auto w
+                        = ::send(p.fd, reply.data(), reply.size(), MSG_NOSIGNAL);
                 }
                 if (pending.size() > 4096) {
                     ::close(p.fd);

@@ -4,8 +4,7 @@
 
 namespace hc::emu {
 
-std::string toString(FileType type)
-{
+std::string toString(FileType type) {
     switch (type) {
     case FileType::Df:
         return "df";
@@ -21,8 +20,7 @@ std::string toString(FileType type)
     return "df";
 }
 
-FileType fileTypeFromString(const std::string& w)
-{
+FileType fileTypeFromString(const std::string& w) {
     if (w == "df") {
         return FileType::Df;
     }
@@ -42,8 +40,7 @@ FileType fileTypeFromString(const std::string& w)
         + "\" (expected df, transparent, linear-fixed, linear-variable or cyclic)");
 }
 
-AccessRule AccessRule::parse(const std::string& text)
-{
+AccessRule AccessRule::parse(const std::string& text) {
     if (text == "always") {
         return { Kind::Always, 0 };
     }
@@ -63,8 +60,7 @@ AccessRule AccessRule::parse(const std::string& text)
         + "\" (expected always, never, pin or key:NN with NN a hex key id)");
 }
 
-std::string AccessRule::toString() const
-{
+std::string AccessRule::toString() const {
     switch (kind) {
     case Kind::Always:
         return "always";
@@ -80,8 +76,7 @@ std::string AccessRule::toString() const
     return "never";
 }
 
-FileNode* FileNode::child(std::uint16_t childFid) const
-{
+FileNode* FileNode::child(std::uint16_t childFid) const {
     for (const auto& c : children) {
         if (c->fid == childFid) {
             return c.get();
@@ -90,8 +85,7 @@ FileNode* FileNode::child(std::uint16_t childFid) const
     return nullptr;
 }
 
-CardKey* FileNode::findKey(std::uint8_t keyId)
-{
+CardKey* FileNode::findKey(std::uint8_t keyId) {
     for (FileNode* df = this; df; df = df->parent) {
         for (auto& k : df->keys) {
             if (k.id == keyId) {

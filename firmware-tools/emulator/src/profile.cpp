@@ -7,20 +7,17 @@
 namespace hc::emu {
 
 namespace {
-std::map<std::string, ProfileFactory>& registry()
-{
+std::map<std::string, ProfileFactory>& registry() {
     static std::map<std::string, ProfileFactory> r;
     return r;
 }
 } // namespace
 
-void registerProfile(const std::string& name, ProfileFactory factory)
-{
+void registerProfile(const std::string& name, ProfileFactory factory) {
     registry()[name] = std::move(factory);
 }
 
-std::vector<std::string> profileNames()
-{
+std::vector<std::string> profileNames() {
     std::vector<std::string> out;
     for (const auto& [name, _] : registry()) {
         out.push_back(name);
@@ -28,8 +25,7 @@ std::vector<std::string> profileNames()
     return out;
 }
 
-void installProfiles(CardOs& os)
-{
+void installProfiles(CardOs& os) {
     const auto* list = os.image().extensions.if_contains("profiles");
     if (!list) {
         return;
@@ -48,8 +44,8 @@ void installProfiles(CardOs& os)
             for (const auto& n : profileNames()) {
                 known += (known.empty() ? "" : ", ") + n;
             }
-            throw hc::InputError("card image: unknown profile \"" + name + "\" (this hcemu has: "
-                + (known.empty() ? "none" : known) + ")");
+            throw hc::InputError("card image: unknown profile \"" + name
+                + "\" (this hcemu has: " + (known.empty() ? "none" : known) + ")");
         }
         os.addHandler(it->second(os));
     }

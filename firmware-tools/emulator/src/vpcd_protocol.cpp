@@ -6,8 +6,7 @@
 
 namespace hc::emu {
 
-VpcdRequest decodeVpcdPayload(hc::ByteView payload)
-{
+VpcdRequest decodeVpcdPayload(hc::ByteView payload) {
     if (payload.empty()) {
         throw hc::InputError("vpcd frame: empty payload (vpcd never sends one)");
     }
@@ -32,8 +31,7 @@ VpcdRequest decodeVpcdPayload(hc::ByteView payload)
     return VpcdApdu { hc::Bytes(payload.begin(), payload.end()) };
 }
 
-hc::Bytes encodeVpcdFrame(hc::ByteView payload)
-{
+hc::Bytes encodeVpcdFrame(hc::ByteView payload) {
     if (payload.size() > kVpcdMaxPayload) {
         throw hc::InputError("vpcd frame: payload of " + std::to_string(payload.size())
             + " bytes exceeds the 16-bit length");

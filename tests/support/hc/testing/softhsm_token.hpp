@@ -15,20 +15,21 @@ namespace hc::testing {
 class SoftHsmToken {
 public:
     explicit SoftHsmToken(const std::string& label)
-        : m_label(label)
-    {
+        : m_label(label) {
         std::filesystem::create_directories(m_dir / "tokens");
-        std::ofstream(m_dir / "softhsm2.conf") << "directories.tokendir = " << (m_dir / "tokens").string()
-                                               << "\nobjectstore.backend = file\nlog.level = ERROR\n";
+        std::ofstream(m_dir / "softhsm2.conf")
+            << "directories.tokendir = " << (m_dir / "tokens").string()
+            << "\nobjectstore.backend = file\nlog.level = ERROR\n";
         ::setenv("SOFTHSM2_CONF", (m_dir / "softhsm2.conf").c_str(), 1);
         std::ofstream(m_dir / "user.pin") << "4321-user\n";
         std::ofstream(m_dir / "so.pin") << "8765-so\n";
         hc::hsm::initToken(hc::hsm::defaultSoftHsmModule(), m_label,
             hc::hsm::SecretSource::fromFile((m_dir / "so.pin").string()), userPin());
     }
-    hc::hsm::SecretSource userPin() const { return hc::hsm::SecretSource::fromFile((m_dir / "user.pin").string()); }
-    hc::hsm::Pkcs11Options options() const
-    {
+    hc::hsm::SecretSource userPin() const {
+        return hc::hsm::SecretSource::fromFile((m_dir / "user.pin").string());
+    }
+    hc::hsm::Pkcs11Options options() const {
         hc::hsm::Pkcs11Options o;
         o.modulePath = hc::hsm::defaultSoftHsmModule();
         o.tokenLabel = m_label;

@@ -63,7 +63,8 @@ class SharingViolation : public PcscError {
 class Cancelled : public PcscError {
     using PcscError::PcscError;
 };
-/** Card or reader protocol failure with the card still present. Retry; call staff if it persists. */
+/** Card or reader protocol failure with the card still present. Retry; call staff if it persists.
+ */
 class CommunicationError : public PcscError {
     using PcscError::PcscError;
 };

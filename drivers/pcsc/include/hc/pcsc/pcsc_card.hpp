@@ -40,7 +40,8 @@ public:
     PcscCard& operator=(const PcscCard&) = delete;
 
     hc::card::ResponseApdu transmit(const hc::card::CommandApdu& command) override;
-    /** Sends raw bytes and returns the raw answer (data + SW), for tools that pass bytes through. */
+    /** Sends raw bytes and returns the raw answer (data + SW), for tools that pass bytes through.
+     */
     hc::Bytes transmitRaw(hc::ByteView command);
     hc::Bytes atr() const override { return m_atr; }
     /** SCardReconnect(SCARD_RESET_CARD): warm reset. Other handles get SCARD_W_RESET_CARD. */

@@ -30,7 +30,8 @@ class CommandHandler {
 public:
     virtual ~CommandHandler() = default;
     /** Answers the command, or returns nullopt to let the next handler (or ISO) have it. */
-    virtual std::optional<hc::card::ResponseApdu> handle(CardOs& os, const hc::card::CommandApdu& c) = 0;
+    virtual std::optional<hc::card::ResponseApdu> handle(CardOs& os, const hc::card::CommandApdu& c)
+        = 0;
     /** Called on power-on and reset: drop any volatile state. */
     virtual void onReset(CardOs&) { }
 };
@@ -64,7 +65,9 @@ public:
     /** Processes a parsed command (no T=0 behaviour). */
     hc::card::ResponseApdu process(const hc::card::CommandApdu& command);
 
-    void addHandler(std::shared_ptr<CommandHandler> handler) { m_handlers.push_back(std::move(handler)); }
+    void addHandler(std::shared_ptr<CommandHandler> handler) {
+        m_handlers.push_back(std::move(handler));
+    }
 
     // For profiles (CommandHandler implementations):
     CardImage& image() { return m_image; }
@@ -114,7 +117,7 @@ private:
     FileNode* m_currentEf = nullptr;
     std::size_t m_currentRecord = 0; // 1-based; 0 = none
     bool m_powered = false;
-    hc::Bytes m_pendingResponse;     // T=0: data waiting for GET RESPONSE
+    hc::Bytes m_pendingResponse; // T=0: data waiting for GET RESPONSE
     std::size_t m_apduCount = 0;
 };
 

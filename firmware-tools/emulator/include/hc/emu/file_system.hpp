@@ -35,10 +35,10 @@ struct AccessRule {
 
 /** A key held by a DF. */
 struct CardKey {
-    std::uint8_t id = 0;        ///< referenced by EXTERNAL AUTHENTICATE P2
-    std::string algorithm;      ///< "sm4" (16 bytes) or "3des" (16 bytes)
-    hc::Bytes value;            ///< clear key: the card holds it, nobody reads it out
-    int triesLeft = 15;         ///< failed authentications left; 0 = blocked
+    std::uint8_t id = 0; ///< referenced by EXTERNAL AUTHENTICATE P2
+    std::string algorithm; ///< "sm4" (16 bytes) or "3des" (16 bytes)
+    hc::Bytes value; ///< clear key: the card holds it, nobody reads it out
+    int triesLeft = 15; ///< failed authentications left; 0 = blocked
     int maxTries = 15;
 };
 
@@ -46,12 +46,12 @@ struct CardKey {
 struct FileNode {
     std::uint16_t fid = 0;
     FileType type = FileType::Df;
-    std::uint8_t sfi = 0;       ///< short file identifier, 0 = none
-    hc::Bytes dfName;           ///< DF name (AID) for SELECT by name; empty = none
+    std::uint8_t sfi = 0; ///< short file identifier, 0 = none
+    hc::Bytes dfName; ///< DF name (AID) for SELECT by name; empty = none
     AccessRule read;
     AccessRule update;
 
-    hc::Bytes data;             ///< transparent EF: the whole content (its size is fixed)
+    hc::Bytes data; ///< transparent EF: the whole content (its size is fixed)
     std::vector<hc::Bytes> records; ///< record EF: record 1 first (cyclic: newest first)
     std::size_t recordSize = 0; ///< fixed and cyclic: every record's size; variable: the maximum
     std::size_t maxRecords = 0;

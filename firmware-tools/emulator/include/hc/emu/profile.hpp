@@ -28,8 +28,7 @@ void installProfiles(CardOs& os);
 
 /** Registers a profile when constructed: `static ProfileRegistrar r("psam", makePsam);`. */
 struct ProfileRegistrar {
-    ProfileRegistrar(const std::string& name, ProfileFactory factory)
-    {
+    ProfileRegistrar(const std::string& name, ProfileFactory factory) {
         registerProfile(name, std::move(factory));
     }
 };

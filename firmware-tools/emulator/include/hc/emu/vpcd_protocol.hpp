@@ -14,7 +14,12 @@
 namespace hc::emu {
 
 /** A one-byte control request from vpcd. */
-enum class VpcdControl : std::uint8_t { PowerOff = 0x00, PowerOn = 0x01, Reset = 0x02, GetAtr = 0x04 };
+enum class VpcdControl : std::uint8_t {
+    PowerOff = 0x00,
+    PowerOn = 0x01,
+    Reset = 0x02,
+    GetAtr = 0x04
+};
 
 /** An APDU request: the C-APDU bytes exactly as the client sent them. */
 struct VpcdApdu {
