@@ -3,6 +3,8 @@
 #include <PCSC/winscard.h>
 #include <arpa/inet.h>
 #include <csignal>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <fstream>
 #include <netinet/in.h>
 #include <stdexcept>
@@ -66,6 +68,10 @@ bool readersListed() {
 } // namespace
 
 PcscdDaemon::PcscdDaemon() {
+    m_lockFd = ::open("/tmp/hc-pcscd.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    if (m_lockFd < 0 || ::flock(m_lockFd, LOCK_EX) != 0) {
+        throw std::runtime_error("cannot lock /tmp/hc-pcscd.lock (the machine-wide pcscd lock)");
+    }
     stopStrayPcscd();
     m_dir = std::make_unique<TempDir>("hc-pcscd-");
     const auto conf = m_dir->path() / "reader.conf.d";
@@ -92,6 +98,7 @@ PcscdDaemon::PcscdDaemon() {
 
 PcscdDaemon::~PcscdDaemon() {
     m_process->stop();
+    ::close(m_lockFd); // releases the flock
 }
 
 std::string PcscdDaemon::log() const {

@@ -18,11 +18,15 @@ namespace hc::testing {
 inline const std::string kReader0 = "Virtual PCD 00 00";
 inline const std::string kReader1 = "Virtual PCD 00 01";
 
-/** pcscd with the vpcd driver, stopped by pid in the destructor. */
+/** pcscd with the vpcd driver, stopped by pid in the destructor.
+ *
+ * pcscd's socket is machine-wide, so the daemon first takes an exclusive flock on
+ * /tmp/hc-pcscd.lock and holds it until destroyed: test binaries of different build trees (or
+ * different ctest runs) wait for each other instead of stopping each other's pcscd. */
 class PcscdDaemon {
 public:
-    /** Starts pcscd and waits until both vpcd readers are listed. Throws with the log tail
-     * when that does not happen within 10 s. */
+    /** Waits for the machine-wide lock, starts pcscd and waits until both vpcd readers are
+     * listed. Throws with the log tail when that does not happen within 10 s. */
     PcscdDaemon();
     ~PcscdDaemon();
     const TempDir& dir() const { return *m_dir; }
@@ -30,6 +34,7 @@ public:
     std::string log() const;
 
 private:
+    int m_lockFd = -1;
     std::unique_ptr<TempDir> m_dir;
     std::unique_ptr<Process> m_process;
 };
