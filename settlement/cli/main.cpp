@@ -1,6 +1,8 @@
 // settle: command line for finance staff and IT.
 //   settle keygen                          print a CURVE key pair (public, secret; Z85)
 //   settle call --endpoint E --server-key K --secret-file F --json '{...}'   one terminal call
+//                                          (TerminalClient); exit 0 ok, 5 refused, 3 outcome
+//                                          unknown (send the same request_id again), 6 not sent
 //   settle status   --db F                 queue depth per state, exposure, open adjustments
 //   settle unknown  --db F                 pending UNKNOWN entries
 //   settle review   --db F [--resolve MSGID --as ok|failed]   manual-review queue
@@ -13,13 +15,13 @@
 #include "hc/settle/json_in.hpp"
 #include "hc/settle/reconcile.hpp"
 #include "hc/settle/service.hpp"
+#include "hc/settle/terminal_client.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
 #include <zmq.hpp>
-#include <zmq_addon.hpp>
 
 namespace po = boost::program_options;
 namespace json = boost::json;
@@ -84,30 +86,38 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (cmd == "call") {
-            zmq::context_t ctx(1);
-            zmq::socket_t s(ctx, zmq::socket_type::dealer);
+            TerminalClientConfig cfg;
+            cfg.endpoint = endpoint;
             if (!serverKey.empty()) {
                 std::ifstream f(secretFile);
-                std::string pub, sec;
-                if (!(f >> pub >> sec)) {
+                if (!(f >> cfg.publicKey >> cfg.secretKey)) {
                     throw InputError("--secret-file", "needs public and secret key lines");
                 }
-                s.set(zmq::sockopt::curve_serverkey, serverKey);
-                s.set(zmq::sockopt::curve_publickey, pub);
-                s.set(zmq::sockopt::curve_secretkey, sec);
+                cfg.serverPublicKey = serverKey;
             }
-            s.set(zmq::sockopt::rcvtimeo, timeoutMs);
-            s.set(zmq::sockopt::linger, 0);
-            s.connect(endpoint);
-            s.send(zmq::buffer(jsonText));
-            zmq::message_t reply;
-            if (!s.recv(reply)) {
-                std::cerr << "settle: no reply within " << timeoutMs
-                          << " ms (retry with the same request_id)\n";
+            cfg.replyTimeout = std::chrono::milliseconds(timeoutMs);
+            cfg.connectTimeout = std::chrono::milliseconds(std::min(timeoutMs, 2000));
+            const auto req = parseJsonText(jsonText, "--json");
+            if (!req.is_object()) {
+                throw InputError("--json", "expected a JSON object");
+            }
+            const JsonIn in(req, "");
+            TerminalClient client(cfg);
+            try {
+                const auto reply = client.call(in.str("request_id", 64), req.as_object());
+                std::cout << json::serialize(reply) << "\n";
+                return 0;
+            } catch (const RefusedError& e) {
+                std::cerr << "settle: refused (" << e.code() << "): " << e.what()
+                          << " [next: " << nextStepName(e.next()) << "]\n";
+                return 5;
+            } catch (const OutcomeUnknownError& e) {
+                std::cerr << "settle: " << e.what() << " [outcome UNKNOWN]\n";
                 return 3;
+            } catch (const NotSentError& e) {
+                std::cerr << "settle: " << e.what() << " [outcome FAILED, nothing sent]\n";
+                return 6;
             }
-            std::cout << reply.to_string() << "\n";
-            return 0;
         }
         if (db.empty()) {
             throw InputError("--db", "required for " + cmd);
