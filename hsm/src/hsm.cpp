@@ -212,6 +212,27 @@ WrappedKey Hsm::exportWrapped(const KeySpec& key, const KeyRef& transport)
     });
 }
 
+Bytes Hsm::wrapForCard(const KeySpec& key, const KeySpec& transport, ByteView header)
+{
+    return audited("wrap-for-card", key, true, [&](std::string& kcv) {
+        Resolved k = resolve(key);
+        kcv = k.base.kcv;
+        Resolved t = resolve(transport);
+        if (key.path.empty() && !k.base.exportable) {
+            throw InvalidArgumentError("key " + key.base.toString()
+                                       + " was stored as not exportable: only keys derived from it "
+                                         "can be wrapped for a card");
+        }
+        if (t.algorithm == KeyAlgorithm::Des) {
+            throw InvalidArgumentError("a single-DES key is too weak to be a transport key");
+        }
+        if (header.size() > 32) {
+            throw InvalidArgumentError("the key header for a card is at most 32 bytes");
+        }
+        return doWrapForCard(key, transport, t.algorithm, header);
+    });
+}
+
 KeyInfo Hsm::importWrapped(const KeyRef& ref, const WrappedKey& wrapped, const KeyRef& transport,
                            const KeyOptions& options)
 {

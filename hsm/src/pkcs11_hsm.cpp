@@ -955,6 +955,30 @@ Bytes Pkcs11Hsm::doExportWrapped(const KeySpec& key, const KeyInfo&,
     });
 }
 
+Bytes Pkcs11Hsm::doWrapForCard(const KeySpec& key, const KeySpec& transport,
+                               KeyAlgorithm transportAlgorithm, ByteView header)
+{
+    return m_impl->run([&](CK_SESSION_HANDLE h) {
+        Impl& d = *m_impl;
+        Impl::Temps temps(&d, h, {});
+        Impl::Ready k = d.prepare(h, key, true, true, temps);
+        soft::normalizeParity(k.shape.algorithm, k.clear);
+        std::size_t block = blockSize(transportAlgorithm);
+        SecureBytes plain(header.begin(), header.end());
+        plain.insert(plain.end(), k.clear.begin(), k.clear.end());
+        plain.push_back(0x80);
+        while (plain.size() % block != 0) {
+            plain.push_back(0x00);
+        }
+        Impl::Ready t = d.prepare(h, transport, false, false, temps);
+        ByteView in(plain.data(), plain.size());
+        if (t.host) {
+            return soft::cipher(t.shape.algorithm, t.clear, true, CipherMode::Ecb, {}, in);
+        }
+        return d.cipherToken(h, t.handle, t.shape.algorithm, true, CipherMode::Ecb, {}, in);
+    });
+}
+
 KeyInfo Pkcs11Hsm::doImportWrapped(const KeyRef& ref, const WrappedKey& wrapped,
                                    const KeyInfo& transport, const KeyOptions& options)
 {

@@ -162,6 +162,24 @@ Bytes SoftwareHsm::doExportWrapped(const KeySpec& key, const KeyInfo&, const Key
     return soft::wrap(ta, t, clear);
 }
 
+Bytes SoftwareHsm::doWrapForCard(const KeySpec& key, const KeySpec& transport,
+                                 KeyAlgorithm transportAlgorithm, ByteView header)
+{
+    KeyAlgorithm a {};
+    KeyAlgorithm ta {};
+    SecureBytes clear = clearKey(key, a);
+    soft::normalizeParity(a, clear);
+    SecureBytes t = clearKey(transport, ta);
+    std::size_t block = blockSize(transportAlgorithm);
+    SecureBytes plain(header.begin(), header.end());
+    plain.insert(plain.end(), clear.begin(), clear.end());
+    plain.push_back(0x80);
+    while (plain.size() % block != 0) {
+        plain.push_back(0x00);
+    }
+    return soft::cipher(ta, t, true, CipherMode::Ecb, {}, ByteView(plain.data(), plain.size()));
+}
+
 KeyInfo SoftwareHsm::doImportWrapped(const KeyRef& ref, const WrappedKey& wrapped,
                                      const KeyInfo& transport, const KeyOptions& options)
 {

@@ -98,6 +98,15 @@ public:
      *  AES key wrap (RFC 3394). The key must be exportable. */
     WrappedKey exportWrapped(const KeySpec& key, const KeyRef& transport);
 
+    /** Derive and wrap for card personalization (WRITE KEY of a card OS): returns
+     *  ECB-encrypt(pad80(header || K)) under `transport`, where K is the clear value of `key`
+     *  (typically a master diversified for one card) and `transport` a stored or derived key
+     *  (typically the card's transport key, or a session key derived from it). pad80 is ISO/IEC
+     *  9797-1 method 2 to the transport key's block size. The clear key never leaves the HSM.
+     *  `key` must be derived (non-empty path) or stored as exportable; a single-DES transport key
+     *  is refused; `header` is at most 32 bytes (e.g. length, algorithm, retry counter). */
+    Bytes wrapForCard(const KeySpec& key, const KeySpec& transport, ByteView header);
+
     /** Imports a key wrapped under `transport` and checks it against `wrapped.kcv`
      *  (KcvMismatchError with index 0 when it differs). */
     KeyInfo importWrapped(const KeyRef& ref, const WrappedKey& wrapped, const KeyRef& transport,
@@ -188,6 +197,10 @@ protected:
     /** Wraps a stored or derived key under a stored transport key. */
     virtual Bytes doExportWrapped(const KeySpec& key, const KeyInfo& keyInfo,
                                   const KeyInfo& transport) = 0;
+    /** ECB-encrypts pad80(header || clear key) under the (stored or derived) transport key, whose
+     *  algorithm is `transportAlgorithm`. Checks are done by the caller. */
+    virtual Bytes doWrapForCard(const KeySpec& key, const KeySpec& transport,
+                                KeyAlgorithm transportAlgorithm, ByteView header) = 0;
     /** Unwraps and stores; returns the stored key's info (its KCV is checked by the caller). */
     virtual KeyInfo doImportWrapped(const KeyRef& ref, const WrappedKey& wrapped,
                                     const KeyInfo& transport, const KeyOptions& options) = 0;

@@ -68,6 +68,8 @@ protected:
                           const KeyOptions& options) override;
     Bytes doExportWrapped(const KeySpec& key, const KeyInfo& keyInfo,
                           const KeyInfo& transport) override;
+    Bytes doWrapForCard(const KeySpec& key, const KeySpec& transport,
+                        KeyAlgorithm transportAlgorithm, ByteView header) override;
     KeyInfo doImportWrapped(const KeyRef& ref, const WrappedKey& wrapped,
                             const KeyInfo& transport, const KeyOptions& options) override;
     std::vector<KeyInfo> doList() override;
