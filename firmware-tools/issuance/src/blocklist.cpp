@@ -1,0 +1,198 @@
+// The blocklist: text and JSON forms sharing one SM3 digest over the text body.
+#include "hc/issuance/blocklist.hpp"
+
+#include "hc/card/error.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <openssl/evp.h>
+#include <sstream>
+
+namespace hc::issuance {
+
+std::string sm3Hex(std::string_view data) {
+    std::unique_ptr<EVP_MD_CTX, decltype(&::EVP_MD_CTX_free)> ctx(
+        ::EVP_MD_CTX_new(), &::EVP_MD_CTX_free);
+    const EVP_MD* md = ::EVP_get_digestbyname("SM3");
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!ctx || !md || ::EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1
+        || ::EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1
+        || ::EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) {
+        throw hc::Error("SM3 is not available in this OpenSSL", hc::NextStep::CheckConfiguration);
+    }
+    static const char* hex = "0123456789abcdef";
+    std::string s;
+    for (unsigned int i = 0; i < len; ++i) {
+        s.push_back(hex[out[i] >> 4]);
+        s.push_back(hex[out[i] & 0x0f]);
+    }
+    return s;
+}
+
+namespace {
+const char* kFormat = "hc-blocklist/1";
+
+std::string body(const Blocklist& b) {
+    std::string s = std::string(kFormat) + "\nversion " + std::to_string(b.version) + "\ndate "
+        + b.date + "\ncount " + std::to_string(b.entries.size()) + "\n";
+    for (const auto& e : b.entries) {
+        s += e.cardNo + " " + e.status + "\n";
+    }
+    return s;
+}
+
+bool validStatus(std::string_view s) {
+    return s == "lost" || s == "blocked" || s == "replaced";
+}
+
+void checkEntry(const BlocklistEntry& e, std::size_t where) {
+    if (e.cardNo.size() != 18 || e.cardNo.find_first_not_of("0123456789") != std::string::npos
+        || !validStatus(e.status)) {
+        throw hc::InputError("blocklist entry " + std::to_string(where)
+            + ": an 18-digit card number and lost|blocked|replaced expected");
+    }
+}
+
+void checkSorted(const Blocklist& b) {
+    for (std::size_t i = 1; i < b.entries.size(); ++i) {
+        if (!(b.entries[i - 1].cardNo < b.entries[i].cardNo)) {
+            throw hc::InputError("blocklist: entries not sorted by card number (or repeated)");
+        }
+    }
+}
+
+std::uint64_t parseVersion(const std::string& s) {
+    if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) {
+        throw hc::InputError("blocklist: version is not a number");
+    }
+    return std::stoull(s);
+}
+} // namespace
+
+std::string Blocklist::digest() const {
+    return sm3Hex(body(*this));
+}
+
+std::string Blocklist::toText() const {
+    return body(*this) + "sm3 " + digest() + "\n";
+}
+
+std::string Blocklist::toJson() const {
+    boost::json::object o;
+    o["format"] = kFormat;
+    o["version"] = version;
+    o["date"] = date;
+    boost::json::array a;
+    for (const auto& e : entries) {
+        a.push_back(boost::json::object { { "card_no", e.cardNo }, { "status", e.status } });
+    }
+    o["entries"] = std::move(a);
+    o["sm3"] = digest();
+    return boost::json::serialize(o) + "\n";
+}
+
+bool Blocklist::isBlocked(std::string_view cardNo) const {
+    auto it = std::lower_bound(entries.begin(), entries.end(), cardNo,
+        [](const BlocklistEntry& e, std::string_view k) { return e.cardNo < k; });
+    return it != entries.end() && it->cardNo == cardNo;
+}
+
+Blocklist Blocklist::parse(std::string_view text) {
+    Blocklist b;
+    std::string claimed;
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && text[first] == '{') {
+        boost::json::value v;
+        try {
+            v = boost::json::parse(text);
+            const auto& o = v.as_object();
+            if (o.at("format").as_string() != kFormat) {
+                throw hc::InputError("blocklist: unknown format");
+            }
+            b.version = o.at("version").to_number<std::uint64_t>();
+            b.date = std::string(o.at("date").as_string());
+            std::size_t k = 0;
+            for (const auto& item : o.at("entries").as_array()) {
+                BlocklistEntry e { std::string(item.at("card_no").as_string()),
+                    std::string(item.at("status").as_string()) };
+                checkEntry(e, ++k);
+                b.entries.push_back(std::move(e));
+            }
+            claimed = std::string(o.at("sm3").as_string());
+        } catch (const hc::InputError&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw hc::InputError(std::string("blocklist JSON: ") + e.what());
+        }
+    } else {
+        std::vector<std::string> lines;
+        std::string cur;
+        for (char c : text) {
+            if (c == '\n') {
+                lines.push_back(cur);
+                cur.clear();
+            } else {
+                cur.push_back(c);
+            }
+        }
+        if (!cur.empty()) {
+            lines.push_back(cur);
+        }
+        if (lines.size() < 5 || lines[0] != kFormat) {
+            throw hc::InputError("blocklist: not an hc-blocklist/1 text file");
+        }
+        auto value = [&](std::size_t i, const std::string& key) {
+            if (lines[i].rfind(key + " ", 0) != 0) {
+                throw hc::InputError(
+                    "blocklist line " + std::to_string(i + 1) + ": '" + key + "' expected");
+            }
+            return lines[i].substr(key.size() + 1);
+        };
+        b.version = parseVersion(value(1, "version"));
+        b.date = value(2, "date");
+        const std::uint64_t count = parseVersion(value(3, "count"));
+        if (count != lines.size() - 5) {
+            throw hc::InputError("blocklist: count says " + std::to_string(count)
+                + ", the file has " + std::to_string(lines.size() - 5) + " entries");
+        }
+        for (std::size_t i = 4; i + 1 < lines.size(); ++i) {
+            const auto sp = lines[i].find(' ');
+            if (sp == std::string::npos) {
+                throw hc::InputError(
+                    "blocklist line " + std::to_string(i + 1) + ": '<card no> <status>' expected");
+            }
+            BlocklistEntry e { lines[i].substr(0, sp), lines[i].substr(sp + 1) };
+            checkEntry(e, i - 3);
+            b.entries.push_back(std::move(e));
+        }
+        claimed = value(lines.size() - 1, "sm3");
+    }
+    checkSorted(b);
+    if (claimed != b.digest()) {
+        throw hc::InputError("blocklist: the SM3 digest does not match (damaged or altered file)");
+    }
+    return b;
+}
+
+Blocklist exportBlocklist(IssuanceRegister& reg) {
+    Blocklist b;
+    b.version = reg.lastEventId();
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm {};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    b.date = buf;
+    for (const auto& e : reg.blocklisted()) {
+        b.entries.push_back({ e.cardNo, std::string(describe(e.status)) });
+    }
+    std::sort(b.entries.begin(), b.entries.end(),
+        [](const BlocklistEntry& x, const BlocklistEntry& y) { return x.cardNo < y.cardNo; });
+    return b;
+}
+
+} // namespace hc::issuance
