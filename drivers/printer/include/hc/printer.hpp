@@ -13,6 +13,12 @@
 //   hc::printer::EscPosDecoder    bytes back to events (text, QR, cut, feed, unknown, truncated);
 //   hc::printer::renderText       a plain-text rendering of a decoded receipt
 //
+// and the A4 report printer over IPP (libcups):
+//   hc::printer::IppPrinter       status() -> Ready / MediaEmpty / MediaJam / DoorOpen / Offline /
+//                                 Other with the raw printer-state-reasons; print(pdf, jobName,
+//                                 user) -> Print-Job followed to Completed / Aborted / Canceled,
+//                                 or Unknown on timeout (never reprint or refund blind)
+//
 // Typical use:
 //   hc::printer::EscPosPrinter printer(std::make_unique<hc::printer::TcpTransport>("10.0.0.7",
 //   9100)); if (!printer.status().canPrint()) { /* do not charge; offer another kiosk */ }
@@ -31,6 +37,7 @@
 #include "hc/printer/escpos_printer.hpp"
 #include "hc/printer/file_transport.hpp"
 #include "hc/printer/gbk.hpp"
+#include "hc/printer/ipp_printer.hpp"
 #include "hc/printer/printer_status.hpp"
 #include "hc/printer/serial_transport.hpp"
 #include "hc/printer/tcp_transport.hpp"
