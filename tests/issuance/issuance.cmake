@@ -1,0 +1,19 @@
+# Issuance register, batches and lifecycle (hc_issuance, hcperso). Included by CMakeLists.txt.
+if(TARGET hc_issuance)
+  hc_doctest(issuance_input_test SOURCES issuance_input_test.cpp
+    LIBS hc_issuance LABELS unit TIMEOUT 60)
+  target_include_directories(issuance_input_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+endif()
+if(TARGET hc_issuance)
+  hc_doctest(issuance_register_test SOURCES issuance_register_test.cpp
+    LIBS hc_issuance LABELS unit TIMEOUT 60)
+  target_include_directories(issuance_register_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  # The same contract on PostgreSQL, on a throwaway cluster (settlement's with_postgres.sh).
+  add_executable(issuance_pg_register_test issuance_pg_register_test.cpp)
+  target_link_libraries(issuance_pg_register_test PRIVATE hc_issuance PostgreSQL::PostgreSQL hc_doctest_main)
+  target_include_directories(issuance_pg_register_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  hc_target_defaults(issuance_pg_register_test)
+  add_test(NAME issuance_pg_register_test
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/settlement/with_postgres.sh $<TARGET_FILE:issuance_pg_register_test>)
+  set_tests_properties(issuance_pg_register_test PROPERTIES LABELS integration TIMEOUT 90)
+endif()
