@@ -1,0 +1,123 @@
+// Internal state of hc::kiosk::core::Engine, shared by engine.cpp (screens, countdowns, input)
+// and services.cpp (the business handlers named by the flow files). Guarded by Impl::mutex.
+#pragma once
+
+#include "hc/kiosk/core/engine.hpp"
+#include "hc/kiosk/core/kiosk_error.hpp"
+#include "hc/kiosk/his/his_adapter.hpp"
+#include "hc/kiosk/journal_step.hpp"
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <map>
+#include <mutex>
+
+namespace hc::kiosk::core {
+
+namespace json = boost::json;
+
+/** What the patient did on a step. */
+struct UserEvent {
+    enum class Kind { Choose, Action, Input, Tick };
+    Kind kind = Kind::Choose;
+    std::string value; ///< item id, action id or input text
+};
+
+/** The state of one business (one journal session). */
+struct BusinessState {
+    std::map<std::string, std::string> v; ///< chosen department, doctor, slot, labels
+    std::vector<std::string> itemIds; ///< charge items being paid
+    std::int64_t totalFen = 0; ///< the bill
+    std::int64_t ownFen = 0; ///< the patient's share
+    std::optional<InsuranceQuote> quote; ///< insurance pre-settlement
+    bool insuranceSettled = false; ///< insurance committed
+    bool paid = false; ///< own share paid (never charge twice)
+    bool completed = false; ///< the complete handler succeeded
+    std::string method; ///< "purse" | "qr"
+    std::optional<PayOrder> order; ///< QR order
+    std::unique_ptr<JournalStep> payStep; ///< the QR payment step while the order is open
+    std::chrono::steady_clock::time_point lastPoll {}; ///< last gateway query
+    json::object result; ///< data of the result screen
+    std::string resultMessage; ///< message of the result screen
+};
+
+struct Engine::Impl {
+    using Handler = std::function<std::optional<std::string>(Impl&, const UserEvent&)>;
+    using Loader = std::function<void(Impl&)>;
+
+    Impl(std::vector<Flow> f, EngineParts p, EngineConfig c);
+
+    std::vector<Flow> flows;
+    EngineParts parts;
+    EngineConfig config;
+    std::map<std::string, Loader> loaders;
+    std::map<std::string, Handler> handlers;
+    std::map<std::string, Handler> completers;
+
+    std::mutex mutex;
+    Listener listener;
+    std::function<std::shared_ptr<PatientCard>()> uiCardSource;
+    std::vector<json::object> outbox; ///< events and views to send once the mutex is released
+
+    // Card session.
+    std::shared_ptr<PatientCard> card;
+    CardIdentity who;
+    std::optional<his::Patient> patient;
+    bool elderly = false;
+    int errorCount = 0;
+    std::set<std::string> printed;
+
+    // Screen.
+    const Flow* flow = nullptr;
+    std::string screen = "idle";
+    std::vector<std::string> history;
+    std::string title;
+    std::string message;
+    json::array items;
+    json::object data;
+    json::value input;
+    json::value error;
+    int baseCountdown = 0;
+    std::chrono::steady_clock::time_point deadline {};
+
+    // Business.
+    std::string journalSession;
+    BusinessState biz;
+
+    // engine.cpp
+    json::object view();
+    void push();
+    void event(const std::string& name, json::object detail = {});
+    void showIdle(const std::string& why);
+    void showMenu();
+    void startBusiness(const Flow& f);
+    void enterStep(const std::string& id, bool remember);
+    void finishBusiness(SessionEnd reason);
+    void endCardSession(SessionEnd reason, const std::string& why);
+    void act(const UserEvent& e);
+    void fail(const std::exception& e);
+    void resetCountdown();
+    int countdownLeft();
+    const FlowStep* currentStep() const;
+    bool hasItem(const std::string& id) const;
+
+    // services.cpp
+    void registerHandlers();
+    his::Patient& ensurePatient();
+    std::string requestId(const std::string& tag) const;
+    void checkReceiptPrinter();
+    void runComplete();
+    void printReceipt(const std::string& title, const std::vector<std::string>& lines);
+    void closeOrder();
+    bool pollOrder(bool userAsked);
+};
+
+/** "12.34" for 1234 fen. */
+std::string yuan(std::int64_t fen);
+/** First character of a name and "*" for the rest ("李*"). */
+std::string maskName(const std::string& name);
+/** JSON item {"id","label","detail","disabled"}. */
+json::object item(const std::string& id, const std::string& label, const std::string& detail = {},
+    bool disabled = false);
+
+} // namespace hc::kiosk::core

@@ -1,0 +1,322 @@
+#include "hc/kiosk/core/recovery_executor.hpp"
+
+#include "hc/kiosk/core/card_key.hpp"
+#include "hc/kiosk/his/his_adapter.hpp"
+#include "hc/kiosk/journal_step.hpp"
+#include "hc/kiosk/recovery_planner.hpp"
+
+#include <map>
+
+namespace hc::kiosk::core {
+
+namespace {
+
+std::map<std::string, std::string> fields(const std::string& detail) {
+    std::map<std::string, std::string> out;
+    std::size_t pos = 0;
+    while (pos < detail.size()) {
+        auto end = detail.find(';', pos);
+        if (end == std::string::npos) {
+            end = detail.size();
+        }
+        const auto part = detail.substr(pos, end - pos);
+        const auto eq = part.find('=');
+        if (eq != std::string::npos) {
+            out[part.substr(0, eq)] = part.substr(eq + 1);
+        }
+        pos = end + 1;
+    }
+    return out;
+}
+
+bool cardMatches(const StepRecord& step, PatientCard* card) {
+    if (card == nullptr) {
+        return false;
+    }
+    try {
+        return fields(step.detail)["card"] == cardKey(card->identity().cardNumber);
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+} // namespace
+
+RecoveryExecutor::RecoveryExecutor(
+    Journal& journal, his::HisAdapter* his, InsuranceService* insurance, PaymentGateway* gateway)
+    : m_journal(journal)
+    , m_his(his)
+    , m_insurance(insurance)
+    , m_gateway(gateway) {
+}
+
+bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, RecoveryReport& report) {
+    std::optional<StepStatus> found;
+    std::string note;
+    switch (step.type) {
+    case StepType::HisConfirm:
+        if (m_his != nullptr) {
+            const auto inv = m_his->findInvoice(step.requestId);
+            found = inv ? StepStatus::Ok : StepStatus::Failed;
+            note = inv ? "invoice " + inv->id : "no invoice for the request";
+        }
+        break;
+    case StepType::HisRegister:
+        if (m_his != nullptr) {
+            auto f = fields(step.detail);
+            try {
+                const auto a = m_his->book(f["slot"], f["patient"], f["session"], step.requestId);
+                found = StepStatus::Ok;
+                note = "booking " + a.id + " (replayed by request id)";
+            } catch (const his::HisRefused& e) {
+                found = StepStatus::Failed;
+                note = std::string("replay refused: ") + e.what();
+            }
+        }
+        break;
+    case StepType::HisLockSlot:
+        found = StepStatus::Ok;
+        note = "taken as held; released next";
+        break;
+    case StepType::Payment:
+    case StepType::PaymentRefund:
+    case StepType::PaymentCancelOrder:
+        if (m_gateway != nullptr) {
+            const auto& rid
+                = step.type == StepType::Payment ? step.requestId : [&]() -> const std::string& {
+                static thread_local std::string r;
+                const auto t = m_journal.step(step.compensates);
+                r = t ? t->requestId : step.requestId;
+                return r;
+            }();
+            auto state = m_gateway->query(rid);
+            if (step.type == StepType::Payment && state == OrderState::Pending) {
+                m_gateway->close(rid);
+                state = m_gateway->query(rid);
+            }
+            if (step.type == StepType::Payment) {
+                found = (state == OrderState::Paid || state == OrderState::Refunded)
+                    ? StepStatus::Ok
+                    : StepStatus::Failed;
+            } else if (step.type == StepType::PaymentRefund) {
+                found = state == OrderState::Refunded ? StepStatus::Ok : StepStatus::Failed;
+            } else {
+                found = state == OrderState::Paid ? StepStatus::Failed : StepStatus::Ok;
+            }
+            note = std::string("gateway: ") + describe(state);
+        }
+        break;
+    case StepType::InsuranceSettle:
+    case StepType::InsurancePreSettle:
+        if (m_insurance != nullptr) {
+            if (step.type == StepType::InsurancePreSettle) {
+                found = StepStatus::Ok; // harmless: rolled back next if not settled
+                note = "taken as pre-settled; rolled back next";
+            } else if (const auto s = m_insurance->settled(step.requestId)) {
+                found = *s ? StepStatus::Ok : StepStatus::Failed;
+                note = *s ? "settled" : "not settled";
+            }
+        }
+        break;
+    case StepType::CardDebit:
+    case StepType::CardLoad:
+    case StepType::CardDebitReverse:
+        if (cardMatches(step, card)) {
+            if (step.status == StepStatus::Pending) {
+                // Killed before the commit was even sent or its pending written: the card is
+                // asked through its log-free proof below only when we have the transaction.
+                found = StepStatus::Failed;
+                note = "no pending transaction journaled: commit never sent";
+            } else {
+                const auto r = card->settle(step.reason);
+                if (r.status == PurseStatus::Done) {
+                    found = StepStatus::Ok;
+                    note = "transaction proof " + r.tac;
+                } else if (r.status == PurseStatus::Declined) {
+                    found = StepStatus::Failed;
+                    note = "card: not done (" + r.reason + ")";
+                }
+            }
+        }
+        break;
+    case StepType::Print:
+    case StepType::Reprint:
+        found = StepStatus::Failed;
+        note = "print outcome unknown; reprint offered";
+        break;
+    default:
+        break;
+    }
+    if (!found) {
+        report.notes.push_back(
+            "wait: query " + std::string(stepTypeName(step.type)) + " #" + std::to_string(step.id));
+        return false;
+    }
+    m_journal.resolveStep(step.id, *found, note);
+    ++report.queries;
+    report.notes.push_back("query " + std::string(stepTypeName(step.type)) + " #"
+        + std::to_string(step.id) + ": " + note);
+    return true;
+}
+
+bool RecoveryExecutor::compensate(const std::string& session, StepType type,
+    const StepRecord& target, PatientCard* card, RecoveryReport& report) {
+    // Check the part is there before journaling the compensation.
+    switch (type) {
+    case StepType::HisReleaseSlot:
+        if (m_his == nullptr) {
+            return false;
+        }
+        break;
+    case StepType::PaymentRefund:
+    case StepType::PaymentCancelOrder:
+        if (m_gateway == nullptr) {
+            return false;
+        }
+        break;
+    case StepType::InsuranceStrike:
+    case StepType::InsuranceRollbackPreSettle:
+    case StepType::InsuranceUndoRegister:
+    case StepType::InsuranceUndoPreRegister:
+        if (m_insurance == nullptr) {
+            return false;
+        }
+        break;
+    case StepType::CardDebitReverse:
+        if (!cardMatches(target, card)) {
+            report.notes.push_back("wait: card_debit_reverse needs the card back");
+            return false;
+        }
+        break;
+    case StepType::Reprint:
+        break;
+    default:
+        return false;
+    }
+    const auto rid = target.requestId + "-" + std::string(stepTypeName(type));
+    JournalStep step(m_journal, session,
+        { type, rid, target.amountFen, target.detail.substr(0, 200), target.id });
+    try {
+        switch (type) {
+        case StepType::HisReleaseSlot: {
+            auto f = fields(target.detail);
+            m_his->releaseSlot(f["slot"], f["session"]);
+            step.ok("released");
+            break;
+        }
+        case StepType::PaymentRefund:
+            m_gateway->refund(target.requestId, target.amountFen, rid);
+            step.ok("refunded");
+            break;
+        case StepType::PaymentCancelOrder:
+            m_gateway->close(target.requestId);
+            step.ok("closed");
+            break;
+        case StepType::InsuranceStrike:
+            m_insurance->strike(target.requestId, rid);
+            step.ok("struck");
+            break;
+        case StepType::InsuranceRollbackPreSettle:
+        case StepType::InsuranceUndoRegister:
+        case StepType::InsuranceUndoPreRegister:
+            // A pre-settlement that was never committed holds nothing at settlementd.
+            step.ok("nothing committed");
+            break;
+        case StepType::CardDebitReverse: {
+            const auto r = card->load(target.amountFen);
+            if (r.status == PurseStatus::Done) {
+                step.ok(r.tac);
+            } else if (r.status == PurseStatus::Declined) {
+                step.failed(r.reason);
+                return false;
+            } else {
+                step.unknown(r.pending);
+                return false;
+            }
+            break;
+        }
+        case StepType::Reprint:
+            step.ok("reprint offered at the staff desk");
+            break;
+        default:
+            break;
+        }
+    } catch (const ServiceError& e) {
+        if (e.outcome() == CallOutcome::Unknown) {
+            step.unknown(e.what());
+        } else {
+            step.failed(e.what());
+        }
+        return false;
+    } catch (const his::HisOutcomeUnknown& e) {
+        step.unknown(e.what());
+        return false;
+    } catch (const std::exception& e) {
+        step.failed(e.what());
+        return false;
+    }
+    ++report.compensations;
+    report.notes.push_back(
+        "compensate " + std::string(stepTypeName(type)) + " for #" + std::to_string(target.id));
+    return true;
+}
+
+RecoveryReport RecoveryExecutor::recoverSession(const std::string& session, PatientCard* card) {
+    RecoveryReport report;
+    report.session = session;
+    for (int pass = 0; pass < 6; ++pass) {
+        const auto steps = m_journal.steps(session);
+        const auto plan = RecoveryPlanner::plan(steps);
+        if (plan.done()) {
+            m_journal.markRecovered(session);
+            report.recovered = true;
+            return report;
+        }
+        bool progress = false;
+        for (const auto& a : plan.actions) {
+            const auto target = m_journal.step(a.stepId);
+            if (!target) {
+                continue;
+            }
+            try {
+                if (a.kind == ActionKind::Query) {
+                    progress = query(*target, card, report) || progress;
+                } else if (!plan.needsQuery()) {
+                    progress = compensate(session, a.type, *target, card, report) || progress;
+                }
+            } catch (const std::exception& e) {
+                report.notes.push_back(std::string("wait: ") + e.what());
+            }
+        }
+        if (!progress) {
+            break;
+        }
+    }
+    return report;
+}
+
+std::vector<RecoveryReport> RecoveryExecutor::recoverAll(PatientCard* card) {
+    std::vector<RecoveryReport> out;
+    for (const auto& s : m_journal.sessionsToRecover()) {
+        out.push_back(recoverSession(s, card));
+    }
+    return out;
+}
+
+std::vector<RecoveryReport> RecoveryExecutor::recoverCard(
+    PatientCard& card, const CardIdentity& who) {
+    std::vector<RecoveryReport> out;
+    const auto key = cardKey(who.cardNumber);
+    for (const auto& s : m_journal.sessionsToRecover()) {
+        bool mine = false;
+        for (const auto& st : m_journal.steps(s)) {
+            mine = mine || st.detail.find("card=" + key) != std::string::npos;
+        }
+        if (mine) {
+            out.push_back(recoverSession(s, &card));
+        }
+    }
+    return out;
+}
+
+} // namespace hc::kiosk::core

@@ -1,0 +1,757 @@
+// The business handlers the flow files name: registration, payment, top-up, balance and history,
+// report printing. Each external step is journaled with JournalStep.
+#include "engine_impl.hpp"
+#include "hc/kiosk/core/card_key.hpp"
+
+#include <algorithm>
+
+namespace hc::kiosk::core {
+
+namespace {
+
+using Kind = UserEvent::Kind;
+
+std::string hhmm(const std::string& isoLocal) {
+    // YYYY-MM-DDTHH:MM:00+08:00 -> HH:MM
+    return isoLocal.size() >= 16 ? isoLocal.substr(11, 5) : isoLocal;
+}
+
+/** Parses a yuan amount typed by the patient ("100", "100.5", "100.50") into fen. */
+std::optional<std::int64_t> parseYuan(const std::string& s) {
+    if (s.empty() || s.size() > 9) {
+        return std::nullopt;
+    }
+    std::int64_t whole = 0;
+    std::int64_t frac = 0;
+    int fracDigits = -1;
+    for (const char c : s) {
+        if (c == '.') {
+            if (fracDigits >= 0) {
+                return std::nullopt;
+            }
+            fracDigits = 0;
+        } else if (c >= '0' && c <= '9') {
+            if (fracDigits < 0) {
+                whole = whole * 10 + (c - '0');
+            } else if (fracDigits < 2) {
+                frac = frac * 10 + (c - '0');
+                ++fracDigits;
+            } else {
+                return std::nullopt;
+            }
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (fracDigits == 1) {
+        frac *= 10;
+    }
+    return whole * 100 + frac;
+}
+
+KioskError hisError(const std::exception& e) {
+    if (dynamic_cast<const his::HisConflict*>(&e) != nullptr) {
+        return KioskError("his_conflict", "该号源或费用已被处理，请重新选择", NextStep::Retry);
+    }
+    if (dynamic_cast<const his::HisRefused*>(&e) != nullptr) {
+        return KioskError("his_refused", std::string("医院系统拒绝了本次业务，请到人工窗口办理"),
+            NextStep::CallStaff);
+    }
+    if (dynamic_cast<const his::HisUnavailable*>(&e) != nullptr) {
+        return KioskError(
+            "his_unavailable", "医院系统暂时无法连接，请稍后重试或到人工窗口办理", NextStep::Retry);
+    }
+    return KioskError(
+        "his_unknown", "医院系统未及时应答，请勿重复缴费，工作人员将为您核实", NextStep::CallStaff);
+}
+
+} // namespace
+
+std::string Engine::Impl::requestId(const std::string& tag) const {
+    return journalSession + "-" + tag;
+}
+
+his::Patient& Engine::Impl::ensurePatient() {
+    if (!patient) {
+        try {
+            auto p = parts.his->findPatient(who.idNumber);
+            if (!p) {
+                his::Patient n;
+                n.idNumber = who.idNumber;
+                n.name = who.name;
+                p = parts.his->createPatient(n);
+            }
+            patient = *p;
+        } catch (const his::HisError& e) {
+            throw hisError(e);
+        }
+    }
+    return *patient;
+}
+
+void Engine::Impl::checkReceiptPrinter() {
+    if (parts.receipt == nullptr) {
+        return;
+    }
+    if (const auto p = parts.receipt->problem()) {
+        throw KioskError("receipt_printer", *p + "，暂停收费，未扣除任何费用，请到人工窗口办理",
+            NextStep::CallStaff);
+    }
+}
+
+void Engine::Impl::printReceipt(const std::string& head, const std::vector<std::string>& lines) {
+    if (parts.receipt == nullptr) {
+        return;
+    }
+    JournalStep step(
+        *parts.journal, journalSession, { StepType::Print, requestId("RCPT"), 0, "receipt" });
+    try {
+        parts.receipt->print(head, lines, journalSession);
+        step.ok("receipt");
+        data["receipt"] = true;
+    } catch (const std::exception& e) {
+        step.failed(e.what());
+        data["receipt"] = false;
+        biz.resultMessage += "（凭条打印失败，请到人工窗口补打）";
+    }
+}
+
+void Engine::Impl::runComplete() {
+    if (biz.completed) {
+        return;
+    }
+    if (!flow->complete.empty()) {
+        completers.at(flow->complete)(*this, UserEvent {});
+    }
+    biz.completed = true;
+}
+
+void Engine::Impl::closeOrder() {
+    if (!biz.payStep || parts.gateway == nullptr) {
+        return;
+    }
+    const auto id = requestId("PAY");
+    try {
+        parts.gateway->close(id);
+        const auto state = parts.gateway->query(id);
+        if (state == OrderState::Paid) {
+            // Paid just before the close: the money is in, the business is not; recovery
+            // refunds it when the session ends (payment OK, HIS never called).
+            biz.payStep->ok(id);
+            biz.paid = true;
+        } else {
+            biz.payStep->failed("order closed unpaid");
+        }
+    } catch (const std::exception& e) {
+        biz.payStep->unknown(std::string("close: ") + e.what());
+    }
+    biz.payStep.reset();
+    biz.order.reset();
+}
+
+bool Engine::Impl::pollOrder(bool userAsked) {
+    if (!biz.payStep) {
+        return biz.paid;
+    }
+    const auto now = parts.clock->now();
+    if (!userAsked && now - biz.lastPoll < std::chrono::seconds(2)) {
+        return false;
+    }
+    biz.lastPoll = now;
+    const auto id = requestId("PAY");
+    OrderState state = OrderState::Pending;
+    try {
+        state = parts.gateway->query(id);
+    } catch (const ServiceError&) {
+        if (userAsked) {
+            throw KioskError(
+                "gateway_unavailable", "支付平台暂时无法连接，请稍候再试", NextStep::Retry);
+        }
+        return false;
+    }
+    if (state == OrderState::Paid) {
+        biz.payStep->ok(id);
+        biz.payStep.reset();
+        biz.paid = true;
+        return true;
+    }
+    if (userAsked) {
+        throw KioskError(
+            "qr_not_paid", "尚未收到您的付款，请用微信或支付宝扫码支付后稍候", NextStep::Retry);
+    }
+    return false;
+}
+
+void Engine::Impl::registerHandlers() {
+    // ----- registration -----
+    loaders["departments"] = [](Impl& m) {
+        std::vector<his::Department> all;
+        try {
+            all = m.parts.his->departments();
+        } catch (const his::HisError& e) {
+            throw hisError(e);
+        }
+        std::map<std::string, std::string> names;
+        bool twoLevels = false;
+        for (const auto& d : all) {
+            names[d.id] = d.name;
+            twoLevels = twoLevels || !d.parentId.empty();
+        }
+        for (const auto& d : all) {
+            if (!twoLevels || !d.parentId.empty()) {
+                m.items.push_back(item(d.id, d.name, d.parentId.empty() ? "" : names[d.parentId]));
+            }
+        }
+        m.message = "共 " + std::to_string(m.items.size()) + " 个科室";
+    };
+    handlers["pick_department"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        m.biz.v["department"] = e.value;
+        for (const auto& i : m.items) {
+            if (i.at("id").as_string() == e.value) {
+                m.biz.v["department_name"] = std::string(i.at("label").as_string());
+            }
+        }
+        return std::nullopt;
+    };
+    loaders["doctors"] = [](Impl& m) {
+        std::vector<his::Doctor> doctors;
+        try {
+            doctors = m.parts.his->doctors(m.biz.v["department"]);
+        } catch (const his::HisError& e) {
+            throw hisError(e);
+        }
+        for (const auto& d : doctors) {
+            m.items.push_back(item(d.id, d.name, d.title));
+        }
+        m.message = m.biz.v["department_name"];
+        if (doctors.empty()) {
+            m.message += "：今日无出诊医生";
+        }
+    };
+    handlers["pick_doctor"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        m.biz.v["doctor"] = e.value;
+        for (const auto& i : m.items) {
+            if (i.at("id").as_string() == e.value) {
+                m.biz.v["doctor_name"] = std::string(i.at("label").as_string());
+                m.biz.v["doctor_title"] = std::string(i.at("detail").as_string());
+            }
+        }
+        return std::nullopt;
+    };
+    loaders["slots"] = [](Impl& m) {
+        std::vector<his::Slot> slots;
+        try {
+            slots = m.parts.his->slots(m.biz.v["doctor"], m.parts.clock->today());
+        } catch (const his::HisError& e) {
+            throw hisError(e);
+        }
+        json::object prices;
+        for (const auto& s : slots) {
+            const bool free = s.status == "free";
+            m.items.push_back(item(s.id, hhmm(s.start) + "-" + hhmm(s.end),
+                free ? "挂号费 " + yuan(s.priceFen) + " 元" : "已约满", !free));
+            prices[s.id] = s.priceFen;
+        }
+        m.data["priceFen"] = std::move(prices);
+        m.message = m.biz.v["doctor_name"] + " " + m.biz.v["doctor_title"];
+        if (slots.empty()) {
+            m.message += "：今日已无号";
+        }
+    };
+    handlers["hold_slot"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        const auto price = m.data.at("priceFen").as_object().at(e.value).as_int64();
+        JournalStep step(*m.parts.journal, m.journalSession,
+            { StepType::HisLockSlot, m.requestId("HOLD"), price,
+                "slot=" + e.value + ";session=" + m.journalSession });
+        try {
+            m.parts.his->holdSlot(e.value, m.journalSession, m.requestId("HOLD"));
+            step.ok(e.value);
+        } catch (const his::HisConflict& ex) {
+            step.failed(ex.what());
+            throw KioskError("slot_taken", "该时段刚被他人选中，请另选时间", NextStep::Retry);
+        } catch (const his::HisUnavailable& ex) {
+            step.failed(ex.what());
+            throw hisError(ex);
+        } catch (const his::HisRefused& ex) {
+            step.failed(ex.what());
+            throw hisError(ex);
+        } catch (const his::HisError& ex) {
+            step.unknown(ex.what());
+            throw hisError(ex);
+        }
+        m.biz.v["slot"] = e.value;
+        for (const auto& i : m.items) {
+            if (i.at("id").as_string() == e.value) {
+                m.biz.v["slot_label"] = std::string(i.at("label").as_string());
+            }
+        }
+        m.biz.totalFen = price;
+        m.biz.ownFen = price;
+        return std::nullopt;
+    };
+    loaders["registration_summary"] = [](Impl& m) {
+        m.data = json::object { { "department", m.biz.v["department_name"] },
+            { "doctor", m.biz.v["doctor_name"] }, { "title", m.biz.v["doctor_title"] },
+            { "date", m.parts.clock->today() }, { "time", m.biz.v["slot_label"] },
+            { "feeFen", m.biz.totalFen } };
+        m.items.push_back(item("department", "科室", m.biz.v["department_name"], true));
+        m.items.push_back(
+            item("doctor", "医生", m.biz.v["doctor_name"] + " " + m.biz.v["doctor_title"], true));
+        m.items.push_back(
+            item("time", "时间", m.parts.clock->today() + " " + m.biz.v["slot_label"], true));
+        m.items.push_back(item("fee", "挂号费", yuan(m.biz.totalFen) + " 元", true));
+    };
+    completers["book_registration"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
+        auto& p = m.ensurePatient();
+        const auto rid = m.requestId("BOOK");
+        JournalStep step(*m.parts.journal, m.journalSession,
+            { StepType::HisRegister, rid, m.biz.totalFen,
+                "slot=" + m.biz.v["slot"] + ";patient=" + p.id + ";session=" + m.journalSession });
+        his::Appointment a;
+        try {
+            a = m.parts.his->book(m.biz.v["slot"], p.id, m.journalSession, rid);
+            step.ok(a.id);
+        } catch (const his::HisUnavailable& ex) {
+            step.failed(ex.what());
+            throw KioskError("book_failed", "挂号未成功，医院系统无法连接；已付费用将原路退回",
+                NextStep::CallStaff);
+        } catch (const his::HisRefused& ex) {
+            step.failed(ex.what());
+            throw KioskError(
+                "book_failed", "挂号未成功，该号已不可用；已付费用将原路退回", NextStep::CallStaff);
+        } catch (const his::HisError& ex) {
+            step.unknown(ex.what());
+            throw hisError(ex);
+        }
+        m.biz.resultMessage = "挂号成功，请凭挂号凭条到 " + m.biz.v["department_name"] + " 候诊";
+        m.biz.result = json::object { { "appointment", a.id },
+            { "department", m.biz.v["department_name"] }, { "doctor", m.biz.v["doctor_name"] },
+            { "time", m.parts.clock->today() + " " + m.biz.v["slot_label"] },
+            { "feeFen", m.biz.totalFen }, { "paidBy", m.biz.method } };
+        m.printReceipt("挂号凭条",
+            { "姓名: " + maskName(m.who.name), "科室: " + m.biz.v["department_name"],
+                "医生: " + m.biz.v["doctor_name"],
+                "时间: " + m.parts.clock->today() + " " + m.biz.v["slot_label"],
+                "挂号费: " + yuan(m.biz.totalFen) + " 元", "预约号: " + a.id });
+        return std::nullopt;
+    };
+
+    // ----- payment of unpaid items -----
+    loaders["unpaid_items"] = [](Impl& m) {
+        auto& p = m.ensurePatient();
+        std::vector<his::ChargeItem> list;
+        try {
+            list = m.parts.his->unpaidItems(p.id);
+        } catch (const his::HisError& e) {
+            throw hisError(e);
+        }
+        std::int64_t total = 0;
+        json::array ids;
+        for (const auto& c : list) {
+            m.items.push_back(item(c.id, c.description, yuan(c.priceFen) + " 元", true));
+            total += c.priceFen;
+            ids.push_back(json::string(c.id));
+        }
+        m.data = json::object { { "totalFen", total }, { "items", std::move(ids) } };
+        m.message = list.empty()
+            ? "您没有待缴费用"
+            : "共 " + std::to_string(list.size()) + " 项，合计 " + yuan(total) + " 元";
+    };
+    handlers["presettle"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
+        const auto& ids = m.data.at("items").as_array();
+        if (ids.empty()) {
+            throw KioskError(
+                "nothing_to_pay", "您没有待缴费用，请按“首页”返回", NextStep::FixInput);
+        }
+        m.biz.itemIds.clear();
+        for (const auto& i : ids) {
+            m.biz.itemIds.emplace_back(i.as_string());
+        }
+        m.biz.totalFen = m.data.at("totalFen").as_int64();
+        InsuranceQuote q { "", m.biz.totalFen, 0, m.biz.totalFen };
+        if (m.parts.insurance != nullptr) {
+            const auto rid = m.requestId("PRE");
+            JournalStep step(*m.parts.journal, m.journalSession,
+                { StepType::InsurancePreSettle, rid, m.biz.totalFen });
+            try {
+                q = m.parts.insurance->preSettle(m.who, m.biz.itemIds, m.biz.totalFen, rid);
+                step.ok(q.reference);
+            } catch (const ServiceError& e) {
+                if (e.outcome() == CallOutcome::Unknown) {
+                    step.unknown(e.what());
+                } else {
+                    step.failed(e.what());
+                }
+                throw KioskError("insurance_unavailable",
+                    "医保结算暂时无法办理，请稍后重试或到人工窗口缴费", NextStep::Retry);
+            }
+        }
+        m.biz.quote = q;
+        m.biz.ownFen = q.ownFen;
+        return std::nullopt;
+    };
+    completers["confirm_payment"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
+        auto& p = m.ensurePatient();
+        const auto rid = m.requestId("HIS");
+        std::string detail = "items=";
+        for (const auto& i : m.biz.itemIds) {
+            detail += i + ",";
+        }
+        JournalStep step(*m.parts.journal, m.journalSession,
+            { StepType::HisConfirm, rid, m.biz.totalFen, detail });
+        his::Invoice inv;
+        try {
+            inv = m.parts.his->pay(p.id, m.biz.itemIds, m.biz.totalFen, rid);
+            step.ok(inv.id);
+        } catch (const his::HisUnavailable& ex) {
+            step.failed(ex.what());
+            throw KioskError("his_confirm_failed",
+                "缴费未完成，医院系统无法连接；已付费用将原路退回", NextStep::CallStaff);
+        } catch (const his::HisRefused& ex) {
+            step.failed(ex.what());
+            throw KioskError("his_confirm_failed", "缴费未完成，医院系统拒绝；已付费用将原路退回",
+                NextStep::CallStaff);
+        } catch (const his::HisError& ex) {
+            step.unknown(ex.what());
+            throw hisError(ex);
+        }
+        const auto fund = m.biz.quote ? m.biz.quote->fundFen : 0;
+        m.biz.resultMessage = "缴费成功";
+        m.biz.result = json::object { { "invoice", inv.id }, { "totalFen", m.biz.totalFen },
+            { "insuranceFen", fund }, { "ownFen", m.biz.ownFen }, { "paidBy", m.biz.method } };
+        m.printReceipt("门诊缴费凭条",
+            { "姓名: " + maskName(m.who.name), "发票号: " + inv.id,
+                "合计: " + yuan(m.biz.totalFen) + " 元", "医保支付: " + yuan(fund) + " 元",
+                "个人支付: " + yuan(m.biz.ownFen) + " 元" });
+        return std::nullopt;
+    };
+
+    // ----- payment of the patient's own share (registration, payment, top-up) -----
+    loaders["pay_methods"] = [](Impl& m) {
+        const bool topup = m.flow->business == "topup";
+        if (!topup) {
+            bool purse = false;
+            std::string detail = "本卡无电子钱包";
+            try {
+                purse = m.card->hasPurse();
+                if (purse) {
+                    const auto b = m.card->balance();
+                    detail = "余额 " + yuan(b) + " 元";
+                    m.data["balanceFen"] = b;
+                }
+            } catch (const std::exception&) {
+                detail = "读卡失败";
+                purse = false;
+            }
+            m.items.push_back(item("purse", "健康卡电子钱包", detail, !purse));
+        }
+        m.items.push_back(item("qr", "微信/支付宝扫码",
+            m.parts.gateway == nullptr ? "本机暂不支持" : "", m.parts.gateway == nullptr));
+        if (topup) {
+            m.items.push_back(item("cash", "现金", "本机不收现金，请到人工窗口", true));
+        }
+        m.data["amountFen"] = m.biz.ownFen;
+        m.data["totalFen"] = m.biz.totalFen;
+        if (m.biz.quote) {
+            m.data["insuranceFen"] = m.biz.quote->fundFen;
+            m.message = "医保支付 " + yuan(m.biz.quote->fundFen) + " 元，个人支付 "
+                + yuan(m.biz.ownFen) + " 元";
+        } else {
+            m.message = "应付 " + yuan(m.biz.ownFen) + " 元";
+        }
+    };
+    handlers["pay"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        m.checkReceiptPrinter();
+        // Insurance first (the brief's order); a later failure is struck by recovery.
+        if (m.biz.quote && m.biz.quote->fundFen > 0 && !m.biz.insuranceSettled
+            && m.parts.insurance != nullptr) {
+            const auto rid = m.requestId("INS");
+            JournalStep step(*m.parts.journal, m.journalSession,
+                { StepType::InsuranceSettle, rid, m.biz.quote->fundFen, m.biz.quote->reference });
+            try {
+                step.ok(m.parts.insurance->settle(*m.biz.quote, rid));
+                m.biz.insuranceSettled = true;
+            } catch (const ServiceError& ex) {
+                if (ex.outcome() == CallOutcome::Unknown) {
+                    step.unknown(ex.what());
+                } else {
+                    step.failed(ex.what());
+                }
+                throw KioskError("insurance_failed", "医保结算未成功，未扣除个人费用，请稍后重试",
+                    NextStep::Retry);
+            }
+        }
+        m.biz.method = e.value;
+        if (m.biz.paid || m.biz.ownFen == 0) {
+            m.biz.paid = true;
+            m.runComplete();
+            return std::nullopt;
+        }
+        if (e.value == "qr") {
+            return std::string("qr_pay");
+        }
+        // The card's e-purse.
+        const auto rid = m.requestId("DEBIT");
+        JournalStep step(*m.parts.journal, m.journalSession,
+            { StepType::CardDebit, rid, m.biz.ownFen, "card=" + cardKey(m.who.cardNumber) });
+        PurseResult r;
+        try {
+            r = m.card->purchase(m.biz.ownFen);
+        } catch (const std::exception& ex) {
+            step.failed(ex.what());
+            throw;
+        }
+        if (r.status == PurseStatus::Unknown) {
+            step.unknown(r.pending);
+            // Ask the card at once (GET TRANSACTION PROOF): never debit again blindly.
+            PurseResult s;
+            try {
+                s = m.card->settle(r.pending);
+            } catch (const std::exception&) {
+                s.status = PurseStatus::Unknown;
+            }
+            if (s.status == PurseStatus::Done) {
+                m.parts.journal->resolveStep(step.id(), StepStatus::Ok, "proof " + s.tac);
+                r = s;
+            } else if (s.status == PurseStatus::Declined) {
+                m.parts.journal->resolveStep(
+                    step.id(), StepStatus::Failed, "no proof: not debited");
+                throw KioskError(
+                    "card_debit_failed", "扣款未成功，未扣除费用，请重试", NextStep::Retry);
+            } else {
+                throw KioskError("card_debit_unknown",
+                    "扣款结果待核实，请勿拔卡并联系工作人员；不会重复扣款", NextStep::CallStaff);
+            }
+        } else if (r.status == PurseStatus::Declined) {
+            step.failed(r.reason);
+            if (r.insufficientFunds) {
+                throw KioskError(
+                    "insufficient_funds", "余额不足，请充值或扫码支付", NextStep::FixInput);
+            }
+            throw KioskError("card_debit_failed", "卡片扣款未成功，未扣除费用，请重新插卡后重试",
+                NextStep::ReinsertCard);
+        } else {
+            step.ok(r.tac);
+        }
+        m.biz.paid = true;
+        m.data["balanceAfterFen"] = r.balanceAfter;
+        m.runComplete();
+        return std::nullopt;
+    };
+    loaders["qr_order"] = [](Impl& m) {
+        if (m.parts.gateway == nullptr) {
+            throw KioskError(
+                "qr_unavailable", "本机暂不支持扫码支付", NextStep::CheckConfiguration);
+        }
+        const auto rid = m.requestId("PAY");
+        if (!m.biz.payStep) {
+            m.biz.payStep = std::make_unique<JournalStep>(*m.parts.journal, m.journalSession,
+                StepRequest { StepType::Payment, rid, m.biz.ownFen, "qr" });
+            try {
+                m.biz.order = m.parts.gateway->createOrder(rid, m.biz.ownFen, m.flow->label);
+            } catch (const ServiceError& e) {
+                if (e.outcome() == CallOutcome::Unknown) {
+                    m.biz.payStep->unknown(e.what());
+                } else {
+                    m.biz.payStep->failed(e.what());
+                }
+                m.biz.payStep.reset();
+                throw KioskError("gateway_unavailable", "支付平台暂时无法连接，请选择其他支付方式",
+                    NextStep::Retry);
+            }
+        }
+        m.data = json::object { { "qr", m.biz.order ? m.biz.order->qrText : "" },
+            { "amountFen", m.biz.ownFen }, { "order", rid } };
+        m.message = "请用微信或支付宝扫码支付 " + yuan(m.biz.ownFen) + " 元";
+    };
+    handlers["qr_check"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        if (!m.pollOrder(e.kind != Kind::Tick)) {
+            return std::nullopt;
+        }
+        m.runComplete();
+        const auto* s = m.currentStep();
+        return s->next;
+    };
+    loaders["result"] = [](Impl& m) {
+        m.data = m.biz.result;
+        if (!m.biz.resultMessage.empty()) {
+            m.message = m.biz.resultMessage;
+        }
+    };
+
+    // ----- top-up -----
+    loaders["topup_amounts"] = [](Impl& m) {
+        bool purse = false;
+        try {
+            purse = m.card->hasPurse();
+        } catch (const std::exception&) { }
+        if (!purse) {
+            throw KioskError("no_purse", "您的卡片没有电子钱包，无法充值，请到人工窗口办理",
+                NextStep::CallStaff);
+        }
+        for (const auto fen : m.config.topupPresetsFen) {
+            m.items.push_back(item(std::to_string(fen), yuan(fen) + " 元"));
+        }
+        m.data["maxFen"] = m.config.topupMaxFen;
+    };
+    handlers["pick_amount"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        std::optional<std::int64_t> fen;
+        if (e.kind == Kind::Choose) {
+            fen = std::stoll(e.value);
+        } else if (e.kind == Kind::Input) {
+            fen = parseYuan(e.value);
+        }
+        if (!fen || *fen <= 0 || *fen > m.config.topupMaxFen) {
+            throw KioskError("bad_amount",
+                "请输入 0.01 至 " + yuan(m.config.topupMaxFen) + " 元之间的金额",
+                NextStep::FixInput);
+        }
+        m.biz.totalFen = *fen;
+        m.biz.ownFen = *fen;
+        return std::nullopt;
+    };
+    completers["load_purse"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
+        const auto rid = m.requestId("LOAD");
+        JournalStep step(*m.parts.journal, m.journalSession,
+            { StepType::CardLoad, rid, m.biz.totalFen, "card=" + cardKey(m.who.cardNumber) });
+        PurseResult r;
+        try {
+            r = m.card->load(m.biz.totalFen);
+        } catch (const std::exception& ex) {
+            step.failed(ex.what());
+            throw KioskError("card_load_failed",
+                "充值未写入卡片，已付款项将原路退回，请联系工作人员", NextStep::CallStaff);
+        }
+        if (r.status == PurseStatus::Declined) {
+            step.failed(r.reason);
+            throw KioskError("card_load_failed",
+                "充值未写入卡片，已付款项将原路退回，请联系工作人员", NextStep::CallStaff);
+        }
+        if (r.status == PurseStatus::Unknown) {
+            step.unknown(r.pending);
+            throw KioskError(
+                "card_load_unknown", "充值结果待核实，请勿拔卡并联系工作人员", NextStep::CallStaff);
+        }
+        step.ok(r.tac);
+        m.biz.resultMessage = "充值成功，余额 " + yuan(r.balanceAfter) + " 元";
+        m.biz.result
+            = json::object { { "amountFen", m.biz.totalFen }, { "balanceFen", r.balanceAfter } };
+        m.printReceipt("充值凭条",
+            { "姓名: " + maskName(m.who.name), "充值: " + yuan(m.biz.totalFen) + " 元",
+                "余额: " + yuan(r.balanceAfter) + " 元" });
+        return std::nullopt;
+    };
+
+    // ----- balance and history -----
+    loaders["balance"] = [](Impl& m) {
+        if (!m.card->hasPurse()) {
+            throw KioskError("no_purse", "您的卡片没有电子钱包", NextStep::CallStaff);
+        }
+        const auto b = m.card->balance();
+        json::array log;
+        for (const auto& r : m.card->log(10)) {
+            m.items.push_back(item(
+                r.when, (r.load ? "充值 +" : "消费 -") + yuan(r.amountFen) + " 元", r.when, true));
+            log.push_back(json::object { { "when", r.when }, { "amountFen", r.amountFen },
+                { "load", r.load }, { "terminal", r.terminal } });
+        }
+        m.data = json::object { { "balanceFen", b }, { "log", std::move(log) } };
+        m.message = "电子钱包余额 " + yuan(b) + " 元";
+    };
+
+    // ----- report printing -----
+    loaders["reports"] = [](Impl& m) {
+        auto& p = m.ensurePatient();
+        std::vector<his::LabReport> list;
+        try {
+            list = m.parts.his->labReports(p.id);
+        } catch (const his::HisError& e) {
+            throw hisError(e);
+        }
+        for (const auto& r : list) {
+            const bool done = m.printed.count(r.id) != 0;
+            m.items.push_back(item(
+                r.id, r.name, done ? "已打印，补打请找工作人员" : r.issued.substr(0, 10), done));
+        }
+        m.data["feeFen"] = m.config.reportFeeFen;
+        m.message = list.empty() ? "暂无可打印的报告" : "请选择要打印的报告";
+    };
+    handlers["print_report"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        if (m.parts.report == nullptr) {
+            throw KioskError("report_unavailable", "本机未配置报告打印机，请到报告打印机或人工窗口",
+                NextStep::CheckConfiguration);
+        }
+        if (m.printed.count(e.value) != 0) {
+            throw KioskError(
+                "already_printed", "该报告已打印，补打请找工作人员", NextStep::CallStaff);
+        }
+        // The printer is checked before the patient is charged.
+        if (const auto p = m.parts.report->problem()) {
+            throw KioskError("report_printer",
+                *p + "，暂时无法打印，未收取任何费用，请联系工作人员", NextStep::CallStaff);
+        }
+        auto& p = m.ensurePatient();
+        std::optional<his::LabReport> rep;
+        for (auto& r : m.parts.his->labReports(p.id)) {
+            if (r.id == e.value) {
+                rep = r;
+            }
+        }
+        if (!rep) {
+            throw KioskError("report_missing", "未找到该报告，请联系工作人员", NextStep::CallStaff);
+        }
+        if (m.config.reportFeeFen > 0 && !m.biz.paid) {
+            const auto rid = m.requestId("DEBIT");
+            JournalStep step(*m.parts.journal, m.journalSession,
+                { StepType::CardDebit, rid, m.config.reportFeeFen,
+                    "card=" + cardKey(m.who.cardNumber) });
+            const auto r = m.card->purchase(m.config.reportFeeFen);
+            if (r.status == PurseStatus::Done) {
+                step.ok(r.tac);
+            } else if (r.status == PurseStatus::Declined) {
+                step.failed(r.reason);
+                throw KioskError(r.insufficientFunds ? "insufficient_funds" : "card_debit_failed",
+                    r.insufficientFunds ? "余额不足，请充值后再打印" : "卡片扣款未成功，请重试",
+                    NextStep::FixInput);
+            } else {
+                step.unknown(r.pending);
+                throw KioskError(
+                    "card_debit_unknown", "扣款结果待核实，请联系工作人员", NextStep::CallStaff);
+            }
+            m.biz.paid = true;
+        }
+        ReportDocument doc { rep->id, rep->name, m.who.name, rep->issued, {} };
+        for (const auto& o : rep->observations) {
+            char v[32];
+            std::snprintf(v, sizeof v, "%g", o.value);
+            doc.lines.push_back(o.name + " " + v + " " + o.unit + " " + o.flag);
+        }
+        JournalStep step(*m.parts.journal, m.journalSession,
+            { StepType::Print, m.requestId("RPT-" + rep->id), 0, "report=" + rep->id });
+        try {
+            m.parts.report->print(doc);
+            step.ok(rep->id);
+        } catch (const std::exception& ex) {
+            step.failed(ex.what());
+            throw KioskError(
+                "print_failed", "报告打印失败，请联系工作人员补打", NextStep::CallStaff);
+        }
+        m.printed.insert(rep->id);
+        m.biz.completed = true;
+        m.biz.resultMessage = "报告已打印，请取走报告";
+        m.biz.result = json::object { { "report", rep->id }, { "name", rep->name },
+            { "feeFen", m.config.reportFeeFen } };
+        return std::nullopt;
+    };
+}
+
+const std::set<std::string>& engineHandlers() {
+    static const std::set<std::string> names { "departments", "pick_department", "doctors",
+        "pick_doctor", "slots", "hold_slot", "registration_summary", "book_registration",
+        "unpaid_items", "presettle", "confirm_payment", "pay_methods", "pay", "qr_order",
+        "qr_check", "result", "topup_amounts", "pick_amount", "load_purse", "balance", "reports",
+        "print_report" };
+    return names;
+}
+
+} // namespace hc::kiosk::core

@@ -1,0 +1,446 @@
+// Unit tests of the kiosk engine: every flow of kiosk/flows/ on the state machine with fakes
+// (HIS, insurance, card purse, printers, QR gateway, clock), countdowns, elderly mode, errors,
+// the journal's record of each external step, and the recovery executor at session end.
+#include "core_fakes.hpp"
+#include "hc/kiosk/core/engine.hpp"
+#include "hc/kiosk/core/recovery_executor.hpp"
+#include "hc/kiosk/recovery_planner.hpp"
+#include "hc/testing/process.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hc::kiosk;
+using namespace hc::kiosk::core;
+using namespace hc::kiosk::testing;
+namespace json = boost::json;
+
+namespace {
+
+struct Kiosk {
+    hc::testing::TempDir dir { "hc-kcore-" };
+    Journal journal { dir / "journal.db" };
+    FakeHis his;
+    FakeClock clock;
+    FakeInsurance insurance;
+    FakeGateway gateway;
+    FakeReceipt receipt;
+    FakeReport report;
+    std::shared_ptr<FakeCard> card = std::make_shared<FakeCard>();
+    RecoveryExecutor recovery { journal, &his, &insurance, &gateway };
+    std::unique_ptr<Engine> engine;
+    std::vector<json::object> seen;
+
+    explicit Kiosk(EngineConfig config = {}, bool withInsurance = true) {
+        EngineParts p;
+        p.journal = &journal;
+        p.his = &his;
+        p.clock = &clock;
+        p.insurance = withInsurance ? &insurance : nullptr;
+        p.gateway = &gateway;
+        p.receipt = &receipt;
+        p.report = &report;
+        p.recovery = &recovery;
+        engine = std::make_unique<Engine>(
+            loadFlows(hc::testing::sourcePath("kiosk/flows"), engineHandlers()), p, config);
+        engine->setListener([this](const json::object& m) { seen.push_back(m); });
+    }
+    json::object view() { return engine->currentView(); }
+    std::string screen() { return std::string(view().at("screen").as_string()); }
+    std::string errorCode() {
+        const auto v = view();
+        return v.at("error").is_null() ? "" : std::string(v.at("error").at("code").as_string());
+    }
+    std::string errorText() {
+        const auto v = view();
+        return v.at("error").is_null() ? "" : std::string(v.at("error").at("text").as_string());
+    }
+    void choose(const std::string& id) {
+        engine->handleInput({ { "type", "choose" }, { "item", id } });
+    }
+    void action(const std::string& id) {
+        engine->handleInput({ { "type", "action" }, { "action", id } });
+    }
+    void type(const std::string& v) {
+        engine->handleInput({ { "type", "input" }, { "value", v } });
+    }
+    void insert() { engine->cardInserted(card); }
+    bool hasAction(const std::string& id) {
+        const auto v = view();
+        for (const auto& a : v.at("actions").as_array()) {
+            if (a.at("id").as_string() == id) {
+                return true;
+            }
+        }
+        return false;
+    }
+    std::vector<StepRecord> steps() {
+        const auto s = lastSession();
+        return journal.steps(s);
+    }
+    std::string lastSession() {
+        std::string s;
+        for (const auto& m : seen) {
+            if (m.at("type").as_string() == "view" && !m.at("session").as_string().empty()) {
+                s = std::string(m.at("session").as_string());
+            }
+        }
+        return s;
+    }
+    void registerToPayment() {
+        insert();
+        choose("registration");
+        REQUIRE(screen() == "choose_department");
+        choose("D0101");
+        REQUIRE(screen() == "choose_doctor");
+        choose("DR001");
+        REQUIRE(screen() == "choose_slot");
+        choose("SL-DR001-08:00");
+        REQUIRE(screen() == "confirm");
+        action("confirm");
+        REQUIRE(screen() == "choose_payment");
+    }
+};
+
+std::string statusOf(const std::vector<StepRecord>& steps, StepType type) {
+    std::string out;
+    for (const auto& s : steps) {
+        if (s.type == type) {
+            out = std::string(statusName(s.status));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("idle until a card, then the menu lists every flow with a countdown") {
+    Kiosk k;
+    CHECK(k.screen() == "idle");
+    CHECK(k.view().at("countdown").as_int64() == 0);
+    k.choose("registration"); // nothing happens without a card
+    CHECK(k.screen() == "idle");
+    k.insert();
+    const auto v = k.view();
+    CHECK(v.at("screen").as_string() == "menu");
+    CHECK(v.at("countdown").as_int64() == 90);
+    CHECK(v.at("items").as_array().size() == 6);
+    CHECK(v.at("message").as_string() == "您好，李*");
+    bool inserted = false;
+    for (const auto& m : k.seen) {
+        inserted = inserted
+            || (m.at("type").as_string() == "event"
+                && m.at("event").as_string() == "card_inserted");
+    }
+    CHECK(inserted);
+}
+
+TEST_CASE("registration paid from the e-purse books the slot, debits once and prints a slip") {
+    Kiosk k;
+    k.registerToPayment();
+    CHECK(k.view().at("data").at("amountFen").as_int64() == 5000);
+    CHECK(k.hasAction("back"));
+    k.choose("purse");
+    CHECK(k.screen() == "done");
+    CHECK(k.card->bal == 5000);
+    REQUIRE(k.his.bookings.size() == 1);
+    CHECK(k.his.bookings.begin()->second.slotId == "SL-DR001-08:00");
+    CHECK(k.receipt.printed == std::vector<std::string> { "挂号凭条" });
+    const auto steps = k.steps();
+    CHECK(statusOf(steps, StepType::HisLockSlot) == "OK");
+    CHECK(statusOf(steps, StepType::CardDebit) == "OK");
+    CHECK(statusOf(steps, StepType::HisRegister) == "OK");
+    CHECK(statusOf(steps, StepType::Print) == "OK");
+    CHECK(!k.hasAction("back"));
+    k.action("done");
+    CHECK(k.screen() == "menu");
+    const auto s = k.journal.session(k.lastSession());
+    CHECK(s->endReason == "completed");
+    CHECK(s->recovered);
+}
+
+TEST_CASE("insufficient funds names the problem and charges nothing") {
+    Kiosk k;
+    k.card->bal = 100;
+    k.registerToPayment();
+    k.choose("purse");
+    CHECK(k.screen() == "choose_payment");
+    CHECK(k.errorCode() == "insufficient_funds");
+    CHECK(k.errorText() == "余额不足，请充值或扫码支付");
+    CHECK(k.card->bal == 100);
+    CHECK(k.his.bookings.empty());
+}
+
+TEST_CASE("receipt paper out before charging: not charged, told why") {
+    Kiosk k;
+    k.receipt.trouble = "凭条纸已用完";
+    k.registerToPayment();
+    k.choose("purse");
+    CHECK(k.errorCode() == "receipt_printer");
+    CHECK(k.card->purchases == 0);
+    CHECK(k.his.bookings.empty());
+}
+
+TEST_CASE("booking refused after the debit: recovery gives the debit back once at session end") {
+    Kiosk k;
+    k.his.bookRefused = true;
+    k.registerToPayment();
+    k.choose("purse");
+    CHECK(k.errorCode() == "book_failed");
+    CHECK(k.card->bal == 5000);
+    CHECK(!k.hasAction("back")); // paid: no way back to pay again
+    k.choose("purse"); // a second tap retries the booking, never a second debit
+    CHECK(k.card->purchases == 1);
+    k.action("home");
+    CHECK(k.card->bal == 10000);
+    CHECK(k.card->loads == 1);
+    CHECK(k.his.releases == 1);
+    const auto s = k.journal.session(k.lastSession());
+    CHECK(s->recovered);
+    // Running recovery again does nothing more.
+    k.recovery.recoverAll(k.card.get());
+    CHECK(k.card->loads == 1);
+}
+
+TEST_CASE("a debit whose answer was lost is settled by the transaction proof, never repeated") {
+    Kiosk k;
+    k.card->nextUnknown = true;
+    k.registerToPayment();
+    k.choose("purse");
+    CHECK(k.screen() == "done");
+    CHECK(k.card->purchases == 1);
+    CHECK(k.card->bal == 5000);
+    for (const auto& s : k.steps()) {
+        if (s.type == StepType::CardDebit) {
+            CHECK(s.status == StepStatus::Ok);
+            CHECK(s.resolvedByQuery);
+        }
+    }
+}
+
+TEST_CASE("a lost debit that did not happen is not charged and can be retried") {
+    Kiosk k;
+    k.card->nextUnknownNotDone = true;
+    k.registerToPayment();
+    k.choose("purse");
+    CHECK(k.errorCode() == "card_debit_failed");
+    CHECK(k.card->bal == 10000);
+    k.choose("purse");
+    CHECK(k.screen() == "done");
+    CHECK(k.card->bal == 5000);
+}
+
+TEST_CASE("payment: insurance pre-settles and settles, the own share by QR, HIS confirms") {
+    Kiosk k;
+    k.insert();
+    k.choose("payment");
+    CHECK(k.screen() == "unpaid_items");
+    CHECK(k.view().at("data").at("totalFen").as_int64() == 6250);
+    k.action("confirm");
+    CHECK(k.screen() == "choose_payment");
+    CHECK(k.view().at("data").at("insuranceFen").as_int64() == 3750);
+    CHECK(k.view().at("data").at("amountFen").as_int64() == 2500);
+    CHECK(k.view().at("message").as_string() == "医保支付 37.50 元，个人支付 25.00 元");
+    k.choose("qr");
+    CHECK(k.screen() == "qr_pay");
+    CHECK(k.view().at("countdown").as_int64() == 180);
+    CHECK(k.view().at("data").at("qr").as_string().starts_with("https://pay.example/qr/"));
+    k.action("paid");
+    CHECK(k.errorCode() == "qr_not_paid");
+    k.gateway.payAll();
+    k.clock.advance(3);
+    k.engine->tick();
+    CHECK(k.screen() == "done");
+    CHECK(k.his.invoices.size() == 1);
+    CHECK(k.his.items[0].status == "billed");
+    CHECK(k.insurance.settledIds.size() == 1);
+    CHECK(k.receipt.printed == std::vector<std::string> { "门诊缴费凭条" });
+    const auto steps = k.steps();
+    CHECK(statusOf(steps, StepType::InsurancePreSettle) == "OK");
+    CHECK(statusOf(steps, StepType::InsuranceSettle) == "OK");
+    CHECK(statusOf(steps, StepType::Payment) == "OK");
+    CHECK(statusOf(steps, StepType::HisConfirm) == "OK");
+}
+
+TEST_CASE("payment: HIS confirm lost -> no refund; the query finds the invoice; nothing undone") {
+    Kiosk k({}, false);
+    k.his.payUnknownAfterCommit = true;
+    k.insert();
+    k.choose("payment");
+    k.action("confirm");
+    k.choose("qr");
+    k.gateway.payAll();
+    k.action("paid");
+    CHECK(k.errorCode() == "his_unknown");
+    k.action("home");
+    const auto steps = k.steps();
+    CHECK(statusOf(steps, StepType::HisConfirm) == "OK"); // resolved by the invoice query
+    CHECK(statusOf(steps, StepType::PaymentRefund).empty());
+    CHECK(k.gateway.refunds.empty());
+    CHECK(k.journal.session(k.lastSession())->recovered);
+}
+
+TEST_CASE("payment: card pulled on the QR screen closes the order; a paid order is refunded once") {
+    Kiosk k({}, false);
+    k.insert();
+    k.choose("payment");
+    k.action("confirm");
+    k.choose("qr");
+    k.gateway.payAll(); // paid, but the kiosk did not see it before the card left
+    k.engine->cardRemoved();
+    CHECK(k.screen() == "idle");
+    const auto session = k.lastSession();
+    CHECK(k.journal.session(session)->endReason == "card_pulled");
+    CHECK(k.gateway.refunds.size() == 1);
+    CHECK(k.his.invoices.empty());
+    k.recovery.recoverAll();
+    CHECK(k.gateway.refunds.begin()->second == 1);
+}
+
+TEST_CASE("top-up by QR loads the purse") {
+    Kiosk k;
+    k.insert();
+    k.choose("topup");
+    CHECK(k.screen() == "choose_amount");
+    k.type("12.3.4");
+    CHECK(k.errorCode() == "bad_amount");
+    k.type("100");
+    CHECK(k.screen() == "choose_payment");
+    CHECK(k.view().at("data").at("amountFen").as_int64() == 10000);
+    k.choose("cash"); // disabled: ignored
+    CHECK(k.screen() == "choose_payment");
+    k.choose("qr");
+    k.gateway.payAll();
+    k.action("paid");
+    CHECK(k.screen() == "done");
+    CHECK(k.card->bal == 20000);
+    CHECK(k.view().at("data").at("balanceFen").as_int64() == 20000);
+    CHECK(statusOf(k.steps(), StepType::CardLoad) == "OK");
+}
+
+TEST_CASE("balance shows the purse balance and its log") {
+    Kiosk k;
+    k.card->entries = { { "2026-11-20 09:00:00", 500, false, "000000000001" } };
+    k.insert();
+    k.choose("balance");
+    const auto v = k.view();
+    CHECK(v.at("screen").as_string() == "balance");
+    CHECK(v.at("data").at("balanceFen").as_int64() == 10000);
+    CHECK(v.at("data").at("log").as_array().size() == 1);
+    CHECK(v.at("message").as_string() == "电子钱包余额 100.00 元");
+}
+
+TEST_CASE(
+    "report: paper out before a paid report -> not charged; printed once, reprint with staff") {
+    EngineConfig c;
+    c.reportFeeFen = 200;
+    Kiosk k(c);
+    k.report.trouble = "报告打印机缺纸";
+    k.insert();
+    k.choose("report");
+    CHECK(k.screen() == "choose_report");
+    k.choose("DR1");
+    CHECK(k.errorCode() == "report_printer");
+    CHECK(k.card->purchases == 0);
+    CHECK(k.card->bal == 10000);
+    k.report.trouble.reset();
+    k.choose("DR1");
+    CHECK(k.screen() == "done");
+    CHECK(k.report.printed == std::vector<std::string> { "DR1" });
+    CHECK(k.card->bal == 9800);
+    k.action("done");
+    k.choose("report");
+    const auto items = k.view().at("items").as_array();
+    CHECK(items[0].at("disabled").as_bool());
+    CHECK(items[0].at("detail").as_string() == "已打印，补打请找工作人员");
+}
+
+TEST_CASE("card issuance is listed but not available at this kiosk") {
+    Kiosk k;
+    k.insert();
+    k.choose("issuance");
+    CHECK(k.screen() == "menu");
+    CHECK(k.errorCode() == "not_available");
+}
+
+TEST_CASE("a timeout ends the session, hands it to the journal and returns to idle") {
+    Kiosk k;
+    k.registerToPayment();
+    const auto session = k.lastSession();
+    k.clock.advance(59);
+    k.engine->tick();
+    CHECK(k.screen() == "choose_payment");
+    CHECK(k.view().at("countdown").as_int64() == 1);
+    k.clock.advance(1);
+    k.engine->tick();
+    CHECK(k.screen() == "idle");
+    CHECK(k.journal.session(session)->endReason == "timeout");
+    CHECK(k.his.releases == 1); // the held slot was released by recovery
+    CHECK(k.journal.session(session)->recovered);
+}
+
+TEST_CASE("elderly mode doubles countdowns and offers call staff after three errors") {
+    Kiosk k;
+    k.card->bal = 0;
+    k.registerToPayment();
+    k.engine->handleInput({ { "type", "mode" }, { "elderly", true } });
+    CHECK(k.view().at("mode").as_string() == "elderly");
+    CHECK(k.view().at("countdown").as_int64() == 120);
+    k.choose("purse");
+    k.choose("purse");
+    CHECK(!k.hasAction("call_staff"));
+    k.choose("purse");
+    CHECK(k.hasAction("call_staff"));
+    k.action("call_staff");
+    bool called = false;
+    for (const auto& m : k.seen) {
+        called = called
+            || (m.at("type").as_string() == "event" && m.at("event").as_string() == "staff_called");
+    }
+    CHECK(called);
+}
+
+TEST_CASE("stale and malformed input") {
+    Kiosk k;
+    k.insert();
+    k.choose("nonexistent");
+    CHECK(k.screen() == "menu");
+    CHECK_THROWS_AS(k.engine->handleInput({ { "type", 3 } }), hc::InputError);
+    CHECK_THROWS_AS(k.engine->handleInput({ { "type", "choose" } }), hc::InputError);
+    CHECK_THROWS_AS(
+        k.engine->handleInput({ { "type", "card" }, { "event", "inserted" } }), hc::InputError);
+    k.action("back"); // not offered on the menu
+    CHECK(k.screen() == "menu");
+}
+
+TEST_CASE("HIS down: the patient is told, nothing journaled as done") {
+    Kiosk k;
+    k.his.down = true;
+    k.insert();
+    k.choose("registration");
+    CHECK(k.screen() == "choose_department");
+    CHECK(k.errorCode() == "his_unavailable");
+}
+
+TEST_CASE("flow files: errors name the field") {
+    const auto& h = engineHandlers();
+    CHECK_THROWS_WITH_AS(
+        parseFlow("{\"business\":\"x\",\"code\":\"XY\"}", h), "flow.label: missing", FlowError);
+    CHECK_THROWS_WITH_AS(
+        parseFlow(
+            R"({"business":"x","code":"XX","label":"a","steps":[{"id":"a","title":"t","load":"nope"}]})",
+            h),
+        "flow.steps[0].load: unknown handler \"nope\"", FlowError);
+    CHECK_THROWS_WITH_AS(
+        parseFlow(
+            R"({"business":"x","code":"XX","label":"a","steps":[{"id":"a","title":"t","next":"b"}]})",
+            h),
+        "flow.steps[0].next: no step \"b\"", FlowError);
+    CHECK_THROWS_WITH_AS(
+        parseFlow(
+            R"({"business":"x","code":"XX","label":"a","steps":[{"id":"a","title":"t","countdown":1}]})",
+            h),
+        "flow.steps[0].countdown: 1 outside 5..600", FlowError);
+    const auto flows = loadFlows(hc::testing::sourcePath("kiosk/flows"), h);
+    CHECK(flows.size() == 6);
+    CHECK(flows.front().business == "registration");
+}
