@@ -98,11 +98,13 @@ int main(int argc, char** argv) {
     std::string db, policies, centerHost, bind, portFile, secretFile, allowFile, offlineMode, owner,
         code, msgidRange;
     unsigned short centerPort = 0;
-    int workers = 8, dispatchers = 2, parallel = 16, settleWaitMs = 3000, centerTimeoutMs = 5000;
+    int workers = 64, dispatchers = 2, parallel = 16, settleWaitMs = 3000, centerTimeoutMs = 5000;
     std::int64_t perClaim = 500'000, total = 20'000'000;
     bool insecure = false;
+    std::string groupCommit;
     po::options_description desc("settlementd options");
-    desc.add_options()("help", "show help")("db", po::value(&db)->required(), "SQLite ledger file, or a postgresql:// URL (several instances may share it)")(
+    desc.add_options()("help", "show help")("db", po::value(&db)->required(),
+        "SQLite ledger file, or a postgresql:// URL (several instances may share it)")(
         "policies", po::value(&policies)->required(), "directory of rule tables")(
         "center-host", po::value(&centerHost)->default_value("127.0.0.1"), "center host")(
         "center-port", po::value(&centerPort)->required(), "center port")("center-timeout-ms",
@@ -112,8 +114,11 @@ int main(int argc, char** argv) {
         "curve-secret", po::value(&secretFile), "file with the server's Z85 secret key")("allow",
         po::value(&allowFile),
         "allow-list: 'terminal-id z85-public-key' per line")("insecure", po::bool_switch(&insecure),
-        "no CURVE (benchmarks only): terminal id from the request's \"terminal\" field")(
-        "workers", po::value(&workers)->default_value(8), "request worker threads")("parallel",
+        "no CURVE (benchmarks only): terminal id from the request's \"terminal\" field")("workers",
+        po::value(&workers)->default_value(64),
+        "request worker threads (a settle holds one while it waits for the center; group commit "
+        "needs many in flight)")("group-commit", po::value(&groupCommit)->default_value("on"),
+        "SQLite: on | off (off = one fsync per transaction)")("parallel",
         po::value(&parallel)->default_value(16),
         "connections per dispatcher")("dispatchers", po::value(&dispatchers)->default_value(2),
         "outbox sender threads")("settle-wait-ms", po::value(&settleWaitMs)->default_value(3000),
@@ -146,7 +151,9 @@ int main(int argc, char** argv) {
     try {
         PolicyLibrary lib;
         lib.loadDirectory(policies);
-        auto store = openLedger(db);
+        SqliteOptions sqlite;
+        sqlite.groupCommit = groupCommit != "off";
+        auto store = openLedger(db, sqlite);
         const auto dash = msgidRange.find('-');
         MsgidGenerator msgids(
             code, std::stoi(msgidRange.substr(0, dash)), std::stoi(msgidRange.substr(dash + 1)));

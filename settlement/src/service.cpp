@@ -47,10 +47,14 @@ SettlementService::SettlementService(LedgerStore& store, const PolicyLibrary& po
 }
 
 ResolvedHook SettlementService::hook() {
-    return [this](StoreTransaction&, const OutboxEntry&) {
+    return [this](StoreTransaction&, const OutboxEntry& entry) {
         {
             std::lock_guard lock(m_waitMutex);
-            ++m_generation;
+            const auto it = m_waiters.find(entry.msgid);
+            if (it == m_waiters.end()) {
+                return; // nobody waits for this one
+            }
+            it->second = true;
         }
         m_resolved.notify_all();
     };
@@ -295,11 +299,18 @@ json::object SettlementService::settle(const std::string& terminal, const json::
     std::string msgid;
     SettlementSplit est;
     std::string totalsKey;
-    std::uint64_t generation = 0;
-    {
-        std::lock_guard lock(m_waitMutex);
-        generation = m_generation;
-    }
+    // Registered before the entry can be sent, so the dispatcher's hook cannot be missed.
+    struct Waiter {
+        std::mutex& mutex;
+        std::map<std::string, bool>& waiters;
+        std::string msgid;
+        ~Waiter() {
+            if (!msgid.empty()) {
+                std::lock_guard lock(mutex);
+                waiters.erase(msgid);
+            }
+        }
+    } waiter { m_waitMutex, m_waiters, {} };
     {
         auto tx = m_store.begin();
         if (auto r = replay(tx->reserveRequest(requestId, terminal, "settle", nowMs()))) {
@@ -327,6 +338,11 @@ json::object SettlementService::settle(const std::string& terminal, const json::
         auto e = makeOutboxEntry(m_ctx, m_msgids, m_config.retry, "2207", visitId, opterType(req),
             terminal, std::move(input));
         msgid = e.msgid;
+        if (m_config.settleWait.count() > 0) {
+            std::lock_guard lock(m_waitMutex);
+            m_waiters[msgid] = false;
+            waiter.msgid = msgid;
+        }
         SettlementRecord rec;
         rec.requestId = requestId;
         rec.terminal = terminal;
@@ -351,31 +367,32 @@ json::object SettlementService::settle(const std::string& terminal, const json::
         tx->commit();
     }
 
-    // Wait for the dispatcher to resolve the entry (or the deadline).
+    // Wait for the dispatcher's hook to say the entry was answered (or the deadline), then read
+    // the result. No ledger round trip while nothing happened.
     const auto deadline = std::chrono::steady_clock::now() + m_config.settleWait;
-    for (;;) {
+    while (m_config.settleWait.count() > 0) {
         {
-            auto tx = m_store.begin();
-            const auto rec = tx->settlementByMsgid(msgid);
-            if (rec && rec->status != SettlementStatus::Pending) {
-                auto reply = settlementToJson(*rec);
-                if (rec->status == SettlementStatus::Failed) {
-                    const auto entry = tx->outboxByMsgid(msgid);
-                    throw Error("center.rejected",
-                        "center refused the settlement: " + (entry ? entry->lastError : ""),
-                        NextStep::CallStaff);
-                }
-                tx->setRequestReply(requestId, json::serialize(reply));
-                tx->commit();
-                return reply;
+            std::unique_lock lock(m_waitMutex);
+            auto& flag = m_waiters[msgid];
+            if (!m_resolved.wait_until(lock, deadline, [&] { return flag; })) {
+                break; // deadline
             }
+            flag = false;
         }
-        std::unique_lock lock(m_waitMutex);
-        if (std::chrono::steady_clock::now() >= deadline) {
-            break;
+        auto tx = m_store.begin();
+        const auto rec = tx->settlementByMsgid(msgid);
+        if (rec && rec->status != SettlementStatus::Pending) {
+            auto reply = settlementToJson(*rec);
+            if (rec->status == SettlementStatus::Failed) {
+                const auto entry = tx->outboxByMsgid(msgid);
+                throw Error("center.rejected",
+                    "center refused the settlement: " + (entry ? entry->lastError : ""),
+                    NextStep::CallStaff);
+            }
+            tx->setRequestReply(requestId, json::serialize(reply));
+            tx->commit();
+            return reply;
         }
-        m_resolved.wait_until(lock, deadline, [&] { return m_generation != generation; });
-        generation = m_generation;
     }
 
     // The center did not confirm in time: offline decision, in one transaction.

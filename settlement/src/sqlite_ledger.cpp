@@ -3,6 +3,8 @@
 #include "hc/settle/ledger.hpp"
 
 #include <array>
+#include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <sqlite3.h>
 #include <unordered_map>
@@ -64,11 +66,13 @@ CREATE INDEX IF NOT EXISTS audit_action ON audit(action);
 CREATE TABLE IF NOT EXISTS docs(kind TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL,
   PRIMARY KEY(kind, key));
 CREATE INDEX IF NOT EXISTS settlements_terminal ON settlements(terminal, setl_date);
+CREATE INDEX IF NOT EXISTS settlements_status ON settlements(status, fund);
 )SQL";
 
 class Db {
 public:
-    explicit Db(const std::string& path) {
+    Db(const std::string& path, SqliteOptions options)
+        : m_options(options) {
         if (::sqlite3_open_v2(path.c_str(), &m_db,
                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr)
             != SQLITE_OK) {
@@ -113,12 +117,104 @@ public:
         return stmt;
     }
     sqlite3* handle() const noexcept { return m_db; }
-    std::mutex& mutex() noexcept { return m_mutex; }
+    bool grouped() const noexcept { return m_options.groupCommit; }
+
+    // Take the connection for one logical transaction; opens the physical transaction of the
+    // current group if none is open. The lock is held until finish().
+    std::unique_lock<std::mutex> acquire() {
+        ++m_waiting;
+        std::unique_lock lock(m_mutex);
+        --m_waiting;
+        if (!m_physOpen) {
+            exec("BEGIN IMMEDIATE");
+            m_physOpen = true;
+            ++m_group;
+            m_members = 0;
+        }
+        return lock;
+    }
+
+    // End one logical transaction (`committed`: its changes are part of the group). Returns when
+    // the group it belongs to is durable; throws StoreError if the group's COMMIT failed and
+    // this transaction had committed. Without group commit: COMMIT or ROLLBACK at once.
+    void finish(std::unique_lock<std::mutex>& lock, bool committed) {
+        if (committed) {
+            ++m_members;
+        }
+        const auto group = m_group;
+        if (::sqlite3_get_autocommit(m_db) != 0) {
+            // SQLite rolled the physical transaction back itself (I/O error, full disk).
+            m_physOpen = false;
+            endGroup(group, m_members > 0 ? "the transaction was rolled back by SQLite" : "");
+            lock.unlock();
+            if (committed) {
+                throw StoreError("sqlite: the group's transaction was rolled back");
+            }
+            return;
+        }
+        if (m_members == 0) { // nothing to make durable in this group
+            if (!m_options.groupCommit || m_waiting.load() == 0) {
+                rollbackQuietly();
+                m_physOpen = false;
+            }
+            lock.unlock();
+            return;
+        }
+        if (m_options.groupCommit && m_waiting.load() > 0 && m_members < m_options.maxGroup) {
+            // Others are queued for the connection: the last of them commits for all.
+            lock.unlock();
+            std::unique_lock st(m_stateMutex);
+            m_groupDone.wait(st, [&] { return m_finished >= group; });
+            const auto failed = m_failed.find(group);
+            if (failed != m_failed.end() && committed) {
+                throw StoreError("sqlite: group commit failed: " + failed->second);
+            }
+            return;
+        }
+        std::string error;
+        char* err = nullptr;
+        if (::sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, &err) != SQLITE_OK) {
+            error = err ? err : "?";
+            rollbackQuietly();
+        }
+        ::sqlite3_free(err);
+        m_physOpen = false;
+        endGroup(group, error);
+        lock.unlock();
+        if (!error.empty() && committed) {
+            throw StoreError("sqlite: commit failed: " + error);
+        }
+    }
 
 private:
+    void rollbackQuietly() noexcept {
+        char* err = nullptr;
+        ::sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, &err);
+        ::sqlite3_free(err);
+    }
+    void endGroup(std::uint64_t group, const std::string& error) {
+        {
+            std::lock_guard st(m_stateMutex);
+            if (!error.empty()) {
+                m_failed[group] = error;
+            }
+            m_finished = group;
+        }
+        m_groupDone.notify_all();
+    }
+
+    SqliteOptions m_options;
     sqlite3* m_db = nullptr;
     std::unordered_map<const char*, sqlite3_stmt*> m_cache;
-    std::mutex m_mutex;
+    std::mutex m_mutex; // the connection: one logical transaction at a time
+    std::atomic<int> m_waiting { 0 }; // threads queued for the connection
+    bool m_physOpen = false; // a physical (BEGIN IMMEDIATE) transaction is open
+    std::uint64_t m_group = 0; // number of the current (or last) physical transaction
+    std::size_t m_members = 0; // committed logical transactions in it
+    std::mutex m_stateMutex;
+    std::condition_variable m_groupDone;
+    std::uint64_t m_finished = 0; // groups up to this one are committed (or failed)
+    std::unordered_map<std::uint64_t, std::string> m_failed; // failed groups (rare)
 };
 
 // A prepared statement in use: bind by position (1-based), step, read columns.
@@ -232,21 +328,48 @@ class SqliteTx final : public StoreTransaction {
 public:
     explicit SqliteTx(Db& db)
         : m_db(db)
-        , m_lock(db.mutex()) {
-        m_db.exec("BEGIN IMMEDIATE");
+        , m_lock(db.acquire()) {
+        if (m_db.grouped()) {
+            try {
+                m_db.exec("SAVEPOINT lt");
+            } catch (...) {
+                m_done = true;
+                m_db.finish(m_lock, false);
+                throw;
+            }
+        }
     }
     ~SqliteTx() override {
         if (!m_done) {
-            char* err = nullptr;
-            ::sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, &err);
-            ::sqlite3_free(err);
+            if (m_db.grouped()) {
+                char* err = nullptr;
+                ::sqlite3_exec(m_db.handle(), "ROLLBACK TO lt; RELEASE lt", nullptr, nullptr, &err);
+                ::sqlite3_free(err);
+            }
+            try {
+                m_db.finish(m_lock, false);
+            } catch (...) { // a destructor does not throw; committed members get the error
+            }
         }
     }
 
+    // Durable before it returns: with group commit, this logical transaction is RELEASEd into the
+    // group's physical transaction and commit() waits for that transaction's COMMIT (one fsync
+    // for the whole group).
     void commit() override {
-        m_db.exec("COMMIT");
         m_done = true;
-        m_lock.unlock(); // the connection is free for the next transaction
+        if (m_db.grouped()) {
+            try {
+                m_db.exec("RELEASE lt");
+            } catch (...) {
+                char* err = nullptr;
+                ::sqlite3_exec(m_db.handle(), "ROLLBACK TO lt; RELEASE lt", nullptr, nullptr, &err);
+                ::sqlite3_free(err);
+                m_db.finish(m_lock, false);
+                throw;
+            }
+        }
+        m_db.finish(m_lock, true);
     }
 
     RequestSlot reserveRequest(const std::string& requestId, const std::string& terminal,
@@ -572,8 +695,8 @@ private:
 
 class SqliteLedger final : public LedgerStore {
 public:
-    explicit SqliteLedger(const std::string& path)
-        : m_db(path) { }
+    SqliteLedger(const std::string& path, SqliteOptions options)
+        : m_db(path, options) { }
     std::unique_ptr<StoreTransaction> begin() override { return std::make_unique<SqliteTx>(m_db); }
 
 private:
@@ -582,15 +705,18 @@ private:
 
 } // namespace
 
-std::unique_ptr<LedgerStore> openSqliteLedger(const std::string& path) {
-    return std::make_unique<SqliteLedger>(path);
+std::unique_ptr<LedgerStore> openSqliteLedger(const std::string& path, SqliteOptions options) {
+    if (options.maxGroup == 0) {
+        options.maxGroup = 1;
+    }
+    return std::make_unique<SqliteLedger>(path, options);
 }
 
-std::unique_ptr<LedgerStore> openLedger(const std::string& location) {
+std::unique_ptr<LedgerStore> openLedger(const std::string& location, SqliteOptions options) {
     if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0) {
         return openPostgresLedger(location);
     }
-    return openSqliteLedger(location);
+    return openSqliteLedger(location, options);
 }
 
 } // namespace hc::settle

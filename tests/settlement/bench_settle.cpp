@@ -7,6 +7,7 @@
 #include "harness.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <mutex>
@@ -78,10 +79,176 @@ void benchLedger(int n, int group) {
               << " claims/s\n";
 }
 
-void benchEndToEnd(int clients, int dispatchers, int perClient, int delayMs) {
+struct LatencyRun {
+    std::size_t done = 0;
+    double seconds = 0;
+    double p50 = 0, p99 = 0, max = 0;
+};
+
+// Percentiles of latencies in ms.
+LatencyRun summarize(std::vector<double> lat, double seconds) {
+    LatencyRun r;
+    r.done = lat.size();
+    r.seconds = seconds;
+    if (!lat.empty()) {
+        std::sort(lat.begin(), lat.end());
+        r.p50 = lat[lat.size() / 2];
+        r.p99 = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
+        r.max = lat.back();
+    }
+    return r;
+}
+
+// Run `n` calls of `work(i)` from `clients` threads. rate == 0: as fast as possible (closed loop);
+// rate > 0: call i is due at t0 + i/rate (open loop) and its latency counts from when it was due,
+// so a stall is not hidden by the clients waiting (no coordinated omission).
+template <typename Work> LatencyRun drive(int clients, int n, double rate, Work work) {
+    std::atomic<int> next { 0 };
+    std::mutex m;
+    std::vector<double> lat;
+    lat.reserve(static_cast<std::size_t>(n));
+    const auto t0 = Clock::now();
+    std::vector<std::thread> ts;
+    for (int c = 0; c < clients; ++c) {
+        ts.emplace_back([&] {
+            std::vector<double> mine;
+            for (;;) {
+                const int i = next++;
+                if (i >= n) {
+                    break;
+                }
+                auto due = Clock::now();
+                if (rate > 0) {
+                    due = t0
+                        + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(i / rate));
+                    std::this_thread::sleep_until(due);
+                }
+                work(i);
+                mine.push_back(
+                    std::chrono::duration<double, std::milli>(Clock::now() - due).count());
+            }
+            std::lock_guard lock(m);
+            lat.insert(lat.end(), mine.begin(), mine.end());
+        });
+    }
+    for (auto& t : ts) {
+        t.join();
+    }
+    return summarize(std::move(lat), secondsSince(t0));
+}
+
+// The terminal's settle call through SettlementService on a SQLite ledger, without the center:
+// visits and fee batches are stored beforehand (not timed); each timed call reserves the request
+// id, runs the estimator, stores the settlement (PENDING) and its 2207 outbox entry (commit 1,
+// durable), finds no center answer (settle wait 0, no dispatcher) and settles offline
+// (PROVISIONAL within the default exposure limits, then SELF_PAY; commit 2, durable) before it
+// returns. So each call is 2 durable commits + 2 reads of the ledger and 2 runs of the policy
+// engine; the center's part (HTTP, the dispatcher) is not in it.
+void benchSettlePath(bool grouped, int clients, int n, double rate, const char* label) {
+    TempDir dir;
+    EnvelopeContext ctx;
+    {
+        auto store = openSqliteLedger(dir.file("l.db"));
+        for (int i = 0; i < n; i += 1000) {
+            auto tx = store->begin();
+            for (int k = i; k < std::min(n, i + 1000); ++k) {
+                const auto v = "SV" + std::to_string(k);
+                char psn[32];
+                std::snprintf(psn, sizeof psn, "5101001990%08d", k);
+                boost::json::object visit { { "visit_id", v }, { "psn_no", psn },
+                    { "insutype", "390" }, { "psn_type", "general" }, { "hosp_lv", "county" },
+                    { "med_type", "inpatient" }, { "year", 2014 }, { "region", ctx.mdtrtareaAdmvs },
+                    { "terminal", "T" } };
+                tx->insertDoc("visit", v, boost::json::serialize(visit));
+                boost::json::array items;
+                items.push_back({ { "code", "c" }, { "class", "丙" }, { "amount_fen", 80000 } });
+                items.push_back({ { "code", "b" }, { "class", "乙" }, { "amount_fen", 200000 } });
+                items.push_back({ { "code", "a" }, { "class", "甲" }, { "amount_fen", 720000 } });
+                tx->insertDoc("fees", v + "/B1", boost::json::serialize(items));
+            }
+            tx->commit();
+        }
+    }
+    SqliteOptions opt;
+    opt.groupCommit = grouped;
+    auto store = openSqliteLedger(dir.file("l.db"), opt);
+    PolicyLibrary lib;
+    lib.loadDirectory(HC_SETTLE_POLICY_DIR);
+    MsgidGenerator ids("H51180000001");
+    ServiceConfig cfg;
+    cfg.settleWait = std::chrono::milliseconds(0);
+    SettlementService service(*store, lib, ctx, ids, cfg);
+    std::atomic<int> good { 0 };
+    const auto run = drive(clients, n, rate, [&](int i) {
+        const auto v = "SV" + std::to_string(i);
+        const auto reply = service.handle("T",
+            boost::json::serialize(boost::json::object { { "call", "settle" },
+                { "request_id", "st" + v }, { "visit_id", v }, { "chrg_bchno", "B1" } }));
+        if (reply.find("\"ok\":true") != std::string::npos) {
+            ++good;
+        }
+    });
+    std::printf("| %-9s | %-22s | %7d | %9.0f | %7.1f | %7.1f | %8.1f |\n",
+        grouped ? "grouped" : "1 per tx", label, good.load(), good.load() / run.seconds, run.p50,
+        run.p99, run.max);
+}
+
+void benchSettlePaths(bool full) {
+    std::printf(
+        "\nsettle path without the center (SettlementService + SQLite WAL synchronous=FULL; "
+        "2 durable commits per settle; 64 client threads)\n");
+    std::printf("| %-9s | %-22s | %7s | %9s | %7s | %7s | %8s |\n", "commit", "load", "settled",
+        "settles/s", "p50 ms", "p99 ms", "max ms");
+    std::printf("|---|---|---|---|---|---|---|\n");
+    benchSettlePath(false, 64, full ? 5000 : 1500, 0, "saturation");
+    benchSettlePath(true, 64, full ? 60000 : 20000, 0, "saturation, 64 clients");
+    benchSettlePath(true, 256, full ? 60000 : 20000, 0, "saturation, 256 clients");
+    benchSettlePath(false, 64, full ? 10000 : 3000, 1000, "offered 1,000/s");
+    benchSettlePath(true, 64, full ? 10000 : 3000, 1000, "offered 1,000/s");
+}
+
+// Concurrent store commits (one claim per transaction, as the service does), with and without
+// group commit.
+void benchLedgerConcurrent(bool grouped, int threads, int n) {
+    TempDir dir;
+    SqliteOptions opt;
+    opt.groupCommit = grouped;
+    auto store = openSqliteLedger(dir.file("l.db"), opt);
+    const auto run = drive(threads, n, 0, [&](int i) {
+        auto tx = store->begin();
+        SettlementRecord r;
+        r.requestId = "r" + std::to_string(i);
+        r.terminal = "T";
+        r.visitId = "V" + std::to_string(i);
+        r.chrgBchno = "B";
+        r.msgid = "M" + std::to_string(i);
+        r.psnNo = "P";
+        r.insutype = "390";
+        r.setlDate = "2026-11-23";
+        tx->reserveRequest(r.requestId, "T", "settle", 0);
+        tx->insertSettlement(r);
+        OutboxEntry e;
+        e.msgid = r.msgid;
+        e.infno = "2207";
+        e.visitId = r.visitId;
+        e.payload = std::string(600, 'x');
+        e.expiresMs = 1;
+        tx->insertOutbox(e);
+        tx->commit();
+    });
+    std::cout << "ledger, " << threads << " threads, 1 claim per commit(), "
+              << (grouped ? "group commit" : "one fsync per commit (baseline)") << ": "
+              << static_cast<long>(static_cast<double>(run.done) / run.seconds) << " claims/s, p50 "
+              << run.p50 << " ms, p99 " << run.p99 << " ms\n";
+}
+
+void benchEndToEnd(int clients, int dispatchers, int perClient, int delayMs, bool grouped = true) {
     ServiceConfig cfg;
     cfg.settleWait = std::chrono::milliseconds(delayMs > 0 ? 10000 : 30000);
-    Harness h(cfg);
+    SqliteOptions opt;
+    opt.groupCommit = grouped;
+    Harness h(cfg, opt);
     h.gw.batch = 64;
     h.gw.parallel = delayMs > 0 ? 64 : 8;
     h.gw.timeout = std::chrono::milliseconds(5000);
@@ -138,8 +305,9 @@ void benchEndToEnd(int clients, int dispatchers, int perClient, int delayMs) {
     }
     std::sort(lat.begin(), lat.end());
     std::cout
-        << "end-to-end (service + outbox + center-sim at " << delayMs << " ms; " << clients
-        << " terminals, " << dispatchers << " dispatchers x " << h.gw.parallel
+        << "end-to-end, " << (grouped ? "group commit" : "one fsync per commit")
+        << " (service + outbox + center-sim at " << delayMs << " ms; " << clients << " terminals, "
+        << dispatchers << " dispatchers x " << h.gw.parallel
         << " connections; 3 center calls per claim): " << ok.load() << "/" << lat.size()
         << " settled in " << secs << " s = " << static_cast<long>(ok.load() / secs)
         << " settlements/s; p50 " << lat[lat.size() / 2] << " ms, p99 "
@@ -202,13 +370,39 @@ void benchOffline(int n, int replayN) {
 } // namespace
 
 int main(int argc, char** argv) {
-    const bool full = argc > 1 && std::strcmp(argv[1], "--full") == 0;
+    bool full = false;
+    std::string only;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--full") == 0) {
+            full = true;
+        } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
+        } else {
+            std::cerr << "usage: bench_settle [--full] [--only policy|ledger|settle|e2e|offline]\n";
+            return 2;
+        }
+    }
+    const auto want = [&](const char* name) { return only.empty() || only == name; };
     std::cout << "settlement benchmarks (" << std::thread::hardware_concurrency() << " cores)\n";
-    benchPolicy();
-    benchLedger(full ? 5000 : 1000, 1);
-    benchLedger(full ? 200000 : 50000, 100);
-    benchEndToEnd(16, 2, full ? 100 : 25, 0);
-    benchEndToEnd(32, 2, full ? 4 : 1, 800);
-    benchOffline(full ? 1'000'000 : 100'000, full ? 20000 : 3000);
+    if (want("policy")) {
+        benchPolicy();
+    }
+    if (want("ledger")) {
+        benchLedger(full ? 5000 : 1000, 1);
+        benchLedger(full ? 200000 : 50000, 100);
+        benchLedgerConcurrent(false, 64, full ? 5000 : 1000);
+        benchLedgerConcurrent(true, 64, full ? 100000 : 20000);
+    }
+    if (want("settle")) {
+        benchSettlePaths(full);
+    }
+    if (want("e2e")) {
+        benchEndToEnd(16, 2, full ? 100 : 25, 0, false);
+        benchEndToEnd(16, 2, full ? 100 : 25, 0, true);
+        benchEndToEnd(32, 2, full ? 4 : 1, 800);
+    }
+    if (want("offline")) {
+        benchOffline(full ? 1'000'000 : 100'000, full ? 20000 : 3000);
+    }
     return 0;
 }

@@ -28,14 +28,14 @@ struct Harness {
     std::thread dispatcher;
     int counter = 0;
 
-    explicit Harness(ServiceConfig cfg = {}) {
+    explicit Harness(ServiceConfig cfg = {}, SqliteOptions sqlite = {}) {
         center = std::make_unique<Process>(
             std::vector<std::string> { HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR,
                 "--policies", HC_TEST_POLICY_DIR, "--port-file", dir.file("port") },
             dir.file("center.log"));
         port = waitForPort(dir.file("port"));
         policies.loadDirectory(HC_SETTLE_POLICY_DIR);
-        store = openSqliteLedger(dir.file("ledger.db"));
+        store = openSqliteLedger(dir.file("ledger.db"), sqlite);
         gw.port = port;
         gw.timeout = std::chrono::milliseconds(400);
         gw.lease = std::chrono::milliseconds(2000);

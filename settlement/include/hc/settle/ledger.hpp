@@ -193,15 +193,26 @@ private:
     std::string m_what;
 };
 
-/** Open (create) a SQLite ledger at `path` in WAL mode with synchronous=FULL. */
-std::unique_ptr<LedgerStore> openSqliteLedger(const std::string& path);
+/** Options of the SQLite store. */
+struct SqliteOptions {
+    /** Group commit: transactions that queue for the connection while another runs are written
+     *  in one physical transaction (one fsync); each commit() still returns only after that
+     *  COMMIT, so "durable before acknowledging" holds. Off = one COMMIT (fsync) per commit(). */
+    bool groupCommit = true;
+    /** Most logical transactions in one physical transaction. */
+    std::size_t maxGroup = 512;
+};
+
+/** Open (create) a SQLite ledger at `path` in WAL mode with synchronous=FULL. The store is safe
+ *  to share between threads: transactions take its one connection in turn. */
+std::unique_ptr<LedgerStore> openSqliteLedger(const std::string& path, SqliteOptions options = {});
 
 /** Open (create the schema of) a PostgreSQL ledger through libpq, for several settlementd
  *  instances on one database. `conninfo` is a libpq URL or key=value string. One connection per
  *  store; a transaction holds it (see docs/settlement.md, PostgreSQL). Throws StoreError. */
 std::unique_ptr<LedgerStore> openPostgresLedger(const std::string& conninfo);
 
-/** Open "postgresql://..." with openPostgresLedger, anything else as a SQLite file. */
-std::unique_ptr<LedgerStore> openLedger(const std::string& location);
+/** Open "postgresql://..." with openPostgresLedger, anything else as a SQLite file (`options`). */
+std::unique_ptr<LedgerStore> openLedger(const std::string& location, SqliteOptions options = {});
 
 } // namespace hc::settle

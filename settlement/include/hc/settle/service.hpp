@@ -18,6 +18,7 @@
 #include "hc/settle/policy.hpp"
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -78,7 +79,7 @@ private:
     ServiceConfig m_config;
     std::mutex m_waitMutex;
     std::condition_variable m_resolved;
-    std::uint64_t m_generation = 0;
+    std::map<std::string, bool> m_waiters; // msgid of a waiting settle → answered
 };
 
 /** JSON of a settlement record for replies and reports (amounts in fen). */
