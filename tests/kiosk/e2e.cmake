@@ -1,0 +1,18 @@
+# Kiosk browser tests and the demo check (label integration): headless Debian chromium driven by
+# playwright-core from tests/e2e (installed by scripts/setup with npm). Screenshots are kept under
+# build/test-output/e2e/<test>/; each test prints their paths.
+find_program(HC_NODE node)
+set(HC_E2E_DIR ${CMAKE_SOURCE_DIR}/tests/e2e)
+set(HC_E2E_OUT ${CMAKE_BINARY_DIR}/test-output/e2e)
+
+if(HC_NODE)
+  # (a) The UI against kiosk-ui-dev (scripted fake engine): every screen, keyboard only, elderly
+  # switch, contrast, touch targets, countdown, errors, PIN never shown, reconnect, timeout.
+  add_test(NAME kiosk_e2e_ui_dev
+    COMMAND ${HC_NODE} ${HC_E2E_DIR}/ui_dev.mjs --ui-dev $<TARGET_FILE:kiosk-ui-dev>
+            --ui-dir ${CMAKE_SOURCE_DIR}/kiosk/ui --out ${HC_E2E_OUT}/ui-dev
+    WORKING_DIRECTORY ${HC_E2E_DIR})
+  set_tests_properties(kiosk_e2e_ui_dev PROPERTIES LABELS integration TIMEOUT 120 RUN_SERIAL TRUE)
+else()
+  message(STATUS "node not found: the kiosk browser tests are not registered (run scripts/setup)")
+endif()

@@ -1,0 +1,325 @@
+// Integration: hc::kiosk::WebServer over a fake UiPort, through real sockets (Beast clients):
+// static files (content types, no traversal), /api/view, /api/input (errors name the field),
+// the /ws WebSocket (current view on connect, pushes to every browser, input forwarded, errors
+// to the sender only), Host/Origin checks, a browser reconnecting, stop() with clients connected.
+#include "hc/kiosk/web_server.hpp"
+#include "hc/testing/process.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <doctest/doctest.h>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/** A UiPort that records inputs; "choose" needs a string "item" like the real engine. */
+class FakePort final : public hc::kiosk::UiPort {
+public:
+    json::object currentView() override {
+        std::lock_guard lock(m_mutex);
+        json::object v;
+        v["type"] = "view";
+        v["screen"] = m_screen;
+        v["countdown"] = 60;
+        return v;
+    }
+    void handleInput(const json::object& message) override {
+        Listener l;
+        {
+            std::lock_guard lock(m_mutex);
+            const auto* item = message.if_contains("item");
+            if (message.at("type").as_string() == "choose") {
+                if (item == nullptr || !item->is_string()) {
+                    throw hc::InputError("item: expected a string");
+                }
+                m_screen = std::string(item->as_string());
+            }
+            m_inputs.push_back(message);
+            l = m_listener;
+        }
+        if (l) {
+            l(currentView());
+        }
+    }
+    void setListener(Listener listener) override {
+        std::lock_guard lock(m_mutex);
+        m_listener = std::move(listener);
+    }
+    void push(const json::object& message) {
+        Listener l;
+        {
+            std::lock_guard lock(m_mutex);
+            l = m_listener;
+        }
+        REQUIRE(l);
+        l(message);
+    }
+    std::vector<json::object> inputs() {
+        std::lock_guard lock(m_mutex);
+        return m_inputs;
+    }
+    bool hasListener() {
+        std::lock_guard lock(m_mutex);
+        return static_cast<bool>(m_listener);
+    }
+
+private:
+    std::mutex m_mutex;
+    std::string m_screen = "idle";
+    std::vector<json::object> m_inputs;
+    Listener m_listener;
+};
+
+struct Reply {
+    unsigned status = 0;
+    std::string contentType;
+    std::string body;
+};
+
+Reply request(unsigned short port, http::verb verb, const std::string& target,
+    const std::string& body = {}, const std::string& contentType = "application/json",
+    const std::string& host = "127.0.0.1") {
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    http::request<http::string_body> req(verb, target, 11);
+    req.set(http::field::host, host + ":" + std::to_string(port));
+    if (!body.empty()) {
+        req.set(http::field::content_type, contentType);
+        req.body() = body;
+    }
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1U << 22);
+    http::read(stream, buffer, parser);
+    const auto& res = parser.get();
+    return { res.result_int(), std::string(res[http::field::content_type]), res.body() };
+}
+
+/** A browser's WebSocket. */
+struct Ws {
+    asio::io_context ioc;
+    websocket::stream<beast::tcp_stream> ws { ioc };
+    explicit Ws(unsigned short port, const std::string& origin = {}) {
+        beast::get_lowest_layer(ws).connect(
+            tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(5));
+        ws.set_option(websocket::stream_base::decorator([origin](websocket::request_type& r) {
+            if (!origin.empty()) {
+                r.set(http::field::origin, origin);
+            }
+        }));
+        ws.handshake("127.0.0.1:" + std::to_string(port), "/ws");
+    }
+    json::object next() {
+        beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(5));
+        beast::flat_buffer b;
+        ws.read(b);
+        return json::parse(beast::buffers_to_string(b.data())).as_object();
+    }
+    void send(const std::string& text) {
+        beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(5));
+        ws.write(asio::buffer(text));
+    }
+};
+
+json::object parseObject(const std::string& s) {
+    return json::parse(s).as_object();
+}
+
+template <class F> bool eventually(F f) {
+    for (int i = 0; i < 200; ++i) {
+        if (f()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+struct Served {
+    hc::testing::TempDir dir { "hc-kiosk-server-" };
+    FakePort engine;
+    std::unique_ptr<hc::kiosk::WebServer> server;
+    Served() {
+        std::filesystem::create_directories(dir.path() / "ui" / "sub");
+        std::ofstream(dir.path() / "ui" / "index.html") << "<!doctype html><title>kiosk</title>";
+        std::ofstream(dir.path() / "ui" / "app.js") << "'use strict';";
+        std::ofstream(dir.path() / "ui" / "style.css") << "body{}";
+        std::ofstream(dir.path() / "ui" / "sub" / "x.svg") << "<svg/>";
+        std::ofstream(dir.path() / "ui" / ".secret") << "no";
+        std::ofstream(dir.path() / "outside.txt") << "outside";
+        std::filesystem::create_symlink(dir.path() / "outside.txt", dir.path() / "ui" / "link.txt");
+        server = std::make_unique<hc::kiosk::WebServer>(
+            engine, hc::kiosk::WebServerOptions { .docroot = dir.path() / "ui" });
+        server->start();
+    }
+    unsigned short port() const { return server->port(); }
+};
+
+} // namespace
+
+TEST_CASE("web server: static files with their content types, nothing outside the UI folder") {
+    Served s;
+    CHECK(s.server->url() == "http://127.0.0.1:" + std::to_string(s.port()) + "/");
+    auto r = request(s.port(), http::verb::get, "/");
+    CHECK(r.status == 200);
+    CHECK(r.contentType == "text/html; charset=utf-8");
+    CHECK(r.body.find("<title>kiosk</title>") != std::string::npos);
+    CHECK(request(s.port(), http::verb::get, "/app.js?v=2").contentType
+        == "text/javascript; charset=utf-8");
+    CHECK(
+        request(s.port(), http::verb::get, "/style.css").contentType == "text/css; charset=utf-8");
+    CHECK(request(s.port(), http::verb::get, "/sub/x.svg").contentType == "image/svg+xml");
+    for (const auto* bad : { "/../outside.txt", "/sub/../../outside.txt", "/%2e%2e/outside.txt",
+             "/.secret", "/link.txt", "/sub", "/sub/", "//etc/passwd", "/nothing.js", "/app.js\\..",
+             "/..%2foutside.txt" }) {
+        CAPTURE(bad);
+        const auto reply = request(s.port(), http::verb::get, bad);
+        CHECK(reply.status == 404);
+        CHECK(reply.body.find("outside") == std::string::npos);
+    }
+    CHECK(request(s.port(), http::verb::delete_, "/index.html").status == 405);
+}
+
+TEST_CASE("web server: /api/view and /api/input; malformed input names the field") {
+    Served s;
+    auto view = parseObject(request(s.port(), http::verb::get, "/api/view").body);
+    CHECK(view.at("screen").as_string() == "idle");
+
+    auto r
+        = request(s.port(), http::verb::post, "/api/input", R"({"type":"choose","item":"menu"})");
+    CHECK(r.status == 200);
+    CHECK(parseObject(r.body).at("screen").as_string() == "menu");
+    REQUIRE(s.engine.inputs().size() == 1);
+    CHECK(s.engine.inputs()[0].at("item").as_string() == "menu");
+
+    r = request(s.port(), http::verb::post, "/api/input", R"({"type":"choose","item":7})");
+    CHECK(r.status == 400);
+    CHECK(parseObject(r.body).at("type").as_string() == "error");
+    CHECK(parseObject(r.body).at("text").as_string() == "item: expected a string");
+
+    r = request(s.port(), http::verb::post, "/api/input", R"({"type":"choose",)");
+    CHECK(r.status == 400);
+    CHECK(std::string(parseObject(r.body).at("text").as_string()).find("message: not valid JSON")
+        == 0);
+    r = request(s.port(), http::verb::post, "/api/input", R"({"item":"x"})");
+    CHECK(parseObject(r.body).at("text").as_string().starts_with("type: missing"));
+    r = request(s.port(), http::verb::post, "/api/input", R"({"type":5})");
+    CHECK(parseObject(r.body).at("text").as_string() == "type: expected a string");
+    r = request(s.port(), http::verb::post, "/api/input", "[1,2]");
+    CHECK(parseObject(r.body).at("text").as_string() == "message: expected a JSON object");
+    r = request(s.port(), http::verb::post, "/api/input", "{\"type\":\"choose\"}", "text/plain");
+    CHECK(r.status == 415); // a form on another site cannot post JSON without a preflight
+    CHECK(parseObject(r.body).at("text").as_string().starts_with("Content-Type"));
+    CHECK(request(s.port(), http::verb::get, "/api/input").status == 405);
+    const std::string big(70 * 1024, ' ');
+    CHECK(request(s.port(), http::verb::post, "/api/input", big).status == 413);
+    CHECK(s.engine.inputs().size() == 1); // none of the malformed ones reached the engine
+
+    // DNS rebinding: a page from another name that resolves to 127.0.0.1 is refused.
+    CHECK(request(s.port(), http::verb::get, "/api/view", {}, {}, "evil.example").status == 403);
+    CHECK(request(s.port(), http::verb::get, "/api/view", {}, {}, "localhost").status == 200);
+}
+
+TEST_CASE("web server: WebSocket pushes to every browser, forwards input, errors to the sender") {
+    Served s;
+    Ws a(s.port(), "http://127.0.0.1:" + std::to_string(s.port()));
+    Ws b(s.port());
+    CHECK(a.next().at("screen").as_string() == "idle"); // the screen as it is on connect
+    CHECK(b.next().at("screen").as_string() == "idle");
+    REQUIRE(eventually([&] { return s.server->clientCount() == 2; }));
+
+    json::object event { { "type", "event" }, { "event", "card_inserted" } };
+    s.engine.push(event);
+    CHECK(a.next().at("event").as_string() == "card_inserted");
+    CHECK(b.next().at("event").as_string() == "card_inserted");
+
+    a.send(R"({"type":"choose","item":"menu"})");
+    CHECK(a.next().at("screen").as_string() == "menu"); // the view that follows, to everyone
+    CHECK(b.next().at("screen").as_string() == "menu");
+
+    a.send(R"({"type":"choose","item":null})");
+    auto err = a.next();
+    CHECK(err.at("type").as_string() == "error");
+    CHECK(err.at("text").as_string() == "item: expected a string");
+    a.send("not json");
+    CHECK(std::string(a.next().at("text").as_string()).starts_with("message: not valid JSON"));
+    // b saw neither error: its next frame is the next push.
+    s.engine.push(json::object { { "type", "view" }, { "screen", "after" } });
+    CHECK(b.next().at("screen").as_string() == "after");
+    CHECK(a.next().at("screen").as_string() == "after");
+}
+
+TEST_CASE("web server: a page from another origin cannot open the WebSocket") {
+    Served s;
+    CHECK_THROWS(Ws(s.port(), "http://evil.example"));
+    CHECK(s.server->clientCount() == 0);
+}
+
+TEST_CASE("web server: a browser reconnecting gets the current screen; stop() with clients") {
+    Served s;
+    {
+        Ws first(s.port());
+        CHECK(first.next().at("screen").as_string() == "idle");
+        first.send(R"({"type":"choose","item":"pin"})");
+        CHECK(first.next().at("screen").as_string() == "pin");
+        REQUIRE(eventually([&] { return s.server->clientCount() == 1; }));
+        // The socket drops without a close frame (the browser crashed, a cable).
+        beast::get_lowest_layer(first.ws).socket().close();
+    }
+    REQUIRE(eventually([&] { return s.server->clientCount() == 0; }));
+    Ws again(s.port());
+    CHECK(again.next().at("screen").as_string() == "pin");
+
+    const auto port = s.port();
+    const auto t0 = std::chrono::steady_clock::now();
+    s.server->stop();
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+    CHECK_FALSE(s.engine.hasListener());
+    beast::flat_buffer buf;
+    beast::error_code ec;
+    again.ws.read(buf, ec);
+    CHECK(ec); // the server closed the socket
+    s.server->stop(); // idempotent
+
+    // The port is free again.
+    FakePort other;
+    hc::kiosk::WebServer next(other, { .port = port, .docroot = s.dir.path() / "ui" });
+    CHECK_NOTHROW(next.start());
+    CHECK(next.port() == port);
+}
+
+TEST_CASE("web server: start-up errors say what to fix") {
+    FakePort engine;
+    hc::testing::TempDir dir { "hc-kiosk-server-" };
+    hc::kiosk::WebServer first(engine, { .docroot = dir.path() });
+    first.start();
+    FakePort engine2;
+    hc::kiosk::WebServer clash(engine2, { .port = first.port(), .docroot = dir.path() });
+    CHECK_THROWS_AS(clash.start(), hc::kiosk::WebServerError);
+    hc::kiosk::WebServer noUi(engine2, { .docroot = dir.path() / "missing" });
+    try {
+        noUi.start();
+        FAIL("started without a UI folder");
+    } catch (const hc::kiosk::WebServerError& e) {
+        CHECK(std::string(e.what()).find("missing") != std::string::npos);
+        CHECK(e.nextStep() == hc::NextStep::CheckConfiguration);
+    }
+    hc::kiosk::WebServer badAddress(engine2, { .address = "localhost", .docroot = dir.path() });
+    CHECK_THROWS_AS(badAddress.start(), hc::kiosk::WebServerError);
+}
