@@ -13,7 +13,20 @@
     reselect_application: '请取出卡片后重新插入',
     check_configuration: '设备需要维护，请联系工作人员',
     call_staff: '请联系工作人员协助',
+    // hc::describe(NextStep) text, as the engine sends it
+    'fix the input': '请按提示修改后重试',
+    'reinsert the card': '请取出卡片，芯片朝上重新插入',
+    'select the application again': '请取出卡片后重新插入',
+    'check the configuration': '设备需要维护，请联系工作人员',
+    'call staff': '请联系工作人员协助',
   };
+  // Amounts the engine puts in view.data (integer fen), shown when the view has no data.lines.
+  const FEN_FIELDS = [
+    ['totalFen', '合计'], ['insuranceFen', '医保支付'], ['amountFen', '个人支付'],
+    ['feeFen', '费用'], ['balanceFen', '卡内余额'], ['balanceAfterFen', '支付后余额'],
+    ['maxFen', '单次上限'],
+  ];
+  const yuan = (fen) => (fen < 0 ? '-' : '') + (Math.abs(fen) / 100).toFixed(2) + ' 元';
   const EVENT_TEXT = {
     card_inserted: '已读到卡片',
     card_removed: '卡片已取出',
@@ -135,10 +148,17 @@
 
     const lines = $('lines');
     lines.replaceChildren();
-    if (Array.isArray(data.lines) && data.lines.length) {
-      for (const l of data.lines) {
-        lines.append(el('dt', '', l.label), el('dd', '', l.value));
+    const rows = [];
+    if (Array.isArray(data.lines)) {
+      for (const l of data.lines) rows.push([l.label, l.value]);
+    } else {
+      for (const [k, label] of FEN_FIELDS) {
+        if (Number.isInteger(data[k])) rows.push([label, yuan(data[k])]);
       }
+      if (typeof data.receipt === 'boolean') rows.push(['凭条', data.receipt ? '已打印，请取走' : '未能打印，可到人工窗口补打']);
+    }
+    if (rows.length) {
+      for (const [label, value] of rows) lines.append(el('dt', '', label), el('dd', '', value));
       lines.hidden = false;
     } else {
       lines.hidden = true;
