@@ -2,6 +2,10 @@
 //
 //   hcemu --image card.json [--slot 0 | --port 35963] [--vpcd-host 127.0.0.1]
 //         [--control-port 35990] [--no-persist] [--verbose]
+//   hcemu --blank --image new.json [--serial 16HEX] [--transport-master 32HEX] ...
+//         a blank card (profile "blank-card", docs/issuance-card-os.md) written to the image
+//         path first when that file does not exist yet (an existing file is used as it is)
+#include "../emulator/profiles/blank_card.hpp"
 #include "hc/card/error.hpp"
 #include "hc/emu/card_image.hpp"
 #include "hc/emu/card_os.hpp"
@@ -30,6 +34,8 @@ int main(int argc, char** argv) {
     int port = 0;
     int controlPort = -1;
     std::string host;
+    std::string serialHex;
+    std::string transportMasterHex = hc::emu::kTestTransportMasterHex;
     desc.add_options()("help,h", "show this help")("image", po::value(&image)->required(),
         "card image file (JSON, format hcemu-image/1)")("slot", po::value(&slot)->default_value(0),
         "vpcd slot: the card connects to port 35963 + slot")("port", po::value(&port),
@@ -37,7 +43,11 @@ int main(int argc, char** argv) {
         "host where pcscd's vpcd listens")("control-port", po::value(&controlPort),
         "TCP port on 127.0.0.1 for control commands (remove, insert, tear, status, quit)")(
         "no-persist", "do not write changes back to the image file")(
-        "verbose,v", "log one line per APDU (INS and SW only)");
+        "verbose,v", "log one line per APDU (INS and SW only)")(
+        "blank", "create a blank card at --image when the file does not exist yet")("serial",
+        po::value(&serialHex), "chip serial of a new blank card (16 hex digits; default random)")(
+        "transport-master", po::value(&transportMasterHex),
+        "transport master of a new blank card (32 hex digits; default the TEST master)");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -59,6 +69,12 @@ int main(int argc, char** argv) {
         }
         if (port <= 0 || port > 65535) {
             throw hc::InputError("--port must be 1 to 65535");
+        }
+        if (vm.count("blank") && !std::filesystem::exists(image)) {
+            const hc::Bytes serial
+                = serialHex.empty() ? hc::emu::randomChipSerial() : hc::fromHex(serialHex);
+            hc::emu::saveCardImage(
+                hc::emu::makeBlankCard(serial, hc::fromHex(transportMasterHex)), image);
         }
         auto img = hc::emu::loadCardImage(image);
         hc::emu::CardOs::PersistFn persist;

@@ -51,4 +51,12 @@ void installProfiles(CardOs& os) {
     }
 }
 
+std::shared_ptr<CommandHandler> makeProfile(const std::string& name, CardOs& os) {
+    const auto it = registry().find(name);
+    if (it == registry().end()) {
+        throw hc::InputError("emulator: unknown profile \"" + name + "\"");
+    }
+    return it->second(os);
+}
+
 } // namespace hc::emu

@@ -1,15 +1,113 @@
-// STUB (first commit): the profile loader is not implemented yet.
+// PersoProfile: the compiled-in default and the JSON form "hc-perso-profile/1".
 #include "hc/perso/profile.hpp"
 
 #include "hc/card/error.hpp"
 
+#include <boost/json.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
+
 namespace hc::perso {
 
+namespace json = boost::json;
+using hc::card::health::CardProfile;
+
 namespace {
-[[noreturn]] void notYet(const char* what) {
-    throw hc::Error(
-        std::string("hc_perso: ") + what + " is not implemented yet", hc::NextStep::CallStaff);
+
+[[noreturn]] void bad(const std::string& path, const std::string& what) {
+    throw hc::InputError("perso profile: " + path + ": " + what);
 }
+
+const json::value& need(const json::object& o, const char* key, const std::string& path) {
+    const auto* v = o.if_contains(key);
+    if (!v) {
+        bad(path + "." + key, "missing");
+    }
+    return *v;
+}
+
+std::string str(const json::object& o, const char* key, const std::string& path) {
+    const auto& v = need(o, key, path);
+    if (!v.is_string()) {
+        bad(path + "." + key, "expected text");
+    }
+    return std::string(v.get_string());
+}
+
+std::int64_t integer(const json::object& o, const char* key, const std::string& path,
+    std::int64_t lo, std::int64_t hi) {
+    const auto& v = need(o, key, path);
+    if (!v.is_int64() && !v.is_uint64()) {
+        bad(path + "." + key, "expected an integer");
+    }
+    const std::int64_t n = v.is_int64() ? v.get_int64() : static_cast<std::int64_t>(v.get_uint64());
+    if (n < lo || n > hi) {
+        bad(path + "." + key, "must be " + std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    return n;
+}
+
+const json::object& obj(const json::value& v, const std::string& path) {
+    if (!v.is_object()) {
+        bad(path, "expected an object");
+    }
+    return v.get_object();
+}
+
+std::uint16_t hex16(const std::string& text, const std::string& path) {
+    if (text.size() != 4) {
+        bad(path, "expected 4 hex digits");
+    }
+    hc::Bytes b;
+    try {
+        b = hc::fromHex(text);
+    } catch (const hc::InputError&) {
+        bad(path, "expected 4 hex digits");
+    }
+    return static_cast<std::uint16_t>((b[0] << 8) | b[1]);
+}
+
+std::uint8_t hex8(const std::string& text, const std::string& path) {
+    if (text.size() != 2) {
+        bad(path, "expected 2 hex digits");
+    }
+    hc::Bytes b;
+    try {
+        b = hc::fromHex(text);
+    } catch (const hc::InputError&) {
+        bad(path, "expected 2 hex digits");
+    }
+    return b[0];
+}
+
+std::string hexOf16(std::uint16_t v) {
+    const std::uint8_t b[2] = { static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v) };
+    return hc::toHex(b);
+}
+
+std::string hexOf8(std::uint8_t v) {
+    const std::uint8_t b[1] = { v };
+    return hc::toHex(b);
+}
+
+KeyRole roleFrom(const std::string& text, const std::string& path) {
+    for (KeyRole r : { KeyRole::Read, KeyRole::Update, KeyRole::Transmission }) {
+        if (describe(r) == text) {
+            return r;
+        }
+    }
+    bad(path, "unknown role \"" + text + "\" (read, update, transmission)");
+}
+
+KeyLoadSpec key(KeyRole role, std::uint8_t id, std::uint16_t slot) {
+    KeyLoadSpec k;
+    k.role = role;
+    k.cardKeyId = id;
+    k.masterSlot = slot;
+    return k;
+}
+
 } // namespace
 
 std::string_view describe(KeyRole role) {
@@ -25,25 +123,210 @@ std::string_view describe(KeyRole role) {
 }
 
 PersoProfile PersoProfile::defaultProfile() {
-    notYet("PersoProfile::defaultProfile");
+    PersoProfile p;
+    p.name = "ws543-2017";
+    p.card = CardProfile::ws543_2017();
+    using R = KeyRole;
+    // healthcard-reference §4: card EXTERNAL AUTHENTICATE P2 and SAM 80 DE P1 P2 per key.
+    p.dfKeys = {
+        { "DDF1",
+            { key(R::Read, 0x04, 0x4731), key(R::Update, 0x05, 0x272A),
+                key(R::Transmission, 0x00, 0x2802) } },
+        { "DF01",
+            { key(R::Read, 0x84, 0x4732), key(R::Update, 0x85, 0x272B),
+                key(R::Transmission, 0x00, 0x2803) } },
+        { "DF02",
+            { key(R::Read, 0x84, 0x4733), key(R::Update, 0x85, 0x472C),
+                key(R::Update, 0x86, 0x472D), key(R::Update, 0x87, 0x472E),
+                key(R::Transmission, 0x00, 0x4804) } },
+        { "DF03",
+            { key(R::Read, 0x84, 0x4734), key(R::Update, 0x85, 0x472F),
+                key(R::Update, 0x86, 0x2730), key(R::Transmission, 0x00, 0x4805) } },
+    };
+    return p;
 }
-PersoProfile PersoProfile::fromJson(std::string_view) {
-    notYet("PersoProfile::fromJson");
+
+PersoProfile PersoProfile::fromJson(std::string_view text) {
+    json::value root;
+    try {
+        root = json::parse(json::string_view(text.data(), text.size()));
+    } catch (const std::exception& e) {
+        bad("$", std::string("not JSON: ") + e.what());
+    }
+    const auto& o = obj(root, "$");
+    if (str(o, "format", "$") != "hc-perso-profile/1") {
+        bad("$.format", "expected \"hc-perso-profile/1\"");
+    }
+    PersoProfile p;
+    p.name = str(o, "name", "$");
+    const auto& cp = need(o, "card_profile", "$");
+    if (cp.is_string()) {
+        if (cp.get_string() != "builtin:ws543-2017") {
+            bad("$.card_profile", "expected \"builtin:ws543-2017\" or an inline profile object");
+        }
+        p.card = CardProfile::ws543_2017();
+    } else if (cp.is_object()) {
+        p.card = CardProfile::fromJson(json::serialize(cp));
+    } else {
+        bad("$.card_profile", "expected text or an object");
+    }
+    p.masterLabelPrefix = str(o, "master_label_prefix", "$");
+    p.masterVersion = static_cast<std::uint32_t>(integer(o, "master_version", "$", 1, 999999));
+    try {
+        p.transportMaster = hc::hsm::KeyRef::parse(str(o, "transport_master", "$"));
+    } catch (const std::exception& e) {
+        bad("$.transport_master", e.what());
+    }
+    p.cardType = str(o, "card_type", "$");
+    p.specVersion = str(o, "spec_version", "$");
+    const auto& pin = obj(need(o, "pin", "$"), "$.pin");
+    const std::string source = str(pin, "source", "$.pin");
+    if (source == "given") {
+        p.pin.source = PinSource::Given;
+    } else if (source == "generated") {
+        p.pin.source = PinSource::Generated;
+    } else {
+        bad("$.pin.source", "expected \"given\" or \"generated\"");
+    }
+    p.pin.length = static_cast<std::size_t>(integer(pin, "length", "$.pin", 4, 12));
+    p.pin.maxTries = static_cast<int>(integer(pin, "max_tries", "$.pin", 1, 15));
+    p.pin.pukLength = static_cast<std::size_t>(integer(pin, "puk_length", "$.pin", 4, 16));
+    p.pin.pukMaxTries = static_cast<int>(integer(pin, "puk_max_tries", "$.pin", 1, 15));
+    const auto& dfs = need(o, "df_keys", "$");
+    if (!dfs.is_array()) {
+        bad("$.df_keys", "expected an array");
+    }
+    std::size_t i = 0;
+    for (const auto& dv : dfs.get_array()) {
+        const std::string dp = "$.df_keys[" + std::to_string(i++) + "]";
+        const auto& d = obj(dv, dp);
+        DfKeys dk;
+        dk.df = str(d, "df", dp);
+        const auto& ks = need(d, "keys", dp);
+        if (!ks.is_array()) {
+            bad(dp + ".keys", "expected an array");
+        }
+        std::size_t j = 0;
+        for (const auto& kv : ks.get_array()) {
+            const std::string kp = dp + ".keys[" + std::to_string(j++) + "]";
+            const auto& k = obj(kv, kp);
+            KeyLoadSpec spec;
+            spec.role = roleFrom(str(k, "role", kp), kp + ".role");
+            spec.cardKeyId = hex8(str(k, "card_key_id", kp), kp + ".card_key_id");
+            spec.masterSlot = hex16(str(k, "master", kp), kp + ".master");
+            spec.maxTries = static_cast<int>(integer(k, "max_tries", kp, 1, 15));
+            dk.keys.push_back(spec);
+        }
+        p.dfKeys.push_back(std::move(dk));
+    }
+    p.validate();
+    return p;
 }
-PersoProfile PersoProfile::load(const std::filesystem::path&) {
-    notYet("PersoProfile::load");
+
+PersoProfile PersoProfile::load(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw hc::Error(
+            "perso profile: cannot read " + path.string(), hc::NextStep::CheckConfiguration);
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    return fromJson(s.str());
 }
+
 std::string PersoProfile::toJson() const {
-    notYet("PersoProfile::toJson");
+    json::array dfs;
+    for (const auto& d : dfKeys) {
+        json::array ks;
+        for (const auto& k : d.keys) {
+            ks.push_back(
+                json::object { { "role", describe(k.role) }, { "card_key_id", hexOf8(k.cardKeyId) },
+                    { "master", hexOf16(k.masterSlot) }, { "max_tries", k.maxTries } });
+        }
+        dfs.push_back(json::object { { "df", d.df }, { "keys", std::move(ks) } });
+    }
+    json::object o { { "format", "hc-perso-profile/1" }, { "name", name },
+        { "card_profile", json::parse(card.toJson()) },
+        { "master_label_prefix", masterLabelPrefix }, { "master_version", masterVersion },
+        { "transport_master", transportMaster.toString() }, { "card_type", cardType },
+        { "spec_version", specVersion },
+        { "pin",
+            json::object { { "source", pin.source == PinSource::Given ? "given" : "generated" },
+                { "length", pin.length }, { "max_tries", pin.maxTries },
+                { "puk_length", pin.pukLength }, { "puk_max_tries", pin.pukMaxTries } } },
+        { "df_keys", std::move(dfs) } };
+    return json::serialize(o);
 }
-hc::hsm::KeyRef PersoProfile::masterRef(std::uint16_t) const {
-    notYet("PersoProfile::masterRef");
+
+hc::hsm::KeyRef PersoProfile::masterRef(std::uint16_t slot) const {
+    return hc::hsm::KeyRef { masterLabelPrefix + "." + hexOf16(slot), masterVersion };
 }
-const DfKeys* PersoProfile::keysOf(const std::string&) const {
-    notYet("PersoProfile::keysOf");
+
+const DfKeys* PersoProfile::keysOf(const std::string& dfName) const {
+    for (const auto& d : dfKeys) {
+        if (d.df == dfName) {
+            return &d;
+        }
+    }
+    return nullptr;
 }
+
 void PersoProfile::validate() const {
-    notYet("PersoProfile::validate");
+    if (card.dfs.empty()) {
+        throw hc::InputError("perso profile " + name + ": the card profile has no DF");
+    }
+    for (const auto& df : card.dfs) {
+        const DfKeys* dk = keysOf(df.name);
+        if (!dk) {
+            throw hc::InputError("perso profile " + name + ": no keys for " + df.name);
+        }
+        std::set<std::uint8_t> ids;
+        int transmission = 0;
+        for (const auto& k : dk->keys) {
+            if (k.role == KeyRole::Transmission) {
+                ++transmission;
+                continue;
+            }
+            if (k.cardKeyId == 0 || !ids.insert(k.cardKeyId).second) {
+                throw hc::InputError("perso profile " + name + ": " + df.name
+                    + ": key ids must be non-zero and unique");
+            }
+        }
+        if (transmission != 1) {
+            throw hc::InputError(
+                "perso profile " + name + ": " + df.name + " needs exactly one transmission key");
+        }
+        if (!ids.contains(df.readKey.cardP2)) {
+            throw hc::InputError("perso profile " + name + ": " + df.name
+                + ": the read key of the card profile is not loaded");
+        }
+    }
+    for (const auto& f : card.files) {
+        const auto* df = card.df(f.df);
+        if (!df) {
+            throw hc::InputError("perso profile " + name + ": " + f.name + " has no DF");
+        }
+        const DfKeys* dk = keysOf(df->name);
+        for (const auto& slot : { f.readKey, f.updateKey }) {
+            if (!slot) {
+                continue;
+            }
+            bool found = false;
+            // A key of this DF or of an ancestor (the card looks upwards).
+            for (const auto* d = df; d && !found; d = d->parent ? card.df(d->parent) : nullptr) {
+                const DfKeys* k = keysOf(d->name);
+                for (const auto& spec : k ? k->keys : std::vector<KeyLoadSpec> {}) {
+                    found = found
+                        || (spec.role != KeyRole::Transmission && spec.cardKeyId == slot->cardP2);
+                }
+            }
+            if (!found || !dk) {
+                throw hc::InputError("perso profile " + name + ": " + f.name
+                    + ": access condition names key " + hexOf8(slot->cardP2)
+                    + ", which is not loaded");
+            }
+        }
+    }
 }
 
 } // namespace hc::perso

@@ -25,6 +25,10 @@ std::vector<std::string> profileNames();
 /** Installs on `os` every profile its image lists in extensions.profiles, in order. Throws
  * hc::InputError naming an unknown profile. */
 void installProfiles(CardOs& os);
+/** Makes the handler of profile `name` for `os` without installing it (for a profile that wraps
+ * another, e.g. "blank-card" hands the issued card to "health-card"). Throws hc::InputError for
+ * an unknown name. */
+std::shared_ptr<CommandHandler> makeProfile(const std::string& name, CardOs& os);
 
 /** Registers a profile when constructed: `static ProfileRegistrar r("psam", makePsam);`. */
 struct ProfileRegistrar {

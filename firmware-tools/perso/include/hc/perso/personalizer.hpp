@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hc::perso {
@@ -169,6 +170,14 @@ public:
         const hc::card::health::HealthCardData& actual);
 
 private:
+    /** readAll through HealthCard + HsmSam, compared with `expected`; and the APDUs it took. */
+    std::pair<std::vector<FieldMismatch>, std::size_t> readBack(
+        hc::card::CardChannel& channel, const hc::card::health::HealthCardData& expected);
+    /** A command of the issued card MACed (and with `plain`, encrypted) under the session key of
+     * the DDF1 transmission key; returns the APDUs sent. */
+    std::size_t appCommand(hc::card::CardChannel& channel, PersoStage stage, std::uint8_t ins,
+        std::uint8_t p2, const hc::Bytes& plain, const std::string& what);
+
     hc::hsm::Hsm& m_hsm;
     PersoProfile m_profile;
 };

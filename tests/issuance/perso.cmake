@@ -1,0 +1,6 @@
+# Card side of issuance (hc_perso, the blank-card emulator profile): unit tests in process,
+# integration through pcscd + vpcd + hcemu with keys in SoftHSM2, and the benchmark.
+hc_doctest(perso_engine_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/perso_engine_test.cpp
+  LIBS hc_perso hc_emu hc_emu_profiles hc_test_support
+  LABELS unit TIMEOUT 60)
