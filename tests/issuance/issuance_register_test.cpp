@@ -74,7 +74,7 @@ public:
         }
         return {};
     }
-    std::string readCardNumber(const std::string&) override { return {}; }
+    std::string chipSerial(const std::string&) override { return "CHIP1"; }
     void blockApplication(const std::string&, const std::string&) override { }
     void unblockApplication(const std::string&, const std::string&) override { }
     void resetPin(const std::string&, const std::string&, const std::string&) override { }

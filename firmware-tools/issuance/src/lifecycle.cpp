@@ -7,16 +7,6 @@
 namespace hc::issuance {
 
 namespace {
-void checkSameCard(const CardAccess& card, const std::string& cardNo) {
-    const std::string onCard = card.writer->readCardNumber(card.reader);
-    if (onCard != cardNo) {
-        throw CardSideError("identify",
-            "the card in " + card.reader + " is " + hc::card::health::maskIdentifier(onCard)
-                + ", not " + hc::card::health::maskIdentifier(cardNo),
-            NextStep::ReinsertCard);
-    }
-}
-
 CardEntry issuedCard(IssuanceRegister& reg, const std::string& cardNo) {
     auto e = reg.find(cardNo);
     if (!e) {
@@ -25,12 +15,24 @@ CardEntry issuedCard(IssuanceRegister& reg, const std::string& cardNo) {
     }
     return *e;
 }
+
+// The card in the reader must be the chip the register recorded for `cardNo`.
+void checkSameCard(IssuanceRegister& reg, const CardAccess& card, const std::string& cardNo) {
+    const std::string onCard = card.writer->chipSerial(card.reader);
+    const auto e = issuedCard(reg, cardNo);
+    if (e.chipSerial.empty() || onCard != e.chipSerial) {
+        throw CardSideError("identify",
+            "the card in " + card.reader + " (chip " + onCard + ") is not card "
+                + hc::card::health::maskIdentifier(cardNo) + " (chip " + e.chipSerial + ")",
+            NextStep::ReinsertCard);
+    }
+}
 } // namespace
 
 void blockCard(IssuanceRegister& reg, const std::string& cardNo, const std::string& reason,
     const std::string& op, const CardAccess& card) {
     if (card.writer) {
-        checkSameCard(card, cardNo);
+        checkSameCard(reg, card, cardNo);
     }
     reg.block(cardNo, reason, op);
     if (card.writer) {
@@ -47,7 +49,7 @@ void unblockCard(IssuanceRegister& reg, const std::string& cardNo, const std::st
             + ": it is " + std::string(describe(e.status)));
     }
     if (card.writer) {
-        checkSameCard(card, cardNo);
+        checkSameCard(reg, card, cardNo);
         card.writer->unblockApplication(card.reader, cardNo);
     }
     reg.unblock(cardNo, op);
@@ -73,7 +75,7 @@ void resetPin(IssuanceRegister& reg, const std::string& cardNo, const std::strin
     if (!card.writer) {
         throw LifecycleError("a PIN reset needs the card in a reader (--reader)");
     }
-    checkSameCard(card, cardNo);
+    checkSameCard(reg, card, cardNo);
     card.writer->resetPin(card.reader, cardNo, newPin);
     reg.note(cardNo, "pin-reset", "PIN reset by the issuer", op);
 }

@@ -58,6 +58,9 @@ ResidentRecord ResidentRecord::fromJson(const json::value& v) {
 }
 
 std::string IssuerProfile::initialPin(const ResidentRecord& r) const {
+    if (pinPolicy == "generated") {
+        return {};
+    }
     if (pinPolicy.rfind("fixed:", 0) == 0) {
         const std::string pin = pinPolicy.substr(6);
         if (pin.size() < 4 || pin.size() > 12
@@ -78,7 +81,8 @@ std::string IssuerProfile::initialPin(const ResidentRecord& r) const {
         }
         return pin;
     }
-    throw hc::InputError("unknown PIN policy '" + pinPolicy + "' (fixed:DIGITS or id-last6)");
+    throw hc::InputError(
+        "unknown PIN policy '" + pinPolicy + "' (generated, fixed:DIGITS or id-last6)");
 }
 
 } // namespace hc::issuance

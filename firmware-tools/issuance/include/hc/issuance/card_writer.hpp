@@ -55,8 +55,9 @@ public:
     virtual WriteResult personalize(const std::string& reader, const CardJob& job) = 0;
     /** Reads the card back and compares it with `job`; empty when equal. */
     virtual std::vector<FieldMismatch> verify(const std::string& reader, const CardJob& job) = 0;
-    /** The card number on the card in `reader`. */
-    virtual std::string readCardNumber(const std::string& reader) = 0;
+    /** The chip serial of the card in `reader` (works in every state, blocked included); the
+     * lifecycle operations compare it with the register's before touching the card. */
+    virtual std::string chipSerial(const std::string& reader) = 0;
     /** Blocks the application on the card in `reader`. */
     virtual void blockApplication(const std::string& reader, const std::string& cardNo) = 0;
     /** Unblocks it. */

@@ -31,11 +31,13 @@ struct IssuerProfile {
     std::string cityCode = "110100"; ///< card.city_code (GB/T 2260)
     std::string cardNumberPrefix = "110100"; ///< leading digits of every card number
     int validityYears = 10; ///< card.expiry = issue date + this many years
-    /** The issuer's PIN policy: "fixed:DIGITS" (every card gets DIGITS) or "id-last6" (the last
-     * 6 characters of the ID number, X as 0). */
-    std::string pinPolicy = "fixed:123456";
+    /** The issuer's PIN policy: "generated" (the engine draws random digits, PIN mailer),
+     * "fixed:DIGITS" (every card gets DIGITS) or "id-last6" (the last 6 characters of the ID
+     * number, X as 0). */
+    std::string pinPolicy = "generated";
 
-    /** The initial PIN of a resident under pinPolicy. Throws hc::InputError on a bad policy. */
+    /** The initial PIN of a resident under pinPolicy; "" for "generated". Throws hc::InputError
+     * on a bad policy. */
     std::string initialPin(const ResidentRecord& r) const;
 };
 
