@@ -10,8 +10,17 @@ hc::card::health::CardProfile::ws543_2017(), "holder.name" ...), written as nest
   "diversifier": 16 hex digits              cardNo8, carried at the end of the historical bytes
   "pin" / "puk": ASCII digits               cardholder PIN and unblocking code
   "allergies", "immunisations", "inpatient_index", "outpatient_index", "photo_hex"
-Output: resident-<slug>.json next to this script (format hcemu-image/1, profile "health-card"),
-plus resident-sam.json, the SAM for slot 1 holding the master keys of resident-keys.json.
+  "epurse": {"balance": FEN, "transactions": [{"type": "load"|"purchase", "amount": FEN,
+             "terminal": 12 hex, "when": "YYYYMMDD hhmmss"}, ...]}   (optional; oldest first)
+Output: resident-<slug>.json next to this script (format hcemu-image/1, profile "health-card",
+plus profile "epurse" when the source has an "epurse" block), and resident-sam.json, the SAM for
+slot 1 holding the master keys of resident-keys.json, which is also the purchase PSAM (profiles
+"health-sam" and "psam").
+
+The co-branded PBOC EP (docs/epurse.md) lives in its own ADF beside DDF1: DF 1001, AID
+A00000000386980701, EF 0015 (SFI 21, serial = 3100 || the card's diversifier, so D = cardNo8) and
+the cyclic log EF 0018 (SFI 24). Purse keys are the 3DES development masters of
+resident-keys.json "purse_masters" diversified with D: 3DES_MK(D) || 3DES_MK(NOT D).
 
 Card keys are the masters diversified as hc/card/health/crypto.hpp says:
   diversify(K, D) = SM4_K(D || NOT D); card key = diversify(diversify(master, city8), cardNo8)
@@ -81,6 +90,69 @@ def diversify(key_hex, d):
     return sm4_ecb(key_hex, d + bytes(b ^ 0xFF for b in d)).hex().upper()
 
 
+def des3_ecb(key_hex, data):
+    out = subprocess.run(["openssl", "enc", "-des-ede", "-K", key_hex, "-nopad"], input=data,
+                         capture_output=True, check=True).stdout
+    assert len(out) == len(data)
+    return out
+
+
+def purse_diversify(key_hex, d):
+    return (des3_ecb(key_hex, d) + des3_ecb(key_hex, bytes(b ^ 0xFF for b in d))).hex().upper()
+
+
+PURSE_AID = "A00000000386980701"
+TX_TYPE = {"load": 0x02, "purchase": 0x06}  # EP load / EP purchase
+
+
+def purse(src, purse_masters):
+    """The EP ADF and extensions.epurse of a co-branded card, from src["epurse"]."""
+    p = src["epurse"]
+    div = bytes.fromhex(src["diversifier"])
+    serial = bytes.fromhex("3100") + div
+    city = str(lookup(src, "card.city_code"))
+    issuer = bytes.fromhex("434E4843" + city + "00")  # "CNHC" || city code BCD || 00
+    ef15 = (issuer + bytes([0x02, 0x01]) + serial + bytes.fromhex(str(lookup(src, "card.issue_date")))
+            + bytes.fromhex(str(lookup(src, "validity.expiry_date"))) + bytes(2))
+    assert len(ef15) == 30
+    balance, online, offline, log = 0, 0, 0, []
+    for t in p.get("transactions", []):
+        kind, amount = t["type"], int(t["amount"])
+        if kind == "load":
+            atc, online = online, online + 1
+            balance += amount
+        elif kind == "purchase":
+            atc, offline = offline, offline + 1
+            if amount > balance:
+                sys.exit(f"epurse: purchase of {amount} fen above the balance {balance}")
+            balance -= amount
+        else:
+            sys.exit(f"epurse: transaction type {kind!r} is not load or purchase")
+        date, time = t["when"].split()
+        rec = (atc.to_bytes(2, "big") + bytes(3) + amount.to_bytes(4, "big") + bytes([TX_TYPE[kind]])
+               + bytes.fromhex(t["terminal"]) + bytes.fromhex(date) + bytes.fromhex(time))
+        assert len(rec) == 23
+        log.insert(0, rec.hex().upper())  # newest first
+    if balance != p["balance"]:
+        sys.exit(f"epurse: the transactions give {balance} fen, the source says {p['balance']}")
+
+    def key(master):
+        return {"index": 1, "version": 1, "alg": 0, "value": purse_diversify(master, div)}
+
+    adf = {"fid": "1001", "type": "df", "name": PURSE_AID, "children": [
+        {"fid": "0015", "type": "transparent", "size": 30, "sfi": 21, "read": "always", "update": "never",
+         "data": ef15.hex().upper()},
+        {"fid": "0018", "type": "cyclic", "record_size": 23, "max_records": 10, "sfi": 24, "read": "always",
+         "update": "never", "records": log[:10]},
+    ]}
+    ext = {"aid": PURSE_AID, "balance": balance, "max_balance": 100000000, "overdraft_limit": 0,
+           "online_atc": online, "offline_atc": offline,
+           "keys": {"dpk": key(purse_masters["purchase"]["01"]), "dlk": key(purse_masters["load"]["01"]),
+                    "dtk": key(purse_masters["tac"])},
+           "proofs": []}
+    return adf, ext
+
+
 def card_key(master_hex, two_level, card8, city8):
     k = master_hex
     if two_level:
@@ -137,7 +209,7 @@ def ascii_hex(s):
     return s.encode("ascii").hex().upper()
 
 
-def build(src, masters):
+def build(src, masters, purse_masters):
     div = bytes.fromhex(src["diversifier"])
     assert len(div) == 8
     city = str(lookup(src, "card.city_code"))
@@ -210,20 +282,29 @@ def build(src, masters):
             },
         },
     }
+    if "epurse" in src:
+        adf, ext = purse(src, purse_masters)
+        image["mf"]["children"].append(adf)
+        image["extensions"]["profiles"].append("epurse")
+        image["extensions"]["epurse"] = ext
     return image
 
 
-def sam_image(masters):
-    """The SAM for slot 1: masters, terminal number, PIN 123456 (VERIFY after selecting DF01)."""
+def sam_image(masters, purse_masters):
+    """The SAM for slot 1: masters, terminal number, PIN 123456 (VERIFY after selecting DF01).
+
+    It is also the PBOC purchase PSAM (profile "psam": 80 70 MAC1, 80 72 MAC2): EF 0016 (SFI 22)
+    is both the health terminal number and the PSAM terminal id, so one SAM reader serves both.
+    """
     return {
         "format": "hcemu-image/1",
-        "description": "Health-card SAM (居民健康卡安全存取模块) with the TEST master keys of resident-keys.json",
+        "description": "Health-card SAM (居民健康卡安全存取模块) with the TEST master keys of resident-keys.json; also the PBOC purchase PSAM (terminal id 410100000001, purchase master 01 of resident-keys.json purse_masters)",
         "atr": "3B6D000080318065B04853414D00000001",
         "t0": True,
         "pin": {"value": "313233343536", "tries_left": 3, "max_tries": 3},
         "mf": {"fid": "3F00", "type": "df", "children": [
-            {"fid": "0015", "type": "transparent", "size": 14, "data": "0102030405060708090A" + "01" + "01" + "01" + "00"},
-            {"fid": "0016", "type": "transparent", "size": 6, "data": "410100000001"},
+            {"fid": "0015", "type": "transparent", "size": 14, "sfi": 21, "data": "0102030405060708090A" + "01" + "01" + "01" + "00"},
+            {"fid": "0016", "type": "transparent", "size": 6, "sfi": 22, "data": "410100000001"},
             {"fid": "DF01", "type": "df", "children": [
                 {"fid": "001A", "type": "transparent", "size": 25},
                 {"fid": "001B", "type": "transparent", "size": 180},
@@ -231,14 +312,17 @@ def sam_image(masters):
             ]},
         ]},
         "extensions": {
-            "profiles": ["health-sam"],
+            "profiles": ["health-sam", "psam"],
             "health-sam": {"masters": masters, "pin_df": "DF01"},
+            "psam": {"purchase_master_keys": dict(purse_masters["purchase"]), "ttsn": 1},
         },
     }
 
 
 def main(argv):
-    keys = json.load(open(os.path.join(HERE, "resident-keys.json"), encoding="utf-8"))["masters"]
+    all_keys = json.load(open(os.path.join(HERE, "resident-keys.json"), encoding="utf-8"))
+    keys = all_keys["masters"]
+    purse_masters = {k: v for k, v in all_keys["purse_masters"].items() if k != "comment"}
     srcdir = os.path.join(HERE, "resident-sources")
     sources = argv[1:] or sorted(os.path.join(srcdir, f) for f in os.listdir(srcdir) if f.endswith(".json"))
     for path in sources:
@@ -246,12 +330,12 @@ def main(argv):
         slug = os.path.splitext(os.path.basename(path))[0]
         out = os.path.join(HERE, "resident-%s.json" % slug)
         with open(out, "w", encoding="utf-8") as f:
-            json.dump(build(src, keys), f, indent=2, ensure_ascii=False)
+            json.dump(build(src, keys, purse_masters), f, indent=2, ensure_ascii=False)
             f.write("\n")
         print("wrote", os.path.relpath(out))
     out = os.path.join(HERE, "resident-sam.json")
     with open(out, "w", encoding="utf-8") as f:
-        json.dump(sam_image(keys), f, indent=2, ensure_ascii=False)
+        json.dump(sam_image(keys, purse_masters), f, indent=2, ensure_ascii=False)
         f.write("\n")
     print("wrote", os.path.relpath(out))
 

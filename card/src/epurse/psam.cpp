@@ -1,5 +1,6 @@
 #include "hc/card/epurse/psam.hpp"
 
+#include "hc/card/apdu.hpp"
 #include "hc/card/epurse/crypto.hpp"
 #include "hc/card/epurse/outcome.hpp"
 
@@ -13,7 +14,15 @@ PsamCard::PsamCard(CardChannel& channel)
 
 TerminalId PsamCard::terminalId() {
     if (!m_terminal) {
-        const auto r = m_channel.transmit(cmd::psamReadTerminalId());
+        auto r = m_channel.transmit(cmd::psamReadTerminalId());
+        if (r.sw() == sw::FileNotFound) {
+            // A SAM that also serves the health card may have a DF of its own selected (the
+            // health SAM's PIN lives in DF01): EF 0016 is in the MF, so select it and read again.
+            const auto s = m_channel.transmit(apdu::selectFid(0x3F00));
+            if (s.ok()) {
+                r = m_channel.transmit(cmd::psamReadTerminalId());
+            }
+        }
         if (!r.ok()) {
             throw PsamRefused("READ BINARY EF 0016 (terminal id)", r.sw());
         }

@@ -46,7 +46,9 @@ class PsamCard final : public Psam {
 public:
     /** Uses `channel`; nothing is sent until the first call. */
     explicit PsamCard(CardChannel& channel);
-    /** Reads EF 0016 once (00 B0 96 00 06) and caches it. */
+    /** Reads EF 0016 once (00 B0 96 00 06) and caches it. When the PSAM answers 6A82 (a combined
+     * health SAM / PSAM with a DF of its own selected), selects the MF (00 A4 00 00 02 3F00) and
+     * reads again. */
     TerminalId terminalId() override;
     /** 80 70 00 00 1C ... 08. */
     PsamMac1Response mac1(const PsamMac1Request& request) override;
