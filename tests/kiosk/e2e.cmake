@@ -16,3 +16,19 @@ if(HC_NODE)
 else()
   message(STATUS "node not found: the kiosk browser tests are not registered (run scripts/setup)")
 endif()
+
+# The demo, non-interactively: every component started and answering, the UI's first page and
+# /api/view fetched, everything stopped. Uses the binaries of this build tree.
+set(_hc_demo_ok TRUE)
+foreach(t hcemu hcard hsm-tool settlementd center-sim settle his-sim escpos-sim kiosk-ui-dev)
+  if(NOT TARGET ${t})
+    set(_hc_demo_ok FALSE)
+  endif()
+endforeach()
+if(_hc_demo_ok)
+  add_test(NAME kiosk_demo_once COMMAND ${CMAKE_SOURCE_DIR}/scripts/demo --once --no-build)
+  set_tests_properties(kiosk_demo_once PROPERTIES LABELS integration TIMEOUT 120
+    RESOURCE_LOCK pcscd ENVIRONMENT "HC_BUILD_DIR=${CMAKE_BINARY_DIR}")
+else()
+  message(STATUS "kiosk_demo_once not registered: the demo needs the card, hsm, settlement and kiosk modules")
+endif()
