@@ -117,6 +117,7 @@
     document.documentElement.className = 'mode-' + mode;
     document.body.className = 'mode-' + mode;
     document.body.dataset.screen = v.screen || '';
+    document.body.dataset.business = v.business || '';
     const elderly = $('elderly');
     elderly.setAttribute('aria-pressed', mode === 'elderly' ? 'true' : 'false');
     elderly.textContent = mode === 'elderly' ? '长辈模式：开' : '长辈模式';

@@ -29,6 +29,16 @@ if(_hc_demo_ok)
   add_test(NAME kiosk_demo_once COMMAND ${CMAKE_SOURCE_DIR}/scripts/demo --once --no-build)
   set_tests_properties(kiosk_demo_once PROPERTIES LABELS integration TIMEOUT 120
     RESOURCE_LOCK pcscd ENVIRONMENT "HC_BUILD_DIR=${CMAKE_BINARY_DIR}")
+  # (b) The real path: the demo's stack with kioskd, driven in chromium (insert the card,
+  # register, pay, print a report).
+  if(HC_NODE AND TARGET kioskd)
+    add_test(NAME kiosk_e2e_real
+      COMMAND ${HC_NODE} ${HC_E2E_DIR}/kiosk_real.mjs --demo ${CMAKE_SOURCE_DIR}/scripts/demo
+              --build-dir ${CMAKE_BINARY_DIR} --out ${HC_E2E_OUT}/kiosk-real
+      WORKING_DIRECTORY ${HC_E2E_DIR})
+    set_tests_properties(kiosk_e2e_real PROPERTIES LABELS integration TIMEOUT 180
+      RUN_SERIAL TRUE RESOURCE_LOCK pcscd)
+  endif()
 else()
   message(STATUS "kiosk_demo_once not registered: the demo needs the card, hsm, settlement and kiosk modules")
 endif()

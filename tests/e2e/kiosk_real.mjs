@@ -1,0 +1,152 @@
+// Browser test of the real kiosk: ./scripts/demo --no-build starts pcscd + hcemu (李娜's card and
+// the SAM), the key store, center-sim + settlementd, his-sim, escpos-sim, ippeveprinter and
+// kioskd; headless chromium then inserts the emulated card (hcemu's control port), registers for
+// a slot, pays the unpaid items, prints a lab report, with a screenshot of every screen. Checks
+// that a receipt reached escpos-sim and a PDF reached ippeveprinter.
+//
+//   node kiosk_real.mjs --demo scripts/demo --build-dir build --out build/test-output/e2e/kiosk-real
+//   [--pin 111111]
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { args, check, contrastFailures, failed, freePort, launch, shots, start, stop, waitScreen } from './lib.mjs';
+
+const a = args();
+if (!a.demo || !a['build-dir']) {
+  console.error('usage: node kiosk_real.mjs --demo scripts/demo --build-dir BUILD [--out DIR] [--pin PIN]');
+  process.exit(2);
+}
+const out = a.out || path.resolve('test-output/e2e/kiosk-real');
+const pin = a.pin || process.env.HC_E2E_PIN || '111111';
+fs.mkdirSync(out, { recursive: true });
+const stateFile = path.join(out, 'demo-state.json');
+fs.rmSync(stateFile, { force: true });
+const t0 = Date.now();
+const shot = shots(out);
+
+function control(port, command) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(command + '\n'));
+    let reply = '';
+    s.setTimeout(5000, () => { s.destroy(); reject(new Error(`hcemu control "${command}": no reply`)); });
+    s.on('data', (d) => { reply += d; if (reply.includes('\n')) { s.end(); resolve(reply.trim()); } });
+    s.on('error', reject);
+    s.on('close', () => resolve(reply.trim()));
+  });
+}
+const files = (dir, re) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => re.test(f)) : []);
+async function until(what, f, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const webPort = await freePort();
+const demo = (await start(a.demo, ['--no-build', '--state', stateFile], {
+  ready: /The kiosk is running|demo: .*/, log: path.join(out, 'demo.log'), timeoutMs: 90000,
+  env: { HC_BUILD_DIR: a['build-dir'], HC_DEMO_PORT: String(webPort) },
+})).child;
+let browser;
+try {
+  const state = JSON.parse(await until('the demo state file', () => fs.existsSync(stateFile) && fs.readFileSync(stateFile, 'utf8'), 5000));
+  console.log(`demo up: ${state.url} (${state.kiosk}); run folder ${state.run}`);
+  check(state.kiosk === 'kioskd', `the demo runs kioskd (${state.kiosk})`);
+  browser = await launch();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1024 } });
+  page.on('pageerror', (e) => check(false, 'page error: ' + e.message));
+  await page.goto(state.url);
+
+  // The card is in its reader from the start: take it out, show idle, put it in.
+  await control(state.card_control_port, 'remove');
+  await waitScreen(page, 'idle', 15000);
+  await shot(page, 'idle');
+  const tInsert = Date.now();
+  await control(state.card_control_port, 'insert');
+  await waitScreen(page, 'menu', 15000);
+  const insertMs = Date.now() - tInsert;
+  check(true, `card inserted → menu shown in the browser in ${insertMs} ms`);
+  await shot(page, 'menu');
+
+  const screenOf = () => page.evaluate(() => document.body.dataset.screen);
+  // Walks one business from the menu to its "done" screen: the preferred item if offered, else
+  // the first enabled one; the PIN when asked; "confirm" when there is nothing to pick.
+  async function walk(business, prefer = {}) {
+    await page.click(`#item-${business}`);
+    await page.waitForFunction((b) => document.body.dataset.business === b, business, { timeout: 15000 });
+    let last = '';
+    for (let step = 0; step < 15; step++) {
+      await page.waitForFunction((prev) => document.body.dataset.screen !== prev || !document.querySelector('#error').hidden, last, { timeout: 30000 });
+      const screen = await screenOf();
+      await shot(page, `${business}-${screen}`);
+      const c = await contrastFailures(page);
+      check(c.failing.length === 0, `${business}/${screen}: contrast >= 4.5:1 (${c.checked} texts)` + (c.failing.length ? ' ' + JSON.stringify(c.failing) : ''));
+      if (!(await page.locator('#error').isHidden())) {
+        throw new Error(`${business}/${screen}: error shown: ${await page.locator('#error').innerText()}`);
+      }
+      check(screen === 'idle' || await page.locator('#countdown').isVisible(), `${business}/${screen}: countdown visible`);
+      if (screen === 'done') return page.locator('main').innerText();
+      last = screen;
+      const kind = await page.evaluate(() => document.getElementById('input').dataset.kind || '');
+      if (kind === 'pin' || kind === 'password') {
+        await page.keyboard.type(pin);
+        await page.keyboard.press('Enter');
+        continue;
+      }
+      const enabled = await page.$$eval('.item:not(:disabled)', (bs) => bs.map((b) => b.dataset.id));
+      const want = prefer[screen];
+      if (want && enabled.includes(want)) {
+        await page.click(`#item-${want}`);
+      } else if (enabled.length) {
+        await page.click(`#item-${enabled[0]}`);
+      } else if (await page.locator('#action-confirm').count()) {
+        await page.click('#action-confirm');
+      } else {
+        throw new Error(`${business}/${screen}: nothing to pick and no confirm`);
+      }
+    }
+    throw new Error(`${business}: no "done" screen after 15 steps`);
+  }
+  async function finish() {
+    const b = page.locator('#action-done, #action-home').first();
+    await b.click();
+    await waitScreen(page, 'menu', 15000);
+  }
+
+  const receipts0 = files(state.receipts, /\.txt$/).length;
+  let t = Date.now();
+  const reg = await walk('registration', { choose_payment: 'purse' });
+  check(/挂号成功/.test(reg), `registration: done in ${Date.now() - t} ms (incl. screenshots)`);
+  await until('a registration receipt at escpos-sim', () => files(state.receipts, /\.txt$/).length > receipts0);
+  check(true, `registration: the slip was printed (${files(state.receipts, /\.txt$/).length - receipts0} job(s) in ${state.receipts})`);
+  await finish();
+
+  const receipts1 = files(state.receipts, /\.txt$/).length;
+  t = Date.now();
+  const pay = await walk('payment', { choose_payment: 'purse' });
+  check(/缴费成功/.test(pay), `payment: done in ${Date.now() - t} ms`);
+  await until('a payment receipt at escpos-sim', () => files(state.receipts, /\.txt$/).length > receipts1);
+  check(true, 'payment: the receipt was printed');
+  await finish();
+
+  const reports0 = files(state.reports, /\.pdf$/).length;
+  t = Date.now();
+  const rep = await walk('report');
+  check(/打印完成/.test(rep), `report: done in ${Date.now() - t} ms`);
+  const pdf = await until('a PDF at ippeveprinter', () => files(state.reports, /\.pdf$/).length > reports0 && files(state.reports, /\.pdf$/));
+  check(true, `report: ${pdf.length - reports0} PDF(s) in ${state.reports}`);
+  await shot(page, 'after-report');
+} catch (e) {
+  check(false, 'unexpected: ' + (e.stack || e));
+} finally {
+  if (browser) {
+    try { const p = browser.contexts()[0]?.pages()[0]; if (p) await shot(p, 'last'); } catch (_) { /* ignore */ }
+    await browser.close();
+  }
+  await stop(demo, 'SIGINT');
+}
+console.log(`kiosk_real: ${failed() ? failed() + ' check(s) failed' : 'all checks passed'} in ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${out}`);
+process.exit(failed() ? 1 : 0);
