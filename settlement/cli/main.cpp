@@ -10,7 +10,9 @@
 //                                          with a progress bar
 //   settle reconcile --db F --center-port P [--date D] [--format json|csv|text]
 //                                          3201/3202 with repairs; exit 0 balanced, 4 not
-//   settle report                          not implemented yet (use reconcile --format)
+//                                          [--hold-minutes 15] holding pool near midnight
+//   settle report --db F --date D [--format json|csv|text]   the stored report of the latest
+//                                          reconciliation run of D; exit 0 balanced, 4 not
 #include "hc/settle/gateway.hpp"
 #include "hc/settle/json_in.hpp"
 #include "hc/settle/reconcile.hpp"
@@ -57,17 +59,19 @@ int main(int argc, char** argv) {
         format, outDir;
     unsigned short centerPort = 0;
     int timeoutMs = 5000;
+    int holdMinutes = 15;
     po::options_description desc("settle options");
     desc.add_options()("db", po::value(&db), "ledger file")("endpoint", po::value(&endpoint),
         "settlementd endpoint")("server-key", po::value(&serverKey), "server public key (Z85)")(
         "secret-file", po::value(&secretFile), "file: line 1 public key, line 2 secret key")("json",
         po::value(&jsonText), "request JSON")("resolve", po::value(&resolve), "msgid to resolve")(
         "as", po::value(&as), "ok | failed")("center-host",
-        po::value(&centerHost)->default_value("127.0.0.1"),
-        "center host")("center-port", po::value(&centerPort), "center port")(
-        "date", po::value(&date), "yyyy-mm-dd")("format", po::value(&format)->default_value("text"),
-        "json | csv | text")("out", po::value(&outDir), "directory for report files")(
-        "timeout-ms", po::value(&timeoutMs)->default_value(5000), "reply timeout");
+        po::value(&centerHost)->default_value("127.0.0.1"), "center host")("center-port",
+        po::value(&centerPort), "center port")("date", po::value(&date), "yyyy-mm-dd")("format",
+        po::value(&format)->default_value("text"), "json | csv | text")("out", po::value(&outDir),
+        "directory for report files")("timeout-ms", po::value(&timeoutMs)->default_value(5000),
+        "reply timeout")("hold-minutes", po::value(&holdMinutes)->default_value(15),
+        "reconcile: hold center-only/local-only rows this close to midnight (UTC) one cycle");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc - 1, argv + 1, desc), vm);
@@ -184,16 +188,31 @@ int main(int argc, char** argv) {
                 std::cerr << "\n";
                 return 0;
             }
-            const auto report = reconcileDay(
-                *store, gateway, date.empty() ? isoDate(std::chrono::system_clock::now()) : date);
+            ReconOptions recon;
+            recon.holdWindow = std::chrono::minutes(holdMinutes);
+            const auto report = reconcileDay(*store, gateway,
+                date.empty() ? isoDate(std::chrono::system_clock::now()) : date, recon);
             std::cout << (format == "json" ? json::serialize(reportToJson(report))
                     : format == "csv"      ? reportToCsv(report)
                                            : reportToText(report));
             return report.balancedAfterRepair ? 0 : 4;
         }
         if (cmd == "report") {
-            throw NotImplemented("'settle report' of stored reconciliation runs; use 'settle "
-                                 "reconcile --date D --format json|csv|text'");
+            if (date.empty()) {
+                throw InputError("--date", "required for report (yyyy-mm-dd)");
+            }
+            auto tx = store->begin();
+            const auto report = storedReport(*tx, date);
+            tx->commit();
+            if (!report) {
+                throw InputError("--date",
+                    "no reconciliation run stored for " + date + "; run 'settle reconcile --date "
+                        + date + "' first");
+            }
+            std::cout << (format == "json" ? json::serialize(reportToJson(*report))
+                    : format == "csv"      ? reportToCsv(*report)
+                                           : reportToText(*report));
+            return report->balancedAfterRepair ? 0 : 4;
         }
         throw InputError("command", "unknown command '" + cmd + "'");
     } catch (const Error& e) {

@@ -3,6 +3,8 @@
 #include "hc/settle/json_in.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 namespace hc::settle {
@@ -84,6 +86,14 @@ bool totalsBalanced(
     return all;
 }
 
+void storeReport(LedgerStore& store, const ReconReport& report) {
+    auto tx = store.begin();
+    auto j = reportToJson(report);
+    j["run_ms"] = nowMs();
+    tx->putDoc("recon_report", report.date, json::serialize(j));
+    tx->commit();
+}
+
 std::vector<std::string> splitTabs(const std::string& line) {
     std::vector<std::string> f;
     std::string cell;
@@ -99,7 +109,69 @@ std::vector<std::string> splitTabs(const std::string& line) {
 
 } // namespace
 
-ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::string& date) {
+namespace {
+
+// UTC midnight at the start of yyyy-mm-dd, in ms since the epoch; throws InputError.
+std::int64_t dayStartMs(const std::string& date) {
+    int y = 0;
+    unsigned m = 0, d = 0;
+    if (date.size() != 10 || std::sscanf(date.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) {
+        throw InputError("date", "expected yyyy-mm-dd");
+    }
+    const std::chrono::year_month_day ymd { std::chrono::year { y }, std::chrono::month { m },
+        std::chrono::day { d } };
+    if (!ymd.ok()) {
+        throw InputError("date", "not a calendar date");
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::sys_days { ymd }.time_since_epoch())
+        .count();
+}
+
+// The UTC time inside a msgid (code(12) + yyyyMMddHHmmss + seq(4)), or nullopt.
+std::optional<std::int64_t> msgidTimeMs(const std::string& msgid) {
+    if (msgid.size() != 30) {
+        return std::nullopt;
+    }
+    const auto t = msgid.substr(12, 14);
+    if (t.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    try {
+        const auto day = dayStartMs(t.substr(0, 4) + "-" + t.substr(4, 2) + "-" + t.substr(6, 2));
+        return day
+            + ((std::stoll(t.substr(8, 2)) * 60 + std::stoll(t.substr(10, 2))) * 60
+                  + std::stoll(t.substr(12, 2)))
+            * 1000;
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+// Holding pool: returns true if the row is held now (first time seen near the cut-off).
+bool holdNearCutoff(StoreTransaction& tx, const ReconOptions& options, const std::string& date,
+    const std::string& msgid, std::optional<std::int64_t> whenMs, ReconClass cls,
+    std::int64_t now) {
+    if (options.holdWindow.count() <= 0 || !whenMs) {
+        return false;
+    }
+    const auto window
+        = std::chrono::duration_cast<std::chrono::milliseconds>(options.holdWindow).count();
+    const auto start = dayStartMs(date);
+    const auto end = start + 24LL * 3600 * 1000;
+    const bool near = std::llabs(*whenMs - start) <= window || std::llabs(*whenMs - end) <= window;
+    if (!near) {
+        return false;
+    }
+    json::object hold { { "date", date }, { "class", reconClassName(cls) }, { "held_ms", now } };
+    return tx.insertDoc("recon_hold", msgid, json::serialize(hold)); // false: held once already
+}
+
+} // namespace
+
+ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::string& date,
+    const ReconOptions& options) {
+    (void)dayStartMs(date); // refuse a bad date before talking to the center
     ReconReport report;
     report.date = date;
     std::vector<SettlementRecord> rows;
@@ -129,6 +201,7 @@ ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::
         report.balancedAfterRepair = true;
         report.counts["balanced"] = report.localCount;
         report.counts["held"] = static_cast<std::int64_t>(report.items.size());
+        storeReport(store, report);
         return report;
     }
 
@@ -192,6 +265,21 @@ ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::
         if (local) {
             item.localMedfee = local->medfee;
             item.localFund = local->fund;
+        }
+        const auto when
+            = local ? std::optional<std::int64_t>(local->createdMs) : msgidTimeMs(item.msgid);
+        if ((rslt == 1 && !(local && local->status != SettlementStatus::Settled)) || rslt == 2) {
+            const auto cls = rslt == 1 ? ReconClass::CenterOnly : ReconClass::LocalOnly;
+            if (holdNearCutoff(*tx, options, date, item.msgid, when, cls, now)) {
+                item.cls = ReconClass::Held;
+                item.repair = std::string(reconClassName(cls))
+                    + " near the cut-off: held one cycle (the center may book it on the other "
+                      "day); repaired by the next run if still unbalanced";
+                tx->audit(now, "reconcile", "recon.held", item.msgid, item.repair);
+                ++report.counts[reconClassName(item.cls)];
+                report.items.push_back(std::move(item));
+                continue;
+            }
         }
         if (rslt == 1) {
             item.cls = ReconClass::CenterOnly;
@@ -261,6 +349,7 @@ ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::
         tx2->commit();
     }
     report.balancedAfterRepair = totalsBalanced(gateway, rows, date);
+    storeReport(store, report);
     return report;
 }
 
@@ -286,6 +375,56 @@ json::object reportToJson(const ReconReport& r) {
     }
     o["items"] = items;
     return o;
+}
+
+ReconReport reportFromJson(const json::value& v) {
+    const JsonIn in(v, "report");
+    ReconReport r;
+    r.date = in.str("date", 10);
+    r.totalsBalanced = in.boolean("totals_balanced");
+    r.balancedAfterRepair = in.boolean("balanced_after_repair");
+    r.localCount = in.integer("local_count", 0, 1'000'000'000);
+    r.localMedfee = in.fen("local_medfee_fen");
+    r.localFund = in.fen("local_fund_fen", -kMaxFen);
+    for (const auto& [k, c] : in.object("counts").raw()) {
+        if (!c.is_int64()) {
+            throw InputError("report.counts." + std::string(k), "expected an integer");
+        }
+        r.counts[std::string(k)] = c.as_int64();
+    }
+    for (const auto& i : in.objects("items", 10'000'000)) {
+        ReconItem item;
+        const auto cls = i.str("class", 32);
+        bool known = false;
+        for (auto c : { ReconClass::Balanced, ReconClass::CenterOnly, ReconClass::LocalOnly,
+                 ReconClass::AmountMismatch, ReconClass::StatusMismatch, ReconClass::Held }) {
+            if (cls == reconClassName(c)) {
+                item.cls = c;
+                known = true;
+            }
+        }
+        if (!known) {
+            throw InputError(i.at("class"), "unknown class '" + cls + "'");
+        }
+        item.msgid = i.strOr("msgid", "", 64);
+        item.setlId = i.strOr("setl_id", "", 64);
+        item.localMedfee = i.fen("local_medfee_fen", -kMaxFen);
+        item.localFund = i.fen("local_fund_fen", -kMaxFen);
+        item.centerMedfee = i.fen("center_medfee_fen", -kMaxFen);
+        item.centerFund = i.fen("center_fund_fen", -kMaxFen);
+        item.memo = i.strOr("memo", "", 1024);
+        item.repair = i.strOr("repair", "", 1024);
+        r.items.push_back(std::move(item));
+    }
+    return r;
+}
+
+std::optional<ReconReport> storedReport(StoreTransaction& tx, const std::string& date) {
+    const auto doc = tx.getDoc("recon_report", date);
+    if (!doc) {
+        return std::nullopt;
+    }
+    return reportFromJson(parseJsonText(*doc, "stored report", 512 * 1024 * 1024));
 }
 
 std::string reportToCsv(const ReconReport& r) {

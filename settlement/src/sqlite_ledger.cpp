@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS outbox(
 CREATE UNIQUE INDEX IF NOT EXISTS outbox_one_reversal ON outbox(ref_msgid) WHERE infno = '2601';
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, next_ms);
 CREATE INDEX IF NOT EXISTS outbox_visit ON outbox(visit_id, seq);
+CREATE INDEX IF NOT EXISTS outbox_state_seq ON outbox(state, seq);
+CREATE INDEX IF NOT EXISTS outbox_state_expiry ON outbox(state, expires_ms);
 CREATE TABLE IF NOT EXISTS adjustments(
   id INTEGER PRIMARY KEY, msgid TEXT NOT NULL, terminal TEXT NOT NULL, amount INTEGER NOT NULL,
   reason TEXT NOT NULL, status TEXT NOT NULL, created_ms INTEGER NOT NULL, UNIQUE(msgid, reason));
@@ -475,6 +477,17 @@ public:
         return out;
     }
 
+    void forEachSettlementOfDay(const std::string& date,
+        const std::function<void(const SettlementRecord&)>& visit) override {
+        static const std::string sql = std::string("SELECT ") + kSettlementCols
+            + " FROM settlements WHERE setl_date = ? ORDER BY id";
+        Q q(m_db, sql.c_str());
+        q.bind(1, date);
+        while (q.step()) {
+            visit(readSettlement(q));
+        }
+    }
+
     Fen provisionalExposure() override {
         Q q(m_db, "SELECT COALESCE(SUM(fund), 0) FROM settlements WHERE status = 'PROVISIONAL'");
         q.step();
@@ -532,7 +545,9 @@ public:
         std::vector<OutboxEntry> out;
         {
             Q q(m_db,
-                "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.state = 'NEW' AND o.next_ms <= ? "
+                "SELECT " OUTBOX_COLS
+                " FROM outbox o INDEXED BY outbox_state_seq WHERE o.state = 'NEW' "
+                "AND o.next_ms <= ? "
                 "AND o.lease_ms <= ? AND NOT EXISTS (SELECT 1 FROM outbox p WHERE "
                 "p.visit_id = o.visit_id AND p.seq < o.seq AND p.state IN "
                 "('NEW','SENT','UNKNOWN')) ORDER BY o.seq LIMIT ?");
@@ -585,8 +600,8 @@ public:
 
     std::vector<OutboxEntry> expired(std::int64_t nowMs, std::size_t limit) override {
         Q q(m_db,
-            "SELECT " OUTBOX_COLS " FROM outbox WHERE state IN ('NEW','SENT','UNKNOWN') "
-            "AND expires_ms < ? AND lease_ms < ? ORDER BY seq LIMIT ?");
+            "SELECT " OUTBOX_COLS " FROM outbox INDEXED BY outbox_state_expiry WHERE state IN "
+            "('NEW','SENT','UNKNOWN') AND expires_ms < ? AND lease_ms < ? ORDER BY seq LIMIT ?");
         q.bind(1, nowMs).bind(2, nowMs).bind(3, static_cast<std::int64_t>(limit));
         std::vector<OutboxEntry> out;
         while (q.step()) {

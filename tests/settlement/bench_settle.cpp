@@ -333,7 +333,7 @@ void benchOffline(int n, int replayN) {
             in["year"] = 2014;
             auto e = makeOutboxEntry(h.ctx, h.msgids, h.gw.retry, "2201",
                 "OFF" + std::to_string(i + k), "2", "T", std::move(in));
-            e.nextMs = (i + k) < replayN ? 0 : INT64_MAX / 2; // only the first replayN are due
+            e.nextMs = 0; // all due: the dispatcher leases from the head of the whole queue
             tx->insertOutbox(e);
         }
         tx->commit();
@@ -361,10 +361,11 @@ void benchOffline(int n, int replayN) {
     for (auto& t : ds) {
         t.join();
     }
-    std::cout << "offline replay to center-sim (0 ms, 2 dispatchers): " << sent.load()
+    std::cout << "offline replay to center-sim (0 ms, 2 dispatchers x " << h.gw.parallel
+              << " connections, batch " << h.gw.batch << ", all " << n << " due): " << sent.load()
               << " entries in " << secondsSince(t1)
               << " s = " << static_cast<long>(sent.load() / secondsSince(t1))
-              << " entries/s (of a queue of " << n << ")\n";
+              << " entries/s (the first " << replayN << " of the queue)\n";
 }
 
 } // namespace
@@ -372,9 +373,12 @@ void benchOffline(int n, int replayN) {
 int main(int argc, char** argv) {
     bool full = false;
     std::string only;
+    int offlineN = 0;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--full") == 0) {
             full = true;
+        } else if (std::strcmp(argv[i], "--offline-entries") == 0 && i + 1 < argc) {
+            offlineN = std::atoi(argv[++i]);
         } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else {
@@ -402,7 +406,7 @@ int main(int argc, char** argv) {
         benchEndToEnd(32, 2, full ? 4 : 1, 800);
     }
     if (want("offline")) {
-        benchOffline(full ? 1'000'000 : 100'000, full ? 20000 : 3000);
+        benchOffline(offlineN > 0 ? offlineN : full ? 1'000'000 : 100'000, full ? 20000 : 3000);
     }
     return 0;
 }

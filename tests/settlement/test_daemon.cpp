@@ -243,4 +243,17 @@ TEST_CASE("settlementd under each fault switch; the day reconciles to balanced w
     const auto v = parseJsonText(report, "report");
     CHECK(v.at("totals_balanced").as_bool());
     CHECK(v.at("local_count").as_int64() == total);
+    // settle report: the stored run, as CSV and as a printable summary.
+    const auto reportCmd = std::string(HC_SETTLE_CLI) + " report --db " + d.dir.file("ledger.db")
+        + " --date " + isoDate(std::chrono::system_clock::now());
+    CHECK(std::system((reportCmd + " --format csv > " + d.dir.file("r.csv")).c_str()) == 0);
+    CHECK(std::system((reportCmd + " --format text > " + d.dir.file("r.txt")).c_str()) == 0);
+    std::ifstream txt(d.dir.file("r.txt"));
+    const std::string summary(
+        (std::istreambuf_iterator<char>(txt)), std::istreambuf_iterator<char>());
+    CHECK(summary.find("after repair: BALANCED") != std::string::npos);
+    CHECK(std::system((std::string(HC_SETTLE_CLI) + " report --db " + d.dir.file("ledger.db")
+              + " --date 1999-01-01 2>/dev/null")
+                          .c_str())
+        != 0);
 }

@@ -64,7 +64,9 @@ TEST_CASE("a tampered day is classified, repaired with audit entries, then balan
             h.stopDispatcher();
         }
         h.faults(std::string(R"({"result_codes":")") + codes + R"("})");
-        const auto second = reconcileDay(*h.store, g, today);
+        ReconOptions noHold; // this test's rows are "now": never held, whatever the hour
+        noHold.holdWindow = std::chrono::minutes(0);
+        const auto second = reconcileDay(*h.store, g, today, noHold);
         CHECK_FALSE(second.totalsBalanced);
         std::map<std::string, int> seen;
         for (const auto& i : second.items) {
@@ -96,4 +98,61 @@ TEST_CASE("a tampered day is classified, repaired with audit entries, then balan
         CHECK(third.balancedAfterRepair);
         CHECK(third.localCount == 4);
     }
+}
+
+TEST_CASE("holding pool: a local-only row 5 minutes before midnight is held one cycle, then "
+          "repaired; the stored report is read back for `settle report`") {
+    ServiceConfig cfg;
+    cfg.settleWait = std::chrono::milliseconds(1000);
+    Harness h(cfg);
+    h.startDispatcher();
+    const auto r = h.settleExample();
+    REQUIRE(r.at("status") == "SETTLED");
+    h.stopDispatcher();
+    const auto today = isoDate(std::chrono::system_clock::now());
+    const auto midnight = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()).time_since_epoch()
+        + std::chrono::days(1))
+                              .count();
+    {
+        auto tx = h.store->begin();
+        auto ghost = *tx->settlementByMsgid(std::string(r.at("msgid").as_string()));
+        ghost.msgid = "H51180000001209901010000009998";
+        ghost.setlId = "SLATE";
+        ghost.visitId = "late";
+        ghost.createdMs = midnight - 5 * 60 * 1000; // 23:55 UTC
+        tx->insertSettlement(ghost);
+        tx->updateSettlement(ghost);
+        tx->commit();
+    }
+    CenterGateway g(h.gw, h.ctx, h.msgids);
+    const auto first = reconcileDay(*h.store, g, today);
+    CHECK_FALSE(first.balancedAfterRepair); // held: the day is not balanced yet
+    REQUIRE(first.items.size() == 1);
+    CHECK(first.items[0].cls == ReconClass::Held);
+    CHECK(first.items[0].msgid == "H51180000001209901010000009998");
+    CHECK(first.items[0].repair.find("near the cut-off") != std::string::npos);
+    {
+        auto tx = h.store->begin();
+        CHECK(tx->auditCount("recon.held") == 1);
+        CHECK(tx->settlementByMsgid("H51180000001209901010000009998")->status
+            == SettlementStatus::Settled); // not repaired yet
+        const auto stored = storedReport(*tx, today);
+        REQUIRE(stored.has_value());
+        CHECK(stored->items.size() == 1);
+        CHECK(stored->items[0].cls == ReconClass::Held);
+        CHECK(reportToText(*stored) == reportToText(first));
+        CHECK(reportToCsv(*stored) == reportToCsv(first));
+        tx->commit();
+    }
+    // Next cycle: still local-only, so it is repaired now (voided, fund share collected).
+    const auto second = reconcileDay(*h.store, g, today);
+    CHECK(second.balancedAfterRepair);
+    REQUIRE(second.items.size() == 1);
+    CHECK(second.items[0].cls == ReconClass::LocalOnly);
+    auto tx = h.store->begin();
+    CHECK(tx->settlementByMsgid("H51180000001209901010000009998")->status
+        == SettlementStatus::Failed);
+    CHECK(storedReport(*tx, today)->balancedAfterRepair);
+    CHECK_FALSE(storedReport(*tx, "1999-01-01").has_value());
 }

@@ -10,6 +10,7 @@
 #include "hc/settle/outbox.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -119,6 +120,14 @@ public:
     virtual std::optional<SettlementRecord> settlementByMsgid(const std::string& msgid) = 0;
     /** Settlements of one day (setl_date), for reconciliation. */
     virtual std::vector<SettlementRecord> settlementsOfDay(const std::string& date) = 0;
+    /** Settlements of one day, one at a time (streamed where the store can; for 1,000,000-row
+     *  reconciliations). */
+    virtual void forEachSettlementOfDay(
+        const std::string& date, const std::function<void(const SettlementRecord&)>& visit) {
+        for (const auto& r : settlementsOfDay(date)) {
+            visit(r);
+        }
+    }
     /** Sum of open provisional fund amounts (offline exposure). */
     virtual Fen provisionalExposure() = 0;
 
