@@ -32,8 +32,8 @@ enum class IppPrinterState {
     MediaEmpty, ///< media-empty / media-needed: no paper (call staff)
     MediaJam, ///< media-jam: paper jammed (call staff)
     DoorOpen, ///< door-open / cover-open / input-tray-missing (call staff)
-    Offline, ///< no answer, offline-report, shutdown, or printer-state stopped for no known reason
-    Other, ///< another *-error reason (toner-empty, marker-supply-empty, ...) (call staff)
+    Offline, ///< no answer, or an offline / shutdown reason (retry, then call staff)
+    Other, ///< another *-error reason (toner-empty, ...) or stopped for no known reason
 };
 
 /** Readable name of a state ("ready", "media-empty", "media-jam", "door-open", "offline",
@@ -57,8 +57,13 @@ struct IppPrinterStatus {
     hc::NextStep nextStep() const;
 
     /** Reduces printer-state ("idle", "processing", "stopped") and printer-state-reasons to a
-     * state. Severity suffixes (-error, -warning, -report) are understood; a -warning or
-     * -report reason alone (media-low-warning) does not stop printing, except offline-report. */
+     * state. A reason counts by its keyword without the severity suffix (-error, -warning,
+     * -report), because printers differ: ippeveprinter reports a jam as media-jam-warning while
+     * processing and media-jam-report when idle. media-empty / media-needed → MediaEmpty,
+     * media-jam → MediaJam, door-open / cover-open / interlock-open / input-tray-missing →
+     * DoorOpen, offline / shutdown → Offline, in any severity; any other reason only with
+     * -error (or a stopped printer) → Other; media-low-warning and the like do not stop
+     * printing. */
     static IppPrinterStatus fromAttributes(
         std::string printerState, std::vector<std::string> reasons, std::string message);
 };
@@ -93,7 +98,8 @@ struct IppJobResult {
     /** True when the printer said completed. */
     bool completed() const { return state == IppJobState::Completed; }
     /** What to do unless completed(): CallStaff for Unknown (do not reprint or refund blind) and
-     * for an abort with paper, jam or door reasons; Retry for other aborts and cancels. */
+     * for an abort with paper, jam or door reasons; Retry for other aborts and cancels (and,
+     * meaninglessly, for a completed job). */
     hc::NextStep nextStep() const;
 };
 
@@ -134,6 +140,15 @@ public:
 private:
     IppPrinterStatus m_status;
 };
+
+/** Parses a raw IPP Get-Printer-Attributes reply (the HTTP body) into a status; a reply that
+ * does not parse, or has an error status, gives Offline with the reason in message. Used by
+ * IppPrinter, exposed for tests and the ipp_reply fuzz target. Never throws. */
+IppPrinterStatus parsePrinterAttributesReply(std::span<const std::uint8_t> reply);
+
+/** Parses a raw IPP Get-Job-Attributes reply into a job result (state Unknown when the reply
+ * does not parse, has an error status or lacks job-state). Never throws. */
+IppJobResult parseJobAttributesReply(std::span<const std::uint8_t> reply);
 
 /** An IPP printer at a URI ("ipp://127.0.0.1:8631/ipp/print"). */
 class IppPrinter {

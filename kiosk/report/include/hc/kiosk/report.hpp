@@ -64,7 +64,10 @@ public:
 /** Renders `report` as a one-or-more-page A4 PDF. The patient's name and ID number are masked
  * with the card layer's rules (hc::card::health::maskName / maskIdentifier); gender, age and the
  * HIS patient id are shown. `qrPayload` is encoded as a QR code (level M) in the header, with
- * the text under it. Observations flagged "H" get ↑, "L" get ↓ (and are set in bold). */
+ * "扫码核验" under it; the footer carries fingerprint(report).code as 验证码 and "第n/m页".
+ * Observations flagged "H"/"HH" get ↑, "L"/"LL" get ↓ in the 提示 column. Rows that do not fit
+ * continue on further pages, each with the full header. Throws RenderError: FixInput for an
+ * empty or unencodable QR payload, CheckConfiguration for a missing font. */
 std::vector<std::uint8_t> renderLabReportPdf(const his::LabReport& report,
     const his::Patient& patient, const Hospital& hospital, const std::string& qrPayload,
     const RenderOptions& options = {});
