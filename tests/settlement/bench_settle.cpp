@@ -374,9 +374,12 @@ int main(int argc, char** argv) {
     bool full = false;
     std::string only;
     int offlineN = 0;
+    int replayN = 0;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--full") == 0) {
             full = true;
+        } else if (std::strcmp(argv[i], "--replay") == 0 && i + 1 < argc) {
+            replayN = std::atoi(argv[++i]);
         } else if (std::strcmp(argv[i], "--offline-entries") == 0 && i + 1 < argc) {
             offlineN = std::atoi(argv[++i]);
         } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
@@ -406,7 +409,7 @@ int main(int argc, char** argv) {
         benchEndToEnd(32, 2, full ? 4 : 1, 800);
     }
     if (want("offline")) {
-        benchOffline(offlineN > 0 ? offlineN : full ? 1'000'000 : 100'000, full ? 20000 : 3000);
+        benchOffline(offlineN > 0 ? offlineN : full ? 1'000'000 : 100'000, replayN > 0 ? replayN : full ? 20000 : 3000);
     }
     return 0;
 }

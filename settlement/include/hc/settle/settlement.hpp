@@ -12,7 +12,8 @@
 //   hc/settle/envelope.hpp         the national envelope and msgids
 //   hc/settle/gateway.hpp          the center gateway (outbox dispatcher)
 //   hc/settle/service.hpp          the terminal API without transport (inside settlementd)
-//   hc/settle/reconcile.hpp        daily reconciliation and its report
+//   hc/settle/reconcile.hpp        daily reconciliation, the holding pool, stored reports
+//   hc/settle/detail_match.hpp     matching 1,000,000 details (ledger vs the center's list)
 //   hc/settle/center_sim.hpp       the center simulator
 // Errors: hc/settle/error.hpp (every error carries the caller's next step).
 // Threading: see each header; no object of this module is shared between threads unless its
@@ -20,6 +21,7 @@
 #pragma once
 
 #include "hc/settle/center_sim.hpp"
+#include "hc/settle/detail_match.hpp"
 #include "hc/settle/envelope.hpp"
 #include "hc/settle/error.hpp"
 #include "hc/settle/gateway.hpp"
