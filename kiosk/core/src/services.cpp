@@ -452,7 +452,7 @@ void Engine::Impl::registerHandlers() {
         }
         m.data["amountFen"] = m.biz.ownFen;
         m.data["totalFen"] = m.biz.totalFen;
-        if (m.biz.quote) {
+        if (m.biz.quote && m.parts.insurance != nullptr) {
             m.data["insuranceFen"] = m.biz.quote->fundFen;
             m.message = "医保支付 " + yuan(m.biz.quote->fundFen) + " 元，个人支付 "
                 + yuan(m.biz.ownFen) + " 元";
@@ -720,7 +720,7 @@ void Engine::Impl::registerHandlers() {
             }
             m.biz.paid = true;
         }
-        ReportDocument doc { rep->id, rep->name, m.who.name, rep->issued, {} };
+        ReportDocument doc { rep->id, rep->name, m.who.name, rep->issued, {}, *rep };
         for (const auto& o : rep->observations) {
             char v[32];
             std::snprintf(v, sizeof v, "%g", o.value);

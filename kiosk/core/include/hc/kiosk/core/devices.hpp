@@ -8,6 +8,7 @@
 #pragma once
 
 #include "hc/kiosk/core/service_error.hpp"
+#include "hc/kiosk/his/types.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -89,6 +90,7 @@ struct ReportDocument {
     std::string patientName; ///< holder
     std::string issued; ///< ISO 8601
     std::vector<std::string> lines; ///< one line per observation ("白细胞计数 6.1 10^9/L N")
+    his::LabReport lab; ///< the whole report as the HIS gave it (for a PDF renderer)
 };
 
 /** An A4 report printer (the IPP printer behind it checks ready / media-empty / jam / offline). */

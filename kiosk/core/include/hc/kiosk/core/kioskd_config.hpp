@@ -1,0 +1,61 @@
+// KioskdConfig: kioskd's configuration as a JSON file (`kioskd --config FILE`), every field
+// optional, with embedded defaults that run the demo (his-sim on 8080, escpos-sim on 9100,
+// paygw-sim on 8090, the virtual readers "Virtual PCD 00 00" / "00 01"). Command-line options
+// override single fields (see kioskd --help and docs/kiosk.md "kioskd options").
+//
+// Pure values and a parser; thread-safe.
+#pragma once
+
+#include "hc/card/error.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hc::kiosk::core {
+
+/** Everything kioskd needs to start. */
+struct KioskdConfig {
+    std::string terminal = "K01"; ///< terminal id (journal serials, settlementd)
+    std::string mode = "patient"; ///< "patient" (kiosk) or "cashier"
+    std::string listen = "127.0.0.1"; ///< web server address (keep loopback)
+    int port = 8800; ///< web server port (0 = any; the chosen port is printed)
+    std::string docroot; ///< UI folder ("" = the web server's default, kiosk/ui)
+    std::string flows; ///< flow folder ("" = kiosk/flows of the source tree)
+    std::string journal = "kiosk-journal.db"; ///< SQLite journal
+    std::string his = "http://127.0.0.1:8080"; ///< HIS base URL (http://HOST:PORT)
+    int hisTimeoutMs = 3000; ///< per HIS call
+    std::string cardReader = "Virtual PCD 00 00"; ///< patient card reader
+    std::string samReader = "Virtual PCD 00 01"; ///< PSAM reader ("" = none)
+    std::string issuerKeys; ///< purse issuer development key file ("" = no loads)
+    std::string receipt = "tcp:127.0.0.1:9100"; ///< "tcp:HOST:PORT", "file:PATH" or "none"
+    std::string report = "none"; ///< "dir:PATH" (text stand-in) or "none"
+    std::string paygw = "http://127.0.0.1:8090"; ///< QR gateway base URL or "none"
+    std::string settlementd; ///< "tcp://HOST:PORT" or "" (no insurance)
+    std::string settlementdServerKey; ///< settlementd's CURVE public key (Z85)
+    std::string settlementdPublicKey; ///< this terminal's CURVE public key (Z85)
+    std::string settlementdSecretKey; ///< this terminal's CURVE secret key (Z85; never logged)
+    std::string fakeCard; ///< file of a MemoryCard ("" = PC/SC readers)
+    std::string fakeCardName
+        = "赵海燕"; ///< the fake card's holder (his-sim --seed 42 patient P0001)
+    std::string fakeCardId = "110105199811281285"; ///< the fake card's ID number
+    std::int64_t fakeCardBalanceFen = 20000; ///< the fake card's balance when created
+    bool allowUiCardEvents = false; ///< accept {"type":"card"} from the UI (tests, demo)
+    bool cardIssuance = false; ///< offer card issuance
+    std::int64_t reportFeeFen = 0; ///< fee per printed report
+};
+
+/** A configuration file that does not parse; names the field. */
+class ConfigError : public hc::InputError {
+public:
+    using hc::InputError::InputError;
+};
+
+/** Parses a config file's text over the defaults (unknown fields are errors; ≤ 64 KiB, depth ≤
+ * 4; strings ≤ 1024 bytes). Throws ConfigError. */
+KioskdConfig parseKioskdConfig(std::string_view json, KioskdConfig defaults = {});
+
+/** Splits "http://HOST:PORT" / "tcp:HOST:PORT" into host and port. Throws ConfigError. */
+std::pair<std::string, unsigned short> hostPort(const std::string& url, const char* what);
+
+} // namespace hc::kiosk::core

@@ -1,0 +1,98 @@
+#include "hc/kiosk/core/kioskd_config.hpp"
+
+#include <boost/json.hpp>
+#include <functional>
+#include <map>
+
+namespace hc::kiosk::core {
+
+namespace json = boost::json;
+
+KioskdConfig parseKioskdConfig(std::string_view text, KioskdConfig c) {
+    if (text.size() > 64 * 1024) {
+        throw ConfigError("config: larger than 64 KiB");
+    }
+    json::parse_options opts;
+    opts.max_depth = 4;
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec, {}, opts);
+    if (ec || !v.is_object()) {
+        throw ConfigError("config: expected a JSON object");
+    }
+    std::map<std::string, std::string*> strings { { "terminal", &c.terminal }, { "mode", &c.mode },
+        { "listen", &c.listen }, { "docroot", &c.docroot }, { "flows", &c.flows },
+        { "journal", &c.journal }, { "his", &c.his }, { "cardReader", &c.cardReader },
+        { "samReader", &c.samReader }, { "issuerKeys", &c.issuerKeys }, { "receipt", &c.receipt },
+        { "report", &c.report }, { "paygw", &c.paygw }, { "settlementd", &c.settlementd },
+        { "settlementdServerKey", &c.settlementdServerKey },
+        { "settlementdPublicKey", &c.settlementdPublicKey },
+        { "settlementdSecretKey", &c.settlementdSecretKey }, { "fakeCard", &c.fakeCard },
+        { "fakeCardName", &c.fakeCardName }, { "fakeCardId", &c.fakeCardId } };
+    std::map<std::string, std::pair<std::int64_t*, std::pair<std::int64_t, std::int64_t>>> ints {
+        { "fakeCardBalanceFen", { &c.fakeCardBalanceFen, { 0, 100000000 } } },
+        { "reportFeeFen", { &c.reportFeeFen, { 0, 1000000 } } }
+    };
+    std::map<std::string, bool*> bools { { "allowUiCardEvents", &c.allowUiCardEvents },
+        { "cardIssuance", &c.cardIssuance } };
+    for (const auto& [key, val] : v.as_object()) {
+        const std::string k(key);
+        if (const auto it = strings.find(k); it != strings.end()) {
+            if (!val.is_string() || val.get_string().size() > 1024) {
+                throw ConfigError("config." + k + ": expected a string of ≤ 1024 bytes");
+            }
+            *it->second = std::string(val.get_string());
+        } else if (const auto bi = bools.find(k); bi != bools.end()) {
+            if (!val.is_bool()) {
+                throw ConfigError("config." + k + ": expected true or false");
+            }
+            *bi->second = val.get_bool();
+        } else if (k == "port" || k == "hisTimeoutMs") {
+            if (!val.is_int64() || val.get_int64() < 0 || val.get_int64() > 65535) {
+                throw ConfigError("config." + k + ": expected an integer 0..65535");
+            }
+            (k == "port" ? c.port : c.hisTimeoutMs) = static_cast<int>(val.get_int64());
+        } else if (const auto ii = ints.find(k); ii != ints.end()) {
+            const auto [lo, hi] = ii->second.second;
+            if (!val.is_int64() || val.get_int64() < lo || val.get_int64() > hi) {
+                throw ConfigError("config." + k + ": expected an integer " + std::to_string(lo)
+                    + ".." + std::to_string(hi));
+            }
+            *ii->second.first = val.get_int64();
+        } else {
+            throw ConfigError("config." + k + ": unknown field");
+        }
+    }
+    if (c.mode != "patient" && c.mode != "cashier") {
+        throw ConfigError("config.mode: expected patient or cashier");
+    }
+    return c;
+}
+
+std::pair<std::string, unsigned short> hostPort(const std::string& url, const char* what) {
+    auto rest = url;
+    for (const char* prefix : { "http://", "tcp://", "tcp:" }) {
+        if (rest.rfind(prefix, 0) == 0) {
+            rest = rest.substr(std::char_traits<char>::length(prefix));
+            break;
+        }
+    }
+    while (!rest.empty() && rest.back() == '/') {
+        rest.pop_back();
+    }
+    const auto colon = rest.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        throw ConfigError(std::string(what) + ": expected HOST:PORT in " + url);
+    }
+    int port = 0;
+    try {
+        port = std::stoi(rest.substr(colon + 1));
+    } catch (const std::exception&) {
+        port = -1;
+    }
+    if (port <= 0 || port > 65535) {
+        throw ConfigError(std::string(what) + ": port out of range in " + url);
+    }
+    return { rest.substr(0, colon), static_cast<unsigned short>(port) };
+}
+
+} // namespace hc::kiosk::core

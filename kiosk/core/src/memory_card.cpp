@@ -1,0 +1,128 @@
+#include "hc/kiosk/core/device_adapters.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace hc::kiosk::core {
+
+namespace json = boost::json;
+
+MemoryCard::MemoryCard(std::filesystem::path file, CardIdentity identity, std::int64_t balanceFen)
+    : m_file(std::move(file)) {
+    if (std::filesystem::exists(m_file)) {
+        std::ifstream in(m_file, std::ios::binary);
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        boost::system::error_code ec;
+        auto v = json::parse(ss.str(), ec);
+        if (ec || !v.is_object()) {
+            throw hc::InputError("memory card " + m_file.string() + ": not a JSON object");
+        }
+        m_state = v.as_object();
+        return;
+    }
+    m_state = json::object { { "cardNumber", identity.cardNumber },
+        { "idNumber", identity.idNumber }, { "name", identity.name }, { "balance", balanceFen },
+        { "atc", 0 }, { "log", json::array {} }, { "committed", json::array {} } };
+    save();
+}
+
+void MemoryCard::save() {
+    const auto tmp = m_file.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << json::serialize(m_state);
+        out.flush();
+        if (!out) {
+            throw hc::Error("memory card: cannot write " + tmp, NextStep::CallStaff);
+        }
+    }
+    std::filesystem::rename(tmp, m_file);
+}
+
+CardIdentity MemoryCard::identity() {
+    return { std::string(m_state.at("cardNumber").as_string()),
+        std::string(m_state.at("idNumber").as_string()),
+        std::string(m_state.at("name").as_string()) };
+}
+
+std::int64_t MemoryCard::balance() {
+    return m_state.at("balance").as_int64();
+}
+
+namespace {
+
+std::string nowText() {
+    const std::time_t t = std::time(nullptr) + 8 * 3600;
+    std::tm tm {};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    return buf;
+}
+
+} // namespace
+
+PurseResult MemoryCard::purchase(std::int64_t fen) {
+    const auto bal = balance();
+    if (fen <= 0) {
+        throw hc::InputError("purchase: amount must be positive");
+    }
+    if (fen > bal) {
+        return { PurseStatus::Declined, bal, "", "9401 insufficient funds", "", true };
+    }
+    const auto atc = m_state.at("atc").as_int64() + 1;
+    const auto pending = json::serialize(
+        json::object { { "kind", "purchase" }, { "atc", atc }, { "amount", fen } });
+    m_state["atc"] = atc;
+    m_state["balance"] = bal - fen;
+    m_state["committed"].as_array().push_back(json::string(pending));
+    m_state["log"].as_array().insert(m_state["log"].as_array().begin(),
+        json::object { { "when", nowText() }, { "amount", fen }, { "load", false } });
+    save();
+    const auto lose = m_file.string() + ".lose-next";
+    if (std::filesystem::exists(lose)) {
+        std::filesystem::remove(lose);
+        return { PurseStatus::Unknown, 0, "", "answer lost (fault switch)", pending, false };
+    }
+    return { PurseStatus::Done, bal - fen, "00000000", "", pending, false };
+}
+
+PurseResult MemoryCard::load(std::int64_t fen) {
+    if (fen <= 0) {
+        throw hc::InputError("load: amount must be positive");
+    }
+    const auto atc = m_state.at("atc").as_int64() + 1;
+    const auto pending
+        = json::serialize(json::object { { "kind", "load" }, { "atc", atc }, { "amount", fen } });
+    m_state["atc"] = atc;
+    m_state["balance"] = balance() + fen;
+    m_state["committed"].as_array().push_back(json::string(pending));
+    m_state["log"].as_array().insert(m_state["log"].as_array().begin(),
+        json::object { { "when", nowText() }, { "amount", fen }, { "load", true } });
+    save();
+    return { PurseStatus::Done, balance(), "00000000", "", pending, false };
+}
+
+PurseResult MemoryCard::settle(const std::string& pendingJson) {
+    for (const auto& c : m_state.at("committed").as_array()) {
+        if (c.as_string() == pendingJson) {
+            return { PurseStatus::Done, balance(), "00000000", "", pendingJson, false };
+        }
+    }
+    return { PurseStatus::Declined, balance(), "", "6985 no such transaction", pendingJson, false };
+}
+
+std::vector<PurseLogEntry> MemoryCard::log(std::size_t max) {
+    std::vector<PurseLogEntry> out;
+    for (const auto& e : m_state.at("log").as_array()) {
+        if (out.size() >= max) {
+            break;
+        }
+        out.push_back({ std::string(e.at("when").as_string()), e.at("amount").as_int64(),
+            e.at("load").as_bool(), "K01" });
+    }
+    return out;
+}
+
+} // namespace hc::kiosk::core

@@ -1,0 +1,300 @@
+// kioskd: the kiosk runtime. Builds the devices and services from its configuration, ends the
+// sessions a crash left open and runs recovery over every session not yet recovered, then runs
+// the engine (hc::kiosk::core::Engine) behind the web server (hc::kiosk::WebServer) on
+// 127.0.0.1. Options: kioskd --help and docs/kiosk.md "kioskd options".
+//
+// Threads: main (waits for SIGINT/SIGTERM), the web server's, a 250 ms ticker (countdowns, QR
+// polling) and, with PC/SC readers, the reader monitor. The engine serialises them.
+#ifdef HC_KIOSKD_WITH_SETTLE
+#include "settle_insurance.hpp"
+#endif
+
+#include "hc/kiosk/core/device_adapters.hpp"
+#include "hc/kiosk/core/engine.hpp"
+#include "hc/kiosk/core/kioskd_config.hpp"
+#include "hc/kiosk/core/pcsc_patient_card.hpp"
+#include "hc/kiosk/core/recovery_executor.hpp"
+#include "hc/kiosk/his/http_his_adapter.hpp"
+#include "hc/kiosk/web_server.hpp"
+#include "hc/pcsc.hpp"
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+namespace core = hc::kiosk::core;
+namespace po = boost::program_options;
+
+namespace {
+
+core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
+    po::options_description desc("kioskd options");
+    desc.add_options()("help", "this text")("config", po::value<std::string>(),
+        "JSON configuration file (fields: docs/kiosk.md)")("port", po::value<int>(),
+        "web server port on 127.0.0.1 (0 = any; printed)")("terminal", po::value<std::string>(),
+        "terminal id")("mode", po::value<std::string>(), "patient | cashier")("journal",
+        po::value<std::string>(),
+        "SQLite journal file")("his", po::value<std::string>(), "HIS base URL http://HOST:PORT")(
+        "receipt", po::value<std::string>(), "receipt printer tcp:HOST:PORT | file:PATH | none")(
+        "report", po::value<std::string>(), "report printer dir:PATH | none")(
+        "paygw", po::value<std::string>(), "QR gateway http://HOST:PORT | none")("settlementd",
+        po::value<std::string>(), "settlementd tcp://HOST:PORT (insurance); empty = none")(
+        "settlementd-server-key", po::value<std::string>(), "settlementd CURVE public key (Z85)")(
+        "settlementd-public-key", po::value<std::string>(), "this terminal's CURVE public key")(
+        "settlementd-secret-key", po::value<std::string>(), "this terminal's CURVE secret key")(
+        "card-reader", po::value<std::string>(), "PC/SC reader of the patient card")("sam-reader",
+        po::value<std::string>(), "PC/SC reader of the PSAM ('' = none)")("issuer-keys",
+        po::value<std::string>(), "purse issuer development key file (loads)")("fake-card",
+        po::value<std::string>(), "use a file-backed card instead of PC/SC (demo, tests)")("flows",
+        po::value<std::string>(), "flow folder")("docroot", po::value<std::string>(), "UI folder")(
+        "report-fee", po::value<std::int64_t>(), "fee per printed report, fen")(
+        "allow-ui-card-events", "accept {\"type\":\"card\"} messages from the UI (tests, demo)")(
+        "card-issuance", "offer card issuance");
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << desc;
+        help = true;
+        return {};
+    }
+    core::KioskdConfig c;
+    if (vm.count("config")) {
+        std::ifstream in(vm["config"].as<std::string>(), std::ios::binary);
+        if (!in) {
+            throw core::ConfigError("--config: cannot read " + vm["config"].as<std::string>());
+        }
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        c = core::parseKioskdConfig(ss.str());
+    }
+    const auto s = [&](const char* name, std::string& field) {
+        if (vm.count(name)) {
+            field = vm[name].as<std::string>();
+        }
+    };
+    s("terminal", c.terminal);
+    s("mode", c.mode);
+    s("journal", c.journal);
+    s("his", c.his);
+    s("receipt", c.receipt);
+    s("report", c.report);
+    s("paygw", c.paygw);
+    s("settlementd", c.settlementd);
+    s("settlementd-server-key", c.settlementdServerKey);
+    s("settlementd-public-key", c.settlementdPublicKey);
+    s("settlementd-secret-key", c.settlementdSecretKey);
+    s("card-reader", c.cardReader);
+    s("sam-reader", c.samReader);
+    s("issuer-keys", c.issuerKeys);
+    s("fake-card", c.fakeCard);
+    s("flows", c.flows);
+    s("docroot", c.docroot);
+    if (vm.count("port")) {
+        c.port = vm["port"].as<int>();
+    }
+    if (vm.count("report-fee")) {
+        c.reportFeeFen = vm["report-fee"].as<std::int64_t>();
+    }
+    if (vm.count("allow-ui-card-events")) {
+        c.allowUiCardEvents = true;
+    }
+    if (vm.count("card-issuance")) {
+        c.cardIssuance = true;
+    }
+    if (c.mode != "patient" && c.mode != "cashier") {
+        throw core::ConfigError("--mode: expected patient or cashier");
+    }
+    if (c.mode == "cashier") {
+        throw core::ConfigError("--mode cashier: not built yet (docs/kiosk.md \"Cashier mode\")");
+    }
+    return c;
+}
+
+void logRecovery(const std::vector<core::RecoveryReport>& reports) {
+    for (const auto& r : reports) {
+        std::cout << "kioskd: recovery " << r.session << ": " << (r.recovered ? "done" : "waiting")
+                  << " (" << r.queries << " queries, " << r.compensations << " compensations)"
+                  << std::endl;
+        for (const auto& n : r.notes) {
+            std::cout << "kioskd:   " << n << std::endl;
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    core::KioskdConfig cfg;
+    try {
+        bool help = false;
+        cfg = readConfig(argc, argv, help);
+        if (help) {
+            return 0;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "kioskd: " << e.what() << std::endl;
+        return 2;
+    }
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    try {
+        hc::kiosk::Journal journal(cfg.journal);
+        const int crashed = journal.endOpenSessionsAfterCrash();
+        if (crashed > 0) {
+            std::cout << "kioskd: " << crashed << " session(s) left open by a crash" << std::endl;
+        }
+        const auto [hisHost, hisPort] = core::hostPort(cfg.his, "his");
+        hc::kiosk::his::HttpHisAdapter his(
+            hisHost, hisPort, std::chrono::milliseconds(cfg.hisTimeoutMs));
+        std::unique_ptr<core::PaymentGateway> gateway;
+        if (cfg.paygw != "none" && !cfg.paygw.empty()) {
+            const auto [h, p] = core::hostPort(cfg.paygw, "paygw");
+            gateway = std::make_unique<core::HttpPaymentGateway>(h, p);
+        }
+        std::unique_ptr<core::ReceiptPrinter> receipt;
+        if (cfg.receipt != "none" && !cfg.receipt.empty()) {
+            receipt = std::make_unique<core::EscPosReceiptPrinter>(cfg.receipt);
+        }
+        std::unique_ptr<core::ReportPrinter> report;
+        if (cfg.report.rfind("dir:", 0) == 0) {
+            report = std::make_unique<core::DirReportPrinter>(cfg.report.substr(4));
+        } else if (cfg.report != "none" && !cfg.report.empty()) {
+            throw core::ConfigError("report: expected dir:PATH or none (the IPP printer is not "
+                                    "wired yet), got "
+                + cfg.report);
+        }
+        std::unique_ptr<core::InsuranceService> insurance;
+        if (!cfg.settlementd.empty()) {
+#ifndef HC_KIOSKD_WITH_SETTLE
+            throw core::ConfigError("settlementd: this build has no settlement client");
+#else
+            hc::settle::TerminalClientConfig tc;
+            tc.endpoint = cfg.settlementd;
+            tc.serverPublicKey = cfg.settlementdServerKey;
+            tc.publicKey = cfg.settlementdPublicKey;
+            tc.secretKey = cfg.settlementdSecretKey;
+            tc.insecureTerminal = cfg.terminal;
+            insurance = std::make_unique<hc::kiosk::kioskd::SettleInsurance>(tc);
+#endif
+        }
+        std::shared_ptr<core::MemoryCard> fakeCard;
+        if (!cfg.fakeCard.empty()) {
+            fakeCard = std::make_shared<core::MemoryCard>(cfg.fakeCard,
+                core::CardIdentity { cfg.fakeCardId, cfg.fakeCardId, cfg.fakeCardName },
+                cfg.fakeCardBalanceFen);
+        }
+        core::RecoveryExecutor recovery(journal, &his, insurance.get(), gateway.get());
+        logRecovery(recovery.recoverAll(fakeCard.get()));
+
+        core::SystemClock clock;
+        core::EngineParts parts;
+        parts.journal = &journal;
+        parts.his = &his;
+        parts.clock = &clock;
+        parts.insurance = insurance.get();
+        parts.gateway = gateway.get();
+        parts.receipt = receipt.get();
+        parts.report = report.get();
+        parts.recovery = &recovery;
+        core::EngineConfig ec;
+        ec.terminalId = cfg.terminal;
+        ec.mode = cfg.mode;
+        ec.cardIssuance = cfg.cardIssuance;
+        ec.reportFeeFen = cfg.reportFeeFen;
+        const std::string flowDir = cfg.flows.empty() ? std::string(HC_KIOSK_FLOWS_DIR) : cfg.flows;
+        core::Engine engine(core::loadFlows(flowDir, core::engineHandlers()), parts, ec);
+
+        const auto pcscCard = [&cfg]() -> std::shared_ptr<core::PatientCard> {
+            return std::make_shared<core::PcscPatientCard>(
+                cfg.cardReader, cfg.samReader, cfg.issuerKeys, cfg.terminal);
+        };
+        if (cfg.allowUiCardEvents) {
+            if (fakeCard) {
+                engine.setUiCardSource([fakeCard] { return fakeCard; });
+            } else {
+                engine.setUiCardSource(pcscCard);
+            }
+        }
+
+        std::atomic<bool> stopping { false };
+        std::thread ticker([&] {
+            while (!stopping) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(250));
+                engine.tick();
+            }
+        });
+        std::unique_ptr<hc::pcsc::ReaderMonitor> monitor;
+        std::thread watcher;
+        if (!fakeCard) {
+            try {
+                monitor = std::make_unique<hc::pcsc::ReaderMonitor>();
+                watcher = std::thread([&] {
+                    while (!stopping) {
+                        std::vector<hc::pcsc::ReaderEvent> events;
+                        try {
+                            events = monitor->wait(std::chrono::milliseconds(1000));
+                        } catch (const hc::pcsc::Cancelled&) {
+                            return;
+                        } catch (const std::exception& e) {
+                            std::cerr << "kioskd: reader monitor: " << e.what() << std::endl;
+                            std::this_thread::sleep_for(std::chrono::seconds(1));
+                            continue;
+                        }
+                        for (const auto& ev : events) {
+                            if (ev.reader != cfg.cardReader) {
+                                continue;
+                            }
+                            if (ev.kind == hc::pcsc::ReaderEvent::Kind::CardInserted) {
+                                try {
+                                    engine.cardInserted(pcscCard());
+                                } catch (const std::exception& e) {
+                                    std::cerr << "kioskd: card: " << e.what() << std::endl;
+                                }
+                            } else if (ev.kind == hc::pcsc::ReaderEvent::Kind::CardRemoved) {
+                                engine.cardRemoved();
+                            }
+                        }
+                    }
+                });
+            } catch (const std::exception& e) {
+                std::cerr << "kioskd: no PC/SC (" << e.what() << "); cards only from the UI"
+                          << std::endl;
+            }
+        }
+
+        hc::kiosk::WebServerOptions wo;
+        wo.address = cfg.listen;
+        wo.port = static_cast<unsigned short>(cfg.port);
+        if (!cfg.docroot.empty()) {
+            wo.docroot = cfg.docroot;
+        }
+        hc::kiosk::WebServer server(engine, wo);
+        server.start();
+        std::cout << "kioskd: terminal " << cfg.terminal << " listening on " << server.url()
+                  << std::endl;
+        int sig = 0;
+        sigwait(&signals, &sig);
+        std::cout << "kioskd: stopping (signal " << sig << ")" << std::endl;
+        stopping = true;
+        server.stop();
+        if (monitor) {
+            monitor->cancel();
+        }
+        if (watcher.joinable()) {
+            watcher.join();
+        }
+        ticker.join();
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "kioskd: " << e.what() << std::endl;
+        return 1;
+    }
+}
