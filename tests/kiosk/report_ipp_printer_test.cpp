@@ -190,8 +190,16 @@ TEST_CASE("a jam mid-job aborts the job and shows as media-jam") {
     IppPrinter printer(eve.uri(), EvePrinter::options());
     std::ofstream(eve.dir / "control" / "jam") << "1";
     const std::string pdf = "%PDF-1.4\n%%EOF\n";
-    const IppJobResult job = printer.print(
-        std::vector<std::uint8_t>(pdf.begin(), pdf.end()), "report DR000043", "kiosk-01");
+    IppJobResult job;
+    try {
+        printer.printChecked(
+            std::vector<std::uint8_t>(pdf.begin(), pdf.end()), "report DR000043", "kiosk-01");
+        FAIL("a jammed job reported as printed");
+    } catch (const IppJobFailed& e) {
+        CHECK_FALSE(e.outcomeUnknown());
+        CHECK(e.nextStep() == hc::NextStep::CallStaff);
+        job = e.result();
+    }
     INFO(job.message);
     CHECK(job.state == IppJobState::Aborted);
     REQUIRE(job.printer.has_value());
@@ -219,14 +227,20 @@ TEST_CASE("the printer gone: offline before printing, unknown outcome mid-job") 
         EvePrinter eve;
         std::ofstream(eve.dir / "control" / "delay") << "5";
         IppPrinter printer(eve.uri(), EvePrinter::options(2500ms));
-        std::thread killer([&] {
+        std::jthread killer([&] {
             std::this_thread::sleep_for(800ms);
             eve.printer->signal(SIGKILL);
         });
         const std::string pdf = "%PDF-1.4\n%%EOF\n";
         const auto started = std::chrono::steady_clock::now();
-        const IppJobResult job = printer.print(
-            std::vector<std::uint8_t>(pdf.begin(), pdf.end()), "report DR000044", "kiosk-01");
+        IppJobResult job;
+        try {
+            printer.printChecked(
+                std::vector<std::uint8_t>(pdf.begin(), pdf.end()), "report DR000044", "kiosk-01");
+        } catch (const IppJobFailed& e) {
+            CHECK(e.outcomeUnknown());
+            job = e.result();
+        }
         killer.join();
         INFO(job.message);
         CHECK(job.state == IppJobState::Unknown);

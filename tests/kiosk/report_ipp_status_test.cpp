@@ -1,5 +1,6 @@
 // Unit: IPP printer-state-reasons reduced to the state the kiosk acts on, and raw IPP replies
 // (encoded with libcups, as a printer would send them) parsed into a status and a job result.
+#include "hc/kiosk/report.hpp"
 #include "hc/printer/ipp_printer.hpp"
 
 #include <cstring>
@@ -137,4 +138,27 @@ TEST_CASE("a URI that is not ipp:// is a configuration error") {
     }
     IppPrinter ok("ipp://localhost:8631/ipp/print");
     CHECK(ok.uri() == "ipp://localhost:8631/ipp/print");
+}
+
+TEST_CASE("the kiosk's screen text says what is wrong and never invites a blind reprint") {
+    using hc::kiosk::report::jobOutcomeText;
+    using hc::kiosk::report::printerProblemText;
+    CHECK(printerProblemText(IppPrinterStatus::fromAttributes("idle", { "none" }, "")).empty());
+    CHECK(printerProblemText(IppPrinterStatus::fromAttributes("idle", { "media-empty-report" }, ""))
+        == "报告打印机缺纸，请联系工作人员");
+    CHECK(printerProblemText(IppPrinterStatus::fromAttributes("stopped", { "media-jam-error" }, ""))
+        == "报告打印机卡纸，请联系工作人员");
+    CHECK(printerProblemText(IppPrinterStatus::fromAttributes("", {}, "refused"))
+        == "报告打印机未连接，请稍后再试或联系工作人员");
+
+    IppJobResult done;
+    done.state = IppJobState::Completed;
+    CHECK(jobOutcomeText(done).empty());
+    IppJobResult jammed;
+    jammed.state = IppJobState::Aborted;
+    jammed.printer = IppPrinterStatus::fromAttributes("idle", { "media-jam-report" }, "");
+    CHECK(jobOutcomeText(jammed) == "报告未打印成功：报告打印机卡纸，请联系工作人员");
+    const std::string unknown = jobOutcomeText(IppJobResult {});
+    CHECK(unknown.find("可能已打印") != std::string::npos);
+    CHECK(unknown.find("重试") == std::string::npos);
 }

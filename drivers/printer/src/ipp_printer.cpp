@@ -209,4 +209,13 @@ IppJobResult IppPrinter::print(std::span<const std::uint8_t> pdf, const std::str
     }
 }
 
+IppJobResult IppPrinter::printChecked(std::span<const std::uint8_t> pdf, const std::string& jobName,
+    const std::string& requestingUser) const {
+    IppJobResult result = print(pdf, jobName, requestingUser);
+    if (!result.completed()) {
+        throw IppJobFailed(std::move(result));
+    }
+    return result;
+}
+
 } // namespace hc::printer

@@ -178,4 +178,11 @@ IppPrinterNotReady::IppPrinterNotReady(IppPrinterStatus status)
     , m_status(std::move(status)) {
 }
 
+IppJobFailed::IppJobFailed(IppJobResult result)
+    : hc::Error(std::string("report print job ") + std::to_string(result.jobId) + " "
+            + describe(result.state) + ": " + result.message,
+        result.nextStep())
+    , m_result(std::move(result)) {
+}
+
 } // namespace hc::printer

@@ -141,6 +141,22 @@ private:
     IppPrinterStatus m_status;
 };
 
+/** printChecked() saw the job end other than completed: aborted or canceled (nothing or part of
+ * the report on paper), or Unknown (the report may be on paper: never reprint or refund blind).
+ * NextStep from IppJobResult::nextStep(). */
+class IppJobFailed : public hc::Error {
+public:
+    /** The job's end. */
+    explicit IppJobFailed(IppJobResult result);
+    /** The job as last seen (job id, state, reasons, printer status). */
+    const IppJobResult& result() const { return m_result; }
+    /** True when the outcome is Unknown (journal it as UNKNOWN, not FAILED). */
+    bool outcomeUnknown() const { return m_result.state == IppJobState::Unknown; }
+
+private:
+    IppJobResult m_result;
+};
+
 /** Parses a raw IPP Get-Printer-Attributes reply (the HTTP body) into a status; a reply that
  * does not parse, or has an error status, gives Offline with the reason in message. Used by
  * IppPrinter, exposed for tests and the ipp_reply fuzz target. Never throws. */
@@ -170,6 +186,11 @@ public:
      * Get-Job-Attributes until completed, aborted or canceled, or until the job timeout, which
      * gives Unknown. Throws IppError when no job was created (nothing printed). */
     IppJobResult print(std::span<const std::uint8_t> pdf, const std::string& jobName,
+        const std::string& requestingUser) const;
+
+    /** print(), then throws IppJobFailed unless the job completed: for a caller that treats
+     * anything but a printed report as an error (the journal still needs outcomeUnknown()). */
+    IppJobResult printChecked(std::span<const std::uint8_t> pdf, const std::string& jobName,
         const std::string& requestingUser) const;
 
     /** Get-Job-Attributes of one job (e.g. a job from before a restart, found in the journal):

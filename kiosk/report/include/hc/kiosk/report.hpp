@@ -5,6 +5,9 @@
 //       text copies out as the same Unicode), the patient masked ("张*", "110101********1234"),
 //       a table of items with value, unit, reference range and ↑/↓ for abnormal values, and a QR
 //       code carrying the verification payload.
+//   hc::kiosk::report::printerProblemText  the Chinese line a kiosk screen shows for a report
+//       printer that cannot print ("报告打印机缺纸，请联系工作人员"), "" when it can;
+//       jobOutcomeText the same for a job that did not complete.
 //   hc::kiosk::report::fingerprint         a stable digest of the report's content and id (SM3),
 //       the short verification code printed under the QR, and the QR payload; the engine keys
 //       "printed once" on (report id, digest): the same report printed twice is a reprint, a
@@ -23,6 +26,7 @@
 
 #include "hc/card/error.hpp"
 #include "hc/kiosk/his/types.hpp"
+#include "hc/printer/ipp_printer.hpp"
 
 #include <cstdint>
 #include <string>
@@ -92,5 +96,15 @@ std::string canonicalContent(const his::LabReport& report);
 
 /** The fingerprint of `report`: same content and id, same digest, on any machine. */
 ReportFingerprint fingerprint(const his::LabReport& report);
+
+/** The screen text for a printer status: "" when canPrint(); otherwise one short Chinese
+ * sentence saying what is wrong and what to do: 缺纸 / 卡纸 / 舱门未关 → 请联系工作人员, 未连接 →
+ * 请稍后再试或联系工作人员, anything else → 故障. */
+std::string printerProblemText(const hc::printer::IppPrinterStatus& status);
+
+/** The screen text for a job that did not complete ("" when it did): aborted / canceled →
+ * 报告未打印成功 with the printer's problem if any; Unknown → 报告可能已打印, staff will check
+ * (never "please try again": a blind reprint could print the report twice). */
+std::string jobOutcomeText(const hc::printer::IppJobResult& job);
 
 } // namespace hc::kiosk::report
