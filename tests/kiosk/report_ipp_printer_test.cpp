@@ -228,7 +228,11 @@ TEST_CASE("the printer gone: offline before printing, unknown outcome mid-job") 
         std::ofstream(eve.dir / "control" / "delay") << "5";
         IppPrinter printer(eve.uri(), EvePrinter::options(2500ms));
         std::jthread killer([&] {
-            std::this_thread::sleep_for(800ms);
+            // Kill it once the job is on the printer (its spool file exists), mid-"printing".
+            for (int i = 0; i < 200 && eve.spooledPdfs().empty(); ++i) {
+                std::this_thread::sleep_for(20ms);
+            }
+            std::this_thread::sleep_for(100ms);
             eve.printer->signal(SIGKILL);
         });
         const std::string pdf = "%PDF-1.4\n%%EOF\n";
