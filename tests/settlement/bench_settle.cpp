@@ -406,6 +406,7 @@ int main(int argc, char** argv) {
     if (want("e2e")) {
         benchEndToEnd(16, 2, full ? 100 : 25, 0, false);
         benchEndToEnd(16, 2, full ? 100 : 25, 0, true);
+        benchEndToEnd(64, 2, full ? 50 : 20, 0, true);
         benchEndToEnd(32, 2, full ? 4 : 1, 800);
     }
     if (want("offline")) {
