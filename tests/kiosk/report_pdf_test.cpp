@@ -165,6 +165,17 @@ TEST_CASE("rendering is repeatable and errors say what to fix") {
         CHECK(e.nextStep() == hc::NextStep::CheckConfiguration);
     }
     CHECK_THROWS_AS(renderLabReportPdf(report, zhangSan(), { "医院", "", "" }, ""), RenderError);
+    auto broken = report;
+    broken.observations[0].name = "白细胞\xE8"; // truncated UTF-8 from the HIS
+    try {
+        renderLabReportPdf(broken, zhangSan(), { "医院", "", "" }, "p");
+        FAIL("rendered invalid UTF-8");
+    } catch (const RenderError& e) {
+        CHECK(e.nextStep() == hc::NextStep::FixInput);
+    }
+    auto undated = report;
+    undated.issued = "yesterday";
+    CHECK_FALSE(renderLabReportPdf(undated, zhangSan(), { "医院", "", "" }, "p").empty());
 }
 
 TEST_CASE("the fingerprint binds the report's id and content") {

@@ -46,6 +46,11 @@ cairo_status_t appendToVector(void* closure, const unsigned char* data, unsigned
 }
 
 void check(cairo_status_t status, const char* what) {
+    if (status == CAIRO_STATUS_INVALID_STRING) {
+        throw RenderError(
+            std::string("report PDF: ") + what + ": a text field of the report is not valid UTF-8",
+            hc::NextStep::FixInput);
+    }
     if (status != CAIRO_STATUS_SUCCESS) {
         throw RenderError(
             std::string("report PDF: ") + what + ": " + cairo_status_to_string(status),
@@ -186,6 +191,24 @@ std::string ageText(const std::string& birthDate, const std::string& issued) {
     return age >= 0 ? std::to_string(age) + "岁" : "";
 }
 
+// "YYYY-MM-DDThh:mm:ss" at the start (what cairo accepts as a PDF date, with any zone after).
+bool isIsoDateTime(const std::string& s) {
+    if (s.size() < 19) {
+        return false;
+    }
+    for (std::size_t i = 0; i < 19; ++i) {
+        const char c = s[i];
+        const bool ok = (i == 4 || i == 7) ? c == '-'
+            : i == 10                      ? c == 'T'
+            : (i == 13 || i == 16)         ? c == ':'
+                                           : (c >= '0' && c <= '9');
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
 std::string rangeText(const his::Observation& o) {
     if (o.low && o.high) {
         return detail::numberText(*o.low) + "-" + detail::numberText(*o.high);
@@ -248,7 +271,7 @@ std::vector<std::uint8_t> renderLabReportPdf(const his::LabReport& report,
     const std::string title = "检验报告单 " + report.id;
     cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, title.c_str());
     cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "hc_kiosk_report");
-    if (report.issued.size() >= 19) {
+    if (isIsoDateTime(report.issued)) {
         // A fixed creation date (the report's) keeps the bytes of a reprint identical.
         cairo_pdf_surface_set_metadata(
             surface.get(), CAIRO_PDF_METADATA_CREATE_DATE, report.issued.c_str());
