@@ -53,7 +53,8 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
         po::value<std::string>(), "flow folder")("docroot", po::value<std::string>(), "UI folder")(
         "report-fee", po::value<std::int64_t>(), "fee per printed report, fen")(
         "allow-ui-card-events", "accept {\"type\":\"card\"} messages from the UI (tests, demo)")(
-        "card-issuance", "offer card issuance");
+        "card-issuance", "offer card issuance")("failpoint", po::value<std::string>(),
+        "TEST ONLY: SIGKILL itself after this journaled step (kill -9 tests)");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, desc), vm);
     po::notify(vm);
@@ -102,6 +103,9 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
     }
     if (vm.count("allow-ui-card-events")) {
         c.allowUiCardEvents = true;
+    }
+    if (vm.count("failpoint")) {
+        c.failpoint = vm["failpoint"].as<std::string>();
     }
     if (vm.count("card-issuance")) {
         c.cardIssuance = true;
@@ -209,6 +213,7 @@ int main(int argc, char** argv) {
         ec.mode = cfg.mode;
         ec.cardIssuance = cfg.cardIssuance;
         ec.reportFeeFen = cfg.reportFeeFen;
+        ec.failpoint = cfg.failpoint;
         const std::string flowDir = cfg.flows.empty() ? std::string(HC_KIOSK_FLOWS_DIR) : cfg.flows;
         core::Engine engine(core::loadFlows(flowDir, core::engineHandlers()), parts, ec);
 

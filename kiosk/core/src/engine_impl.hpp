@@ -102,6 +102,7 @@ struct Engine::Impl {
     bool hasItem(const std::string& id) const;
 
     // services.cpp
+    void failpoint(const char* name) const;
     void registerHandlers();
     his::Patient& ensurePatient();
     std::string requestId(const std::string& tag) const;

@@ -4,6 +4,8 @@
 #include "hc/kiosk/core/card_key.hpp"
 
 #include <algorithm>
+#include <csignal>
+#include <unistd.h>
 
 namespace hc::kiosk::core {
 
@@ -67,6 +69,12 @@ KioskError hisError(const std::exception& e) {
 
 } // namespace
 
+void Engine::Impl::failpoint(const char* name) const {
+    if (!config.failpoint.empty() && config.failpoint == name) {
+        ::kill(::getpid(), SIGKILL);
+    }
+}
+
 std::string Engine::Impl::requestId(const std::string& tag) const {
     return journalSession + "-" + tag;
 }
@@ -105,6 +113,7 @@ void Engine::Impl::printReceipt(const std::string& head, const std::vector<std::
     }
     JournalStep step(
         *parts.journal, journalSession, { StepType::Print, requestId("RCPT"), 0, "receipt" });
+    failpoint("print");
     try {
         parts.receipt->print(head, lines, journalSession);
         step.ok("receipt");
@@ -173,6 +182,7 @@ bool Engine::Impl::pollOrder(bool userAsked) {
         biz.payStep->ok(id);
         biz.payStep.reset();
         biz.paid = true;
+        failpoint("payment");
         return true;
     }
     if (userAsked) {
@@ -311,6 +321,7 @@ void Engine::Impl::registerHandlers() {
         try {
             a = m.parts.his->book(m.biz.v["slot"], p.id, m.journalSession, rid);
             step.ok(a.id);
+            m.failpoint("his_register");
         } catch (const his::HisUnavailable& ex) {
             step.failed(ex.what());
             throw KioskError("book_failed", "挂号未成功，医院系统无法连接；已付费用将原路退回",
@@ -403,6 +414,7 @@ void Engine::Impl::registerHandlers() {
         try {
             inv = m.parts.his->pay(p.id, m.biz.itemIds, m.biz.totalFen, rid);
             step.ok(inv.id);
+            m.failpoint("his_confirm");
         } catch (const his::HisUnavailable& ex) {
             step.failed(ex.what());
             throw KioskError("his_confirm_failed",
@@ -471,6 +483,7 @@ void Engine::Impl::registerHandlers() {
             try {
                 step.ok(m.parts.insurance->settle(*m.biz.quote, rid));
                 m.biz.insuranceSettled = true;
+                m.failpoint("insurance_settle");
             } catch (const ServiceError& ex) {
                 if (ex.outcome() == CallOutcome::Unknown) {
                     step.unknown(ex.what());
@@ -533,6 +546,7 @@ void Engine::Impl::registerHandlers() {
         } else {
             step.ok(r.tac);
         }
+        m.failpoint("card_debit");
         m.biz.paid = true;
         m.data["balanceAfterFen"] = r.balanceAfter;
         m.runComplete();
@@ -633,6 +647,7 @@ void Engine::Impl::registerHandlers() {
                 "card_load_unknown", "充值结果待核实，请勿拔卡并联系工作人员", NextStep::CallStaff);
         }
         step.ok(r.tac);
+        m.failpoint("card_load");
         m.biz.resultMessage = "充值成功，余额 " + yuan(r.balanceAfter) + " 元";
         m.biz.result
             = json::object { { "amountFen", m.biz.totalFen }, { "balanceFen", r.balanceAfter } };

@@ -45,6 +45,11 @@ struct EngineConfig {
     std::int64_t reportFeeFen = 0; ///< fee per printed report, 0 = free
     std::vector<std::int64_t> topupPresetsFen { 5000, 10000, 20000, 50000 }; ///< top-up buttons
     std::int64_t topupMaxFen = 100000; ///< largest top-up at the kiosk
+    /** Test only (kill -9 tests, kioskd --failpoint): the process sends itself SIGKILL right
+     * after this step is journaled OK ("insurance_settle", "card_debit", "payment",
+     * "his_confirm", "his_register", "card_load") or, for "print", after the print step is
+     * journaled PENDING and before the printer is called. "" = never. */
+    std::string failpoint;
 };
 
 /** The external parts the engine drives (pointers may be null: that part is not fitted). */

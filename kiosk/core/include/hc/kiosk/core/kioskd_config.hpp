@@ -43,6 +43,7 @@ struct KioskdConfig {
     bool allowUiCardEvents = false; ///< accept {"type":"card"} from the UI (tests, demo)
     bool cardIssuance = false; ///< offer card issuance
     std::int64_t reportFeeFen = 0; ///< fee per printed report
+    std::string failpoint; ///< test only (--failpoint; not read from the file): EngineConfig
 };
 
 /** A configuration file that does not parse; names the field. */

@@ -1,0 +1,248 @@
+// kioskd as a process against his-sim, paygw-sim and escpos-sim, with the file-backed demo card
+// (--fake-card), driven through the web server's /api/input: a registration end to end, then
+// kill -9 at each step of a payment (kioskd --failpoint), a restart, recovery at boot, and the
+// checks that matter: nobody charged twice, nobody charged without service (HIS items, gateway
+// refunds, the card balance), and a paid report is not charged when the printer has no paper.
+#include "hc/kiosk/journal.hpp"
+#include "hc/testing/process.hpp"
+#include "sim_client.hpp"
+
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+#include <fstream>
+#include <sstream>
+
+using namespace hc::kiosk::test;
+namespace json = boost::json;
+
+namespace {
+
+json::value bodyOf(const std::string& http) {
+    const auto p = http.find("\r\n\r\n");
+    REQUIRE(p != std::string::npos);
+    return json::parse(http.substr(p + 4));
+}
+
+std::string readFile(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+struct Rig {
+    hc::testing::TempDir dir { "hc-kioskd-" };
+    unsigned short hisPort = hc::testing::freeTcpPort();
+    unsigned short payPort = hc::testing::freeTcpPort();
+    unsigned short escPort = hc::testing::freeTcpPort();
+    unsigned short escCtl = hc::testing::freeTcpPort();
+    unsigned short port = hc::testing::freeTcpPort();
+    std::unique_ptr<hc::testing::Process> his;
+    std::unique_ptr<hc::testing::Process> pay;
+    std::unique_ptr<hc::testing::Process> esc;
+    std::unique_ptr<hc::testing::Process> kioskd;
+    std::vector<std::string> extra;
+
+    Rig() {
+        std::filesystem::create_directories(dir / "receipts");
+        his = std::make_unique<hc::testing::Process>(
+            std::vector<std::string> {
+                hc::testing::binaryPath("his-sim").string(), "--port", std::to_string(hisPort) },
+            dir / "his.log");
+        pay = std::make_unique<hc::testing::Process>(
+            std::vector<std::string> {
+                hc::testing::binaryPath("paygw-sim").string(), "--port", std::to_string(payPort) },
+            dir / "pay.log");
+        esc = std::make_unique<hc::testing::Process>(
+            std::vector<std::string> { hc::testing::binaryPath("escpos-sim").string(), "--port",
+                std::to_string(escPort), "--control-port", std::to_string(escCtl), "--out",
+                (dir / "receipts").string() },
+            dir / "esc.log");
+        waitForPort(hisPort);
+        waitForPort(payPort);
+        waitForPort(escPort);
+    }
+    void start(const std::string& failpoint = {}) {
+        std::vector<std::string> argv { hc::testing::binaryPath("kioskd/kioskd").string(), "--port",
+            std::to_string(port), "--his", "http://127.0.0.1:" + std::to_string(hisPort), "--paygw",
+            "http://127.0.0.1:" + std::to_string(payPort), "--receipt",
+            "tcp:127.0.0.1:" + std::to_string(escPort), "--report",
+            "dir:" + (dir / "reports").string(), "--journal", (dir / "journal.db").string(),
+            "--fake-card", (dir / "card.json").string(), "--allow-ui-card-events" };
+        if (!failpoint.empty()) {
+            argv.push_back("--failpoint");
+            argv.push_back(failpoint);
+        }
+        for (const auto& e : extra) {
+            argv.push_back(e);
+        }
+        kioskd = std::make_unique<hc::testing::Process>(argv, dir / "kioskd.log");
+        waitForPort(port);
+    }
+    json::object input(const std::string& msg) {
+        return bodyOf(httpPost(port, "/api/input", msg)).as_object();
+    }
+    json::object view() { return bodyOf(httpGet(port, "/api/view")).as_object(); }
+    json::object choose(const std::string& id) {
+        return input(R"({"type":"choose","item":")" + id + "\"}");
+    }
+    json::object action(const std::string& id) {
+        return input(R"({"type":"action","action":")" + id + "\"}");
+    }
+    std::int64_t balance() {
+        return json::parse(readFile(dir / "card.json")).at("balance").as_int64();
+    }
+    std::size_t unpaidItems() {
+        const auto b = bodyOf(httpGet(hisPort, "/fhir/ChargeItem?patient=P0001&status=billable"));
+        const auto* e = b.as_object().if_contains("entry");
+        return e == nullptr ? 0 : e->as_array().size();
+    }
+    json::array orders() { return bodyOf(httpGet(payPort, "/orders")).at("orders").as_array(); }
+    /** Sends a message that makes kioskd kill itself; waits for it to die. */
+    void inputUntilDeath(const std::string& msg) {
+        try {
+            (void)httpPost(port, "/api/input", msg);
+        } catch (const std::exception&) { }
+        CHECK(kioskd->wait(std::chrono::milliseconds(5000)) != -1);
+    }
+    void toPaymentChoice() {
+        input(R"({"type":"card","event":"inserted"})");
+        CHECK(choose("payment").at("screen").as_string() == "unpaid_items");
+        CHECK(action("confirm").at("screen").as_string() == "choose_payment");
+    }
+    /** The journal after kioskd is gone: every session recovered. */
+    std::vector<std::string> unrecovered() {
+        hc::kiosk::Journal j(dir / "journal.db");
+        return j.sessionsToRecover();
+    }
+};
+
+} // namespace
+
+TEST_CASE("kioskd: a registration through the web API books, debits the card once and prints") {
+    Rig r;
+    r.start();
+    CHECK(r.view().at("screen").as_string() == "idle");
+    CHECK(r.input(R"({"type":"card","event":"inserted"})").at("screen").as_string() == "menu");
+    auto v = r.choose("registration");
+    REQUIRE(v.at("screen").as_string() == "choose_department");
+    v = r.choose(std::string(v.at("items").at(0).at("id").as_string()));
+    REQUIRE(v.at("screen").as_string() == "choose_doctor");
+    v = r.choose(std::string(v.at("items").at(0).at("id").as_string()));
+    REQUIRE(v.at("screen").as_string() == "choose_slot");
+    std::string slot;
+    for (const auto& i : v.at("items").as_array()) {
+        if (!i.at("disabled").as_bool()) {
+            slot = std::string(i.at("id").as_string());
+        }
+    }
+    REQUIRE(!slot.empty());
+    CHECK(r.choose(slot).at("screen").as_string() == "confirm");
+    CHECK(r.action("confirm").at("screen").as_string() == "choose_payment");
+    const auto before = r.balance();
+    v = r.choose("purse");
+    CHECK(v.at("screen").as_string() == "done");
+    const auto fee = v.at("data").at("feeFen").as_int64();
+    CHECK(r.balance() == before - fee);
+    const auto appts = bodyOf(httpGet(r.hisPort, "/fhir/Appointment?patient=P0001"));
+    CHECK(appts.at("entry").as_array().size() == 1);
+    bool printed = false;
+    for (int i = 0; i < 40 && !printed; ++i) {
+        for (const auto& e : std::filesystem::directory_iterator(r.dir / "receipts")) {
+            printed = printed
+                || (e.path().extension() == ".txt"
+                    && readFile(e.path()).find("挂号凭条") != std::string::npos);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(printed);
+}
+
+TEST_CASE("kill -9 after the card debit: at restart the debit is given back, HIS unpaid") {
+    Rig r;
+    r.start("card_debit");
+    r.toPaymentChoice();
+    const auto before = r.balance();
+    const auto unpaid = r.unpaidItems();
+    r.inputUntilDeath(R"({"type":"choose","item":"purse"})");
+    CHECK(r.balance() < before); // the debit happened before the kill
+    r.start();
+    CHECK(r.balance() == before); // recovery at boot gave it back
+    CHECK(r.unpaidItems() == unpaid);
+    r.kioskd->stop();
+    r.start(); // a second boot does nothing more
+    CHECK(r.balance() == before);
+    r.kioskd->stop();
+    CHECK(r.unrecovered().empty());
+}
+
+TEST_CASE("kill -9 after HIS confirm: charged once, served, nothing reversed") {
+    Rig r;
+    r.start("his_confirm");
+    r.toPaymentChoice();
+    const auto before = r.balance();
+    r.inputUntilDeath(R"({"type":"choose","item":"purse"})");
+    const auto after = r.balance();
+    CHECK(after < before);
+    CHECK(r.unpaidItems() == 0);
+    r.start();
+    CHECK(r.balance() == after);
+    CHECK(r.unpaidItems() == 0);
+    r.kioskd->stop();
+    CHECK(r.unrecovered().empty());
+}
+
+TEST_CASE("kill -9 during the receipt print: charged once, served, a reprint is offered") {
+    Rig r;
+    r.start("print");
+    r.toPaymentChoice();
+    const auto before = r.balance();
+    r.inputUntilDeath(R"({"type":"choose","item":"purse"})");
+    const auto after = r.balance();
+    CHECK(after < before);
+    r.start();
+    CHECK(r.balance() == after);
+    CHECK(r.unpaidItems() == 0);
+    r.kioskd->stop();
+    hc::kiosk::Journal j(r.dir / "journal.db");
+    CHECK(j.sessionsToRecover().empty());
+    // The print left PENDING by the kill is resolved FAILED and a reprint offered (journaled).
+    CHECK(readFile(r.dir / "kioskd.log").find("compensate reprint") != std::string::npos);
+}
+
+TEST_CASE("kill -9 after the QR payment, before HIS: at restart refunded exactly once") {
+    Rig r;
+    r.start("payment");
+    r.toPaymentChoice();
+    CHECK(r.choose("qr").at("screen").as_string() == "qr_pay");
+    (void)httpPost(r.payPort, "/admin/pay-all", "{}");
+    r.inputUntilDeath(R"({"type":"action","action":"paid"})");
+    r.start();
+    auto orders = r.orders();
+    REQUIRE(orders.size() == 1);
+    CHECK(orders[0].at("state").as_string() == "refunded");
+    CHECK(orders[0].at("refunds").as_int64() == 1);
+    CHECK(r.unpaidItems() > 0);
+    r.kioskd->stop();
+    r.start();
+    CHECK(r.orders()[0].at("refunds").as_int64() == 1);
+}
+
+TEST_CASE("paper out before a paid report: the patient is not charged") {
+    Rig r;
+    r.extra = { "--report-fee", "200" };
+    std::filesystem::create_directories(r.dir / "reports");
+    std::ofstream(r.dir / "reports" / "paper-out").put('\n');
+    r.start();
+    r.input(R"({"type":"card","event":"inserted"})");
+    auto v = r.choose("report");
+    REQUIRE(v.at("screen").as_string() == "choose_report");
+    const auto before = r.balance();
+    v = r.choose(std::string(v.at("items").at(0).at("id").as_string()));
+    CHECK(v.at("error").at("code").as_string() == "report_printer");
+    CHECK(r.balance() == before);
+    std::filesystem::remove(r.dir / "reports" / "paper-out");
+    v = r.choose(std::string(v.at("items").at(0).at("id").as_string()));
+    CHECK(v.at("screen").as_string() == "done");
+    CHECK(r.balance() == before - 200);
+}
