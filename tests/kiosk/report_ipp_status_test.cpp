@@ -85,6 +85,17 @@ TEST_CASE("a Get-Printer-Attributes reply gives the state and the raw reasons") 
     CHECK_FALSE(status.canPrint());
 }
 
+TEST_CASE("a printer that is not accepting jobs is not ready") {
+    ipp_t* ipp = reply(IPP_STATUS_OK);
+    ippAddInteger(ipp, IPP_TAG_PRINTER, IPP_TAG_ENUM, "printer-state", IPP_PSTATE_IDLE);
+    ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "printer-state-reasons", nullptr, "none");
+    ippAddBoolean(ipp, IPP_TAG_PRINTER, "printer-is-accepting-jobs", 0);
+    const auto bytes = encode(ipp);
+    const IppPrinterStatus status = parsePrinterAttributesReply(bytes);
+    CHECK(status.state == IppPrinterState::Other);
+    CHECK(status.message == "printer is not accepting jobs");
+}
+
 TEST_CASE("a Get-Job-Attributes reply gives the job state and reasons") {
     ipp_t* ipp = reply(IPP_STATUS_OK);
     ippAddInteger(ipp, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-id", 42);

@@ -85,10 +85,10 @@ IppPrinterStatus IppPrinter::status() const {
     }
     ipp_t* request = ippNewRequest(IPP_OP_GET_PRINTER_ATTRIBUTES);
     addOperationAttributes(request, m_uri);
-    static const char* const wanted[]
-        = { "printer-state", "printer-state-reasons", "printer-state-message" };
+    static const char* const wanted[] = { "printer-state", "printer-state-reasons",
+        "printer-state-message", "printer-is-accepting-jobs" };
     ippAddStrings(
-        request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", 3, nullptr, wanted);
+        request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", 4, nullptr, wanted);
     detail::IppPtr reply(cupsDoRequest(http.get(), request, m_resource.c_str()));
     const std::string noReply = "no reply to Get-Printer-Attributes: " + lastCupsError();
     return detail::statusFromReply(reply.get(), noReply.c_str());

@@ -138,8 +138,16 @@ IppPrinterStatus statusFromReply(ipp_t* reply, const char* noReplyWhy) {
     } else {
         return IppPrinterStatus::fromAttributes("", {}, "reply without printer-state");
     }
-    return IppPrinterStatus::fromAttributes(std::move(printerState),
+    IppPrinterStatus result = IppPrinterStatus::fromAttributes(std::move(printerState),
         strings(reply, "printer-state-reasons"), firstString(reply, "printer-state-message"));
+    ipp_attribute_t* accepting = find(reply, "printer-is-accepting-jobs");
+    if (result.state == IppPrinterState::Ready && accepting
+        && ippGetValueTag(accepting) == IPP_TAG_BOOLEAN && !ippGetBoolean(accepting, 0)) {
+        // A queue that rejects jobs (cupsreject) would refuse Print-Job: not ready either.
+        result.state = IppPrinterState::Other;
+        result.message = "printer is not accepting jobs";
+    }
+    return result;
 }
 
 IppJobResult jobFromReply(ipp_t* reply, const char* noReplyWhy) {
