@@ -9,7 +9,7 @@
 //       printer that cannot print ("报告打印机缺纸，请联系工作人员"), "" when it can;
 //       jobOutcomeText the same for a job that did not complete.
 //   hc::kiosk::report::fingerprint         a stable digest of the report's content and id (SM3),
-//       the short verification code printed under the QR, and the QR payload; the engine keys
+//       the short verification code printed in the footer (验证码), the QR payload; the engine keys
 //       "printed once" on (report id, digest): the same report printed twice is a reprint, a
 //       corrected report (new content) has a new digest.
 //
@@ -17,10 +17,12 @@
 //   auto fp = hc::kiosk::report::fingerprint(labReport);
 //   auto pdf = hc::kiosk::report::renderLabReportPdf(labReport, patient,
 //       {.name = "示例市第一人民医院", .department = "检验科"}, fp.qrPayload());
-//   printer.print(pdf, "report " + labReport.id, "kiosk-01");
+//   if (!printer.status().canPrint()) { /* printerProblemText(...): do not charge */ }
+//   printer.printChecked(pdf, "report " + labReport.id, "kiosk-01");  // hc::printer::IppPrinter
 //
-// Threading: the functions are reentrant (each call has its own cairo surface and FreeType
-// library); call them from any thread, preferably not the UI thread (a page takes tens of ms).
+// Threading: the functions are reentrant (each call has its own cairo surface; cairo-ft guards
+// the FreeType library it shares); call them from any thread, preferably not the UI thread (a
+// 20-item report takes about 7 ms).
 // Errors derive from hc::Error.
 #pragma once
 
