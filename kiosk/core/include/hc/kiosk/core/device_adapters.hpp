@@ -13,6 +13,7 @@
 #pragma once
 
 #include "hc/kiosk/core/devices.hpp"
+#include "hc/kiosk/core/paygw_reply.hpp"
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -69,17 +70,6 @@ private:
     std::filesystem::path m_file;
     boost::json::object m_state;
 };
-
-/** Parses a paygw-sim reply body: {"state": "pending"|"paid"|"closed"|"refunded", "qr"?: str,
- * "orderId"?: str}. Throws ServiceError(Unknown) naming the field for anything else (a
- * malformed reply to a mutating call may hide a done one). */
-struct PaygwReply {
-    OrderState state = OrderState::Pending; ///< order state
-    std::string orderId; ///< gateway id ("" when absent)
-    std::string qr; ///< QR text ("" when absent)
-};
-/** Parses one reply body (≤ 64 KiB, depth ≤ 4). */
-PaygwReply parsePaygwReply(std::string_view body);
 
 /** The QR gateway over HTTP/JSON. */
 class HttpPaymentGateway final : public PaymentGateway {
