@@ -4,6 +4,7 @@
 // runtime through ippeveprinter's /media web form (a source with 0 sheets gives media-empty);
 // a jam through the print command's control directory (STATE: +media-jam, exit 1 → aborted).
 #include "hc/kiosk/report.hpp"
+#include "hc/kiosk/report_printer.hpp"
 #include "hc/printer/ipp_printer.hpp"
 #include "hc/testing/process.hpp"
 
@@ -254,4 +255,37 @@ TEST_CASE("the printer gone: offline before printing, unknown outcome mid-job") 
         CHECK(job.printer->state == IppPrinterState::Offline);
         CHECK(std::chrono::steady_clock::now() - started < 10s);
     }
+}
+
+TEST_CASE("LabReportPrinter: problem() before charging, print(), the PDF lands") {
+    EvePrinter eve;
+    hc::kiosk::report::LabReportPrinter reports(
+        eve.uri(), { "示例市第一人民医院", "检验科", "" }, "KIOSK-01", EvePrinter::options());
+    CHECK_FALSE(reports.problem().has_value());
+
+    hc::kiosk::his::LabReport report;
+    report.id = "DR000050";
+    report.patientId = "P0002";
+    report.name = "肝功能";
+    report.issued = "2026-11-23T10:00:00+08:00";
+    report.status = "final";
+    report.observations.push_back({ "ALT", "丙氨酸氨基转移酶", 88, "U/L", 9, 50, "H" });
+    const hc::kiosk::his::Patient patient { "P0002", "", "李娜", "female", "1985-06-01", "" };
+    const auto printed = reports.print(report, patient);
+    CHECK(printed.reportId == "DR000050");
+    CHECK(printed.digest == hc::kiosk::report::fingerprint(report).digest);
+    CHECK(printed.jobId > 0);
+    const auto files = eve.spooledPdfs();
+    REQUIRE(files.size() == 1);
+    CHECK(fs::file_size(files.front()) == printed.pdfBytes);
+    const auto text
+        = hc::testing::runCommand({ "pdftotext", "-enc", "UTF-8", files.front().string(), "-" });
+    CHECK(text.out.find("丙氨酸氨基转移酶") != std::string::npos);
+    CHECK(text.out.find("终端: KIOSK-01") != std::string::npos);
+    CHECK(text.out.find(printed.code) != std::string::npos);
+
+    eve.setSheets(0);
+    CHECK(reports.problem() == std::optional<std::string>("报告打印机缺纸，请联系工作人员"));
+    CHECK_THROWS_AS(reports.print(report, patient), IppPrinterNotReady);
+    CHECK(eve.spooledPdfs().size() == 1);
 }

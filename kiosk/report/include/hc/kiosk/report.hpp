@@ -8,6 +8,8 @@
 //   hc::kiosk::report::printerProblemText  the Chinese line a kiosk screen shows for a report
 //       printer that cannot print ("报告打印机缺纸，请联系工作人员"), "" when it can;
 //       jobOutcomeText the same for a job that did not complete.
+//   hc::kiosk::report::LabReportPrinter    (hc/kiosk/report_printer.hpp) the two together for the
+//       engine's report printer: problem() before charging, print(report, patient) once.
 //   hc::kiosk::report::fingerprint         a stable digest of the report's content and id (SM3),
 //       the short verification code printed in the footer (验证码), the QR payload; the engine keys
 //       "printed once" on (report id, digest): the same report printed twice is a reprint, a
