@@ -275,7 +275,7 @@ SettlementSplit SettlementService::estimate(StoreTransaction& tx, const std::str
 
 json::object SettlementService::preSettle(const json::value& req) {
     const JsonIn in(req, "");
-    auto tx = m_store.begin();
+    auto tx = m_store.beginRead();
     ClaimInput claim;
     std::string key;
     const auto split = estimate(*tx, in.str("visit_id", 30), in.str("chrg_bchno", 30),
@@ -311,6 +311,17 @@ json::object SettlementService::settle(const std::string& terminal, const json::
             }
         }
     } waiter { m_waitMutex, m_waiters, {} };
+    // The estimate reads the visit, the fee batch and the running totals on a reader snapshot,
+    // outside the write transaction (the one connection of the writer stays free meanwhile).
+    ClaimInput claim;
+    std::string psnNo;
+    {
+        auto rtx = m_store.beginRead();
+        est = estimate(*rtx, visitId, batch, useAccount, claim, totalsKey);
+        const auto visitJson = parseJsonText(*rtx->getDoc("visit", visitId), "visit");
+        psnNo = JsonIn(visitJson, "visit").str("psn_no", 30);
+        rtx->commit();
+    }
     {
         auto tx = m_store.begin();
         if (auto r = replay(tx->reserveRequest(requestId, terminal, "settle", nowMs()))) {
@@ -323,14 +334,10 @@ json::object SettlementService::settle(const std::string& terminal, const json::
             }
             return *r;
         }
-        ClaimInput claim;
-        est = estimate(*tx, visitId, batch, useAccount, claim, totalsKey);
-        const auto visitJson = parseJsonText(*tx->getDoc("visit", visitId), "visit");
-        const JsonIn v(visitJson, "visit");
         json::object input;
         input["ipt_otp_no"] = visitId;
         input["chrg_bchno"] = batch;
-        input["psn_no"] = v.str("psn_no", 30);
+        input["psn_no"] = psnNo;
         input["insutype"] = claim.key.insutype;
         input["medfee_sumamt"] = formatYuan(est.medfeeSumamt);
         input["acct_used_flag"] = useAccount ? "1" : "0";
@@ -349,7 +356,7 @@ json::object SettlementService::settle(const std::string& terminal, const json::
         rec.visitId = visitId;
         rec.chrgBchno = batch;
         rec.msgid = msgid;
-        rec.psnNo = v.str("psn_no", 30);
+        rec.psnNo = psnNo;
         rec.insutype = claim.key.insutype;
         rec.clrType = m_config.clrType;
         rec.medfee = est.medfeeSumamt;
@@ -474,7 +481,7 @@ json::object SettlementService::cancel(const std::string& terminal, const json::
 
 json::object SettlementService::query(const json::value& req) {
     const JsonIn in(req, "");
-    auto tx = m_store.begin();
+    auto tx = m_store.beginRead();
     const auto rec = tx->settlementByMsgid(in.str("msgid", 30));
     if (!rec) {
         throw InputError("msgid", "no settlement with this msgid");
@@ -485,7 +492,7 @@ json::object SettlementService::query(const json::value& req) {
 json::object SettlementService::shiftTotals(const std::string& terminal, const json::value& req) {
     const JsonIn in(req, "");
     const auto date = in.strOr("date", isoDate(std::chrono::system_clock::now()), 10);
-    auto tx = m_store.begin();
+    auto tx = m_store.beginRead();
     json::object byStatus;
     for (const auto& r : tx->settlementsOfTerminal(terminal, date)) {
         auto& slot = byStatus[settlementStatusName(r.status)];

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <sqlite3.h>
 #include <unordered_map>
@@ -73,7 +74,9 @@ CREATE INDEX IF NOT EXISTS settlements_status ON settlements(status, fund);
 
 class Db {
 public:
-    Db(const std::string& path, SqliteOptions options)
+    // `reader`: a read-only connection of the pool; the writer's connection made the schema and
+    // WAL mode already, so a reader takes no lock to open.
+    Db(const std::string& path, SqliteOptions options, bool reader = false)
         : m_options(options) {
         if (::sqlite3_open_v2(path.c_str(), &m_db,
                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr)
@@ -83,6 +86,10 @@ public:
             throw StoreError("cannot open ledger " + path + ": " + msg);
         }
         ::sqlite3_busy_timeout(m_db, 10000);
+        if (reader) {
+            exec("PRAGMA query_only=1");
+            return;
+        }
         exec("PRAGMA journal_mode=WAL");
         exec("PRAGMA synchronous=FULL");
         exec(kSchema);
@@ -326,8 +333,22 @@ OutboxEntry readOutbox(const Q& q) {
     return e;
 }
 
+struct ReaderTag { };
+
 class SqliteTx final : public StoreTransaction {
 public:
+    // A read-only transaction on a reader connection of the pool (WAL snapshot, runs beside the
+    // writer); `release` gives the connection back.
+    SqliteTx(Db& db, std::function<void()> release, ReaderTag)
+        : m_db(db)
+        , m_release(std::move(release)) {
+        try {
+            m_db.exec("BEGIN");
+        } catch (...) {
+            m_release();
+            throw;
+        }
+    }
     explicit SqliteTx(Db& db)
         : m_db(db)
         , m_lock(db.acquire()) {
@@ -342,6 +363,15 @@ public:
         }
     }
     ~SqliteTx() override {
+        if (m_release) {
+            if (!m_done) {
+                char* err = nullptr;
+                ::sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, &err);
+                ::sqlite3_free(err);
+            }
+            m_release();
+            return;
+        }
         if (!m_done) {
             if (m_db.grouped()) {
                 char* err = nullptr;
@@ -359,6 +389,11 @@ public:
     // group's physical transaction and commit() waits for that transaction's COMMIT (one fsync
     // for the whole group).
     void commit() override {
+        if (m_release) {
+            m_db.exec("COMMIT"); // a reader: ends the snapshot, no fsync
+            m_done = true;
+            return;
+        }
         m_done = true;
         if (m_db.grouped()) {
             try {
@@ -704,6 +739,7 @@ public:
 
 private:
     Db& m_db;
+    std::function<void()> m_release; // set for a reader
     std::unique_lock<std::mutex> m_lock;
     bool m_done = false;
 };
@@ -711,11 +747,45 @@ private:
 class SqliteLedger final : public LedgerStore {
 public:
     SqliteLedger(const std::string& path, SqliteOptions options)
-        : m_db(path, options) { }
+        : m_path(path)
+        , m_readerConnections(options.readerConnections)
+        , m_db(path, options) { }
     std::unique_ptr<StoreTransaction> begin() override { return std::make_unique<SqliteTx>(m_db); }
 
+    std::unique_ptr<StoreTransaction> beginRead() override {
+        if (!m_readerConnections) {
+            return begin();
+        }
+        std::unique_ptr<Db> db;
+        {
+            std::lock_guard lock(m_poolMutex);
+            if (!m_readers.empty()) {
+                db = std::move(m_readers.back());
+                m_readers.pop_back();
+            }
+        }
+        if (!db) {
+            db = std::make_unique<Db>(m_path, SqliteOptions { false, 1, false }, true);
+        }
+        Db* raw = db.release();
+        return std::make_unique<SqliteTx>(
+            *raw,
+            [this, raw] {
+                std::unique_ptr<Db> back(raw);
+                std::lock_guard lock(m_poolMutex);
+                if (m_readers.size() < 128) {
+                    m_readers.push_back(std::move(back));
+                }
+            },
+            ReaderTag {});
+    }
+
 private:
+    std::string m_path;
+    bool m_readerConnections;
     Db m_db;
+    std::mutex m_poolMutex;
+    std::vector<std::unique_ptr<Db>> m_readers; // idle reader connections
 };
 
 } // namespace

@@ -145,7 +145,8 @@ template <typename Work> LatencyRun drive(int clients, int n, double rate, Work 
 // (PROVISIONAL within the default exposure limits, then SELF_PAY; commit 2, durable) before it
 // returns. So each call is 2 durable commits + 2 reads of the ledger and 2 runs of the policy
 // engine; the center's part (HTTP, the dispatcher) is not in it.
-void benchSettlePath(bool grouped, int clients, int n, double rate, const char* label) {
+void benchSettlePath(
+    bool grouped, int clients, int n, double rate, const char* label, bool readers = true) {
     TempDir dir;
     EnvelopeContext ctx;
     {
@@ -172,6 +173,7 @@ void benchSettlePath(bool grouped, int clients, int n, double rate, const char* 
     }
     SqliteOptions opt;
     opt.groupCommit = grouped;
+    opt.readerConnections = readers;
     auto store = openSqliteLedger(dir.file("l.db"), opt);
     PolicyLibrary lib;
     lib.loadDirectory(HC_SETTLE_POLICY_DIR);
@@ -189,22 +191,24 @@ void benchSettlePath(bool grouped, int clients, int n, double rate, const char* 
             ++good;
         }
     });
-    std::printf("| %-9s | %-22s | %7d | %9.0f | %7.1f | %7.1f | %8.1f |\n",
-        grouped ? "grouped" : "1 per tx", label, good.load(), good.load() / run.seconds, run.p50,
-        run.p99, run.max);
+    std::printf("| %-15s | %-23s | %7d | %9.0f | %7.1f | %7.1f | %8.1f |\n",
+        grouped ? (readers ? "grouped+readers" : "grouped") : "1 per tx", label, good.load(),
+        good.load() / run.seconds, run.p50, run.p99, run.max);
 }
 
 void benchSettlePaths(bool full) {
     std::printf(
         "\nsettle path without the center (SettlementService + SQLite WAL synchronous=FULL; "
         "2 durable commits per settle; 64 client threads)\n");
-    std::printf("| %-9s | %-22s | %7s | %9s | %7s | %7s | %8s |\n", "commit", "load", "settled",
+    std::printf("| %-15s | %-23s | %7s | %9s | %7s | %7s | %8s |\n", "commit", "load", "settled",
         "settles/s", "p50 ms", "p99 ms", "max ms");
     std::printf("|---|---|---|---|---|---|---|\n");
     benchSettlePath(false, 64, full ? 5000 : 1500, 0, "saturation");
+    benchSettlePath(true, 64, full ? 60000 : 20000, 0, "saturation, 64 clients", false);
     benchSettlePath(true, 64, full ? 60000 : 20000, 0, "saturation, 64 clients");
     benchSettlePath(true, 256, full ? 60000 : 20000, 0, "saturation, 256 clients");
     benchSettlePath(false, 64, full ? 10000 : 3000, 1000, "offered 1,000/s");
+    benchSettlePath(true, 64, full ? 10000 : 3000, 1000, "offered 1,000/s", false);
     benchSettlePath(true, 64, full ? 10000 : 3000, 1000, "offered 1,000/s");
 }
 
@@ -410,7 +414,12 @@ int main(int argc, char** argv) {
         benchEndToEnd(32, 2, full ? 4 : 1, 800);
     }
     if (want("offline")) {
-        benchOffline(offlineN > 0 ? offlineN : full ? 1'000'000 : 100'000, replayN > 0 ? replayN : full ? 20000 : 3000);
+        benchOffline(offlineN > 0 ? offlineN
+                : full            ? 1'000'000
+                                  : 100'000,
+            replayN > 0 ? replayN
+                : full  ? 20000
+                        : 3000);
     }
     return 0;
 }

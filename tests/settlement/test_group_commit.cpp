@@ -105,3 +105,26 @@ TEST_CASE(
         CHECK(tx->settlementByMsgid("M" + std::to_string(100 + t)).has_value());
     }
 }
+
+TEST_CASE("reader connections: a snapshot sees every committed row, runs beside an open writer, "
+          "and refuses to write") {
+    test::TempDir dir;
+    auto store = openSqliteLedger(dir.file("l.db"));
+    {
+        auto tx = store->begin();
+        insertClaim(*tx, 1);
+        tx->commit();
+    }
+    auto writer = store->begin(); // holds the write side
+    insertClaim(*writer, 2);
+    {
+        auto r = store->beginRead(); // does not wait for the writer
+        CHECK(r->settlementByMsgid("M1").has_value());
+        CHECK_FALSE(r->settlementByMsgid("M2").has_value()); // not committed yet
+        CHECK_THROWS_AS(insertClaim(*r, 3), StoreError);
+    }
+    writer->commit();
+    auto r = store->beginRead();
+    CHECK(r->settlementByMsgid("M2").has_value());
+    r->commit();
+}

@@ -188,6 +188,10 @@ public:
     virtual ~LedgerStore() = default;
     /** Begin a write transaction (BEGIN IMMEDIATE on SQLite). */
     virtual std::unique_ptr<StoreTransaction> begin() = 0;
+    /** Begin a read-only transaction that may run beside the writer (SQLite: a pooled reader
+     *  connection on a WAL snapshot of everything committed). Never write in it; commit() or
+     *  the destructor ends it. Default: begin(). */
+    virtual std::unique_ptr<StoreTransaction> beginRead() { return begin(); }
 };
 
 /** A unique index refused a row; `what` names the index (request, msgid, batch, reversal). */
@@ -210,6 +214,9 @@ struct SqliteOptions {
     bool groupCommit = true;
     /** Most logical transactions in one physical transaction. */
     std::size_t maxGroup = 512;
+    /** beginRead() uses pooled reader connections (WAL snapshots) beside the writer; false:
+     *  beginRead() is begin(). */
+    bool readerConnections = true;
 };
 
 /** Open (create) a SQLite ledger at `path` in WAL mode with synchronous=FULL. The store is safe
