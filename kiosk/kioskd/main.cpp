@@ -5,6 +5,9 @@
 //
 // Threads: main (waits for SIGINT/SIGTERM), the web server's, a 250 ms ticker (countdowns, QR
 // polling) and, with PC/SC readers, the reader monitor. The engine serialises them.
+#ifdef HC_KIOSKD_WITH_IPP
+#include "ipp_report_printer.hpp"
+#endif
 #ifdef HC_KIOSKD_WITH_SETTLE
 #include "settle_insurance.hpp"
 #endif
@@ -21,6 +24,7 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -33,14 +37,14 @@ namespace {
 
 core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
     po::options_description desc("kioskd options");
-    desc.add_options()("help", "this text")("config", po::value<std::string>(),
-        "JSON configuration file (fields: docs/kiosk.md)")("port", po::value<int>(),
-        "web server port on 127.0.0.1 (0 = any; printed)")("terminal", po::value<std::string>(),
-        "terminal id")("mode", po::value<std::string>(), "patient | cashier")("journal",
-        po::value<std::string>(),
-        "SQLite journal file")("his", po::value<std::string>(), "HIS base URL http://HOST:PORT")(
-        "receipt", po::value<std::string>(), "receipt printer tcp:HOST:PORT | file:PATH | none")(
-        "report", po::value<std::string>(), "report printer dir:PATH | none")(
+    desc.add_options()("help", "this text")(
+        "config", po::value<std::string>(), "JSON configuration file (fields: docs/kiosk.md)")(
+        "port", po::value<int>(), "web server port on 127.0.0.1 (0 = any; printed)")(
+        "terminal", po::value<std::string>(), "terminal id")("mode", po::value<std::string>(),
+        "patient | cashier")("journal", po::value<std::string>(), "SQLite journal file")(
+        "his", po::value<std::string>(), "HIS base URL http://HOST:PORT")("receipt",
+        po::value<std::string>(), "receipt printer tcp:HOST:PORT | file:PATH | none")("report",
+        po::value<std::string>(), "report printer ipp://HOST:PORT/ipp/print | dir:PATH | none")(
         "paygw", po::value<std::string>(), "QR gateway http://HOST:PORT | none")("settlementd",
         po::value<std::string>(), "settlementd tcp://HOST:PORT (insurance); empty = none")(
         "settlementd-server-key", po::value<std::string>(), "settlementd CURVE public key (Z85)")(
@@ -92,6 +96,9 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
     s("card-reader", c.cardReader);
     s("sam-reader", c.samReader);
     s("issuer-keys", c.issuerKeys);
+    if (const char* pin = std::getenv("HC_SAM_PIN"); pin != nullptr && c.samPin.empty()) {
+        c.samPin = pin;
+    }
     s("fake-card", c.fakeCard);
     s("flows", c.flows);
     s("docroot", c.docroot);
@@ -170,10 +177,16 @@ int main(int argc, char** argv) {
         std::unique_ptr<core::ReportPrinter> report;
         if (cfg.report.rfind("dir:", 0) == 0) {
             report = std::make_unique<core::DirReportPrinter>(cfg.report.substr(4));
+        } else if (cfg.report.rfind("ipp://", 0) == 0 || cfg.report.rfind("ipps://", 0) == 0) {
+#ifdef HC_KIOSKD_WITH_IPP
+            report = std::make_unique<hc::kiosk::kioskd::IppReportPrinter>(cfg.report,
+                hc::kiosk::report::Hospital { cfg.hospital, "检验科", "" }, cfg.terminal);
+#else
+            throw core::ConfigError("report: this build has no IPP report printing");
+#endif
         } else if (cfg.report != "none" && !cfg.report.empty()) {
-            throw core::ConfigError("report: expected dir:PATH or none (the IPP printer is not "
-                                    "wired yet), got "
-                + cfg.report);
+            throw core::ConfigError(
+                "report: expected ipp://…, dir:PATH or none, got " + cfg.report);
         }
         std::unique_ptr<core::InsuranceService> insurance;
         if (!cfg.settlementd.empty()) {
@@ -219,7 +232,7 @@ int main(int argc, char** argv) {
 
         const auto pcscCard = [&cfg]() -> std::shared_ptr<core::PatientCard> {
             return std::make_shared<core::PcscPatientCard>(
-                cfg.cardReader, cfg.samReader, cfg.issuerKeys, cfg.terminal);
+                cfg.cardReader, cfg.samReader, cfg.samPin, cfg.issuerKeys, cfg.terminal);
         };
         if (cfg.allowUiCardEvents) {
             if (fakeCard) {

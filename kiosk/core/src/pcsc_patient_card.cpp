@@ -2,6 +2,7 @@
 
 #include "hc/card/epurse.hpp"
 #include "hc/card/health.hpp"
+#include "hc/card/t0_channel.hpp"
 #include "hc/pcsc.hpp"
 
 #include <cstdio>
@@ -12,7 +13,7 @@ namespace ep = hc::card::epurse;
 
 struct PcscPatientCard::Impl {
     std::unique_ptr<hc::pcsc::PcscCard> card;
-    std::unique_ptr<hc::pcsc::PcscCard> samChannel;
+    std::unique_ptr<hc::card::CardChannel> samChannel;
     std::unique_ptr<ep::PsamCard> psam;
     std::unique_ptr<ep::SoftwareIssuer> issuer;
     std::unique_ptr<ep::PurseClient> purse;
@@ -55,15 +56,37 @@ std::string bcd(const std::uint8_t* p, std::size_t n) {
 } // namespace
 
 PcscPatientCard::PcscPatientCard(const std::string& cardReader, const std::string& samReader,
-    const std::filesystem::path& issuerKeys, const std::string& terminalId)
+    const std::string& samPin, const std::filesystem::path& issuerKeys,
+    const std::string& terminalId)
     : m_impl(std::make_unique<Impl>()) {
     m_impl->card = std::make_unique<hc::pcsc::PcscCard>(cardReader);
-    hc::card::health::HealthCard health(*m_impl->card);
-    const auto id = health.readIdentity().value;
-    m_impl->who = { id.card.cardNumber, id.holder.idNumber, id.holder.name };
+    std::unique_ptr<hc::card::health::SamCard> healthSam;
     if (!samReader.empty()) {
         try {
-            m_impl->samChannel = std::make_unique<hc::pcsc::PcscCard>(samReader);
+            m_impl->samChannel = std::make_unique<hc::card::T0Channel>(
+                std::make_unique<hc::pcsc::PcscCard>(samReader));
+        } catch (const std::exception&) {
+            m_impl->samChannel.reset(); // no SAM: identity from EF05 only, no purchases
+        }
+    }
+    if (m_impl->samChannel && !samPin.empty()) {
+        healthSam = std::make_unique<hc::card::health::SamCard>(*m_impl->samChannel);
+        const auto r = healthSam->verifyPin(hc::Bytes(samPin.begin(), samPin.end()));
+        if (r.status != hc::card::health::PinStatus::Ok) {
+            throw hc::Error("SAM PIN: " + r.describe(), NextStep::CallStaff);
+        }
+    }
+    hc::card::health::HealthCard health(
+        *m_impl->card, hc::card::health::CardProfile::ws543_2017(), healthSam.get());
+    if (healthSam) {
+        const auto id = health.readIdentity().value;
+        m_impl->who = { id.card.cardNumber, id.holder.idNumber, id.holder.name };
+    } else {
+        const auto card = health.readCardIdentification().value;
+        m_impl->who = { card.cardNumber, card.cardNumber, "" };
+    }
+    if (m_impl->samChannel) {
+        try {
             m_impl->psam = std::make_unique<ep::PsamCard>(*m_impl->samChannel);
             m_impl->terminal = m_impl->psam->terminalId();
         } catch (const std::exception&) {

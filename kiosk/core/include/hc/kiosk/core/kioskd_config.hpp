@@ -27,9 +27,11 @@ struct KioskdConfig {
     int hisTimeoutMs = 3000; ///< per HIS call
     std::string cardReader = "Virtual PCD 00 00"; ///< patient card reader
     std::string samReader = "Virtual PCD 00 01"; ///< PSAM reader ("" = none)
+    std::string samPin; ///< health SAM PIN (never logged; also $HC_SAM_PIN); "" = no holder name
     std::string issuerKeys; ///< purse issuer development key file ("" = no loads)
     std::string receipt = "tcp:127.0.0.1:9100"; ///< "tcp:HOST:PORT", "file:PATH" or "none"
-    std::string report = "none"; ///< "dir:PATH" (text stand-in) or "none"
+    std::string report = "none"; ///< "ipp://HOST:PORT/ipp/print", "dir:PATH" (text) or "none"
+    std::string hospital = "示例市第一人民医院"; ///< named on the A4 report header
     std::string paygw = "http://127.0.0.1:8090"; ///< QR gateway base URL or "none"
     std::string settlementd; ///< "tcp://HOST:PORT" or "" (no insurance)
     std::string settlementdServerKey; ///< settlementd's CURVE public key (Z85)

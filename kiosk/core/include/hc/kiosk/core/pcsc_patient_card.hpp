@@ -17,10 +17,14 @@ namespace hc::kiosk::core {
 /** The card in `cardReader`, with the PSAM in `samReader` ("" = no PSAM: purchases refused). */
 class PcscPatientCard final : public PatientCard {
 public:
-    /** Connects and reads the identity. `issuerKeys` ("" = no loads). Throws the PC/SC and card
-     * errors (NextStep::ReinsertCard for a card that does not answer). */
+    /** Connects and reads the identity. `samPin` unlocks the health SAM in `samReader` so the
+     * holder file (name, ID number) can be read; without it only DDF1/EF05 is read (card number,
+     * which is the ID number on a resident card; no name). The PIN is never logged or kept.
+     * `issuerKeys` ("" = no loads). Throws the PC/SC and card errors (NextStep::ReinsertCard for
+     * a card that does not answer). */
     PcscPatientCard(const std::string& cardReader, const std::string& samReader,
-        const std::filesystem::path& issuerKeys, const std::string& terminalId);
+        const std::string& samPin, const std::filesystem::path& issuerKeys,
+        const std::string& terminalId);
     ~PcscPatientCard() override;
     CardIdentity identity() override;
     bool hasPurse() override;
