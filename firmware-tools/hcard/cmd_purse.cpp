@@ -6,6 +6,9 @@
 //   --terminal HEX      (load) 6-byte terminal id; default: the PSAM's
 //   --journal FILE      the pending transaction is written here before the commit and removed
 //                       after a clear outcome; a pending one found there is settled first
+//   --ed                the electronic deposit (ED) instead of the purse (EP); needs --pin
+//   --pin PIN           cardholder PIN, verified before the ED command ("-" reads stdin, so the
+//                       PIN need not appear in the process list); a wrong PIN exits 1
 //
 // Exit codes: 0 done, 1 declined or card error, 2 bad input, 3 outcome unknown (settle with the
 // same --journal on the next contact).
@@ -33,6 +36,8 @@ struct PurseArgs {
     std::string terminal;
     std::string journal;
     std::size_t max = 10;
+    bool ed = false;
+    std::string pin;
 };
 
 PurseArgs parseArgs(const std::vector<std::string>& args, bool needAmount) {
@@ -63,6 +68,13 @@ PurseArgs parseArgs(const std::vector<std::string>& args, bool needAmount) {
             a.terminal = value();
         } else if (k == "--journal") {
             a.journal = value();
+        } else if (k == "--ed") {
+            a.ed = true;
+        } else if (k == "--pin") {
+            a.pin = value();
+            if (a.pin == "-") {
+                std::getline(std::cin, a.pin);
+            }
         } else if (k == "--max") {
             a.max = static_cast<std::size_t>(std::stoul(value()));
         } else {
@@ -71,6 +83,9 @@ PurseArgs parseArgs(const std::vector<std::string>& args, bool needAmount) {
     }
     if (needAmount && !haveAmount) {
         throw hc::InputError("--amount FEN is required");
+    }
+    if (a.ed && a.pin.empty()) {
+        throw hc::InputError("--ed needs the cardholder PIN: --pin PIN (or --pin - for stdin)");
     }
     return a;
 }
@@ -201,6 +216,7 @@ std::optional<int> settleJournal(
 
 ep::PurseClientOptions clientOptions(const PurseArgs& a) {
     ep::PurseClientOptions opt;
+    opt.kind = a.ed ? ep::PurseKind::Ed : ep::PurseKind::Ep;
     if (!a.journal.empty()) {
         const auto path = a.journal;
         opt.beforeCommit = [path](const ep::PendingTransaction& p) { writeJournal(path, p); };
@@ -208,16 +224,35 @@ ep::PurseClientOptions clientOptions(const PurseArgs& a) {
     return opt;
 }
 
+/** Verifies the PIN for the ED; throws a card error naming the outcome (never the PIN). */
+void verifyEdPin(ep::PurseClient& client, const PurseArgs& a) {
+    if (!a.ed) {
+        return;
+    }
+    const auto r = client.verifyPin(hc::Bytes(reinterpret_cast<const std::uint8_t*>(a.pin.data()),
+        reinterpret_cast<const std::uint8_t*>(a.pin.data()) + a.pin.size()));
+    if (r == hc::card::sw::Ok) {
+        return;
+    }
+    const auto left = r.triesLeft();
+    const std::string what = r == hc::card::sw::AuthenticationBlocked ? "PIN blocked"
+        : left ? "wrong PIN, " + std::to_string(*left) + " tries left"
+               : "PIN refused (SW " + r.hex() + ")";
+    throw ep::PurseError("VERIFY for the electronic deposit: " + what, r);
+}
+
 int cmdBalance(const CommonOptions& o, const std::vector<std::string>& args) {
     const auto a = parseArgs(args, false);
     auto ch = openCard(o);
     ep::PurseClient client(*ch, clientOptions(a));
     const auto pub = client.open();
+    verifyEdPin(client, a);
     const auto bal = client.balance();
     if (o.json) {
         printJson(boost::json::object { { "balance", bal }, { "serial", hc::toHex(pub.serial) } });
     } else {
-        std::cout << "balance: " << ep::formatYuan(bal) << " yuan (" << bal << " fen)\n";
+        std::cout << (a.ed ? "ED balance: " : "balance: ") << ep::formatYuan(bal) << " yuan ("
+                  << bal << " fen)\n";
     }
     return 0;
 }
@@ -233,6 +268,7 @@ int cmdPurchase(const CommonOptions& o, const std::vector<std::string>& args) {
     if (auto stop = settleJournal(o, client, a, nullptr)) {
         return *stop;
     }
+    verifyEdPin(client, a);
     return report(o, client.purchase(a.amount, psam), a.journal);
 }
 
@@ -257,6 +293,7 @@ int cmdLoad(const CommonOptions& o, const std::vector<std::string>& args) {
     if (auto stop = settleJournal(o, client, a, &issuer)) {
         return *stop;
     }
+    verifyEdPin(client, a);
     return report(o, client.load(a.amount, terminal, issuer), a.journal);
 }
 
@@ -269,8 +306,12 @@ int cmdLog(const CommonOptions& o, const std::vector<std::string>& args) {
     for (const auto& r : log) {
         if (o.json) {
             arr.push_back(boost::json::object { { "atc", r.atc }, { "type", r.type },
-                { "kind", r.isLoad() ? "load" : "purchase" }, { "amount", r.amount },
-                { "terminal", hc::toHex(r.terminal) }, { "when", r.when.text() } });
+                { "kind", r.isLoad() ? "load" : "purchase" },
+                { "purse",
+                    r.type == ep::txtype::EdLoad || r.type == ep::txtype::EdPurchase ? "ED"
+                                                                                     : "EP" },
+                { "amount", r.amount }, { "terminal", hc::toHex(r.terminal) },
+                { "when", r.when.text() } });
         } else {
             std::cout << r.when.text() << "  " << (r.isLoad() ? "load    " : "purchase") << "  "
                       << ep::formatYuan(r.amount) << " yuan  ATC " << r.atc << "  terminal "
@@ -285,13 +326,14 @@ int cmdLog(const CommonOptions& o, const std::vector<std::string>& args) {
     return 0;
 }
 
-const CommandRegistrar r1("balance", { "balance", "e-purse balance (PBOC ED/EP)", cmdBalance });
+const CommandRegistrar r1(
+    "balance", { "balance [--ed --pin PIN]", "e-purse balance (PBOC ED/EP)", cmdBalance });
 const CommandRegistrar r2("purchase",
-    { "purchase --amount FEN [--psam R] [--journal F]", "e-purse purchase with the PSAM card",
-        cmdPurchase });
+    { "purchase --amount FEN [--psam R] [--journal F] [--ed --pin PIN]",
+        "e-purse purchase with the PSAM card", cmdPurchase });
 const CommandRegistrar r3("load",
-    { "load --amount FEN --issuer-keys F [--terminal HEX] [--journal F]", "e-purse load (top-up)",
-        cmdLoad });
+    { "load --amount FEN --issuer-keys F [--terminal HEX] [--journal F] [--ed --pin PIN]",
+        "e-purse load (top-up)", cmdLoad });
 const CommandRegistrar r4(
     "log", { "log [--max N]", "e-purse transaction log, newest first", cmdLog });
 

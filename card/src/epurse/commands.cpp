@@ -37,11 +37,16 @@ void putTime(Bytes& d, const TransactionTime& w) {
 } // namespace
 
 namespace cmd {
-CommandApdu getBalance() {
-    return CommandApdu(0x80, 0x5C, 0x00, 0x02, {}, 4);
+CommandApdu getBalance(PurseKind kind) {
+    return CommandApdu(0x80, 0x5C, 0x00, static_cast<std::uint8_t>(kind), {}, 4);
 }
-CommandApdu initializeForLoad(std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t) {
-    return CommandApdu(0x80, 0x50, 0x00, 0x02, initData(keyIndex, amount, t), 0x10);
+CommandApdu initializeForLoad(
+    std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t, PurseKind kind) {
+    return CommandApdu(
+        0x80, 0x50, 0x00, static_cast<std::uint8_t>(kind), initData(keyIndex, amount, t), 0x10);
+}
+CommandApdu verifyPin(ByteView pin) {
+    return CommandApdu(0x00, 0x20, 0x00, 0x00, Bytes(pin.begin(), pin.end()));
 }
 CommandApdu creditForLoad(const TransactionTime& when, const Mac4& mac2) {
     Bytes d;
@@ -50,8 +55,9 @@ CommandApdu creditForLoad(const TransactionTime& when, const Mac4& mac2) {
     return CommandApdu(0x80, 0x52, 0x00, 0x00, std::move(d), 4);
 }
 CommandApdu initializeForPurchase(
-    std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t) {
-    return CommandApdu(0x80, 0x50, 0x01, 0x02, initData(keyIndex, amount, t), 0x0F);
+    std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t, PurseKind kind) {
+    return CommandApdu(
+        0x80, 0x50, 0x01, static_cast<std::uint8_t>(kind), initData(keyIndex, amount, t), 0x0F);
 }
 CommandApdu debitForPurchase(std::uint32_t ttsn, const TransactionTime& when, const Mac4& mac1) {
     Bytes d;

@@ -50,7 +50,48 @@ void putFields(Bytes& b, const PurseFields& f, bool withTime) {
     }
 }
 
+Bytes withComplement(ByteView in8) {
+    Bytes block(in8.begin(), in8.end());
+    for (auto b : in8) {
+        block.push_back(static_cast<std::uint8_t>(~b));
+    }
+    return block;
+}
+
+/** The 8-byte session key input, encrypted with the 3DES or the SM4 form. */
+Bytes sessionKey(ByteView key16, ByteView in8, PurseAlgorithm alg) {
+    if (alg == PurseAlgorithm::Sm4) {
+        return sm4Encrypt(key16, withComplement(in8));
+    }
+    return des3Encrypt(key16, in8);
+}
+
+Mac4 macWithKey(PurseAlgorithm alg, Bytes key, ByteView data) {
+    const Mac4 mac = purseMac(alg, key, data);
+    OPENSSL_cleanse(key.data(), key.size());
+    return mac;
+}
+
 } // namespace
+
+std::optional<PurseAlgorithm> purseAlgorithmOf(std::uint8_t algId) {
+    switch (algId) {
+    case 0x00:
+        return PurseAlgorithm::Des3;
+    case 0x04:
+        return PurseAlgorithm::Sm4;
+    default:
+        return std::nullopt;
+    }
+}
+
+const char* describe(PurseAlgorithm alg) {
+    return alg == PurseAlgorithm::Sm4 ? "SM4" : "3DES";
+}
+
+std::size_t sessionKeySize(PurseAlgorithm alg) {
+    return alg == PurseAlgorithm::Sm4 ? 16 : 8;
+}
 
 Bytes desEncrypt(ByteView key8, ByteView block8) {
     need(key8, 8, "DES key");
@@ -99,7 +140,27 @@ Mac4 pbocMac(ByteView key8, ByteView data, ByteView iv8) {
     return { chain[0], chain[1], chain[2], chain[3] };
 }
 
-Bytes diversify(ByteView masterKey16, ByteView d8) {
+Mac4 sm4Mac(ByteView key16, ByteView data) {
+    need(key16, 16, "SM4 MAC key");
+    Bytes chain(16, 0x00);
+    const Bytes padded = padMethod2(data, 16);
+    for (std::size_t off = 0; off < padded.size(); off += 16) {
+        for (std::size_t i = 0; i < 16; ++i) {
+            chain[i] = static_cast<std::uint8_t>(chain[i] ^ padded[off + i]);
+        }
+        chain = sm4Encrypt(key16, chain);
+    }
+    return { chain[0], chain[1], chain[2], chain[3] };
+}
+
+Mac4 purseMac(PurseAlgorithm alg, ByteView key, ByteView data) {
+    return alg == PurseAlgorithm::Sm4 ? sm4Mac(key, data) : pbocMac(key, data);
+}
+
+Bytes diversify(ByteView masterKey16, ByteView d8, PurseAlgorithm alg) {
+    if (alg == PurseAlgorithm::Sm4) {
+        return diversifySm4(masterKey16, d8);
+    }
     need(masterKey16, 16, "master key");
     need(d8, 8, "diversification data");
     Bytes notD(d8.begin(), d8.end());
@@ -112,33 +173,33 @@ Bytes diversify(ByteView masterKey16, ByteView d8) {
 Bytes diversifySm4(ByteView masterKey16, ByteView d8) {
     need(masterKey16, 16, "master key");
     need(d8, 8, "diversification data");
-    Bytes block(d8.begin(), d8.end());
-    for (auto b : d8) {
-        block.push_back(static_cast<std::uint8_t>(~b));
-    }
-    return sm4Encrypt(masterKey16, block);
+    return sm4Encrypt(masterKey16, withComplement(d8));
 }
 
-Bytes loadSessionKey(ByteView dlk16, ByteView random4, std::uint16_t onlineAtc) {
+Bytes loadSessionKey(
+    ByteView dlk16, ByteView random4, std::uint16_t onlineAtc, PurseAlgorithm alg) {
     need(random4, 4, "card random");
     Bytes in(random4.begin(), random4.end());
     appendBigEndian(in, onlineAtc, 2);
     in.push_back(0x80);
     in.push_back(0x00);
-    return des3Encrypt(dlk16, in);
+    return sessionKey(dlk16, in, alg);
 }
 
-Bytes purchaseSessionKey(
-    ByteView dpk16, ByteView random4, std::uint16_t offlineAtc, std::uint32_t ttsn) {
+Bytes purchaseSessionKey(ByteView dpk16, ByteView random4, std::uint16_t offlineAtc,
+    std::uint32_t ttsn, PurseAlgorithm alg) {
     need(random4, 4, "card random");
     Bytes in(random4.begin(), random4.end());
     appendBigEndian(in, offlineAtc, 2);
     appendBigEndian(in, ttsn & 0xFFFFu, 2);
-    return des3Encrypt(dpk16, in);
+    return sessionKey(dpk16, in, alg);
 }
 
-Bytes tacKey(ByteView dtk16) {
+Bytes tacKey(ByteView dtk16, PurseAlgorithm alg) {
     need(dtk16, 16, "DTK");
+    if (alg == PurseAlgorithm::Sm4) {
+        return Bytes(dtk16.begin(), dtk16.end());
+    }
     Bytes k(8);
     for (std::size_t i = 0; i < 8; ++i) {
         k[i] = static_cast<std::uint8_t>(dtk16[i] ^ dtk16[i + 8]);
@@ -146,32 +207,33 @@ Bytes tacKey(ByteView dtk16) {
     return k;
 }
 
-Mac4 loadMac1(ByteView seslk8, std::uint32_t balanceBefore, const PurseFields& f) {
+Mac4 loadMac1(
+    ByteView seslk8, std::uint32_t balanceBefore, const PurseFields& f, PurseAlgorithm alg) {
     Bytes in;
     put32(in, balanceBefore);
     putFields(in, f, false);
-    return pbocMac(seslk8, in);
+    return purseMac(alg, seslk8, in);
 }
 
-Mac4 loadMac2(ByteView seslk8, const PurseFields& f) {
+Mac4 loadMac2(ByteView seslk8, const PurseFields& f, PurseAlgorithm alg) {
     Bytes in;
     putFields(in, f, true);
-    return pbocMac(seslk8, in);
+    return purseMac(alg, seslk8, in);
 }
 
-Mac4 purchaseMac1(ByteView sespk8, const PurseFields& f) {
+Mac4 purchaseMac1(ByteView sespk8, const PurseFields& f, PurseAlgorithm alg) {
     Bytes in;
     putFields(in, f, true);
-    return pbocMac(sespk8, in);
+    return purseMac(alg, sespk8, in);
 }
 
-Mac4 purchaseMac2(ByteView sespk8, std::uint32_t amount) {
+Mac4 purchaseMac2(ByteView sespk8, std::uint32_t amount, PurseAlgorithm alg) {
     Bytes in;
     put32(in, amount);
-    return pbocMac(sespk8, in);
+    return purseMac(alg, sespk8, in);
 }
 
-Mac4 purchaseTac(ByteView dtk16, const PurseFields& f, std::uint32_t ttsn) {
+Mac4 purchaseTac(ByteView dtk16, const PurseFields& f, std::uint32_t ttsn, PurseAlgorithm alg) {
     Bytes in;
     put32(in, f.amount);
     in.push_back(f.type);
@@ -179,22 +241,16 @@ Mac4 purchaseTac(ByteView dtk16, const PurseFields& f, std::uint32_t ttsn) {
     put32(in, ttsn);
     in.insert(in.end(), f.when.date.begin(), f.when.date.end());
     in.insert(in.end(), f.when.time.begin(), f.when.time.end());
-    Bytes key = tacKey(dtk16);
-    const Mac4 mac = pbocMac(key, in);
-    OPENSSL_cleanse(key.data(), key.size());
-    return mac;
+    return macWithKey(alg, tacKey(dtk16, alg), in);
 }
 
-Mac4 loadTac(
-    ByteView dtk16, std::uint32_t balanceAfter, std::uint16_t onlineAtc, const PurseFields& f) {
+Mac4 loadTac(ByteView dtk16, std::uint32_t balanceAfter, std::uint16_t onlineAtc,
+    const PurseFields& f, PurseAlgorithm alg) {
     Bytes in;
     put32(in, balanceAfter);
     appendBigEndian(in, onlineAtc, 2);
     putFields(in, f, true);
-    Bytes key = tacKey(dtk16);
-    const Mac4 mac = pbocMac(key, in);
-    OPENSSL_cleanse(key.data(), key.size());
-    return mac;
+    return macWithKey(alg, tacKey(dtk16, alg), in);
 }
 
 bool sameMac(ByteView a, ByteView b) {

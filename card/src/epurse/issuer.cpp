@@ -60,6 +60,13 @@ IssuerKeys loadIssuerKeys(const std::filesystem::path& path) {
         throw InputError("issuer key file: missing tac_master");
     }
     keys.tacMaster = key16(*tm, "tac_master");
+    if (const auto* al = o.if_contains("algorithm"); al) {
+        if (al->is_string() && al->as_string() == "sm4") {
+            keys.algorithm = PurseAlgorithm::Sm4;
+        } else if (!al->is_string() || al->as_string() != "3des") {
+            throw InputError("issuer key file: algorithm must be \"3des\" or \"sm4\"");
+        }
+    }
     if (const auto* mb = o.if_contains("max_balance"); mb && mb->is_int64()) {
         keys.maxBalance = mb->as_int64();
     }
@@ -75,34 +82,37 @@ LoadAuthorization SoftwareIssuer::authorizeLoad(const LoadAuthorizationRequest& 
     if (it == m_keys.loadMaster.end()) {
         return { false, {}, "no load key of version " + std::to_string(r.init.keyVersion) };
     }
-    if (r.init.algorithm != 0x00) {
-        return { false, {}, "algorithm " + std::to_string(r.init.algorithm) + " not supported" };
+    if (purseAlgorithmOf(r.init.algorithm) != m_keys.algorithm) {
+        return { false, {},
+            "the card's algorithm " + std::to_string(r.init.algorithm) + " is not the issuer's ("
+                + describe(m_keys.algorithm) + ")" };
     }
+    const auto alg = m_keys.algorithm;
     if (static_cast<std::int64_t>(r.init.balance) + r.fields.amount > m_keys.maxBalance) {
         return { false, {}, "the load would exceed the maximum balance" };
     }
-    Bytes dlk = diversify(it->second, r.card);
+    Bytes dlk = diversify(it->second, r.card, alg);
     Wipe w1 { dlk };
-    Bytes seslk = loadSessionKey(dlk, r.init.random, r.init.onlineAtc);
+    Bytes seslk = loadSessionKey(dlk, r.init.random, r.init.onlineAtc, alg);
     Wipe w2 { seslk };
-    if (!sameMac(loadMac1(seslk, r.init.balance, r.fields), r.init.mac1)) {
+    if (!sameMac(loadMac1(seslk, r.init.balance, r.fields, alg), r.init.mac1)) {
         return { false, {}, "MAC1 of the card does not verify" };
     }
-    return { true, loadMac2(seslk, r.fields), {} };
+    return { true, loadMac2(seslk, r.fields, alg), {} };
 }
 
 bool SoftwareIssuer::verifyPurchaseTac(
     const CardSerial& card, const PurseFields& fields, std::uint32_t ttsn, const Mac4& tac) {
-    Bytes dtk = diversify(m_keys.tacMaster, card);
+    Bytes dtk = diversify(m_keys.tacMaster, card, m_keys.algorithm);
     Wipe w { dtk };
-    return sameMac(purchaseTac(dtk, fields, ttsn), tac);
+    return sameMac(purchaseTac(dtk, fields, ttsn, m_keys.algorithm), tac);
 }
 
 bool SoftwareIssuer::verifyLoadTac(const CardSerial& card, std::uint32_t balanceAfter,
     std::uint16_t onlineAtc, const PurseFields& fields, const Mac4& tac) {
-    Bytes dtk = diversify(m_keys.tacMaster, card);
+    Bytes dtk = diversify(m_keys.tacMaster, card, m_keys.algorithm);
     Wipe w { dtk };
-    return sameMac(loadTac(dtk, balanceAfter, onlineAtc, fields), tac);
+    return sameMac(loadTac(dtk, balanceAfter, onlineAtc, fields, m_keys.algorithm), tac);
 }
 
 } // namespace hc::card::epurse

@@ -62,23 +62,25 @@ PsamMac1Response SoftwarePsam::mac1(const PsamMac1Request& r) {
     if (it == m_keys.end()) {
         throw PsamRefused("MAC1 (80 70)", sw::KeyNotFound);
     }
-    if (r.algorithm != 0x00) {
+    const auto alg = purseAlgorithmOf(r.algorithm);
+    if (!alg) {
         throw PsamRefused("MAC1 (80 70)", sw::IncorrectData);
     }
-    Bytes dpk = diversify(it->second, r.cardSerial);
+    Bytes dpk = diversify(it->second, r.cardSerial, *alg);
     const std::uint32_t ttsn = m_ttsn++;
-    m_sessionKey = purchaseSessionKey(dpk, r.random, r.offlineAtc, ttsn);
+    m_sessionKey = purchaseSessionKey(dpk, r.random, r.offlineAtc, ttsn, *alg);
     OPENSSL_cleanse(dpk.data(), dpk.size());
     m_sessionAmount = r.amount;
+    m_sessionAlg = *alg;
     PurseFields f { r.amount, r.type, m_terminal, r.when };
-    return { ttsn, purchaseMac1(m_sessionKey, f) };
+    return { ttsn, purchaseMac1(m_sessionKey, f, *alg) };
 }
 
 bool SoftwarePsam::verifyMac2(const Mac4& mac2) {
     if (m_sessionKey.empty()) {
         throw PsamRefused("MAC2 verification (80 72)", sw::ConditionsNotSatisfied);
     }
-    const bool ok = sameMac(purchaseMac2(m_sessionKey, m_sessionAmount), mac2);
+    const bool ok = sameMac(purchaseMac2(m_sessionKey, m_sessionAmount, m_sessionAlg), mac2);
     OPENSSL_cleanse(m_sessionKey.data(), m_sessionKey.size());
     m_sessionKey.clear();
     return ok;

@@ -38,9 +38,14 @@ const PublicData& PurseClient::publicData() {
     return *m_public;
 }
 
+StatusWord PurseClient::verifyPin(ByteView pin) {
+    publicData();
+    return send(cmd::verifyPin(pin)).sw();
+}
+
 std::int64_t PurseClient::balance() {
     publicData();
-    const auto r = send(cmd::getBalance());
+    const auto r = send(cmd::getBalance(m_options.kind));
     if (!r.ok()) {
         throw PurseError("GET BALANCE", r.sw());
     }
@@ -51,15 +56,15 @@ Outcome PurseClient::purchase(std::int64_t amountFen, Psam& psam) {
     const std::uint32_t amount = checkedFen(amountFen, "purchase amount");
     const CardSerial card = publicData().diversifier();
     const TerminalId terminal = psam.terminalId();
-    const auto initR
-        = send(cmd::initializeForPurchase(m_options.purchaseKeyIndex, amount, terminal));
+    const auto initR = send(
+        cmd::initializeForPurchase(m_options.purchaseKeyIndex, amount, terminal, m_options.kind));
     if (!initR.ok()) {
         return Declined { initR.sw(), "INITIALIZE FOR PURCHASE refused by the card" };
     }
     const auto init = parseInitPurchase(initR.data());
     PendingTransaction tx;
     tx.kind = TxKind::Purchase;
-    tx.type = txtype::EpPurchase;
+    tx.type = purchaseType(m_options.kind);
     tx.atc = init.offlineAtc;
     tx.amount = amount;
     tx.balanceBefore = init.balance;
@@ -68,8 +73,8 @@ Outcome PurseClient::purchase(std::int64_t amountFen, Psam& psam) {
     tx.card = card;
     tx.keyVersion = init.keyVersion;
 
-    PsamMac1Request req { init.random, init.offlineAtc, amount, txtype::EpPurchase, tx.when,
-        init.keyVersion, init.algorithm, card };
+    PsamMac1Request req { init.random, init.offlineAtc, amount, purchaseType(m_options.kind),
+        tx.when, init.keyVersion, init.algorithm, card };
     PsamMac1Response m1;
     try {
         m1 = psam.mac1(req);
@@ -109,14 +114,15 @@ Outcome PurseClient::purchase(std::int64_t amountFen, Psam& psam) {
 Outcome PurseClient::load(std::int64_t amountFen, const TerminalId& terminal, PurseIssuer& issuer) {
     const std::uint32_t amount = checkedFen(amountFen, "load amount");
     const CardSerial card = publicData().diversifier();
-    const auto initR = send(cmd::initializeForLoad(m_options.loadKeyIndex, amount, terminal));
+    const auto initR
+        = send(cmd::initializeForLoad(m_options.loadKeyIndex, amount, terminal, m_options.kind));
     if (!initR.ok()) {
         return Declined { initR.sw(), "INITIALIZE FOR LOAD refused by the card" };
     }
     const auto init = parseInitLoad(initR.data());
     PendingTransaction tx;
     tx.kind = TxKind::Load;
-    tx.type = txtype::EpLoad;
+    tx.type = loadType(m_options.kind);
     tx.atc = init.onlineAtc;
     tx.amount = amount;
     tx.balanceBefore = init.balance;
@@ -124,7 +130,7 @@ Outcome PurseClient::load(std::int64_t amountFen, const TerminalId& terminal, Pu
     tx.when = now();
     tx.card = card;
     tx.keyVersion = init.keyVersion;
-    const PurseFields fields { amount, txtype::EpLoad, terminal, tx.when };
+    const PurseFields fields { amount, loadType(m_options.kind), terminal, tx.when };
     const auto auth = issuer.authorizeLoad({ card, init, fields });
     if (!auth.approved) {
         return Declined { StatusWord(), "issuer refused the load: " + auth.reason };

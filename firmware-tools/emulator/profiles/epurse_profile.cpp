@@ -1,16 +1,25 @@
-// Emulator profile "epurse": the card side of the PBOC ED/EP electronic purse (EP only).
+// Emulator profile "epurse": the card side of the PBOC ED/EP electronic purse: the EP, and the
+// ED (electronic deposit) when extensions.epurse.ed exists.
 //
 // The purse application is a DF whose name is extensions.epurse.aid (default
 // A00000000386980701); its commands are answered only while that DF is selected. State lives in
 // extensions.epurse and the DF's cyclic log EF (SFI 18) and is saved through CardOs::persist()
 // BEFORE the answer goes out, so a card pulled after processing a DEBIT keeps the debit.
 //
-//   80 5C 00 02 04            GET BALANCE                      bal4
-//   80 50 00 02 0B ...        INITIALIZE FOR LOAD              bal4 onATC2 ver1 alg1 rand4 MAC1
+//   80 5C 00 kk 04            GET BALANCE                      bal4
+//   80 50 00 kk 0B ...        INITIALIZE FOR LOAD              bal4 onATC2 ver1 alg1 rand4 MAC1
 //   80 52 00 00 0B ...        CREDIT FOR LOAD                  TAC4            (9302 bad MAC2)
-//   80 50 01 02 0B ...        INITIALIZE FOR PURCHASE          bal4 offATC2 od3 ver1 alg1 rand4
+//   80 50 01 kk 0B ...        INITIALIZE FOR PURCHASE          bal4 offATC2 od3 ver1 alg1 rand4
 //   80 54 01 00 0F ...        DEBIT FOR PURCHASE               TAC4 MAC2 4     (9302 bad MAC1)
 //   80 5A 00 tt 02 ATC        GET TRANSACTION PROOF            MAC2 4 TAC4
+//
+// kk = 02 EP, 01 ED; tt = the transaction type (01/05 ED, 02/06 EP). The ED keeps its own
+// balance and counters in extensions.epurse.ed ({"balance", "overdraft_limit", "online_atc",
+// "offline_atc"}); its GET BALANCE and INITIALIZE commands need the cardholder PIN verified
+// since the last reset (6982 otherwise; VERIFY is the ISO layer's). For both purses "balance" is
+// what the card reports and may spend: for an ED it includes the overdraft limit (own money =
+// balance - overdraft_limit). The keys' "alg" (0 = 3DES, 4 = SM4) selects the algorithm (the
+// profile switch; the card names it in its INITIALIZE answers and PSAM and issuer follow).
 //
 // Status words chosen where the sources are silent (see docs/epurse.md): 9401 balance too low;
 // 9403 key index unknown; 6A80 a load over max_balance; 9402 counter exhausted; 6985 a commit
@@ -65,6 +74,7 @@ struct PurseKey {
     std::uint8_t index = 1;
     std::uint8_t version = 1;
     std::uint8_t algorithm = 0;
+    ep::PurseAlgorithm alg = ep::PurseAlgorithm::Des3;
     hc::Bytes value;
 };
 
@@ -78,6 +88,12 @@ PurseKey keyOf(const json::object& purse, const char* name) {
     k.index = static_cast<std::uint8_t>(num(o, "index", 1));
     k.version = static_cast<std::uint8_t>(num(o, "version", 1));
     k.algorithm = static_cast<std::uint8_t>(num(o, "alg", 0));
+    const auto alg = ep::purseAlgorithmOf(k.algorithm);
+    if (!alg) {
+        throw hc::InputError(
+            std::string("extensions.epurse.keys.") + name + ".alg: 0 (3DES) or 4 (SM4)");
+    }
+    k.alg = *alg;
     k.value = hexField(o, "value");
     if (k.value.size() != 16) {
         throw hc::InputError(std::string("extensions.epurse.keys.") + name + ": 16-byte key");
@@ -97,6 +113,9 @@ public:
         keyOf(o.at("keys").as_object(), "dpk"); // validate early
         keyOf(o.at("keys").as_object(), "dlk");
         keyOf(o.at("keys").as_object(), "dtk");
+        if (const auto* ed = o.if_contains("ed"); ed && !ed->is_object()) {
+            throw hc::InputError("extensions.epurse.ed: expected an object");
+        }
     }
 
     std::optional<ResponseApdu> handle(CardOs& os, const CommandApdu& c) override {
@@ -119,17 +138,29 @@ public:
         auto& purse = os.image().extensions["epurse"].as_object();
         switch (c.ins()) {
         case 0x5C:
+            if (c.p2() == static_cast<std::uint8_t>(ep::PurseKind::Ed) && !os.security().pinVerified
+                && stateOf(purse, c.p2())) {
+                return status(sw::SecurityStatusNotSatisfied); // the ED's balance needs the PIN
+            }
             return getBalance(purse, c);
-        case 0x50:
+        case 0x50: {
             m_load.reset();
             m_purchase.reset();
-            if (c.p1() == 0x00) {
-                return initLoad(purse, c);
+            if (c.p1() != 0x00 && c.p1() != 0x01) {
+                return status(sw::IncorrectP1P2);
             }
-            if (c.p1() == 0x01) {
-                return initPurchase(purse, c);
+            json::object* state = stateOf(purse, c.p2());
+            if (!state) {
+                return status(sw::IncorrectP1P2); // no such purse on this card
             }
-            return status(sw::IncorrectP1P2);
+            if (c.p2() == static_cast<std::uint8_t>(ep::PurseKind::Ed)
+                && !os.security().pinVerified) {
+                return status(sw::SecurityStatusNotSatisfied);
+            }
+            const auto kind = static_cast<ep::PurseKind>(c.p2());
+            return c.p1() == 0x00 ? initLoad(purse, *state, kind, c)
+                                  : initPurchase(purse, *state, kind, c);
+        }
         case 0x52:
             return credit(os, purse, c);
         case 0x54:
@@ -146,6 +177,8 @@ public:
 
 private:
     struct Pending {
+        ep::PurseKind kind = ep::PurseKind::Ep;
+        ep::PurseAlgorithm alg = ep::PurseAlgorithm::Des3;
         std::uint32_t amount = 0;
         ep::TerminalId terminal {};
         std::array<std::uint8_t, 4> random {};
@@ -154,12 +187,25 @@ private:
         hc::Bytes sessionKey; // SESLK for a load; empty for a purchase (needs the TTSN)
     };
 
+    /** The state object of purse P2 (01 ED, 02 EP), nullptr when the card has no such purse. */
+    static json::object* stateOf(json::object& purse, std::uint8_t p2) {
+        if (p2 == static_cast<std::uint8_t>(ep::PurseKind::Ep)) {
+            return &purse;
+        }
+        if (p2 == static_cast<std::uint8_t>(ep::PurseKind::Ed)) {
+            auto* ed = purse.if_contains("ed");
+            return ed && ed->is_object() ? &ed->as_object() : nullptr;
+        }
+        return nullptr;
+    }
+
     static ResponseApdu getBalance(json::object& purse, const CommandApdu& c) {
-        if (c.p1() != 0x00 || c.p2() != 0x02) {
+        json::object* state = c.p1() == 0x00 ? stateOf(purse, c.p2()) : nullptr;
+        if (!state) {
             return status(sw::IncorrectP1P2);
         }
         hc::Bytes d;
-        hc::appendBigEndian(d, static_cast<std::uint64_t>(num(purse, "balance")), 4);
+        hc::appendBigEndian(d, static_cast<std::uint64_t>(num(*state, "balance")), 4);
         return { d, sw::Ok };
     }
 
@@ -172,10 +218,6 @@ private:
     }
 
     std::optional<Pending> parseInit(const CommandApdu& c, const PurseKey& key, StatusWord& err) {
-        if (c.p2() != 0x02) {
-            err = sw::IncorrectP1P2; // ED (P2 = 01) is not emulated
-            return std::nullopt;
-        }
         if (c.data().size() != 11) {
             err = sw::WrongLength;
             return std::nullopt;
@@ -185,6 +227,7 @@ private:
             return std::nullopt;
         }
         Pending p;
+        p.alg = key.alg;
         p.amount
             = static_cast<std::uint32_t>(hc::readBigEndian(hc::ByteView(c.data()).subspan(1, 4)));
         std::copy_n(c.data().begin() + 5, 6, p.terminal.begin());
@@ -192,26 +235,30 @@ private:
         return p;
     }
 
-    ResponseApdu initLoad(json::object& purse, const CommandApdu& c) {
+    ResponseApdu initLoad(
+        json::object& purse, json::object& state, ep::PurseKind kind, const CommandApdu& c) {
         const auto key = keyOf(purse.at("keys").as_object(), "dlk");
         StatusWord err;
         auto p = parseInit(c, key, err);
         if (!p) {
             return status(err);
         }
-        const auto balance = num(purse, "balance");
-        const auto atc = num(purse, "online_atc");
+        p->kind = kind;
+        const auto balance = num(state, "balance");
+        const auto atc = num(state, "online_atc");
         if (atc >= 0xFFFF) {
             return status(sw::CounterLimit);
         }
-        if (balance + p->amount > num(purse, "max_balance", ep::kDefaultMaxBalanceFen)) {
+        // The limit is on own money: the reported balance includes the overdraft limit.
+        if (balance - num(state, "overdraft_limit") + p->amount
+            > num(purse, "max_balance", ep::kDefaultMaxBalanceFen)) {
             return status(sw::IncorrectData);
         }
         p->atc = static_cast<std::uint16_t>(atc);
         p->balance = static_cast<std::uint32_t>(balance);
-        p->sessionKey = ep::loadSessionKey(key.value, p->random, p->atc);
+        p->sessionKey = ep::loadSessionKey(key.value, p->random, p->atc, p->alg);
         const auto mac1 = ep::loadMac1(
-            p->sessionKey, p->balance, { p->amount, ep::txtype::EpLoad, p->terminal, {} });
+            p->sessionKey, p->balance, { p->amount, ep::loadType(kind), p->terminal, {} }, p->alg);
         hc::Bytes d;
         hc::appendBigEndian(d, p->balance, 4);
         hc::appendBigEndian(d, p->atc, 2);
@@ -223,20 +270,22 @@ private:
         return { d, sw::Ok };
     }
 
-    ResponseApdu initPurchase(json::object& purse, const CommandApdu& c) {
+    ResponseApdu initPurchase(
+        json::object& purse, json::object& state, ep::PurseKind kind, const CommandApdu& c) {
         const auto key = keyOf(purse.at("keys").as_object(), "dpk");
         StatusWord err;
         auto p = parseInit(c, key, err);
         if (!p) {
             return status(err);
         }
-        const auto balance = num(purse, "balance");
-        const auto atc = num(purse, "offline_atc");
-        const auto overdraft = num(purse, "overdraft_limit");
+        p->kind = kind;
+        const auto balance = num(state, "balance");
+        const auto atc = num(state, "offline_atc");
+        const auto overdraft = num(state, "overdraft_limit");
         if (atc >= 0xFFFF) {
             return status(sw::CounterLimit);
         }
-        if (p->amount > balance + overdraft) {
+        if (p->amount > balance) {
             return status(sw::InsufficientBalance);
         }
         p->atc = static_cast<std::uint16_t>(atc);
@@ -296,18 +345,22 @@ private:
             return status(sw::WrongLength);
         }
         const hc::ByteView d(c.data());
-        const ep::PurseFields f { p.amount, ep::txtype::EpLoad, p.terminal, timeOf(d) };
-        const auto mac2 = ep::loadMac2(p.sessionKey, f);
+        const auto type = ep::loadType(p.kind);
+        const ep::PurseFields f { p.amount, type, p.terminal, timeOf(d) };
+        const auto mac2 = ep::loadMac2(p.sessionKey, f, p.alg);
         if (!ep::sameMac(mac2, d.subspan(7, 4))) {
             return status(sw::MacInvalid);
         }
         const auto dtk = keyOf(purse.at("keys").as_object(), "dtk");
         const std::uint32_t after = p.balance + p.amount;
-        const auto tac = ep::loadTac(dtk.value, after, p.atc, f);
-        purse["balance"] = after;
-        purse["online_atc"] = p.atc + 1;
-        keepProof(purse, ep::txtype::EpLoad, p.atc, mac2, tac);
-        appendLog(os, { p.atc, 0, p.amount, ep::txtype::EpLoad, p.terminal, f.when });
+        const auto tac = ep::loadTac(dtk.value, after, p.atc, f, p.alg);
+        auto& state = *stateOf(purse, static_cast<std::uint8_t>(p.kind));
+        state["balance"] = after;
+        state["online_atc"] = p.atc + 1;
+        keepProof(purse, type, p.atc, mac2, tac);
+        appendLog(os,
+            { p.atc, static_cast<std::uint32_t>(num(state, "overdraft_limit")), p.amount, type,
+                p.terminal, f.when });
         os.persist(); // on disk before the answer
         return { hc::Bytes(tac.begin(), tac.end()), sw::Ok };
     }
@@ -324,26 +377,27 @@ private:
         }
         const hc::ByteView d(c.data());
         const auto ttsn = static_cast<std::uint32_t>(hc::readBigEndian(d.subspan(0, 4)));
-        const ep::PurseFields f { p.amount, ep::txtype::EpPurchase, p.terminal,
-            timeOf(d.subspan(4, 7)) };
+        const auto type = ep::purchaseType(p.kind);
+        const ep::PurseFields f { p.amount, type, p.terminal, timeOf(d.subspan(4, 7)) };
         const auto dpk = keyOf(purse.at("keys").as_object(), "dpk");
-        const auto sespk = ep::purchaseSessionKey(dpk.value, p.random, p.atc, ttsn);
-        if (!ep::sameMac(ep::purchaseMac1(sespk, f), d.subspan(11, 4))) {
+        const auto sespk = ep::purchaseSessionKey(dpk.value, p.random, p.atc, ttsn, p.alg);
+        if (!ep::sameMac(ep::purchaseMac1(sespk, f, p.alg), d.subspan(11, 4))) {
             return status(sw::MacInvalid);
         }
-        const auto balance = num(purse, "balance");
-        if (p.amount > balance + num(purse, "overdraft_limit")) {
+        auto& state = *stateOf(purse, static_cast<std::uint8_t>(p.kind));
+        const auto balance = num(state, "balance");
+        if (p.amount > balance) {
             return status(sw::InsufficientBalance);
         }
-        const auto mac2 = ep::purchaseMac2(sespk, p.amount);
+        const auto mac2 = ep::purchaseMac2(sespk, p.amount, p.alg);
         const auto dtk = keyOf(purse.at("keys").as_object(), "dtk");
-        const auto tac = ep::purchaseTac(dtk.value, f, ttsn);
-        purse["balance"] = balance - p.amount;
-        purse["offline_atc"] = p.atc + 1;
-        keepProof(purse, ep::txtype::EpPurchase, p.atc, mac2, tac);
+        const auto tac = ep::purchaseTac(dtk.value, f, ttsn, p.alg);
+        state["balance"] = balance - p.amount;
+        state["offline_atc"] = p.atc + 1;
+        keepProof(purse, type, p.atc, mac2, tac);
         appendLog(os,
-            { p.atc, static_cast<std::uint32_t>(num(purse, "overdraft_limit")), p.amount,
-                ep::txtype::EpPurchase, p.terminal, f.when });
+            { p.atc, static_cast<std::uint32_t>(num(state, "overdraft_limit")), p.amount, type,
+                p.terminal, f.when });
         os.persist(); // on disk before the answer: "tear after 54" keeps the debit
         hc::Bytes out(tac.begin(), tac.end());
         out.insert(out.end(), mac2.begin(), mac2.end());
@@ -351,7 +405,12 @@ private:
     }
 
     static ResponseApdu proof(json::object& purse, const CommandApdu& c) {
-        if (c.p1() != 0x00 || (c.p2() != ep::txtype::EpLoad && c.p2() != ep::txtype::EpPurchase)) {
+        const bool ed = c.p2() == ep::txtype::EdLoad || c.p2() == ep::txtype::EdPurchase;
+        const bool load = c.p2() == ep::txtype::EdLoad || c.p2() == ep::txtype::EpLoad;
+        json::object* state
+            = stateOf(purse, static_cast<std::uint8_t>(ed ? ep::PurseKind::Ed : ep::PurseKind::Ep));
+        if (c.p1() != 0x00 || !state
+            || (!ed && c.p2() != ep::txtype::EpLoad && c.p2() != ep::txtype::EpPurchase)) {
             return status(sw::IncorrectP1P2);
         }
         if (c.data().size() != 2) {
@@ -369,8 +428,7 @@ private:
                 }
             }
         }
-        const auto counter
-            = num(purse, c.p2() == ep::txtype::EpLoad ? "online_atc" : "offline_atc");
+        const auto counter = num(*state, load ? "online_atc" : "offline_atc");
         return status(atc < counter ? sw::ReferencedDataNotFound : sw::ConditionsNotSatisfied);
     }
 

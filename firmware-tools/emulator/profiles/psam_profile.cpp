@@ -4,7 +4,10 @@
 //   80 70 00 00 1C data   MAC1: rand4 ATC2 amount4 type1 date4 time3 keyVer1 alg1 serial8
 //                         -> TTSN4 MAC1 4. DPK = diversify(master[keyVer], serial); SESPK =
 //                         3DES_DPK(rand || ATC || TTSN low 2); the TTSN is saved (persist())
-//                         before the answer. 9403: no master key of that version; 6A80: alg != 00
+//                         before the answer. 9403: no master key of that version; 6A80: alg not
+//                         00 (3DES) or 04 (SM4: SM4 diversification, session key and MACs, see
+//                         hc/card/epurse/crypto.hpp). The card names the algorithm; the PSAM
+//                         follows it with the same master key.
 //   80 72 00 00 04 MAC2   9000 when MAC2 = MAC(SESPK, amount), 9302 otherwise, 6985 without MAC1
 //
 // extensions.psam: {"purchase_master_keys": {"01": "<32 hex>"}, "ttsn": 1}
@@ -65,21 +68,24 @@ private:
         if (!k || !k->is_string()) {
             return { {}, sw::KeyNotFound };
         }
-        if (r.algorithm != 0x00) {
+        const auto alg = ep::purseAlgorithmOf(r.algorithm);
+        if (!alg) {
             return { {}, sw::IncorrectData };
         }
         hc::Bytes master = hc::fromHex(std::string(k->as_string()));
-        hc::Bytes dpk = ep::diversify(master, r.cardSerial);
+        hc::Bytes dpk = ep::diversify(master, r.cardSerial, *alg);
         const auto* t = psam.if_contains("ttsn");
         const std::uint32_t ttsn
             = t && t->is_int64() ? static_cast<std::uint32_t>(t->as_int64()) : 1u;
-        m_session = ep::purchaseSessionKey(dpk, r.random, r.offlineAtc, ttsn);
+        m_session = ep::purchaseSessionKey(dpk, r.random, r.offlineAtc, ttsn, *alg);
+        m_alg = *alg;
         OPENSSL_cleanse(master.data(), master.size());
         OPENSSL_cleanse(dpk.data(), dpk.size());
         m_amount = r.amount;
         psam["ttsn"] = static_cast<std::int64_t>(ttsn) + 1;
         os.persist();
-        const auto mac = ep::purchaseMac1(m_session, { r.amount, r.type, m_terminal, r.when });
+        const auto mac
+            = ep::purchaseMac1(m_session, { r.amount, r.type, m_terminal, r.when }, m_alg);
         hc::Bytes d;
         hc::appendBigEndian(d, ttsn, 4);
         d.insert(d.end(), mac.begin(), mac.end());
@@ -94,7 +100,7 @@ private:
             wipe();
             return { {}, sw::WrongLength };
         }
-        const bool ok = ep::sameMac(ep::purchaseMac2(m_session, m_amount), c.data());
+        const bool ok = ep::sameMac(ep::purchaseMac2(m_session, m_amount, m_alg), c.data());
         wipe();
         return { {}, ok ? sw::Ok : sw::MacInvalid };
     }
@@ -102,6 +108,7 @@ private:
     ep::TerminalId m_terminal {};
     hc::Bytes m_session;
     std::uint32_t m_amount = 0;
+    ep::PurseAlgorithm m_alg = ep::PurseAlgorithm::Des3;
 };
 
 const ProfileRegistrar registrar(

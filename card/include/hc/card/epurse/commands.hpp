@@ -89,14 +89,18 @@ struct PsamMac1Request {
 
 /** Builders of the card commands (CLA 80). `keyIndex` is the key index byte of INITIALIZE. */
 namespace cmd {
-/** GET BALANCE, EP: 80 5C 00 02 04. */
-CommandApdu getBalance();
-/** INITIALIZE FOR LOAD: 80 50 00 02 0B keyIdx amount4 terminal6, Le 10. */
-CommandApdu initializeForLoad(std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t);
+/** GET BALANCE: 80 5C 00 02 04 (EP), 80 5C 00 01 04 (ED). */
+CommandApdu getBalance(PurseKind kind = PurseKind::Ep);
+/** INITIALIZE FOR LOAD: 80 50 00 P2 0B keyIdx amount4 terminal6, Le 10 (P2 02 EP, 01 ED). */
+CommandApdu initializeForLoad(std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t,
+    PurseKind kind = PurseKind::Ep);
+/** VERIFY (cardholder PIN, needed before ED transactions): 00 20 00 00 Lc PIN. */
+CommandApdu verifyPin(ByteView pin);
 /** CREDIT FOR LOAD: 80 52 00 00 0B date4 time3 MAC2, Le 04. */
 CommandApdu creditForLoad(const TransactionTime& when, const Mac4& mac2);
-/** INITIALIZE FOR PURCHASE: 80 50 01 02 0B keyIdx amount4 terminal6, Le 0F. */
-CommandApdu initializeForPurchase(std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t);
+/** INITIALIZE FOR PURCHASE: 80 50 01 P2 0B keyIdx amount4 terminal6, Le 0F (P2 02 EP, 01 ED). */
+CommandApdu initializeForPurchase(std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t,
+    PurseKind kind = PurseKind::Ep);
 /** DEBIT FOR PURCHASE: 80 54 01 00 0F TTSN4 date4 time3 MAC1, Le 08. */
 CommandApdu debitForPurchase(std::uint32_t ttsn, const TransactionTime& when, const Mac4& mac1);
 /** GET TRANSACTION PROOF: 80 5A 00 type 02 ATC2, Le 08. */

@@ -57,6 +57,9 @@ struct IssuerKeys {
     std::map<std::uint8_t, Bytes> loadMaster;
     /** DTK master key (16 bytes). */
     Bytes tacMaster;
+    /** The algorithm of the purses these masters belong to (key file "algorithm": "3des" (the
+     * default) or "sm4"); a card answering with another algId is refused. */
+    PurseAlgorithm algorithm = PurseAlgorithm::Des3;
     /** Largest balance a load may reach, fen. */
     std::int64_t maxBalance = kDefaultMaxBalanceFen;
 };

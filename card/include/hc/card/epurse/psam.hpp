@@ -7,6 +7,7 @@
 
 #include "hc/card/card_channel.hpp"
 #include "hc/card/epurse/commands.hpp"
+#include "hc/card/epurse/crypto.hpp"
 #include "hc/card/error.hpp"
 
 #include <map>
@@ -68,8 +69,9 @@ public:
         std::map<std::uint8_t, Bytes> masterKeys, TerminalId terminal, std::uint32_t nextTtsn = 1);
     /** The terminal id given. */
     TerminalId terminalId() override { return m_terminal; }
-    /** Same computation as the emulated PSAM. Throws PsamRefused(9403) for an unknown key
-     * version, PsamRefused(6A80) for an algorithm other than 00. */
+    /** Same computation as the emulated PSAM, with the algorithm the card named (00 3DES, 04
+     * SM4). Throws PsamRefused(9403) for an unknown key version, PsamRefused(6A80) for another
+     * algorithm. */
     PsamMac1Response mac1(const PsamMac1Request& request) override;
     /** Checks MAC2 against the open session; the session ends either way. */
     bool verifyMac2(const Mac4& mac2) override;
@@ -82,6 +84,7 @@ private:
     std::uint32_t m_ttsn;
     Bytes m_sessionKey;
     std::uint32_t m_sessionAmount = 0;
+    PurseAlgorithm m_sessionAlg = PurseAlgorithm::Des3;
 };
 
 } // namespace hc::card::epurse

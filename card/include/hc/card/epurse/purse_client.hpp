@@ -31,6 +31,9 @@ namespace hc::card::epurse {
 struct PurseClientOptions {
     /** AID of the purse application. */
     Bytes aid = kPurseAid;
+    /** The purse addressed: EP (default) or ED (verifyPin() first; the card refuses ED
+     * transactions without the cardholder PIN, 6982). */
+    PurseKind kind = PurseKind::Ep;
     /** Key index sent in INITIALIZE FOR PURCHASE. */
     std::uint8_t purchaseKeyIndex = 0x01;
     /** Key index sent in INITIALIZE FOR LOAD. */
@@ -53,7 +56,11 @@ public:
     PublicData open();
     /** The public data read by open() (open() is called when needed). */
     const PublicData& publicData();
-    /** Current balance, fen. Throws PurseError. */
+    /** VERIFY with the cardholder PIN (for the ED). Returns the card's status word: 9000 ok,
+     * 63Cx wrong with x tries left, 6983 blocked. The PIN is never logged. */
+    StatusWord verifyPin(ByteView pin);
+    /** Current balance of the purse `options.kind`, fen (for an ED: what may be spent, the
+     * overdraft limit included; see docs/epurse.md). Throws PurseError. */
     std::int64_t balance();
     /** A purchase of `amount` fen with `psam`. InputError for an amount outside 1..2^32-1. */
     Outcome purchase(std::int64_t amount, Psam& psam);

@@ -26,6 +26,26 @@ inline constexpr std::uint8_t EpPurchase = 0x06;
 inline constexpr std::uint8_t CompositePurchase = 0x09;
 } // namespace txtype
 
+/** Which of the two PBOC purses a command addresses: P2 of INITIALIZE and GET BALANCE. */
+enum class PurseKind : std::uint8_t {
+    /** Electronic deposit (电子存折): personal, PIN-protected, may have an overdraft limit. */
+    Ed = 0x01,
+    /** Electronic purse (电子钱包): anonymous, no PIN. */
+    Ep = 0x02,
+};
+/** "ED" or "EP". */
+inline const char* describe(PurseKind k) {
+    return k == PurseKind::Ed ? "ED" : "EP";
+}
+/** The load transaction type of a purse kind (01 ED, 02 EP). */
+inline std::uint8_t loadType(PurseKind k) {
+    return k == PurseKind::Ed ? txtype::EdLoad : txtype::EpLoad;
+}
+/** The purchase transaction type of a purse kind (05 ED, 06 EP). */
+inline std::uint8_t purchaseType(PurseKind k) {
+    return k == PurseKind::Ed ? txtype::EdPurchase : txtype::EpPurchase;
+}
+
 /** The PBOC ED/EP application id this project puts on its cards (the 建设部/PBOC ED/EP ADF
  * name used by city cards): A0 00 00 00 03 86 98 07 01. */
 inline const Bytes kPurseAid { 0xA0, 0x00, 0x00, 0x00, 0x03, 0x86, 0x98, 0x07, 0x01 };
