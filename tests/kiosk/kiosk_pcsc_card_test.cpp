@@ -1,0 +1,91 @@
+// The kiosk's card device over the real PC/SC stack: pcscd + vpcd + hcemu serving the co-branded
+// resident card (health application + PBOC e-purse) in slot 0 and the combined health SAM / PSAM
+// in slot 1. Reads the identity, debits with the PSAM, loads with the development issuer keys,
+// reads the log (the SAM PIN 123456 is the test image's); then the engine takes the card in and
+// shows the menu, and a debit through the engine moves the card's balance once.
+#include "core_fakes.hpp"
+#include "hc/kiosk/core/engine.hpp"
+#include "hc/kiosk/core/pcsc_patient_card.hpp"
+#include "hc/testing/pcsc_stack.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hc::kiosk::core;
+
+namespace {
+
+std::shared_ptr<PcscPatientCard> openCard() {
+    return std::make_shared<PcscPatientCard>(hc::testing::kReader0, hc::testing::kReader1, "123456",
+        hc::testing::sourcePath("firmware-tools/images/purse-issuer-dev-keys.json"), "K01");
+}
+
+} // namespace
+
+TEST_CASE("PcscPatientCard: identity, balance, purchase with the PSAM, load, log") {
+    hc::testing::sharedPcscd();
+    hc::testing::EmulatedCard card("resident-li-na.json", 0);
+    hc::testing::EmulatedCard sam("resident-sam.json", 1);
+    auto c = openCard();
+    const auto who = c->identity();
+    CHECK(who.name == "李娜");
+    CHECK(who.idNumber.size() == 18);
+    REQUIRE(c->hasPurse());
+    const auto before = c->balance();
+    CHECK(before == 10000);
+    const auto p = c->purchase(1250);
+    REQUIRE(p.status == PurseStatus::Done);
+    CHECK(p.balanceAfter == before - 1250);
+    CHECK(c->balance() == before - 1250);
+    const auto l = c->load(250);
+    REQUIRE(l.status == PurseStatus::Done);
+    CHECK(c->balance() == before - 1000);
+    const auto log = c->log(10);
+    REQUIRE(log.size() >= 2);
+    CHECK(log[0].load);
+    CHECK(log[0].amountFen == 250);
+    CHECK(!log[1].load);
+    CHECK(log[1].amountFen == 1250);
+    // A proof asked for a transaction that was done answers Done (never debits again).
+    const auto s = c->settle(p.pending);
+    CHECK(s.status == PurseStatus::Done);
+    CHECK(c->balance() == before - 1000);
+    // Too much: declined with "insufficient funds", nothing moves.
+    const auto big = c->purchase(1000000);
+    CHECK(big.status == PurseStatus::Declined);
+    CHECK(big.insufficientFunds);
+    CHECK(c->balance() == before - 1000);
+}
+
+TEST_CASE("engine with the PC/SC card: menu, then a registration debits the card once") {
+    hc::testing::sharedPcscd();
+    hc::testing::EmulatedCard card("resident-li-na.json", 0);
+    hc::testing::EmulatedCard sam("resident-sam.json", 1);
+    hc::testing::TempDir dir("hc-kpcsc-");
+    hc::kiosk::Journal journal(dir / "j.db");
+    hc::kiosk::testing::FakeHis his;
+    hc::kiosk::testing::FakeClock clock;
+    auto c = openCard();
+    his.patients[c->identity().idNumber]
+        = { "P0001", c->identity().idNumber, "李娜", "female", "", "" };
+    EngineParts parts;
+    parts.journal = &journal;
+    parts.his = &his;
+    parts.clock = &clock;
+    Engine engine(loadFlows(hc::testing::sourcePath("kiosk/flows"), engineHandlers()), parts);
+    engine.cardInserted(c);
+    CHECK(engine.currentView().at("screen").as_string() == "menu");
+    const auto choose = [&](const std::string& id) {
+        engine.handleInput({ { "type", "choose" }, { "item", id } });
+    };
+    choose("registration");
+    choose("D0101");
+    choose("DR001");
+    choose("SL-DR001-08:00");
+    engine.handleInput({ { "type", "action" }, { "action", "confirm" } });
+    const auto v = engine.currentView();
+    CHECK(v.at("items").at(0).at("detail").as_string() == "余额 100.00 元");
+    choose("purse");
+    CHECK(engine.currentView().at("screen").as_string() == "done");
+    CHECK(c->balance() == 5000);
+    CHECK(his.bookings.size() == 1);
+}
