@@ -165,6 +165,16 @@
       lines.hidden = true;
     }
 
+    const qr = $('qr');
+    if (typeof data.qr === 'string' && data.qr) {
+      // The server draws the current view's data.qr; the query only defeats caching.
+      const src = '/api/qr.svg?' + encodeURIComponent(screenKey + '/' + data.qr.length);
+      if ($('qr-img').getAttribute('src') !== src) $('qr-img').src = src;
+      qr.hidden = false;
+    } else {
+      qr.hidden = true;
+    }
+
     const items = $('items');
     items.replaceChildren();
     (Array.isArray(v.items) ? v.items : []).forEach((it, i) => {

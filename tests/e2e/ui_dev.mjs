@@ -157,6 +157,16 @@ try {
   check(await visible('#error-next'), 'payment: what to do next is shown under the error');
   await screenChecks('payment-error');
 
+  // QR payment: the server draws the view's data.qr as SVG.
+  await page.focus('#action-qr');
+  await key('Enter');
+  await waitScreen(page, 'qr_pay');
+  await page.waitForFunction(() => document.getElementById('qr-img').complete && document.getElementById('qr-img').naturalWidth > 0, null, { timeout: 5000 });
+  check(true, 'qr: the payment QR code (GET /api/qr.svg) is shown');
+  await screenChecks('qr-pay');
+  await key('Escape');
+  await waitScreen(page, 'payment_failed');
+
   // Top-up: the amount keypad (yuan typed, fen sent).
   await page.focus('#action-topup');
   await key('Enter');

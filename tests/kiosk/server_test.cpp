@@ -33,6 +33,9 @@ public:
         v["type"] = "view";
         v["screen"] = m_screen;
         v["countdown"] = 60;
+        if (m_screen == "qr_pay") {
+            v["data"] = json::object { { "qr", "https://pay.example.cn/hc/order/K01PAY1" } };
+        }
         return v;
     }
     void handleInput(const json::object& message) override {
@@ -263,6 +266,19 @@ TEST_CASE("web server: WebSocket pushes to every browser, forwards input, errors
     s.engine.push(json::object { { "type", "view" }, { "screen", "after" } });
     CHECK(b.next().at("screen").as_string() == "after");
     CHECK(a.next().at("screen").as_string() == "after");
+}
+
+TEST_CASE("web server: /api/qr.svg draws the current view's data.qr") {
+    Served s;
+    auto r = request(s.port(), http::verb::get, "/api/qr.svg");
+    CHECK(r.status == 404);
+    CHECK(parseObject(r.body).at("text").as_string().starts_with("data.qr"));
+    request(s.port(), http::verb::post, "/api/input", R"({"type":"choose","item":"qr_pay"})");
+    r = request(s.port(), http::verb::get, "/api/qr.svg?v=1");
+    CHECK(r.status == 200);
+    CHECK(r.contentType == "image/svg+xml");
+    CHECK(r.body.starts_with("<svg"));
+    CHECK(r.body.find("h1v1h-1z") != std::string::npos); // dark modules drawn
 }
 
 TEST_CASE("web server: a page from another origin cannot open the WebSocket") {

@@ -264,6 +264,12 @@ json::object ScriptedPort::viewLocked() const {
         title = "支付未完成";
         message = "本次未扣款";
         actions.push_back(action("topup", "去充值"));
+        actions.push_back(action("qr", "改用扫码支付"));
+    } else if (m_screen == "qr_pay") {
+        title = "请扫码支付";
+        message = "应付 86.00 元";
+        data["qr"] = "https://pay.example.cn/hc/order/" + m_session;
+        data["amountFen"] = 8600;
     } else if (m_screen == "topup_amount") {
         title = "请输入充值金额";
         message = "卡内余额 62.50 元，单次最多 5000 元";
@@ -430,6 +436,8 @@ void ScriptedPort::handleInput(const json::object& message) {
                 } else if (id == "topup") {
                     begin("topup", "TOP");
                     go("topup_amount");
+                } else if (id == "qr") {
+                    go("qr_pay");
                 } else if (id == "call_staff") {
                     json::object e;
                     e["type"] = "event";
@@ -445,8 +453,9 @@ void ScriptedPort::handleInput(const json::object& message) {
                     static const std::pair<const char*, const char*> backs[]
                         = { { "choose_department", "menu" }, { "choose_slot", "choose_department" },
                               { "confirm", "choose_slot" }, { "unpaid_items", "menu" },
-                              { "payment_failed", "unpaid_items" }, { "topup_amount", "menu" },
-                              { "balance", "menu" }, { "choose_report", "menu" } };
+                              { "payment_failed", "unpaid_items" }, { "qr_pay", "payment_failed" },
+                              { "topup_amount", "menu" }, { "balance", "menu" },
+                              { "choose_report", "menu" } };
                     std::string to = "menu";
                     for (const auto& [from, dest] : backs) {
                         if (m_screen == from) {

@@ -1,5 +1,6 @@
 #include "hc/kiosk/web_server.hpp"
 
+#include "qr_svg.hpp"
 #include "static_files.hpp"
 
 #include <atomic>
@@ -370,6 +371,33 @@ private:
         }
         if (path == "/api/input") {
             handleInput(req);
+            return;
+        }
+        if (path == "/api/qr.svg") {
+            // The QR code of the current view's data.qr (the payment screen); no parameters.
+            m_server.onPort(
+                [&port = m_server.port]() -> std::optional<std::string> {
+                    try {
+                        const auto view = port.currentView();
+                        const auto* data = view.if_contains("data");
+                        const auto* qr = data != nullptr && data->is_object()
+                            ? data->as_object().if_contains("qr")
+                            : nullptr;
+                        if (qr != nullptr && qr->is_string()) {
+                            return detail::qrSvg(std::string_view(qr->as_string()));
+                        }
+                    } catch (const std::exception&) { }
+                    return std::nullopt;
+                },
+                [self = shared_from_this()](std::optional<std::string> svg) {
+                    if (svg) {
+                        self->reply(http::status::ok, std::move(*svg), "image/svg+xml");
+                    } else {
+                        self->reply(http::status::not_found,
+                            errorJson("data.qr: the current screen has no QR code"),
+                            "application/json; charset=utf-8");
+                    }
+                });
             return;
         }
         if (req.method() != http::verb::get && req.method() != http::verb::head) {
