@@ -8,11 +8,38 @@
 #include "temp_dir.hpp"
 
 #include <atomic>
+#ifdef HC_SETTLE_PG
+#include <cstdlib>
+#include <libpq-fe.h>
+#include <unistd.h>
+#endif
 #include <boost/json/serialize.hpp>
 #include <doctest/doctest.h>
 #include <thread>
 
 namespace hc::settle::test {
+
+#ifdef HC_SETTLE_PG
+/** A fresh database on the throwaway cluster of with_postgres.sh (HC_PG_HOST / HC_PG_PORT). */
+inline std::string freshPgDatabase() {
+    static int n = 0;
+    const char* host = std::getenv("HC_PG_HOST");
+    const char* port = std::getenv("HC_PG_PORT");
+    REQUIRE(host != nullptr);
+    REQUIRE(port != nullptr);
+    const auto base = std::string("postgresql://postgres@/");
+    const auto query = std::string("?host=") + host + "&port=" + port;
+    PGconn* c = PQconnectdb((base + "postgres" + query).c_str());
+    REQUIRE(PQstatus(c) == CONNECTION_OK);
+    const auto name = "hch_" + std::to_string(::getpid()) + "_" + std::to_string(++n);
+    PGresult* r = PQexec(c, ("CREATE DATABASE " + name).c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    PQfinish(c);
+    REQUIRE(ok);
+    return base + name + query;
+}
+#endif
 
 struct Harness {
     TempDir dir;
@@ -35,7 +62,12 @@ struct Harness {
             dir.file("center.log"));
         port = waitForPort(dir.file("port"));
         policies.loadDirectory(HC_SETTLE_POLICY_DIR);
+#ifdef HC_SETTLE_PG
+        (void)sqlite;
+        store = openLedger(freshPgDatabase()); // the same test on PostgreSQL
+#else
         store = openSqliteLedger(dir.file("ledger.db"), sqlite);
+#endif
         gw.port = port;
         gw.timeout = std::chrono::milliseconds(400);
         gw.lease = std::chrono::milliseconds(2000);
@@ -48,7 +80,9 @@ struct Harness {
         }
         service = std::make_unique<SettlementService>(*store, policies, ctx, msgids, cfg);
     }
-    ~Harness() { stopDispatcher(); }
+    ~Harness() {
+        stopDispatcher();
+    }
 
     void startDispatcher() {
         stop = false;
@@ -77,7 +111,9 @@ struct Harness {
         HttpClient c("127.0.0.1", port, std::chrono::milliseconds(2000));
         return body.empty() ? c.get(target) : c.post(target, body);
     }
-    void faults(const std::string& json) { (void)admin("/admin/faults", json); }
+    void faults(const std::string& json) {
+        (void)admin("/admin/faults", json);
+    }
 
     boost::json::object call(const std::string& terminal, boost::json::object req) {
         const auto reply = service->handle(terminal, boost::json::serialize(req));

@@ -14,6 +14,10 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#ifdef HC_SETTLE_PG
+#include <libpq-fe.h>
+#include <unistd.h>
+#endif
 #include <zmq.hpp>
 
 using namespace hc::settle;
@@ -56,8 +60,36 @@ private:
     zmq::socket_t m_socket;
 };
 
+#ifdef HC_SETTLE_PG
+// The same tests on PostgreSQL: a fresh database per Daemons on the throwaway cluster that
+// with_postgres.sh started (HC_PG_HOST / HC_PG_PORT).
+std::string freshLedger(const TempDir&) {
+    static int n = 0;
+    const char* host = std::getenv("HC_PG_HOST");
+    const char* port = std::getenv("HC_PG_PORT");
+    REQUIRE(host != nullptr);
+    REQUIRE(port != nullptr);
+    const auto base = std::string("postgresql://postgres@/");
+    const auto query = std::string("?host=") + host + "&port=" + port;
+    PGconn* c = PQconnectdb((base + "postgres" + query).c_str());
+    REQUIRE(PQstatus(c) == CONNECTION_OK);
+    const auto name = "hcd_" + std::to_string(::getpid()) + "_" + std::to_string(++n);
+    PGresult* r = PQexec(c, ("CREATE DATABASE " + name).c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    PQfinish(c);
+    REQUIRE(ok);
+    return base + name + query;
+}
+#else
+std::string freshLedger(const TempDir& dir) {
+    return dir.file("ledger.db");
+}
+#endif
+
 struct Daemons {
     TempDir dir;
+    std::string ledger = freshLedger(dir); // SQLite file or PostgreSQL URL
     Keys server, kiosk, stranger;
     std::unique_ptr<Process> center, settled;
     unsigned short centerPort = 0;
@@ -77,7 +109,7 @@ struct Daemons {
     void startSettlementd() {
         const auto portFile = dir.file("sd.port" + std::to_string(++generation));
         settled = std::make_unique<Process>(
-            std::vector<std::string> { HC_SETTLEMENTD, "--db", dir.file("ledger.db"), "--policies",
+            std::vector<std::string> { HC_SETTLEMENTD, "--db", ledger, "--policies",
                 HC_SETTLE_POLICY_DIR, "--center-port", std::to_string(centerPort),
                 "--center-timeout-ms", "400", "--settle-wait-ms", "500", "--per-claim-limit-fen",
                 "1000000", "--curve-secret", dir.file("server.key"), "--allow", dir.file("allow"),
@@ -176,7 +208,7 @@ TEST_CASE("kill -9 of settlementd under load: acknowledged settlements survive, 
     }
     d.faults("{}");
     // Wait for the outbox to drain, then compare with the center.
-    auto store = openSqliteLedger(d.dir.file("ledger.db"));
+    auto store = openLedger(d.ledger);
     const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(40);
     std::int64_t settled = 0;
     while (std::chrono::steady_clock::now() < end) {
@@ -216,7 +248,7 @@ TEST_CASE("settlementd under each fault switch; the day reconciles to balanced w
     }
     d.faults("{}");
     const int total = n - 100;
-    auto store = openSqliteLedger(d.dir.file("ledger.db"));
+    auto store = openLedger(d.ledger);
     const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(40);
     std::int64_t settled = 0;
     while (std::chrono::steady_clock::now() < end) {
@@ -234,7 +266,7 @@ TEST_CASE("settlementd under each fault switch; the day reconciles to balanced w
     }
     CHECK(settled == total);
     CHECK(d.centerActive() == total);
-    const auto cmd = std::string(HC_SETTLE_CLI) + " reconcile --db " + d.dir.file("ledger.db")
+    const auto cmd = std::string(HC_SETTLE_CLI) + " reconcile --db '" + d.ledger + "'"
         + " --center-port " + std::to_string(d.centerPort) + " --format json > "
         + d.dir.file("recon.json");
     CHECK(std::system(cmd.c_str()) == 0); // exit 0: balanced
@@ -244,7 +276,7 @@ TEST_CASE("settlementd under each fault switch; the day reconciles to balanced w
     CHECK(v.at("totals_balanced").as_bool());
     CHECK(v.at("local_count").as_int64() == total);
     // settle report: the stored run, as CSV and as a printable summary.
-    const auto reportCmd = std::string(HC_SETTLE_CLI) + " report --db " + d.dir.file("ledger.db")
+    const auto reportCmd = std::string(HC_SETTLE_CLI) + " report --db '" + d.ledger + "'"
         + " --date " + isoDate(std::chrono::system_clock::now());
     CHECK(std::system((reportCmd + " --format csv > " + d.dir.file("r.csv")).c_str()) == 0);
     CHECK(std::system((reportCmd + " --format text > " + d.dir.file("r.txt")).c_str()) == 0);
@@ -252,7 +284,7 @@ TEST_CASE("settlementd under each fault switch; the day reconciles to balanced w
     const std::string summary(
         (std::istreambuf_iterator<char>(txt)), std::istreambuf_iterator<char>());
     CHECK(summary.find("after repair: BALANCED") != std::string::npos);
-    CHECK(std::system((std::string(HC_SETTLE_CLI) + " report --db " + d.dir.file("ledger.db")
+    CHECK(std::system((std::string(HC_SETTLE_CLI) + " report --db '" + d.ledger + "'"
               + " --date 1999-01-01 2>/dev/null")
                           .c_str())
         != 0);
