@@ -199,7 +199,13 @@ int main(int argc, char** argv) {
             tc.publicKey = cfg.settlementdPublicKey;
             tc.secretKey = cfg.settlementdSecretKey;
             tc.insecureTerminal = cfg.terminal;
-            insurance = std::make_unique<hc::kiosk::kioskd::SettleInsurance>(tc);
+            hc::settle::VisitRegistration visit;
+            visit.insutype = cfg.insutype;
+            visit.hospLv = cfg.hospLv;
+            visit.medType = cfg.medType;
+            visit.year = static_cast<int>(cfg.policyYear);
+            visit.region = cfg.region;
+            insurance = std::make_unique<hc::kiosk::kioskd::SettleInsurance>(tc, visit);
 #endif
         }
         std::shared_ptr<core::MemoryCard> fakeCard;
@@ -249,43 +255,51 @@ int main(int argc, char** argv) {
                 engine.tick();
             }
         });
-        std::unique_ptr<hc::pcsc::ReaderMonitor> monitor;
+        // The reader monitor: recreated after pcscd goes away and comes back (a context of a
+        // dead pcscd never recovers); each distinct failure is logged once. The wait is bounded
+        // so the thread sees `stopping` within a second.
         std::thread watcher;
         if (!fakeCard) {
-            try {
-                monitor = std::make_unique<hc::pcsc::ReaderMonitor>();
-                watcher = std::thread([&] {
-                    while (!stopping) {
-                        std::vector<hc::pcsc::ReaderEvent> events;
-                        try {
-                            events = monitor->wait(std::chrono::milliseconds(1000));
-                        } catch (const hc::pcsc::Cancelled&) {
-                            return;
-                        } catch (const std::exception& e) {
-                            std::cerr << "kioskd: reader monitor: " << e.what() << std::endl;
-                            std::this_thread::sleep_for(std::chrono::seconds(1));
+            watcher = std::thread([&] {
+                std::unique_ptr<hc::pcsc::ReaderMonitor> monitor;
+                std::string lastError;
+                while (!stopping) {
+                    std::vector<hc::pcsc::ReaderEvent> events;
+                    try {
+                        if (!monitor) {
+                            monitor = std::make_unique<hc::pcsc::ReaderMonitor>();
+                        }
+                        events = monitor->wait(std::chrono::milliseconds(1000));
+                        if (!lastError.empty()) {
+                            std::cerr << "kioskd: reader monitor: working again" << std::endl;
+                            lastError.clear();
+                        }
+                    } catch (const std::exception& e) {
+                        if (lastError != e.what()) {
+                            lastError = e.what();
+                            std::cerr << "kioskd: reader monitor: " << lastError
+                                      << " (retrying every second)" << std::endl;
+                        }
+                        monitor.reset();
+                        std::this_thread::sleep_for(std::chrono::seconds(1));
+                        continue;
+                    }
+                    for (const auto& ev : events) {
+                        if (ev.reader != cfg.cardReader) {
                             continue;
                         }
-                        for (const auto& ev : events) {
-                            if (ev.reader != cfg.cardReader) {
-                                continue;
+                        if (ev.kind == hc::pcsc::ReaderEvent::Kind::CardInserted) {
+                            try {
+                                engine.cardInserted(pcscCard());
+                            } catch (const std::exception& e) {
+                                std::cerr << "kioskd: card: " << e.what() << std::endl;
                             }
-                            if (ev.kind == hc::pcsc::ReaderEvent::Kind::CardInserted) {
-                                try {
-                                    engine.cardInserted(pcscCard());
-                                } catch (const std::exception& e) {
-                                    std::cerr << "kioskd: card: " << e.what() << std::endl;
-                                }
-                            } else if (ev.kind == hc::pcsc::ReaderEvent::Kind::CardRemoved) {
-                                engine.cardRemoved();
-                            }
+                        } else if (ev.kind == hc::pcsc::ReaderEvent::Kind::CardRemoved) {
+                            engine.cardRemoved();
                         }
                     }
-                });
-            } catch (const std::exception& e) {
-                std::cerr << "kioskd: no PC/SC (" << e.what() << "); cards only from the UI"
-                          << std::endl;
-            }
+                }
+            });
         }
 
         hc::kiosk::WebServerOptions wo;
@@ -303,9 +317,6 @@ int main(int argc, char** argv) {
         std::cout << "kioskd: stopping (signal " << sig << ")" << std::endl;
         stopping = true;
         server.stop();
-        if (monitor) {
-            monitor->cancel();
-        }
         if (watcher.joinable()) {
             watcher.join();
         }

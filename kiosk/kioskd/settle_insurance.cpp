@@ -27,27 +27,24 @@ template <typename F> auto mapped(F&& f) -> decltype(f()) {
 
 } // namespace
 
-SettleInsurance::SettleInsurance(hc::settle::TerminalClientConfig config)
-    : m_client(std::move(config)) {
+SettleInsurance::SettleInsurance(
+    hc::settle::TerminalClientConfig config, hc::settle::VisitRegistration visit)
+    : m_client(std::move(config))
+    , m_visit(std::move(visit)) {
 }
 
 core::InsuranceQuote SettleInsurance::preSettle(const core::CardIdentity& who,
     const std::vector<std::string>& itemIds, std::int64_t totalFen, const std::string& requestId) {
     const auto visit = sessionOf(requestId);
     return mapped([&] {
-        hc::settle::VisitRegistration v;
+        auto v = m_visit;
         v.visitId = visit;
         v.psnNo = who.idNumber;
-        // The rule-table keys of the sample tables settlementd ships (docs/settlement.md).
-        v.insutype = "390";
-        v.hospLv = "county";
-        v.medType = "inpatient";
-        v.year = 2014;
         m_client.registerVisit(visit + "-V", v);
-        hc::settle::FeeLine line;
-        line.code = itemIds.empty() ? "kiosk" : itemIds.front();
-        line.itemClass = "A";
-        line.amount = totalFen;
+        // One line for the bill (class A). Built in one go: GCC 12 reports a false -Wrestrict
+        // on assigning a short literal to the member here.
+        const hc::settle::FeeLine line { itemIds.empty() ? std::string("kiosk") : itemIds.front(),
+            std::string(1, 'A'), totalFen, 1000, {}, {} };
         m_client.uploadFees(visit + "-F", visit, visit, { line });
         const auto est = m_client.preSettle(requestId, visit, visit);
         return core::InsuranceQuote { visit, est.medfee, est.fund + est.acct, est.cash };

@@ -14,8 +14,9 @@ namespace hc::kiosk::kioskd {
 /** InsuranceService through settlementd. */
 class SettleInsurance final : public core::InsuranceService {
 public:
-    /** A client for `config`. */
-    explicit SettleInsurance(hc::settle::TerminalClientConfig config);
+    /** A client for `config`; `visit` carries the rule-table keys of this hospital (insutype,
+     * hospLv, medType, year, region); its visitId and psnNo are set per bill. */
+    SettleInsurance(hc::settle::TerminalClientConfig config, hc::settle::VisitRegistration visit);
     core::InsuranceQuote preSettle(const core::CardIdentity& who,
         const std::vector<std::string>& itemIds, std::int64_t totalFen,
         const std::string& requestId) override;
@@ -25,6 +26,7 @@ public:
 
 private:
     hc::settle::TerminalClient m_client;
+    hc::settle::VisitRegistration m_visit;
 };
 
 } // namespace hc::kiosk::kioskd

@@ -3,6 +3,7 @@
 // kill -9 at each step of a payment (kioskd --failpoint), a restart, recovery at boot, and the
 // checks that matter: nobody charged twice, nobody charged without service (HIS items, gateway
 // refunds, the card balance), and a paid report is not charged when the printer has no paper.
+// One case adds center-sim + settlementd (--insecure) for the insurance share.
 #include "hc/kiosk/journal.hpp"
 #include "hc/testing/process.hpp"
 #include "sim_client.hpp"
@@ -245,4 +246,72 @@ TEST_CASE("paper out before a paid report: the patient is not charged") {
     v = r.choose(std::string(v.at("items").at(0).at("id").as_string()));
     CHECK(v.at("screen").as_string() == "done");
     CHECK(r.balance() == before - 200);
+}
+
+namespace {
+
+unsigned short portFromFile(const std::filesystem::path& p) {
+    for (int i = 0; i < 200; ++i) {
+        const auto t = readFile(p);
+        if (!t.empty() && t.back() == '\n') {
+            return static_cast<unsigned short>(std::stoi(t));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw std::runtime_error("no port in " + p.string());
+}
+
+struct Settlement {
+    std::unique_ptr<hc::testing::Process> center;
+    std::unique_ptr<hc::testing::Process> settled;
+    std::string endpoint;
+    explicit Settlement(const std::filesystem::path& dir) {
+        const auto policies = hc::testing::sourcePath("settlement/policies").string();
+        center = std::make_unique<hc::testing::Process>(
+            std::vector<std::string> { hc::testing::binaryPath("center-sim").string(), "--policies",
+                policies, "--port-file", (dir / "center.port").string() },
+            dir / "center.log");
+        const auto cport = portFromFile(dir / "center.port");
+        settled = std::make_unique<hc::testing::Process>(
+            std::vector<std::string> { hc::testing::binaryPath("settlementd").string(), "--db",
+                (dir / "ledger.db").string(), "--policies", policies, "--center-port",
+                std::to_string(cport), "--insecure", "--port-file", (dir / "sd.port").string() },
+            dir / "settlementd.log");
+        endpoint = "tcp://127.0.0.1:" + std::to_string(portFromFile(dir / "sd.port"));
+    }
+};
+
+} // namespace
+
+TEST_CASE("kioskd with settlementd: insurance pays its share; kill -9 after the insurance "
+          "settle -> the settlement is struck at restart, the card is not charged") {
+    Rig r;
+    Settlement s(r.dir.path());
+    r.extra = { "--settlementd", s.endpoint };
+    r.start();
+    r.toPaymentChoice();
+    auto v = r.view();
+    INFO(json::serialize(v));
+    REQUIRE(v.at("error").is_null());
+    const auto fund = v.at("data").at("insuranceFen").as_int64();
+    const auto own = v.at("data").at("amountFen").as_int64();
+    CHECK(fund + own == v.at("data").at("totalFen").as_int64());
+    r.kioskd->stop();
+
+    Rig k;
+    Settlement s2(k.dir.path());
+    k.extra = { "--settlementd", s2.endpoint };
+    k.start("insurance_settle");
+    k.toPaymentChoice();
+    const auto before = k.balance();
+    const auto unpaid = k.unpaidItems();
+    k.inputUntilDeath(R"({"type":"choose","item":"purse"})");
+    k.start();
+    CHECK(k.balance() == before);
+    CHECK(k.unpaidItems() == unpaid);
+    k.kioskd->stop();
+    const auto log = readFile(k.dir / "kioskd.log");
+    INFO(log);
+    CHECK(log.find("compensate insurance_strike") != std::string::npos);
+    CHECK(k.unrecovered().empty());
 }

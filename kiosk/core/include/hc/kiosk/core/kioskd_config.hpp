@@ -37,6 +37,11 @@ struct KioskdConfig {
     std::string settlementdServerKey; ///< settlementd's CURVE public key (Z85)
     std::string settlementdPublicKey; ///< this terminal's CURVE public key (Z85)
     std::string settlementdSecretKey; ///< this terminal's CURVE secret key (Z85; never logged)
+    std::string insutype = "390"; ///< insurance type sent with each visit (rule-table key)
+    std::string hospLv = "township"; ///< this hospital's level (rule-table key)
+    std::string medType = "inpatient"; ///< visit type (rule-table key of the shipped tables)
+    std::int64_t policyYear = 2014; ///< policy year (rule-table key)
+    std::string region; ///< region code ("" = settlementd's default)
     std::string fakeCard; ///< file of a MemoryCard ("" = PC/SC readers)
     std::string fakeCardName
         = "赵海燕"; ///< the fake card's holder (his-sim --seed 42 patient P0001)
