@@ -171,3 +171,57 @@ TEST_CASE("a card without an ED answers 6A86 to ED commands") {
         CHECK(e.sw() == sw::IncorrectP1P2);
     }
 }
+
+TEST_CASE("composite purchase (CAPP, type 09): the record update is written with the debit") {
+    Rig rig("purse-card.json");
+    OsChannel ch(rig.card);
+    T0Channel psamCh(std::make_unique<OsChannel>(rig.psamOs));
+    PsamCard psam(psamCh);
+    PurseClient client(ch, options());
+    SoftwareIssuer issuer(loadIssuerKeys(kImages / "purse-issuer-dev-keys.json"));
+    auto record = [&](std::size_t i) {
+        for (const auto& df : rig.card.image().mf->children) {
+            if (const auto* ef = df->isDf() ? df->child(0x0017) : nullptr) {
+                return toHex(ef->records.at(i));
+            }
+        }
+        return std::string("no EF 0017");
+    };
+    const Bytes rec = fromHex("01 20261123 0005 000000000000000000");
+    client.open();
+    ch.count = 0;
+    const auto out = client.compositePurchase(300, psam, { CappUpdate { 0x17, 0x01, rec } });
+    REQUIRE(std::holds_alternative<Done>(out));
+    const auto& done = std::get<Done>(out);
+    CHECK(done.verified);
+    CHECK(done.tx.type == txtype::CompositePurchase);
+    CHECK(ch.count == 3); // INIT, UPDATE CAPP DATA CACHE, DEBIT
+    CHECK(record(0) == toHex(rec));
+    CHECK(record(1) == "02000000000000000000000000000000");
+    const PurseFields f { 300, txtype::CompositePurchase, psam.terminalId(), done.tx.when };
+    CHECK(issuer.verifyPurchaseTac(done.tx.card, f, done.tx.ttsn, done.tac));
+    CHECK(client.readLog().at(0).type == txtype::CompositePurchase);
+    const auto proof = client.settle(done.tx, &issuer);
+    REQUIRE(std::holds_alternative<Done>(proof));
+    CHECK(std::get<Done>(proof).verified);
+
+    // An update of a record that is not there: declined, nothing written, no money moved.
+    const auto bad = client.compositePurchase(
+        100, psam, { CappUpdate { 0x17, 0x02, fromHex("02AA") }, CappUpdate { 0x17, 0x09, rec } });
+    REQUIRE(std::holds_alternative<Declined>(bad));
+    CHECK(std::get<Declined>(bad).sw == StatusWord(0x6700)); // 02AA: not the record's length
+    const auto missing = client.compositePurchase(
+        100, psam, { CappUpdate { 0x17, 0x09, fromHex("09000000000000000000000000000000") } });
+    REQUIRE(std::holds_alternative<Declined>(missing));
+    CHECK(std::get<Declined>(missing).sw == sw::RecordNotFound);
+
+    // A bad MAC1 on the DEBIT: the cached update is dropped with the session.
+    SoftwarePsam wrong({ { 1, fromHex("00112233445566778899AABBCCDDEEFF") } },
+        { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 });
+    const Bytes rec2 = fromHex("02FFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
+    const auto badMac = client.compositePurchase(100, wrong, { CappUpdate { 0x17, 0x02, rec2 } });
+    REQUIRE(std::holds_alternative<Declined>(badMac));
+    CHECK(std::get<Declined>(badMac).sw == sw::MacInvalid);
+    CHECK(record(1) == "02000000000000000000000000000000");
+    CHECK(client.balance() == 10000 - 300);
+}

@@ -59,6 +59,16 @@ CommandApdu initializeForPurchase(
     return CommandApdu(
         0x80, 0x50, 0x01, static_cast<std::uint8_t>(kind), initData(keyIndex, amount, t), 0x0F);
 }
+CommandApdu initializeForCappPurchase(
+    std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t) {
+    return CommandApdu(0x80, 0x50, 0x03, 0x02, initData(keyIndex, amount, t), 0x0F);
+}
+CommandApdu updateCappDataCache(const CappUpdate& u) {
+    if (u.sfi == 0 || u.sfi > 30 || u.data.empty() || u.data.size() > 255) {
+        throw InputError("UPDATE CAPP DATA CACHE: SFI 1..30 and 1..255 bytes of data");
+    }
+    return CommandApdu(0x80, 0xDC, u.recordId, static_cast<std::uint8_t>(u.sfi << 3), u.data);
+}
 CommandApdu debitForPurchase(std::uint32_t ttsn, const TransactionTime& when, const Mac4& mac1) {
     Bytes d;
     appendBigEndian(d, ttsn, 4);

@@ -53,18 +53,42 @@ std::int64_t PurseClient::balance() {
 }
 
 Outcome PurseClient::purchase(std::int64_t amountFen, Psam& psam) {
+    return purchaseImpl(amountFen, psam, nullptr);
+}
+
+Outcome PurseClient::compositePurchase(
+    std::int64_t amountFen, Psam& psam, const std::vector<CappUpdate>& updates) {
+    if (m_options.kind != PurseKind::Ep) {
+        throw InputError("composite purchase: only on the EP (PBOC CAPP)");
+    }
+    return purchaseImpl(amountFen, psam, &updates);
+}
+
+Outcome PurseClient::purchaseImpl(
+    std::int64_t amountFen, Psam& psam, const std::vector<CappUpdate>* updates) {
     const std::uint32_t amount = checkedFen(amountFen, "purchase amount");
     const CardSerial card = publicData().diversifier();
     const TerminalId terminal = psam.terminalId();
-    const auto initR = send(
-        cmd::initializeForPurchase(m_options.purchaseKeyIndex, amount, terminal, m_options.kind));
+    const auto initR = send(updates
+            ? cmd::initializeForCappPurchase(m_options.purchaseKeyIndex, amount, terminal)
+            : cmd::initializeForPurchase(
+                m_options.purchaseKeyIndex, amount, terminal, m_options.kind));
     if (!initR.ok()) {
         return Declined { initR.sw(), "INITIALIZE FOR PURCHASE refused by the card" };
     }
     const auto init = parseInitPurchase(initR.data());
+    if (updates) {
+        for (const auto& u : *updates) {
+            const auto r = send(cmd::updateCappDataCache(u));
+            if (!r.ok()) {
+                return Declined { r.sw(), "UPDATE CAPP DATA CACHE refused by the card" };
+            }
+        }
+    }
+    const std::uint8_t type = updates ? txtype::CompositePurchase : purchaseType(m_options.kind);
     PendingTransaction tx;
     tx.kind = TxKind::Purchase;
-    tx.type = purchaseType(m_options.kind);
+    tx.type = type;
     tx.atc = init.offlineAtc;
     tx.amount = amount;
     tx.balanceBefore = init.balance;
@@ -73,8 +97,8 @@ Outcome PurseClient::purchase(std::int64_t amountFen, Psam& psam) {
     tx.card = card;
     tx.keyVersion = init.keyVersion;
 
-    PsamMac1Request req { init.random, init.offlineAtc, amount, purchaseType(m_options.kind),
-        tx.when, init.keyVersion, init.algorithm, card };
+    PsamMac1Request req { init.random, init.offlineAtc, amount, type, tx.when, init.keyVersion,
+        init.algorithm, card };
     PsamMac1Response m1;
     try {
         m1 = psam.mac1(req);

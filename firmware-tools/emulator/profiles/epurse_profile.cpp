@@ -12,6 +12,10 @@
 //   80 50 01 kk 0B ...        INITIALIZE FOR PURCHASE          bal4 offATC2 od3 ver1 alg1 rand4
 //   80 54 01 00 0F ...        DEBIT FOR PURCHASE               TAC4 MAC2 4     (9302 bad MAC1)
 //   80 5A 00 tt 02 ATC        GET TRANSACTION PROOF            MAC2 4 TAC4
+//   80 50 03 02 0B ...        INITIALIZE FOR CAPP PURCHASE     as INITIALIZE FOR PURCHASE
+//   80 DC id (SFI<<3) Lc ..   UPDATE CAPP DATA CACHE           9000; the record of file SFI whose
+//                             first byte is id (6A83 none; 6700 other length) is cached and
+//                             written with the DEBIT (type 09), or dropped with the session
 //
 // kk = 02 EP, 01 ED; tt = the transaction type (01/05 ED, 02/06 EP). The ED keeps its own
 // balance and counters in extensions.epurse.ed ({"balance", "overdraft_limit", "online_atc",
@@ -121,9 +125,11 @@ public:
     std::optional<ResponseApdu> handle(CardOs& os, const CommandApdu& c) override {
         const bool purseIns = c.cla() == 0x80
             && (c.ins() == 0x50 || c.ins() == 0x52 || c.ins() == 0x54 || c.ins() == 0x5C
-                || c.ins() == 0x5A);
+                || c.ins() == 0x5A || c.ins() == 0xDC);
         const bool isCommit = c.cla() == 0x80 && (c.ins() == 0x52 || c.ins() == 0x54);
-        if (!isCommit && !(c.cla() == 0x80 && c.ins() == 0x50)) {
+        const bool isCappUpdate
+            = c.cla() == 0x80 && c.ins() == 0xDC && m_purchase && m_purchase->composite;
+        if (!isCommit && !isCappUpdate && !(c.cla() == 0x80 && c.ins() == 0x50)) {
             // Anything between INITIALIZE and its commit ends the transaction.
             m_load.reset();
             m_purchase.reset();
@@ -146,7 +152,8 @@ public:
         case 0x50: {
             m_load.reset();
             m_purchase.reset();
-            if (c.p1() != 0x00 && c.p1() != 0x01) {
+            if (c.p1() != 0x00 && c.p1() != 0x01
+                && !(c.p1() == 0x03 && c.p2() == static_cast<std::uint8_t>(ep::PurseKind::Ep))) {
                 return status(sw::IncorrectP1P2);
             }
             json::object* state = stateOf(purse, c.p2());
@@ -158,9 +165,17 @@ public:
                 return status(sw::SecurityStatusNotSatisfied);
             }
             const auto kind = static_cast<ep::PurseKind>(c.p2());
-            return c.p1() == 0x00 ? initLoad(purse, *state, kind, c)
-                                  : initPurchase(purse, *state, kind, c);
+            if (c.p1() == 0x00) {
+                return initLoad(purse, *state, kind, c);
+            }
+            auto r = initPurchase(purse, *state, kind, c);
+            if (m_purchase) {
+                m_purchase->composite = c.p1() == 0x03;
+            }
+            return r;
         }
+        case 0xDC:
+            return cacheCappUpdate(os, c);
         case 0x52:
             return credit(os, purse, c);
         case 0x54:
@@ -176,8 +191,15 @@ public:
     }
 
 private:
+    struct CappWrite {
+        FileNode* ef = nullptr;
+        std::size_t index = 0;
+        hc::Bytes data;
+    };
     struct Pending {
         ep::PurseKind kind = ep::PurseKind::Ep;
+        bool composite = false;
+        std::vector<CappWrite> capp; // composite purchase: written with the DEBIT
         ep::PurseAlgorithm alg = ep::PurseAlgorithm::Des3;
         std::uint32_t amount = 0;
         ep::TerminalId terminal {};
@@ -197,6 +219,39 @@ private:
             return ed && ed->is_object() ? &ed->as_object() : nullptr;
         }
         return nullptr;
+    }
+
+    ResponseApdu cacheCappUpdate(CardOs& os, const CommandApdu& c) {
+        if (!m_purchase || !m_purchase->composite) {
+            m_purchase.reset();
+            return status(sw::ConditionsNotSatisfied);
+        }
+        const auto sfi = static_cast<std::uint8_t>(c.p2() >> 3);
+        if ((c.p2() & 0x07) != 0 || sfi == 0) {
+            m_purchase.reset();
+            return status(sw::IncorrectP1P2);
+        }
+        for (auto& child : os.currentDf()->children) {
+            if (child->isDf() || child->sfi != sfi || child->records.empty()) {
+                continue;
+            }
+            for (std::size_t i = 0; i < child->records.size(); ++i) {
+                const auto& rec = child->records[i];
+                if (rec.empty() || rec[0] != c.p1()) {
+                    continue;
+                }
+                const bool fixed = child->type != FileType::LinearVariable;
+                if (c.data().empty() || (fixed && c.data().size() != rec.size())
+                    || c.data().size() > child->recordSize || c.data()[0] != c.p1()) {
+                    m_purchase.reset();
+                    return status(sw::WrongLength);
+                }
+                m_purchase->capp.push_back({ child.get(), i, c.data() });
+                return status(sw::Ok);
+            }
+        }
+        m_purchase.reset();
+        return status(sw::RecordNotFound);
     }
 
     static ResponseApdu getBalance(json::object& purse, const CommandApdu& c) {
@@ -377,7 +432,7 @@ private:
         }
         const hc::ByteView d(c.data());
         const auto ttsn = static_cast<std::uint32_t>(hc::readBigEndian(d.subspan(0, 4)));
-        const auto type = ep::purchaseType(p.kind);
+        const auto type = p.composite ? ep::txtype::CompositePurchase : ep::purchaseType(p.kind);
         const ep::PurseFields f { p.amount, type, p.terminal, timeOf(d.subspan(4, 7)) };
         const auto dpk = keyOf(purse.at("keys").as_object(), "dpk");
         const auto sespk = ep::purchaseSessionKey(dpk.value, p.random, p.atc, ttsn, p.alg);
@@ -394,6 +449,9 @@ private:
         const auto tac = ep::purchaseTac(dtk.value, f, ttsn, p.alg);
         state["balance"] = balance - p.amount;
         state["offline_atc"] = p.atc + 1;
+        for (const auto& w : p.capp) {
+            w.ef->records[w.index] = w.data; // with the debit, in the same save
+        }
         keepProof(purse, type, p.atc, mac2, tac);
         appendLog(os,
             { p.atc, static_cast<std::uint32_t>(num(state, "overdraft_limit")), p.amount, type,
@@ -406,11 +464,12 @@ private:
 
     static ResponseApdu proof(json::object& purse, const CommandApdu& c) {
         const bool ed = c.p2() == ep::txtype::EdLoad || c.p2() == ep::txtype::EdPurchase;
+        const bool capp = c.p2() == ep::txtype::CompositePurchase;
         const bool load = c.p2() == ep::txtype::EdLoad || c.p2() == ep::txtype::EpLoad;
         json::object* state
             = stateOf(purse, static_cast<std::uint8_t>(ed ? ep::PurseKind::Ed : ep::PurseKind::Ep));
         if (c.p1() != 0x00 || !state
-            || (!ed && c.p2() != ep::txtype::EpLoad && c.p2() != ep::txtype::EpPurchase)) {
+            || (!ed && !capp && c.p2() != ep::txtype::EpLoad && c.p2() != ep::txtype::EpPurchase)) {
             return status(sw::IncorrectP1P2);
         }
         if (c.data().size() != 2) {

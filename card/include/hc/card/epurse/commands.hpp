@@ -88,6 +88,17 @@ struct PsamMac1Request {
 };
 
 /** Builders of the card commands (CLA 80). `keyIndex` is the key index byte of INITIALIZE. */
+/** One record update of a composite (CAPP) purchase: the record of the file `sfi` whose first
+ * byte is `recordId` is replaced by `data` (same length) when the DEBIT commits. */
+struct CappUpdate {
+    /** Short file id of the composite-application file (EF 0017 on our cards). */
+    std::uint8_t sfi = 0x17;
+    /** The record's identifier: its first byte (P1 of UPDATE CAPP DATA CACHE). */
+    std::uint8_t recordId = 0;
+    /** The whole new record, identifier byte included. */
+    Bytes data;
+};
+
 namespace cmd {
 /** GET BALANCE: 80 5C 00 02 04 (EP), 80 5C 00 01 04 (ED). */
 CommandApdu getBalance(PurseKind kind = PurseKind::Ep);
@@ -101,6 +112,12 @@ CommandApdu creditForLoad(const TransactionTime& when, const Mac4& mac2);
 /** INITIALIZE FOR PURCHASE: 80 50 01 P2 0B keyIdx amount4 terminal6, Le 0F (P2 02 EP, 01 ED). */
 CommandApdu initializeForPurchase(std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t,
     PurseKind kind = PurseKind::Ep);
+/** INITIALIZE FOR CAPP PURCHASE (composite, type 09): 80 50 03 02 0B keyIdx amount4 terminal6,
+ * Le 0F; answered like INITIALIZE FOR PURCHASE. */
+CommandApdu initializeForCappPurchase(
+    std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t);
+/** UPDATE CAPP DATA CACHE: 80 DC recordId (SFI << 3) Lc data. */
+CommandApdu updateCappDataCache(const CappUpdate& u);
 /** DEBIT FOR PURCHASE: 80 54 01 00 0F TTSN4 date4 time3 MAC1, Le 08. */
 CommandApdu debitForPurchase(std::uint32_t ttsn, const TransactionTime& when, const Mac4& mac1);
 /** GET TRANSACTION PROOF: 80 5A 00 type 02 ATC2, Le 08. */

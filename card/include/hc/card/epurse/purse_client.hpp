@@ -3,6 +3,8 @@
 //   open()      SELECT the purse application by AID, READ BINARY EF 0015 (serial)   2 APDUs
 //   balance()   GET BALANCE                                                           1 APDU
 //   purchase()  INITIALIZE FOR PURCHASE, PSAM MAC1, DEBIT FOR PURCHASE, PSAM MAC2     4 APDUs
+//   compositePurchase()  INITIALIZE FOR CAPP PURCHASE, n x UPDATE CAPP DATA CACHE, then as
+//               purchase() with type 09                                        4 + n APDUs
 //   load()      INITIALIZE FOR LOAD, issuer MAC1 check/MAC2, CREDIT FOR LOAD          2 APDUs
 //   readLog()   READ RECORD SFI 18, newest first, until 6A83                      1 per record
 //   settle()    GET TRANSACTION PROOF (80 5A) for a transaction left Unknown        1-2 APDUs
@@ -64,6 +66,11 @@ public:
     std::int64_t balance();
     /** A purchase of `amount` fen with `psam`. InputError for an amount outside 1..2^32-1. */
     Outcome purchase(std::int64_t amount, Psam& psam);
+    /** A composite (复合消费, CAPP) purchase of `amount` fen on the EP: the card caches `updates`
+     * (records of its composite-application file) and writes them together with the debit, or
+     * not at all. A refused update is Declined (no money moved, nothing written). */
+    Outcome compositePurchase(
+        std::int64_t amount, Psam& psam, const std::vector<CappUpdate>& updates);
     /** A load of `amount` fen at `terminal`, authorised by `issuer`. */
     Outcome load(std::int64_t amount, const TerminalId& terminal, PurseIssuer& issuer);
     /** Settles a transaction left Unknown: Done (with the proof's TAC, and `verified` when a
@@ -75,6 +82,7 @@ public:
 
 private:
     ResponseApdu send(const CommandApdu& c);
+    Outcome purchaseImpl(std::int64_t amount, Psam& psam, const std::vector<CappUpdate>* updates);
     TransactionTime now() const;
 
     CardChannel& m_card;
