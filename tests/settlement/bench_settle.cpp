@@ -5,6 +5,7 @@
 // with p50/p99 latency; offline enqueue and replay rates.
 #define DOCTEST_CONFIG_DISABLE // the harness logs with doctest macros; no test runner here
 #include "harness.hpp"
+#include "hc/settle/terminal_client.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -194,6 +195,90 @@ void benchSettlePath(
     std::printf("| %-15s | %-23s | %7d | %9.0f | %7.1f | %7.1f | %8.1f |\n",
         grouped ? (readers ? "grouped+readers" : "grouped") : "1 per tx", label, good.load(),
         good.load() / run.seconds, run.p50, run.p99, run.max);
+}
+
+// Through settlementd's ZeroMQ socket with TerminalClient (no CURVE: --insecure), one client per
+// thread. `settleWaitMs` 0: offline (the center is not waited for; center-sim is down, so the
+// dispatchers only back off); > 0: center-sim at 0 ms answers each claim (3 center calls).
+// Visits and fee batches are registered through the socket first, not timed.
+void benchZmq(int clients, int n, int settleWaitMs, double rate) {
+    TempDir dir;
+    Process center({ HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR, "--port-file",
+                       dir.file("center.port") },
+        dir.file("center.log"));
+    const auto centerPort = waitForPort(dir.file("center.port"));
+    if (settleWaitMs == 0) {
+        HttpClient c("127.0.0.1", centerPort);
+        (void)c.post("/admin/faults", R"({"down":true})");
+    }
+    Process sd({ HC_SETTLEMENTD, "--db", dir.file("l.db"), "--policies", HC_SETTLE_POLICY_DIR,
+                   "--center-port", std::to_string(centerPort), "--insecure", "--settle-wait-ms",
+                   std::to_string(settleWaitMs), "--per-claim-limit-fen", "100000000",
+                   "--total-limit-fen", "1000000000000", "--port-file", dir.file("sd.port") },
+        dir.file("sd.log"));
+    TerminalClientConfig cfg;
+    cfg.endpoint = "tcp://127.0.0.1:" + std::to_string(waitForPort(dir.file("sd.port")));
+    cfg.insecureTerminal = "T";
+    cfg.replyTimeout = std::chrono::milliseconds(30000);
+    std::vector<std::unique_ptr<TerminalClient>> tcs;
+    for (int c = 0; c < clients; ++c) {
+        tcs.push_back(std::make_unique<TerminalClient>(cfg));
+    }
+    std::atomic<int> next { 0 };
+    std::vector<std::thread> ts;
+    for (int c = 0; c < clients; ++c) {
+        ts.emplace_back([&, c] {
+            for (int i = next++; i < n; i = next++) {
+                const auto v = "Z" + std::to_string(i);
+                VisitRegistration reg;
+                reg.visitId = v;
+                reg.psnNo = "5101001990" + std::to_string(10000000 + i);
+                reg.insutype = "390";
+                reg.hospLv = "county";
+                reg.medType = "inpatient";
+                reg.year = 2014;
+                (void)tcs[static_cast<std::size_t>(c)]->registerVisit("rv" + v, reg);
+                (void)tcs[static_cast<std::size_t>(c)]->uploadFees("uf" + v, v, "B1",
+                    { FeeLine { "a", "A", 720000, 1000, {}, {} },
+                        FeeLine { "b", "B", 200000, 1000, {}, {} },
+                        FeeLine { "c", "C", 80000, 1000, {}, {} } });
+            }
+        });
+    }
+    for (auto& t : ts) {
+        t.join();
+    }
+    std::atomic<int> good { 0 };
+    thread_local std::size_t mySlot = 0; // this driver thread's client (1-based; 0 = none yet)
+    std::atomic<std::size_t> slots { 0 };
+    const auto run = drive(clients, n, rate, [&](int i) {
+        if (mySlot == 0) {
+            mySlot = ++slots;
+        }
+        const auto v = "Z" + std::to_string(i);
+        try {
+            const auto r = tcs[mySlot - 1]->settle("st" + v, v, "B1");
+            if (r.status == "SETTLED" || r.status == "PROVISIONAL" || r.status == "SELF_PAY") {
+                ++good;
+            }
+        } catch (const Error&) { }
+    });
+    std::printf("| %-28s | %-16s | %7d | %9.0f | %7.1f | %7.1f | %8.1f |\n",
+        settleWaitMs == 0 ? "offline (center down)" : "center-sim 0 ms (SETTLED)",
+        rate > 0 ? "offered 1,000/s" : "saturation", good.load(), good.load() / run.seconds,
+        run.p50, run.p99, run.max);
+    std::fflush(stdout);
+}
+
+void benchZmqAll(bool full) {
+    std::printf("\nsettle through settlementd (ZeroMQ, TerminalClient, --insecure; SQLite group "
+                "commit; 64 client threads, settlementd --workers 64)\n");
+    std::printf("| %-28s | %-16s | %7s | %9s | %7s | %7s | %8s |\n", "center", "load", "settled",
+        "settles/s", "p50 ms", "p99 ms", "max ms");
+    std::printf("|---|---|---|---|---|---|---|\n");
+    benchZmq(64, full ? 20000 : 6000, 0, 0);
+    benchZmq(64, full ? 10000 : 3000, 0, 1000);
+    benchZmq(64, full ? 10000 : 3000, 5000, 0);
 }
 
 void benchSettlePaths(bool full) {
@@ -389,7 +474,8 @@ int main(int argc, char** argv) {
         } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else {
-            std::cerr << "usage: bench_settle [--full] [--only policy|ledger|settle|e2e|offline]\n";
+            std::cerr
+                << "usage: bench_settle [--full] [--only policy|ledger|settle|zmq|e2e|offline]\n";
             return 2;
         }
     }
@@ -412,6 +498,9 @@ int main(int argc, char** argv) {
         benchEndToEnd(16, 2, full ? 100 : 25, 0, true);
         benchEndToEnd(64, 2, full ? 50 : 20, 0, true);
         benchEndToEnd(32, 2, full ? 4 : 1, 800);
+    }
+    if (want("zmq")) {
+        benchZmqAll(full);
     }
     if (want("offline")) {
         benchOffline(offlineN > 0 ? offlineN
