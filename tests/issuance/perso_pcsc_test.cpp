@@ -3,13 +3,12 @@
 // personalized onto blank cards, each read back with `hcard read --all --json` and compared field
 // by field with the sample card's own `hcard read --all --json`; the card survives an hcemu
 // restart; block -> reads refused (6283) -> unblock; issuer PIN reset.
-#include "perso_test_util.hpp"
-
 #include "hc/hsm/pkcs11_hsm.hpp"
 #include "hc/pcsc/context.hpp"
 #include "hc/pcsc/pcsc_card.hpp"
 #include "hc/testing/pcsc_stack.hpp"
 #include "hc/testing/softhsm_token.hpp"
+#include "perso_test_util.hpp"
 
 #include <doctest/doctest.h>
 #include <map>
@@ -25,11 +24,14 @@ hc::testing::SoftHsmToken& token() {
     return t;
 }
 
+/** The token's HSM, with the masters and the transport master imported once. */
 hc::hsm::Pkcs11Hsm& hsm() {
-    static hc::hsm::Pkcs11Hsm h = [] {
-        hc::hsm::Pkcs11Hsm x(token().options());
-        return x;
+    static hc::hsm::Pkcs11Hsm h(token().options());
+    static const bool imported = [] {
+        importIssuerKeys(h);
+        return true;
     }();
+    (void)imported;
     return h;
 }
 
@@ -50,10 +52,12 @@ hc::testing::CommandResult hcardRead(const std::string& reader) {
 }
 
 /** JSON flattened to "a.b[2].c" -> scalar text. */
-void flatten(const json::value& v, const std::string& path, std::map<std::string, std::string>& out) {
+void flatten(
+    const json::value& v, const std::string& path, std::map<std::string, std::string>& out) {
     if (v.is_object()) {
         for (const auto& kv : v.get_object()) {
-            flatten(kv.value(), path.empty() ? std::string(kv.key()) : path + "." + std::string(kv.key()), out);
+            flatten(kv.value(),
+                path.empty() ? std::string(kv.key()) : path + "." + std::string(kv.key()), out);
         }
     } else if (v.is_array()) {
         std::size_t i = 0;
@@ -83,7 +87,6 @@ TEST_CASE("pcscd lists four vpcd readers") {
 }
 
 TEST_CASE("three sample residents personalized on blank cards read back like the samples") {
-    importIssuerKeys(hsm());
     hc::perso::Personalizer perso(hsm());
     hc::testing::TempDir dir("hc-perso-");
     std::uint8_t n = 0;
@@ -91,10 +94,11 @@ TEST_CASE("three sample residents personalized on blank cards read back like the
         { "resident-li-na.json", "resident-zhang-zhe.json", "resident-ayigul.json" }) {
         CAPTURE(image);
         ++n;
-        // The sample card as the resident-gen.py images hold it, read by hcard in slot 1.
+        // The sample card as the resident-gen.py images hold it, read by hcard in slot 2 (slots 0
+        // and 1 are where demos on this machine plug their cards in).
         std::string sampleJson;
         {
-            EmulatedCard sample(image, 1);
+            EmulatedCard sample(image, 2);
             const auto r = hcardRead(sample.reader());
             REQUIRE_MESSAGE(r.status == 0, r.err);
             sampleJson = r.out;
@@ -106,15 +110,16 @@ TEST_CASE("three sample residents personalized on blank cards read back like the
             hc::pcsc::PcscCard ch(blank.reader());
             CHECK(perso.probe(ch).state == hc::perso::CardState::Blank);
             result = perso.personalize(ch, inputFor(residentData(image)));
-            MESSAGE(image << ": " << result.apdus << " APDUs, "
-                          << result.elapsed.count() / 1000 << " ms");
+            MESSAGE(image << ": " << result.apdus << " APDUs, " << result.elapsed.count() / 1000
+                          << " ms");
         }
         blank.restart(); // the personalized card is on disk, not only in hcemu's memory
         const auto r = hcardRead(blank.reader());
         REQUIRE_MESSAGE(r.status == 0, r.err);
         auto expected = flat(sampleJson);
         auto actual = flat(r.out);
-        CHECK(actual.at("card.chip_serial") == "\"" + hc::toHex(Bytes { 0xB1, 0x5E, 0, 0, 0, 0, 0, n }).substr(6) + "\"");
+        CHECK(actual.at("card.chip_serial")
+            == "\"" + hc::toHex(Bytes { 0xB1, 0x5E, 0, 0, 0, 0, 0, n }).substr(6) + "\"");
         std::size_t compared = 0;
         for (const auto& [key, value] : expected) {
             if (key == "card.chip_serial" || key.rfind("inpatient_index", 0) == 0
@@ -126,14 +131,16 @@ TEST_CASE("three sample residents personalized on blank cards read back like the
         }
         CHECK(compared > 50);
         CHECK(actual.size() == expected.size());
-        CHECK(actual.at("inpatient_index") == "[false,false,false]");
+        for (int i = 0; i < 3; ++i) {
+            CHECK(actual["inpatient_index[" + std::to_string(i) + "]"] == "false");
+        }
     }
 }
 
 TEST_CASE("block, reads refused, unblock; issuer PIN reset; through pcscd") {
     hc::perso::Personalizer perso(hsm());
     hc::testing::TempDir dir("hc-perso-");
-    EmulatedCard blank(blankImage(dir, 9).string(), 3);
+    EmulatedCard blank(blankImage(dir, 9).string(), 2);
     hc::pcsc::PcscCard ch(blank.reader());
     const auto result = perso.personalize(ch, inputFor(residentData("resident-li-na.json")));
     ch.reset();

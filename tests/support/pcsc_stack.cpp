@@ -4,10 +4,10 @@
 #include <arpa/inet.h>
 #include <csignal>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <fstream>
 #include <netinet/in.h>
 #include <stdexcept>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -50,6 +50,8 @@ void stopStrayPcscd() {
     std::filesystem::remove("/run/pcscd/pcscd.comm", ec);
 }
 
+std::string g_lastListing; // what pcscd listed last, for the error message
+
 bool readersListed() {
     SCARDCONTEXT ctx;
     if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) {
@@ -63,7 +65,18 @@ bool readersListed() {
         return false;
     }
     const std::string all(buf, len);
-    return all.find(kReader0) != std::string::npos && all.find(kReader1) != std::string::npos;
+    g_lastListing = all;
+    for (auto& c : g_lastListing) {
+        if (c == '\0') {
+            c = '|';
+        }
+    }
+    for (const auto* r : { &kReader0, &kReader1, &kReader2, &kReader3 }) {
+        if (all.find(*r) == std::string::npos) {
+            return false;
+        }
+    }
+    return true;
 }
 } // namespace
 
@@ -80,6 +93,18 @@ PcscdDaemon::PcscdDaemon() {
                                     "DEVICENAME   /dev/null:0x8C7B\n"
                                     "LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
                                     "CHANNELID    0x8C7B\n";
+    // A second vpcd device: two more readers (slots 2 and 3 on ports 35965 and 35966). vpcd
+    // keeps its connections in a static array indexed by slot (0, 1), so a second device served
+    // by the same loaded library would take over the first one's slots: the second device loads
+    // its own copy of the driver (a different file is a different dlopen instance).
+    const auto driverCopy = m_dir->path() / "libifdvpcd-b.so";
+    std::filesystem::copy_file("/usr/lib/pcsc/drivers/serial/libifdvpcd.so", driverCopy);
+    std::ofstream(conf / "vpcd2") << "FRIENDLYNAME \"Virtual PCD B\"\n"
+                                     "DEVICENAME   /dev/null:0x8C7D\n"
+                                     "LIBPATH      "
+                                  << driverCopy.string()
+                                  << "\n"
+                                     "CHANNELID    0x8C7D\n";
     std::filesystem::create_directories("/run/pcscd");
     m_process = std::make_unique<Process>(
         std::vector<std::string> { "pcscd", "--foreground", "--config", conf.string() },
@@ -90,7 +115,9 @@ PcscdDaemon::PcscdDaemon() {
             throw std::runtime_error("pcscd exited at start:\n" + log());
         }
         if (std::chrono::steady_clock::now() > deadline) {
-            throw std::runtime_error("pcscd did not list the vpcd readers within 10 s:\n" + log());
+            throw std::runtime_error("pcscd did not list the four vpcd readers within 10 s (it "
+                                     "listed: "
+                + g_lastListing + "):\n" + log());
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -103,6 +130,22 @@ PcscdDaemon::~PcscdDaemon() {
 
 std::string PcscdDaemon::log() const {
     return readFile(m_dir->path() / "pcscd.log");
+}
+
+const std::string& readerForSlot(int slot) {
+    switch (slot) {
+    case 0:
+        return kReader0;
+    case 1:
+        return kReader1;
+    case 2:
+        return kReader2;
+    case 3:
+        return kReader3;
+    default:
+        throw std::invalid_argument("EmulatedCard: slot " + std::to_string(slot)
+            + " has no reader (pcscd is configured with slots 0 to 3)");
+    }
 }
 
 PcscdDaemon& sharedPcscd() {
@@ -143,7 +186,7 @@ bool waitForCard(const std::string& reader, bool present, std::chrono::milliseco
 
 EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent)
     : m_slot(slot)
-    , m_reader(slot == 0 ? kReader0 : kReader1) {
+    , m_reader(readerForSlot(slot)) {
     sharedPcscd();
     m_dir = std::make_unique<TempDir>("hc-card-");
     std::filesystem::path src = image;
