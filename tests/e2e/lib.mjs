@@ -95,6 +95,7 @@ export async function launch() {
 
 export function shots(dir) {
   fs.mkdirSync(dir, { recursive: true });
+  for (const f of fs.readdirSync(dir)) if (f.endsWith('.png')) fs.rmSync(path.join(dir, f)); // this run's only
   let n = 0;
   return async (page, name) => {
     const file = path.join(dir, `${String(++n).padStart(2, '0')}-${name}.png`);
