@@ -43,7 +43,8 @@ public:
         m_socket.set(zmq::sockopt::curve_serverkey, server.pub);
         m_socket.set(zmq::sockopt::curve_publickey, mine.pub);
         m_socket.set(zmq::sockopt::curve_secretkey, mine.sec);
-        m_socket.set(zmq::sockopt::rcvtimeo, 4000);
+        m_socket.set(
+            zmq::sockopt::rcvtimeo, 10000); // a shared machine can stall an fsync for seconds
         m_socket.set(zmq::sockopt::linger, 0);
         m_socket.connect(endpoint);
     }

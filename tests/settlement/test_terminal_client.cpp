@@ -60,7 +60,7 @@ struct Daemons {
         c.publicKey = me.pub;
         c.secretKey = me.sec;
         c.connectTimeout = 1500ms;
-        c.replyTimeout = 4000ms;
+        c.replyTimeout = 15000ms; // generous: a shared machine can stall an fsync for seconds
         return c;
     }
 };
