@@ -57,13 +57,23 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
         po::value<std::string>(), "flow folder")("docroot", po::value<std::string>(), "UI folder")(
         "report-fee", po::value<std::int64_t>(), "fee per printed report, fen")(
         "allow-ui-card-events", "accept {\"type\":\"card\"} messages from the UI (tests, demo)")(
-        "card-issuance", "offer card issuance")("failpoint", po::value<std::string>(),
+        "card-issuance", "offer card issuance")("hash-pin", po::value<std::string>(),
+        "print SM3(SALT || PIN) for a staff account; the PIN is read from stdin")("failpoint",
+        po::value<std::string>(),
         "TEST ONLY: SIGKILL itself after this journaled step (kill -9 tests)");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, desc), vm);
     po::notify(vm);
     if (vm.count("help")) {
         std::cout << desc;
+        help = true;
+        return {};
+    }
+    if (vm.count("hash-pin")) {
+        // Reads the PIN from stdin (never from the command line) and prints SM3(salt || PIN).
+        std::string pin;
+        std::getline(std::cin, pin);
+        std::cout << core::staffPinHash(vm["hash-pin"].as<std::string>(), pin) << std::endl;
         help = true;
         return {};
     }
@@ -120,8 +130,8 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
     if (c.mode != "patient" && c.mode != "cashier") {
         throw core::ConfigError("--mode: expected patient or cashier");
     }
-    if (c.mode == "cashier") {
-        throw core::ConfigError("--mode cashier: not built yet (docs/kiosk.md \"Cashier mode\")");
+    if (c.mode == "cashier" && c.staff.empty()) {
+        throw core::ConfigError("--mode cashier: the config file needs \"staff\" accounts");
     }
     return c;
 }
@@ -233,6 +243,7 @@ int main(int argc, char** argv) {
         ec.cardIssuance = cfg.cardIssuance;
         ec.reportFeeFen = cfg.reportFeeFen;
         ec.failpoint = cfg.failpoint;
+        ec.staff = cfg.staff;
         const std::string flowDir = cfg.flows.empty() ? std::string(HC_KIOSK_FLOWS_DIR) : cfg.flows;
         core::Engine engine(core::loadFlows(flowDir, core::engineHandlers()), parts, ec);
 

@@ -441,6 +441,67 @@ TEST_CASE("flow files: errors name the field") {
             h),
         "flow.steps[0].countdown: 1 outside 5..600", FlowError);
     const auto flows = loadFlows(hc::testing::sourcePath("kiosk/flows"), h);
-    CHECK(flows.size() == 6);
+    CHECK(flows.size() == 7);
+    CHECK(flows.back().mode == "cashier");
     CHECK(flows.front().business == "registration");
+}
+
+TEST_CASE("cashier mode: staff login, patient by ID number, cash payment journaled, logout") {
+    EngineConfig c;
+    c.mode = "cashier";
+    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468") } };
+    Kiosk k(c, false);
+    CHECK(k.screen() == "staff_login");
+    k.engine->cardInserted(k.card); // cards are not used at the window
+    CHECK(k.screen() == "staff_login");
+    k.type("S001");
+    CHECK(k.screen() == "staff_password");
+    CHECK(k.view().at("input").at("kind").as_string() == "password");
+    k.type("1111");
+    CHECK(k.screen() == "staff_login");
+    CHECK(k.errorCode() == "login_failed");
+    k.type("S001");
+    k.type("2468");
+    REQUIRE(k.screen() == "menu");
+    CHECK(k.view().at("mode").as_string() == "cashier");
+    CHECK(k.view().at("items").as_array().size() == 1);
+    CHECK(k.hasAction("logout"));
+    k.choose("cash_payment");
+    CHECK(k.screen() == "find_patient");
+    k.type("110101199003070000");
+    CHECK(k.errorCode() == "patient_not_found");
+    k.type("110101199003077777");
+    CHECK(k.screen() == "unpaid_items");
+    k.action("confirm");
+    CHECK(k.screen() == "cash_confirm");
+    CHECK(k.view().at("data").at("amountFen").as_int64() == 6250);
+    k.action("confirm");
+    CHECK(k.screen() == "done");
+    CHECK(k.his.invoices.size() == 1);
+    const auto steps = k.steps();
+    CHECK(statusOf(steps, StepType::Payment) == "OK");
+    CHECK(statusOf(steps, StepType::HisConfirm) == "OK");
+    k.action("done");
+    k.action("logout");
+    CHECK(k.screen() == "staff_login");
+}
+
+TEST_CASE("cashier mode: HIS refuses after the cash is taken -> a cash refund is journaled once") {
+    EngineConfig c;
+    c.mode = "cashier";
+    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468") } };
+    Kiosk k(c, false);
+    k.type("S001");
+    k.type("2468");
+    k.choose("cash_payment");
+    k.type("110101199003077777");
+    k.action("confirm");
+    k.his.down = true;
+    k.action("confirm");
+    CHECK(k.errorCode() == "his_confirm_failed");
+    k.his.down = false;
+    k.action("home");
+    const auto steps = k.steps();
+    CHECK(statusOf(steps, StepType::PaymentRefund) == "OK");
+    CHECK(k.gateway.refunds.empty());
 }

@@ -315,3 +315,32 @@ TEST_CASE("kioskd with settlementd: insurance pays its share; kill -9 after the 
     CHECK(log.find("compensate insurance_strike") != std::string::npos);
     CHECK(k.unrecovered().empty());
 }
+
+TEST_CASE("kioskd --mode cashier: staff login, cash payment at the window, logout") {
+    Rig r;
+    const auto hash = hc::testing::runCommand(
+        { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin", "salt7" }, "2468\n");
+    REQUIRE(hash.status == 0);
+    const auto pin = hash.out.substr(0, 64);
+    std::ofstream(r.dir / "cashier.json")
+        << R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"salt7","pinSm3":")"
+        << pin << "\"}]}";
+    r.extra = { "--config", (r.dir / "cashier.json").string() };
+    r.start();
+    CHECK(r.view().at("screen").as_string() == "staff_login");
+    r.input(R"({"type":"input","value":"S001"})");
+    auto v = r.input(R"({"type":"input","value":"2468"})");
+    REQUIRE(v.at("screen").as_string() == "menu");
+    CHECK(v.at("mode").as_string() == "cashier");
+    CHECK(r.choose("cash_payment").at("screen").as_string() == "find_patient");
+    v = r.input(R"({"type":"input","value":"110105199811281285"})");
+    REQUIRE(v.at("screen").as_string() == "unpaid_items");
+    CHECK(r.unpaidItems() > 0);
+    CHECK(r.action("confirm").at("screen").as_string() == "cash_confirm");
+    v = r.action("confirm");
+    CHECK(v.at("screen").as_string() == "done");
+    CHECK(v.at("data").at("paidBy").as_string() == "cash");
+    CHECK(r.unpaidItems() == 0);
+    r.action("done");
+    CHECK(r.action("logout").at("screen").as_string() == "staff_login");
+}

@@ -40,7 +40,8 @@ namespace {
 const char* actionLabel(const std::string& id) {
     static const std::map<std::string, const char*> labels { { "back", "返回" }, { "home", "首页" },
         { "confirm", "确认" }, { "paid", "我已支付" }, { "print", "打印" }, { "exit", "退卡" },
-        { "call_staff", "呼叫工作人员" }, { "cancel", "取消" }, { "done", "完成" } };
+        { "call_staff", "呼叫工作人员" }, { "cancel", "取消" }, { "done", "完成" },
+        { "logout", "退出登录" } };
     const auto it = labels.find(id);
     return it == labels.end() ? "" : it->second;
 }
@@ -102,7 +103,7 @@ json::object Engine::Impl::view() {
         actions.push_back(json::object { { "id", id }, { "label", actionLabel(id) } });
     };
     if (screen == "menu") {
-        add("exit");
+        add(cashier() ? "logout" : "exit");
     } else if (const auto* s = currentStep(); s != nullptr) {
         const bool result = s->on.empty() && s->next.empty();
         if (!result && !history.empty() && !biz.paid) {
@@ -132,7 +133,48 @@ void Engine::Impl::event(const std::string& name, json::object detail) {
         json::object { { "type", "event" }, { "event", name }, { "detail", std::move(detail) } });
 }
 
+void Engine::Impl::showLogin(const std::string& why, bool password) {
+    flow = nullptr;
+    screen = password ? "staff_password" : "staff_login";
+    history.clear();
+    title = "收费员登录";
+    message = why.empty() ? (password ? "请输入密码" : "请输入工号") : why;
+    items = {};
+    data = {};
+    input = json::object { { "kind", password ? "password" : "text" },
+        { "label", password ? "密码" : "工号" }, { "min", password ? 4 : 1 },
+        { "max", password ? 12 : 16 } };
+    error = nullptr;
+    baseCountdown = password ? 60 : 0;
+    if (baseCountdown != 0) {
+        resetCountdown();
+    }
+}
+
+void Engine::Impl::login(const std::string& value) {
+    if (screen == "staff_login") {
+        pendingStaffId = value;
+        showLogin({}, true);
+        return;
+    }
+    for (const auto& a : config.staff) {
+        if (a.id == pendingStaffId && staffPinHash(a.salt, value) == a.pinSm3) {
+            staffUser = a;
+            errorCount = 0;
+            showMenu();
+            return;
+        }
+    }
+    showLogin({}, false);
+    throw KioskError("login_failed", "工号或密码错误，请重新输入", NextStep::FixInput);
+}
+
 void Engine::Impl::showIdle(const std::string& why) {
+    if (cashier()) {
+        staffUser.reset();
+        showLogin(why, false);
+        return;
+    }
     flow = nullptr;
     screen = "idle";
     history.clear();
@@ -150,9 +192,13 @@ void Engine::Impl::showMenu() {
     screen = "menu";
     history.clear();
     title = "请选择业务";
-    message = "您好，" + maskName(who.name);
+    message = cashier() ? "收费员 " + (staffUser ? staffUser->name : std::string())
+                        : "您好，" + maskName(who.name);
     items = {};
     for (const auto& f : flows) {
+        if (f.mode != (cashier() ? "cashier" : "patient")) {
+            continue;
+        }
         const bool offered = f.available || (f.business == "issuance" && config.cardIssuance);
         items.push_back(item(f.business, f.label, offered ? f.detail : "本机暂不提供", false));
     }
@@ -441,7 +487,11 @@ void Engine::handleInput(const json::object& message) {
     withLock(*m_impl, [&] {
         auto& m = *m_impl;
         try {
-            if (m.screen == "idle") {
+            if (m.screen == "staff_login" || m.screen == "staff_password") {
+                if (e.kind == UserEvent::Kind::Input) {
+                    m.login(e.value);
+                }
+            } else if (m.screen == "idle") {
                 // Nothing to do until a card arrives.
             } else if (e.kind == UserEvent::Kind::Action && e.value == "call_staff") {
                 if (m.elderly && m.errorCount >= 3) {
@@ -449,7 +499,9 @@ void Engine::handleInput(const json::object& message) {
                     m.message = "已呼叫工作人员，请稍候";
                 }
             } else if (m.screen == "menu") {
-                if (e.kind == UserEvent::Kind::Action && e.value == "exit") {
+                if (e.kind == UserEvent::Kind::Action && e.value == "logout" && m.cashier()) {
+                    m.endCardSession(SessionEnd::Completed, "已退出登录");
+                } else if (e.kind == UserEvent::Kind::Action && e.value == "exit") {
                     m.endCardSession(SessionEnd::Completed, "请取走您的卡片");
                 } else if (e.kind == UserEvent::Kind::Choose && m.hasItem(e.value)) {
                     for (const auto& f : m.flows) {
@@ -499,7 +551,7 @@ void Engine::handleInput(const json::object& message) {
 void Engine::cardInserted(std::shared_ptr<PatientCard> card) {
     withLock(*m_impl, [&] {
         auto& m = *m_impl;
-        if (m.card || !card) {
+        if (m.card || !card || m.cashier()) {
             return;
         }
         try {
@@ -538,7 +590,7 @@ void Engine::cardRemoved() {
 void Engine::tick() {
     withLock(*m_impl, [&] {
         auto& m = *m_impl;
-        if (m.screen == "idle" || m.baseCountdown == 0) {
+        if (m.screen == "idle" || m.screen == "staff_login" || m.baseCountdown == 0) {
             return;
         }
         if (m.screen == "qr_pay" && m.biz.payStep) {

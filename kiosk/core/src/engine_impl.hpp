@@ -67,6 +67,13 @@ struct Engine::Impl {
     int errorCount = 0;
     std::set<std::string> printed;
 
+    // Cashier mode.
+    std::optional<StaffAccount> staffUser;
+    std::string pendingStaffId;
+    bool cashier() const { return config.mode == "cashier"; }
+    void showLogin(const std::string& why, bool password);
+    void login(const std::string& value);
+
     // Screen.
     const Flow* flow = nullptr;
     std::string screen = "idle";

@@ -160,6 +160,10 @@ Flow parseFlow(std::string_view text, const std::set<std::string>& handlers) {
         }
         f.available = a->get_bool();
     }
+    f.mode = str(o, "mode", "flow", false, "patient");
+    if (f.mode != "patient" && f.mode != "cashier") {
+        throw FlowError("flow.mode: expected patient or cashier");
+    }
     f.complete = str(o, "complete", "flow", false);
     checkHandler(f.complete, handlers, "flow.complete");
     const auto* steps = field(o, "steps");

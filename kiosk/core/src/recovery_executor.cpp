@@ -81,7 +81,11 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
     case StepType::Payment:
     case StepType::PaymentRefund:
     case StepType::PaymentCancelOrder:
-        if (m_gateway != nullptr) {
+        if (step.detail.rfind("cash", 0) == 0) {
+            // Cash taken at a cashier window: the money is in the drawer once journaled.
+            found = StepStatus::Ok;
+            note = "cash: taken at the window";
+        } else if (m_gateway != nullptr) {
             const auto& rid
                 = step.type == StepType::Payment ? step.requestId : [&]() -> const std::string& {
                 static thread_local std::string r;
@@ -170,7 +174,7 @@ bool RecoveryExecutor::compensate(const std::string& session, StepType type,
         break;
     case StepType::PaymentRefund:
     case StepType::PaymentCancelOrder:
-        if (m_gateway == nullptr) {
+        if (m_gateway == nullptr && target.detail.rfind("cash", 0) != 0) {
             return false;
         }
         break;
@@ -205,6 +209,10 @@ bool RecoveryExecutor::compensate(const std::string& session, StepType type,
             break;
         }
         case StepType::PaymentRefund:
+            if (target.detail.rfind("cash", 0) == 0) {
+                step.ok("cash refund due at the cashier window (staff pays it back)");
+                break;
+            }
             m_gateway->refund(target.requestId, target.amountFen, rid);
             step.ok("refunded");
             break;

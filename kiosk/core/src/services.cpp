@@ -1,6 +1,7 @@
 // The business handlers the flow files name: registration, payment, top-up, balance and history,
 // report printing. Each external step is journaled with JournalStep.
 #include "engine_impl.hpp"
+#include "hc/card/health/crypto.hpp"
 #include "hc/kiosk/core/card_key.hpp"
 
 #include <algorithm>
@@ -593,6 +594,44 @@ void Engine::Impl::registerHandlers() {
         }
     };
 
+    // ----- cashier mode -----
+    handlers["lookup_patient"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        if (e.value.size() != 18) {
+            throw KioskError("bad_id_number", "请输入 18 位身份证号", NextStep::FixInput);
+        }
+        std::optional<his::Patient> p;
+        try {
+            p = m.parts.his->findPatient(e.value);
+        } catch (const his::HisError& ex) {
+            throw hisError(ex);
+        }
+        if (!p) {
+            throw KioskError(
+                "patient_not_found", "未找到该患者，请核对身份证号", NextStep::FixInput);
+        }
+        m.who = { p->idNumber, p->idNumber, p->name };
+        m.patient = *p;
+        return std::nullopt;
+    };
+    loaders["cash_summary"] = [](Impl& m) {
+        m.data = json::object { { "amountFen", m.biz.ownFen }, { "totalFen", m.biz.totalFen } };
+        m.message = "应收现金 " + yuan(m.biz.ownFen) + " 元（患者 " + maskName(m.who.name) + "）";
+    };
+    handlers["cash_pay"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
+        m.checkReceiptPrinter();
+        if (!m.biz.paid && m.biz.ownFen > 0) {
+            JournalStep step(*m.parts.journal, m.journalSession,
+                { StepType::Payment, m.requestId("CASH"), m.biz.ownFen,
+                    "cash;staff=" + (m.staffUser ? m.staffUser->id : std::string()) });
+            step.ok("cash received");
+            m.failpoint("payment");
+        }
+        m.biz.method = "cash";
+        m.biz.paid = true;
+        m.runComplete();
+        return std::nullopt;
+    };
+
     // ----- top-up -----
     loaders["topup_amounts"] = [](Impl& m) {
         bool purse = false;
@@ -760,12 +799,18 @@ void Engine::Impl::registerHandlers() {
     };
 }
 
+std::string staffPinHash(const std::string& salt, const std::string& pin) {
+    const auto text = salt + pin;
+    return hc::toHex(hc::card::health::sm3(
+        hc::ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
+}
+
 const std::set<std::string>& engineHandlers() {
     static const std::set<std::string> names { "departments", "pick_department", "doctors",
         "pick_doctor", "slots", "hold_slot", "registration_summary", "book_registration",
         "unpaid_items", "presettle", "confirm_payment", "pay_methods", "pay", "qr_order",
         "qr_check", "result", "topup_amounts", "pick_amount", "load_purse", "balance", "reports",
-        "print_report" };
+        "print_report", "lookup_patient", "cash_summary", "cash_pay" };
     return names;
 }
 

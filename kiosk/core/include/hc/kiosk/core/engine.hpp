@@ -10,6 +10,11 @@
 // NextStep) shown on the current screen; three errors in one card session in elderly mode add the
 // `call_staff` action.
 //
+// Cashier mode (EngineConfig::mode "cashier"): `idle` becomes `staff_login` (staff number, then
+// `staff_password`); the menu lists the flows whose "mode" is "cashier" and offers `logout`; the
+// patient is found by ID number (step handler lookup_patient), not by a card; cash is journaled
+// as a `payment` step with detail "cash;staff=<id>". Card events are ignored in this mode.
+//
 // Every external step goes through hc::kiosk::JournalStep (PENDING before, OK / FAILED / UNKNOWN
 // after). Printers are checked before the patient is charged for anything that needs them.
 //
@@ -35,6 +40,18 @@ namespace hc::kiosk::core {
 
 class RecoveryExecutor;
 
+/** A cashier-mode account. The PIN is kept only as SM3(salt || PIN), hex (kioskd --hash-pin). */
+struct StaffAccount {
+    std::string id; ///< staff number ("S001")
+    std::string name; ///< shown on the menu
+    std::string role = "cashier"; ///< "cashier" or "supervisor"
+    std::string salt; ///< per-account salt
+    std::string pinSm3; ///< 64 hex digits (upper case): SM3(salt || PIN)
+};
+
+/** SM3(salt || pin) as 64 upper-case hex digits (what StaffAccount::pinSm3 holds). */
+std::string staffPinHash(const std::string& salt, const std::string& pin);
+
 /** Choices of an engine. */
 struct EngineConfig {
     std::string terminalId = "K01"; ///< journal terminal id
@@ -50,6 +67,8 @@ struct EngineConfig {
      * "his_confirm", "his_register", "card_load") or, for "print", after the print step is
      * journaled PENDING and before the printer is called. "" = never. */
     std::string failpoint;
+    /** Cashier mode: the accounts that may log in (mode "cashier"). */
+    std::vector<StaffAccount> staff;
 };
 
 /** The external parts the engine drives (pointers may be null: that part is not fitted). */

@@ -48,6 +48,7 @@ struct Flow {
     std::string label; ///< menu label ("挂号")
     std::string detail; ///< menu detail line
     bool available = true; ///< false: listed, answers "not available at this kiosk"
+    std::string mode = "patient"; ///< "patient" (kiosk menu) or "cashier" (cashier menu)
     std::string complete; ///< handler run once the patient's own share is paid ("" = none)
     std::vector<FlowStep> steps; ///< first step first
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "hc/card/error.hpp"
+#include "hc/kiosk/core/engine.hpp"
 
 #include <cstdint>
 #include <string>
@@ -50,6 +51,7 @@ struct KioskdConfig {
     bool allowUiCardEvents = false; ///< accept {"type":"card"} from the UI (tests, demo)
     bool cardIssuance = false; ///< offer card issuance
     std::int64_t reportFeeFen = 0; ///< fee per printed report
+    std::vector<StaffAccount> staff; ///< cashier mode: [{"id","name","role","salt","pinSm3"}]
     std::string failpoint; ///< test only (--failpoint; not read from the file): EngineConfig
 };
 
