@@ -1,4 +1,4 @@
-// kiosk/: the kiosk and cashier runtime (docs/kiosk.md). Cashier mode is not built yet.
+// kiosk/: the kiosk and cashier runtime (docs/kiosk.md). Cashier mode: login and cash payment.
 //
 //   Session journal (hc_kiosk_journal)
 //     hc::kiosk::Journal          SQLite (WAL, synchronous=FULL) journal of sessions and steps
