@@ -256,3 +256,104 @@ TEST_CASE("the default profile file equals the compiled-in profile; errors name 
     CHECK_THROWS_WITH_AS(
         hc::perso::PersoProfile::fromJson(missingRead), doctest::Contains("DDF1"), hc::InputError);
 }
+
+TEST_CASE("the sample blank image firmware-tools/images/blank-card.json personalizes") {
+    Fixture f;
+    hc::emu::CardOs os(
+        hc::emu::loadCardImage(hc::testing::sourcePath("firmware-tools/images/blank-card.json")));
+    hc::emu::installProfiles(os);
+    CosChannel ch(os);
+    const auto info = f.perso.probe(ch);
+    CHECK(info.state == CardState::Blank);
+    CHECK(info.chipSerial == "5A00000000000001");
+    CHECK(f.perso.personalize(ch, inputFor(residentData("resident-li-na.json"))).chipSerial
+        == "5A00000000000001");
+}
+
+TEST_CASE("random commands to a blank card in an open session are answered, never crash") {
+    // The blank card's parsers (FCP of CREATE FILE, WRITE KEY blocks, record and binary writes)
+    // take outside input: 20000 deterministic random commands, each answered with a status word.
+    BlankCard card;
+    CosChannel ch(card.os);
+    using hc::card::CommandApdu;
+    const Bytes serial { 0xA0, 0, 0, 0, 0, 0, 0, 1 };
+    const Bytes kt
+        = hc::emu::blankCardTransportKey(hc::fromHex(hc::emu::kTestTransportMasterHex), serial);
+    auto open = [&] {
+        const Bytes r = ch.transmit(CommandApdu(0x00, 0x84, 0x00, 0x00, {}, 8)).data();
+        const Bytes plain { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
+        Bytes auth = h::authCryptogram(h::diversify(kt, r), plain);
+        auth.insert(auth.end(), plain.begin(), plain.end());
+        auth.push_back(0x01);
+        REQUIRE(ch.transmit(CommandApdu(0x00, 0x82, 0x00, 0x00, auth, 0)).sw().ok());
+    };
+    open();
+    std::uint32_t seed = 12345;
+    auto next = [&seed] {
+        seed = seed * 1664525u + 1013904223u;
+        return static_cast<std::uint8_t>(seed >> 24);
+    };
+    const std::uint8_t ins[] = { 0xE0, 0xD4, 0xDC, 0xD6, 0x44, 0xA4, 0xCA };
+    std::size_t ok = 0;
+    for (int i = 0; i < 20000; ++i) {
+        const std::uint8_t in = ins[next() % sizeof ins];
+        const std::uint8_t cla = in == 0xD4 || in == 0x44 ? 0x84 : (in == 0xCA ? 0x80 : 0x00);
+        Bytes data(next() % 40);
+        for (auto& b : data) {
+            b = next();
+        }
+        if (in == 0xE0 && next() % 2 == 0) {
+            // A plausible FCP with random values: exercises the file-creation paths.
+            Bytes body;
+            switch (next() % 3) {
+            case 0:
+                body = { 0x82, 0x01, 0x38 };
+                break;
+            case 1:
+                body = { 0x82, 0x01, 0x01, 0x80, 0x02, static_cast<std::uint8_t>(next() % 2),
+                    next() };
+                break;
+            default:
+                body = { 0x82, 0x05, static_cast<std::uint8_t>(2 + 2 * (next() % 3)), 0x21, 0x00,
+                    next(), static_cast<std::uint8_t>(next() % 8) };
+            }
+            for (std::uint8_t b :
+                { std::uint8_t { 0x83 }, std::uint8_t { 0x02 }, std::uint8_t { 0xEF },
+                    static_cast<std::uint8_t>(next() % 16), std::uint8_t { 0x88 },
+                    std::uint8_t { 0x01 }, static_cast<std::uint8_t>(next() % 32),
+                    std::uint8_t { 0xC1 }, std::uint8_t { 0x02 }, next(), next() }) {
+                body.push_back(b);
+            }
+            data = { 0x62, static_cast<std::uint8_t>(body.size()) };
+            for (std::uint8_t b : body) {
+                data.push_back(b);
+            }
+        }
+        if ((in == 0xDC || in == 0xD6) && data.empty()) {
+            data.push_back(next());
+        }
+        if (in == 0xA4) {
+            data = { 0xDF, static_cast<std::uint8_t>(next() % 4) };
+        }
+        std::uint8_t p1 = next();
+        std::uint8_t p2 = next();
+        if (in == 0xE0 && next() % 4 != 0) {
+            p1 = 0;
+            p2 = 0;
+        }
+        if (in == 0xDC && next() % 2 == 0) {
+            p1 = static_cast<std::uint8_t>(next() % 4);
+            p2 = 0x04;
+        }
+        const auto r = data.empty() ? ch.transmit(CommandApdu(cla, in, p1, p2))
+                                    : ch.transmit(CommandApdu(cla, in, p1, p2, data, 0));
+        ok += r.sw().ok() ? 1u : 0u;
+        if (i % 500 == 0) {
+            ch.reset();
+            open();
+        }
+    }
+    MESSAGE(ok << " of 20000 random commands accepted");
+    // The card still answers its GET DATA after all that.
+    CHECK(ch.transmit(CommandApdu(0x80, 0xCA, 0x01, 0x00, {}, 256)).data().size() == 11);
+}
