@@ -308,8 +308,10 @@ int cmdLog(const CommonOptions& o, const std::vector<std::string>& args) {
             arr.push_back(boost::json::object { { "atc", r.atc }, { "type", r.type },
                 { "kind", r.isLoad() ? "load" : "purchase" },
                 { "purse",
-                    r.type == ep::txtype::EdLoad || r.type == ep::txtype::EdPurchase ? "ED"
-                                                                                     : "EP" },
+                    r.type == ep::txtype::EdLoad || r.type == ep::txtype::EdPurchase
+                            || r.type == ep::txtype::EdWithdraw
+                        ? "ED"
+                        : "EP" },
                 { "amount", r.amount }, { "terminal", hc::toHex(r.terminal) },
                 { "when", r.when.text() } });
         } else {

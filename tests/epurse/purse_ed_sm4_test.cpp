@@ -225,3 +225,29 @@ TEST_CASE("composite purchase (CAPP, type 09): the record update is written with
     CHECK(record(1) == "02000000000000000000000000000000");
     CHECK(client.balance() == 10000 - 300);
 }
+
+TEST_CASE("ED cash withdrawal (type 04): PIN, DEBIT like a purchase, proof by type 04") {
+    Rig rig("purse-card-ed.json");
+    OsChannel ch(rig.card);
+    T0Channel psamCh(std::make_unique<OsChannel>(rig.psamOs));
+    PsamCard psam(psamCh);
+    PurseClient ed(ch, options(PurseKind::Ed));
+    SoftwareIssuer issuer(loadIssuerKeys(kImages / "purse-issuer-dev-keys.json"));
+    const auto noPin = ed.withdraw(100, psam);
+    REQUIRE(std::holds_alternative<Declined>(noPin));
+    CHECK(std::get<Declined>(noPin).sw == sw::SecurityStatusNotSatisfied);
+    REQUIRE(ed.verifyPin(kPin) == sw::Ok);
+    const auto out = ed.withdraw(20000, psam);
+    REQUIRE(std::holds_alternative<Done>(out));
+    const auto& done = std::get<Done>(out);
+    CHECK(done.verified);
+    CHECK(done.tx.type == txtype::EdWithdraw);
+    CHECK(done.balanceAfter == 30000);
+    const PurseFields f { 20000, txtype::EdWithdraw, psam.terminalId(), done.tx.when };
+    CHECK(issuer.verifyPurchaseTac(done.tx.card, f, done.tx.ttsn, done.tac));
+    CHECK(ed.readLog().at(0).type == txtype::EdWithdraw);
+    REQUIRE(std::holds_alternative<Done>(ed.settle(done.tx, &issuer)));
+    // Only from the ED.
+    PurseClient ep(ch, options());
+    CHECK_THROWS_AS(ep.withdraw(100, psam), InputError);
+}

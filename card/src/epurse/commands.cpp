@@ -59,6 +59,10 @@ CommandApdu initializeForPurchase(
     return CommandApdu(
         0x80, 0x50, 0x01, static_cast<std::uint8_t>(kind), initData(keyIndex, amount, t), 0x0F);
 }
+CommandApdu initializeForWithdraw(
+    std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t) {
+    return CommandApdu(0x80, 0x50, 0x02, 0x01, initData(keyIndex, amount, t), 0x0F);
+}
 CommandApdu initializeForCappPurchase(
     std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t) {
     return CommandApdu(0x80, 0x50, 0x03, 0x02, initData(keyIndex, amount, t), 0x0F);

@@ -56,6 +56,13 @@ Outcome PurseClient::purchase(std::int64_t amountFen, Psam& psam) {
     return purchaseImpl(amountFen, psam, nullptr);
 }
 
+Outcome PurseClient::withdraw(std::int64_t amountFen, Psam& psam) {
+    if (m_options.kind != PurseKind::Ed) {
+        throw InputError("cash withdrawal: only from the ED (PurseClientOptions::kind = Ed)");
+    }
+    return purchaseImpl(amountFen, psam, nullptr, true);
+}
+
 Outcome PurseClient::compositePurchase(
     std::int64_t amountFen, Psam& psam, const std::vector<CappUpdate>& updates) {
     if (m_options.kind != PurseKind::Ep) {
@@ -65,14 +72,15 @@ Outcome PurseClient::compositePurchase(
 }
 
 Outcome PurseClient::purchaseImpl(
-    std::int64_t amountFen, Psam& psam, const std::vector<CappUpdate>* updates) {
+    std::int64_t amountFen, Psam& psam, const std::vector<CappUpdate>* updates, bool withdrawal) {
     const std::uint32_t amount = checkedFen(amountFen, "purchase amount");
     const CardSerial card = publicData().diversifier();
     const TerminalId terminal = psam.terminalId();
     const auto initR = send(updates
             ? cmd::initializeForCappPurchase(m_options.purchaseKeyIndex, amount, terminal)
-            : cmd::initializeForPurchase(
-                m_options.purchaseKeyIndex, amount, terminal, m_options.kind));
+            : withdrawal ? cmd::initializeForWithdraw(m_options.purchaseKeyIndex, amount, terminal)
+                         : cmd::initializeForPurchase(
+                             m_options.purchaseKeyIndex, amount, terminal, m_options.kind));
     if (!initR.ok()) {
         return Declined { initR.sw(), "INITIALIZE FOR PURCHASE refused by the card" };
     }
@@ -85,7 +93,9 @@ Outcome PurseClient::purchaseImpl(
             }
         }
     }
-    const std::uint8_t type = updates ? txtype::CompositePurchase : purchaseType(m_options.kind);
+    const std::uint8_t type = updates ? txtype::CompositePurchase
+        : withdrawal                  ? txtype::EdWithdraw
+                                      : purchaseType(m_options.kind);
     PendingTransaction tx;
     tx.kind = TxKind::Purchase;
     tx.type = type;

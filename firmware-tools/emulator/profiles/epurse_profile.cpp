@@ -12,6 +12,8 @@
 //   80 50 01 kk 0B ...        INITIALIZE FOR PURCHASE          bal4 offATC2 od3 ver1 alg1 rand4
 //   80 54 01 00 0F ...        DEBIT FOR PURCHASE               TAC4 MAC2 4     (9302 bad MAC1)
 //   80 5A 00 tt 02 ATC        GET TRANSACTION PROOF            MAC2 4 TAC4
+//   80 50 02 01 0B ...        INITIALIZE FOR WITHDRAW (ED)     as INITIALIZE FOR PURCHASE; the
+//                             DEBIT then withdraws cash (type 04)
 //   80 50 03 02 0B ...        INITIALIZE FOR CAPP PURCHASE     as INITIALIZE FOR PURCHASE
 //   80 DC id (SFI<<3) Lc ..   UPDATE CAPP DATA CACHE           9000; the record of file SFI whose
 //                             first byte is id (6A83 none; 6700 other length) is cached and
@@ -153,6 +155,7 @@ public:
             m_load.reset();
             m_purchase.reset();
             if (c.p1() != 0x00 && c.p1() != 0x01
+                && !(c.p1() == 0x02 && c.p2() == static_cast<std::uint8_t>(ep::PurseKind::Ed))
                 && !(c.p1() == 0x03 && c.p2() == static_cast<std::uint8_t>(ep::PurseKind::Ep))) {
                 return status(sw::IncorrectP1P2);
             }
@@ -171,6 +174,7 @@ public:
             auto r = initPurchase(purse, *state, kind, c);
             if (m_purchase) {
                 m_purchase->composite = c.p1() == 0x03;
+                m_purchase->withdrawal = c.p1() == 0x02;
             }
             return r;
         }
@@ -199,6 +203,7 @@ private:
     struct Pending {
         ep::PurseKind kind = ep::PurseKind::Ep;
         bool composite = false;
+        bool withdrawal = false;
         std::vector<CappWrite> capp; // composite purchase: written with the DEBIT
         ep::PurseAlgorithm alg = ep::PurseAlgorithm::Des3;
         std::uint32_t amount = 0;
@@ -432,7 +437,9 @@ private:
         }
         const hc::ByteView d(c.data());
         const auto ttsn = static_cast<std::uint32_t>(hc::readBigEndian(d.subspan(0, 4)));
-        const auto type = p.composite ? ep::txtype::CompositePurchase : ep::purchaseType(p.kind);
+        const auto type = p.composite ? ep::txtype::CompositePurchase
+            : p.withdrawal            ? ep::txtype::EdWithdraw
+                                      : ep::purchaseType(p.kind);
         const ep::PurseFields f { p.amount, type, p.terminal, timeOf(d.subspan(4, 7)) };
         const auto dpk = keyOf(purse.at("keys").as_object(), "dpk");
         const auto sespk = ep::purchaseSessionKey(dpk.value, p.random, p.atc, ttsn, p.alg);
@@ -463,7 +470,8 @@ private:
     }
 
     static ResponseApdu proof(json::object& purse, const CommandApdu& c) {
-        const bool ed = c.p2() == ep::txtype::EdLoad || c.p2() == ep::txtype::EdPurchase;
+        const bool ed = c.p2() == ep::txtype::EdLoad || c.p2() == ep::txtype::EdPurchase
+            || c.p2() == ep::txtype::EdWithdraw;
         const bool capp = c.p2() == ep::txtype::CompositePurchase;
         const bool load = c.p2() == ep::txtype::EdLoad || c.p2() == ep::txtype::EpLoad;
         json::object* state

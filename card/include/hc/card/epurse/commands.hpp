@@ -112,6 +112,9 @@ CommandApdu creditForLoad(const TransactionTime& when, const Mac4& mac2);
 /** INITIALIZE FOR PURCHASE: 80 50 01 P2 0B keyIdx amount4 terminal6, Le 0F (P2 02 EP, 01 ED). */
 CommandApdu initializeForPurchase(std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t,
     PurseKind kind = PurseKind::Ep);
+/** INITIALIZE FOR WITHDRAW (ED cash withdrawal, type 04): 80 50 02 01 0B keyIdx amount4
+ * terminal6, Le 0F; answered like INITIALIZE FOR PURCHASE and committed by DEBIT. */
+CommandApdu initializeForWithdraw(std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t);
 /** INITIALIZE FOR CAPP PURCHASE (composite, type 09): 80 50 03 02 0B keyIdx amount4 terminal6,
  * Le 0F; answered like INITIALIZE FOR PURCHASE. */
 CommandApdu initializeForCappPurchase(

@@ -66,6 +66,9 @@ public:
     std::int64_t balance();
     /** A purchase of `amount` fen with `psam`. InputError for an amount outside 1..2^32-1. */
     Outcome purchase(std::int64_t amount, Psam& psam);
+    /** An ED cash withdrawal (取款, type 04) of `amount` fen: like a purchase (PSAM MAC1/MAC2,
+     * DEBIT), INITIALIZE P1 = 02; needs `kind = Ed` and verifyPin() first. */
+    Outcome withdraw(std::int64_t amount, Psam& psam);
     /** A composite (复合消费, CAPP) purchase of `amount` fen on the EP: the card caches `updates`
      * (records of its composite-application file) and writes them together with the debit, or
      * not at all. A refused update is Declined (no money moved, nothing written). */
@@ -82,7 +85,8 @@ public:
 
 private:
     ResponseApdu send(const CommandApdu& c);
-    Outcome purchaseImpl(std::int64_t amount, Psam& psam, const std::vector<CappUpdate>* updates);
+    Outcome purchaseImpl(std::int64_t amount, Psam& psam, const std::vector<CappUpdate>* updates,
+        bool withdrawal = false);
     TransactionTime now() const;
 
     CardChannel& m_card;

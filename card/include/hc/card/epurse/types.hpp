@@ -18,6 +18,8 @@ namespace txtype {
 inline constexpr std::uint8_t EdLoad = 0x01;
 /** Electronic purse (EP) load. */
 inline constexpr std::uint8_t EpLoad = 0x02;
+/** Electronic deposit (ED) cash withdrawal (取款). */
+inline constexpr std::uint8_t EdWithdraw = 0x04;
 /** Electronic deposit (ED) purchase. */
 inline constexpr std::uint8_t EdPurchase = 0x05;
 /** Electronic purse (EP) purchase. */
