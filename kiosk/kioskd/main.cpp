@@ -244,6 +244,7 @@ int main(int argc, char** argv) {
         ec.reportFeeFen = cfg.reportFeeFen;
         ec.failpoint = cfg.failpoint;
         ec.staff = cfg.staff;
+        ec.printedReportsFile = cfg.journal + ".printed-reports";
         const std::string flowDir = cfg.flows.empty() ? std::string(HC_KIOSK_FLOWS_DIR) : cfg.flows;
         core::Engine engine(core::loadFlows(flowDir, core::engineHandlers()), parts, ec);
 
@@ -304,6 +305,7 @@ int main(int argc, char** argv) {
                                 engine.cardInserted(pcscCard());
                             } catch (const std::exception& e) {
                                 std::cerr << "kioskd: card: " << e.what() << std::endl;
+                                engine.cardUnreadable(e);
                             }
                         } else if (ev.kind == hc::pcsc::ReaderEvent::Kind::CardRemoved) {
                             engine.cardRemoved();

@@ -505,3 +505,31 @@ TEST_CASE("cashier mode: HIS refuses after the cash is taken -> a cash refund is
     CHECK(statusOf(steps, StepType::PaymentRefund) == "OK");
     CHECK(k.gateway.refunds.empty());
 }
+
+TEST_CASE("an unreadable card: idle says to insert it chip up; printed reports survive a restart") {
+    Kiosk k;
+    k.engine->cardUnreadable(hc::CardProtocolError("no answer to SELECT"));
+    CHECK(k.screen() == "idle");
+    CHECK(k.errorCode() == "card_unreadable");
+    CHECK(k.errorText() == "读卡失败，请将卡片芯片朝上重新插入");
+    CHECK(k.view().at("error").at("next").as_string()
+        == std::string(hc::describe(hc::NextStep::ReinsertCard)));
+    k.insert();
+    CHECK(k.screen() == "menu");
+    CHECK(k.view().at("error").is_null());
+
+    EngineConfig c;
+    hc::testing::TempDir d("hc-kprinted-");
+    c.printedReportsFile = (d / "printed").string();
+    {
+        Kiosk a(c);
+        a.insert();
+        a.choose("report");
+        a.choose("DR1");
+        CHECK(a.screen() == "done");
+    }
+    Kiosk b(c);
+    b.insert();
+    b.choose("report");
+    CHECK(b.view().at("items").at(0).at("disabled").as_bool());
+}

@@ -2,6 +2,7 @@
 #include "hc/kiosk/core/recovery_executor.hpp"
 
 #include <cstdio>
+#include <fstream>
 
 namespace hc::kiosk::core {
 
@@ -376,6 +377,15 @@ Engine::Engine(std::vector<Flow> flows, EngineParts parts, EngineConfig config)
             throw FlowError(f.business + ": unknown complete handler " + f.complete);
         }
     }
+    if (!m_impl->config.printedReportsFile.empty()) {
+        std::ifstream in(m_impl->config.printedReportsFile);
+        std::string line;
+        while (std::getline(in, line)) {
+            if (!line.empty() && line.size() <= 64) {
+                m_impl->printed.insert(line);
+            }
+        }
+    }
     m_impl->showIdle({});
 }
 
@@ -571,6 +581,23 @@ void Engine::cardInserted(std::shared_ptr<PatientCard> card) {
             m.showIdle("读卡失败，请将卡片芯片朝上重新插入");
             m.fail(ex);
         }
+        m.push();
+    });
+}
+
+void Engine::cardUnreadable(const std::exception& error) {
+    withLock(*m_impl, [&] {
+        auto& m = *m_impl;
+        if (m.card || m.cashier()) {
+            return;
+        }
+        m.showIdle("读卡失败，请将卡片芯片朝上重新插入");
+        m.fail(error);
+        const auto* h = dynamic_cast<const hc::Error*>(&error);
+        m.error = json::object { { "text", "读卡失败，请将卡片芯片朝上重新插入" },
+            { "next",
+                std::string(describe(h != nullptr ? h->nextStep() : NextStep::ReinsertCard)) },
+            { "code", "card_unreadable" } };
         m.push();
     });
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <fstream>
 #include <unistd.h>
 
 namespace hc::kiosk::core {
@@ -791,6 +792,9 @@ void Engine::Impl::registerHandlers() {
                 "print_failed", "报告打印失败，请联系工作人员补打", NextStep::CallStaff);
         }
         m.printed.insert(rep->id);
+        if (!m.config.printedReportsFile.empty()) {
+            std::ofstream(m.config.printedReportsFile, std::ios::app) << rep->id << "\n";
+        }
         m.biz.completed = true;
         m.biz.resultMessage = "报告已打印，请取走报告";
         m.biz.result = json::object { { "report", rep->id }, { "name", rep->name },

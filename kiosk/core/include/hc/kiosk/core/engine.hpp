@@ -67,6 +67,8 @@ struct EngineConfig {
      * "his_confirm", "his_register", "card_load") or, for "print", after the print step is
      * journaled PENDING and before the printer is called. "" = never. */
     std::string failpoint;
+    /** File keeping the ids of reports printed ("printed once" across restarts); "" = memory. */
+    std::string printedReportsFile;
     /** Cashier mode: the accounts that may log in (mode "cashier"). */
     std::vector<StaffAccount> staff;
 };
@@ -103,6 +105,9 @@ public:
     /** A card was inserted and read: starts a card session (the menu). A card in a session
      * already is ignored. A card whose identity cannot be read shows the error on `idle`. */
     void cardInserted(std::shared_ptr<PatientCard> card);
+    /** A card was inserted but could not be read (mute, upside down, not a health card): `idle`
+     * shows "读卡失败，请将卡片芯片朝上重新插入" with the error's NextStep. */
+    void cardUnreadable(const std::exception& error);
     /** The card left the reader: ends the business (card_pulled) and returns to `idle`. */
     void cardRemoved();
     /** Called about once a second: countdowns, QR order polling. */
