@@ -147,7 +147,20 @@ void printRow(const char* what, double a, double b) {
 
 } // namespace
 
+int run();
+
 int main() {
+    try {
+        return run();
+    } catch (const std::exception& e) {
+        // A stray hcemu of another run on the same vpcd slot makes "remove" fail: say so.
+        std::fprintf(
+            stderr, "kiosk_bench: %s (is another hcemu serving vpcd slot 0 or 1?)\n", e.what());
+        return 1;
+    }
+}
+
+int run() {
     Sims sims;
     hc::testing::sharedPcscd();
     hc::testing::EmulatedCard card("resident-li-na.json", 0);
