@@ -20,8 +20,8 @@
 using namespace persotest;
 using Clock = std::chrono::steady_clock;
 
-/** Slots in order of use: 2 and 3 first (demos on this machine plug cards into 0 and 1). */
-constexpr int kSlots[] = { 2, 3, 0, 1 };
+/** Slots 2 to 5 (demos on this machine plug their cards into slots 0 and 1). */
+constexpr int kSlots[] = { 2, 3, 4, 5 };
 
 namespace {
 

@@ -51,7 +51,12 @@ TEST_CASE("a blank card personalized with a sample resident reads back field by 
         CHECK(r.pin.size() == 6);
         CHECK(r.puk.size() == 8);
         CHECK(r.stages.size() == 7);
-        MESSAGE(image << ": " << r.apdus << " APDUs per card");
+        std::string stages;
+        for (const auto& st : r.stages) {
+            stages += " " + std::string(hc::perso::describe(st.stage)) + "="
+                + std::to_string(st.apdus);
+        }
+        MESSAGE(image << ": " << r.apdus << " APDUs per card:" << stages);
         CHECK(f.perso.probe(ch).state == CardState::Issued);
 
         ch.reset();

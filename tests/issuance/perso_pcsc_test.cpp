@@ -77,11 +77,11 @@ std::map<std::string, std::string> flat(const std::string& text) {
 
 } // namespace
 
-TEST_CASE("pcscd lists four vpcd readers") {
+TEST_CASE("pcscd lists six vpcd readers") {
     hc::testing::sharedPcscd();
     const auto readers = hc::pcsc::listReaders();
     for (const auto* r : { &hc::testing::kReader0, &hc::testing::kReader1, &hc::testing::kReader2,
-             &hc::testing::kReader3 }) {
+             &hc::testing::kReader3, &hc::testing::kReader4, &hc::testing::kReader5 }) {
         CHECK_MESSAGE(std::find(readers.begin(), readers.end(), *r) != readers.end(), *r);
     }
 }

@@ -71,7 +71,7 @@ bool readersListed() {
             c = '|';
         }
     }
-    for (const auto* r : { &kReader0, &kReader1, &kReader2, &kReader3 }) {
+    for (const auto* r : { &kReader0, &kReader1, &kReader2, &kReader3, &kReader4, &kReader5 }) {
         if (all.find(*r) == std::string::npos) {
             return false;
         }
@@ -93,18 +93,21 @@ PcscdDaemon::PcscdDaemon() {
                                     "DEVICENAME   /dev/null:0x8C7B\n"
                                     "LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
                                     "CHANNELID    0x8C7B\n";
-    // A second vpcd device: two more readers (slots 2 and 3 on ports 35965 and 35966). vpcd
-    // keeps its connections in a static array indexed by slot (0, 1), so a second device served
-    // by the same loaded library would take over the first one's slots: the second device loads
-    // its own copy of the driver (a different file is a different dlopen instance).
-    const auto driverCopy = m_dir->path() / "libifdvpcd-b.so";
-    std::filesystem::copy_file("/usr/lib/pcsc/drivers/serial/libifdvpcd.so", driverCopy);
-    std::ofstream(conf / "vpcd2") << "FRIENDLYNAME \"Virtual PCD B\"\n"
-                                     "DEVICENAME   /dev/null:0x8C7D\n"
-                                     "LIBPATH      "
-                                  << driverCopy.string()
-                                  << "\n"
-                                     "CHANNELID    0x8C7D\n";
+    // Two more vpcd devices: "Virtual PCD B" (slots 2 and 3 on ports 35965 and 35966) and
+    // "Virtual PCD C" (slots 4 and 5 on 35967 and 35968; benchmarks use them, away from the
+    // slots 0 and 1 that demos plug their cards into). vpcd keeps its connections in a static
+    // array indexed by slot (0, 1), so devices served by the same loaded library would take over
+    // each other's slots: each extra device loads its own copy of the driver (a different file
+    // is a different dlopen instance), under its own FRIENDLYNAME (pcscd numbered same-name
+    // devices "00 00"/"00 01" both).
+    for (const auto& [letter, port] :
+        { std::pair { "B", "0x8C7D" }, std::pair { "C", "0x8C7F" } }) {
+        const auto driverCopy = m_dir->path() / (std::string("libifdvpcd-") + letter + ".so");
+        std::filesystem::copy_file("/usr/lib/pcsc/drivers/serial/libifdvpcd.so", driverCopy);
+        std::ofstream(conf / (std::string("vpcd-") + letter))
+            << "FRIENDLYNAME \"Virtual PCD " << letter << "\"\nDEVICENAME   /dev/null:" << port
+            << "\nLIBPATH      " << driverCopy.string() << "\nCHANNELID    " << port << "\n";
+    }
     std::filesystem::create_directories("/run/pcscd");
     m_process = std::make_unique<Process>(
         std::vector<std::string> { "pcscd", "--foreground", "--config", conf.string() },
@@ -115,7 +118,7 @@ PcscdDaemon::PcscdDaemon() {
             throw std::runtime_error("pcscd exited at start:\n" + log());
         }
         if (std::chrono::steady_clock::now() > deadline) {
-            throw std::runtime_error("pcscd did not list the four vpcd readers within 10 s (it "
+            throw std::runtime_error("pcscd did not list the six vpcd readers within 10 s (it "
                                      "listed: "
                 + g_lastListing + "):\n" + log());
         }
@@ -142,9 +145,13 @@ const std::string& readerForSlot(int slot) {
         return kReader2;
     case 3:
         return kReader3;
+    case 4:
+        return kReader4;
+    case 5:
+        return kReader5;
     default:
         throw std::invalid_argument("EmulatedCard: slot " + std::to_string(slot)
-            + " has no reader (pcscd is configured with slots 0 to 3)");
+            + " has no reader (pcscd is configured with slots 0 to 5)");
     }
 }
 

@@ -1,8 +1,9 @@
 // Test support: the real PC/SC stack for integration tests and benchmarks.
 //
-//   PcscdDaemon  pcscd --foreground with a reader.conf.d of our own holding two vpcd entries
+//   PcscdDaemon  pcscd --foreground with a reader.conf.d of our own holding three vpcd entries
 //                (readers "Virtual PCD 00 00" on 35963, "Virtual PCD 00 01" on 35964, and
-//                kReader2 on 35965, kReader3 on 35966: four readers for parallel issuance).
+//                kReader2..kReader5 on 35965..35968: six readers for parallel issuance; demos on
+//                this machine plug their cards into slots 0 and 1, benchmarks use 2 to 5).
 //                pcscd's client socket is machine-wide: tests that use it carry the ctest
 //                RESOURCE_LOCK "pcscd" and run one at a time.
 //   EmulatedCard hcemu with a copy of a card image, on a vpcd slot, with its control port.
@@ -20,8 +21,10 @@ inline const std::string kReader0 = "Virtual PCD 00 00";
 inline const std::string kReader1 = "Virtual PCD 00 01";
 inline const std::string kReader2 = "Virtual PCD B 00 00";
 inline const std::string kReader3 = "Virtual PCD B 00 01";
+inline const std::string kReader4 = "Virtual PCD C 00 00";
+inline const std::string kReader5 = "Virtual PCD C 00 01";
 
-/** The reader of vpcd slot 0..3 (hcemu --slot N connects to port 35963 + N). Throws
+/** The reader of vpcd slot 0..5 (hcemu --slot N connects to port 35963 + N). Throws
  * std::invalid_argument for any other slot. */
 const std::string& readerForSlot(int slot);
 
@@ -32,7 +35,7 @@ const std::string& readerForSlot(int slot);
  * different ctest runs) wait for each other instead of stopping each other's pcscd. */
 class PcscdDaemon {
 public:
-    /** Waits for the machine-wide lock, starts pcscd and waits until the four vpcd readers are
+    /** Waits for the machine-wide lock, starts pcscd and waits until the six vpcd readers are
      * listed. Throws with the log tail when that does not happen within 10 s. */
     PcscdDaemon();
     ~PcscdDaemon();
