@@ -1,5 +1,6 @@
 #include "hc/settle/reconcile.hpp"
 
+#include "hc/settle/detail_match.hpp"
 #include "hc/settle/json_in.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -167,6 +168,126 @@ bool holdNearCutoff(StoreTransaction& tx, const ReconOptions& options, const std
     return tx.insertDoc("recon_hold", msgid, json::serialize(hold)); // false: held once already
 }
 
+// One line of the center's 3202 comparison result (10 TAB-separated columns: psn_no, mdtrt_id,
+// setl_id, msgid, result, refd_setl_flag, memo, medfee, fund, acct).
+struct CenterResultLine {
+    std::string setlId, msgid, memo;
+    int rslt = 0;
+    Fen medfee = 0, fund = 0, acct = 0;
+    bool foundLocally = false; ///< the center said balanced (or did not list it); we did not
+    bool omitted = false; ///< our settled row that the center's result does not list
+};
+
+std::vector<CenterResultLine> parseResultFile(const std::string& content) {
+    std::vector<CenterResultLine> out;
+    std::istringstream lines(content);
+    std::string line;
+    std::size_t lineNo = 0;
+    while (std::getline(lines, line)) {
+        ++lineNo;
+        if (line.empty()) {
+            continue;
+        }
+        const auto f = splitTabs(line);
+        if (f.size() != 10) {
+            throw InputError("3202 result line " + std::to_string(lineNo), "expected 10 columns");
+        }
+        CenterResultLine r;
+        r.setlId = f[2];
+        r.msgid = f[3];
+        r.rslt = parseStmtResult(f[4]);
+        r.memo = f[6];
+        try {
+            r.medfee = parseYuan(f[7]);
+            r.fund = parseYuan(f[8]);
+            r.acct = f[9].empty() ? 0 : parseYuan(f[9]);
+        } catch (const std::exception& e) {
+            throw InputError("3202 result line " + std::to_string(lineNo), e.what());
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+// Match our settled rows against the center's own numbers in its result lines. A line the
+// center marked balanced that differs locally gets the local class as its result (3 for an
+// amount or status difference, 1 or 2 for a missing side); a settled row of ours the center
+// did not list at all becomes a local-only line. The center's non-zero codes are kept as they
+// are (it may know of a status we do not). Returns how many lines were found locally.
+std::int64_t matchLocally(
+    const std::vector<SettlementRecord>& rows, std::vector<CenterResultLine>& lines) {
+    DetailMatcher matcher;
+    std::map<std::string, std::size_t> lineOf;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto& l = lines[i];
+        if (l.msgid.empty() || l.msgid.size() > 30 || !lineOf.emplace(l.msgid, i).second) {
+            continue; // not a row of ours (or listed twice): the center's code stands
+        }
+        if (l.rslt == 2) {
+            continue; // the center has no record: no center row
+        }
+        DetailStatus st = DetailStatus::Settled;
+        if (l.memo.rfind("status", 0) == 0) {
+            st = l.memo.find("REVERSED") != std::string::npos ? DetailStatus::Reversed
+                                                              : DetailStatus::Cancelled;
+        }
+        matcher.addCenter(makeDetailRow(l.msgid, l.setlId.empty() ? "-" : l.setlId.substr(0, 30),
+            st, l.medfee, l.fund, l.acct));
+    }
+    for (const auto& r : rows) {
+        if (r.status == SettlementStatus::Settled && !r.msgid.empty() && r.msgid.size() <= 30) {
+            matcher.addLocal(makeDetailRow(r.msgid, r.setlId.empty() ? "-" : r.setlId.substr(0, 30),
+                DetailStatus::Settled, r.medfee, r.fund, r.acct));
+        }
+    }
+    std::int64_t found = 0;
+    (void)matcher.match([&](ReconClass cls, const DetailRow* local, const DetailRow* center) {
+        const auto msgid = std::string(local ? local->msgidView() : center->msgidView());
+        const auto it = lineOf.find(msgid);
+        if (it == lineOf.end()) {
+            if (cls == ReconClass::LocalOnly && local) { // not in the center's result at all
+                CenterResultLine l;
+                l.msgid = msgid;
+                l.rslt = 2;
+                l.memo = "not in the center's result (found locally)";
+                l.foundLocally = true;
+                l.omitted = true;
+                lines.push_back(std::move(l));
+                ++found;
+            }
+            return;
+        }
+        auto& l = lines[it->second];
+        if (l.rslt != 0) {
+            return; // the center saw a difference too: its code stands
+        }
+        l.foundLocally = true;
+        ++found;
+        switch (cls) {
+        case ReconClass::AmountMismatch:
+            l.rslt = 3;
+            l.memo = "amounts differ (found locally; the center reported balanced)";
+            break;
+        case ReconClass::StatusMismatch:
+            l.rslt = 3;
+            l.memo = std::string("status ")
+                + (center && center->status == DetailStatus::Reversed ? "REVERSED" : "CANCELLED")
+                + " (found locally; the center reported balanced)";
+            break;
+        case ReconClass::CenterOnly:
+            l.rslt = 1;
+            l.memo = "hospital has no settled record (found locally; the center reported "
+                     "balanced)";
+            break;
+        default:
+            l.foundLocally = false;
+            --found;
+            break;
+        }
+    });
+    return found;
+}
+
 } // namespace
 
 ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::string& date,
@@ -232,34 +353,29 @@ ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::
     const auto dl = gateway.call("9102", { { "file_qury_no", fileinfo.str("file_qury_no", 30) } });
     const auto content = JsonIn(dl, "output").str("file_content", 512 * 1024 * 1024);
 
+    // The center's comparison result, one line per detail: its result code is input, not the
+    // verdict. Each line also carries the center's own numbers, so our rows are matched against
+    // them locally (DetailMatcher) and a difference the center reported as balanced is found.
+    std::vector<CenterResultLine> lines = parseResultFile(content);
+    const auto found = matchLocally(rows, lines);
+    report.counts["found_locally"] = found;
+
     auto tx = store.begin();
     const auto now = nowMs();
-    std::istringstream lines(content);
-    std::string line;
-    std::size_t lineNo = 0;
-    while (std::getline(lines, line)) {
-        ++lineNo;
-        if (line.empty()) {
-            continue;
-        }
-        const auto f = splitTabs(line);
-        if (f.size() != 10) {
-            throw InputError("3202 result line " + std::to_string(lineNo), "expected 10 columns");
-        }
-        const int rslt = parseStmtResult(f[4]);
+    for (const auto& line : lines) {
+        const int rslt = line.rslt;
         if (rslt == 0) {
             ++report.counts["balanced"];
             continue;
         }
         ReconItem item;
-        item.setlId = f[2];
-        item.msgid = f[3];
-        item.memo = f[6];
-        try {
-            item.centerMedfee = parseYuan(f[7]);
-            item.centerFund = parseYuan(f[8]);
-        } catch (const std::exception& e) {
-            throw InputError("3202 result line " + std::to_string(lineNo), e.what());
+        item.setlId = line.setlId;
+        item.msgid = line.msgid;
+        item.memo = line.memo;
+        item.centerMedfee = line.medfee;
+        item.centerFund = line.fund;
+        if (line.foundLocally) {
+            tx->audit(now, "reconcile", "recon.center_misreported", item.msgid, item.memo);
         }
         auto local = tx->settlementByMsgid(item.msgid);
         if (local) {
@@ -292,7 +408,11 @@ ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::
             tx->audit(now, "reconcile", "recon.center_only", item.msgid, item.repair);
         } else if (rslt == 2) {
             item.cls = ReconClass::LocalOnly;
-            if (local) {
+            if (line.omitted) {
+                // We uploaded it and the center's result does not mention it: its file is
+                // incomplete, which is no ground to void a settlement.
+                item.repair = "not in the center's result: manual review (5203, then keep or void)";
+            } else if (local) {
                 local->status = SettlementStatus::Failed;
                 tx->updateSettlement(*local);
                 if (local->fund != 0) {

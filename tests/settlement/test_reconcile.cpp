@@ -156,3 +156,49 @@ TEST_CASE("holding pool: a local-only row 5 minutes before midnight is held one 
     CHECK(storedReport(*tx, today)->balancedAfterRepair);
     CHECK_FALSE(storedReport(*tx, "1999-01-01").has_value());
 }
+
+TEST_CASE("a difference the center's 3202 reports as balanced is found by the local detail match "
+          "and repaired") {
+    ServiceConfig cfg;
+    cfg.settleWait = std::chrono::milliseconds(1000);
+    Harness h(cfg);
+    h.startDispatcher();
+    std::vector<std::string> msgids;
+    for (int i = 0; i < 3; ++i) {
+        const auto r = h.settleExample();
+        REQUIRE(r.at("status") == "SETTLED");
+        msgids.emplace_back(r.at("msgid").as_string());
+    }
+    h.stopDispatcher();
+    Fen centerFund = 0;
+    {
+        // Drift on one row: our fund share is 1.00 yuan below the center's.
+        auto tx = h.store->begin();
+        auto r = *tx->settlementByMsgid(msgids[1]);
+        centerFund = r.fund;
+        r.fund -= 100;
+        r.cash += 100;
+        tx->updateSettlement(r);
+        tx->commit();
+    }
+    // The center's totals (3201) see the difference, its detail comparison (3202) does not.
+    h.faults(R"({"misreport_amounts":true})");
+    const auto today = isoDate(std::chrono::system_clock::now());
+    CenterGateway g(h.gw, h.ctx, h.msgids);
+    ReconOptions noHold;
+    noHold.holdWindow = std::chrono::minutes(0);
+    const auto report = reconcileDay(*h.store, g, today, noHold);
+    CHECK_FALSE(report.totalsBalanced);
+    REQUIRE(report.items.size() == 1);
+    CHECK(report.items[0].cls == ReconClass::AmountMismatch);
+    CHECK(report.items[0].msgid == msgids[1]);
+    CHECK(report.items[0].memo.find("found locally") != std::string::npos);
+    CHECK(report.counts.at("found_locally") == 1);
+    CHECK(report.counts.at("balanced") == 2);
+    CHECK(report.balancedAfterRepair); // repaired with the center's numbers
+    auto tx = h.store->begin();
+    CHECK(tx->auditCount("recon.center_misreported") == 1);
+    CHECK(tx->auditCount("recon.amount_mismatch") == 1);
+    CHECK(tx->settlementByMsgid(msgids[1])->fund == centerFund);
+    tx->commit();
+}

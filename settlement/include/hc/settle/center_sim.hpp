@@ -24,6 +24,9 @@ struct FaultConfig {
     std::int64_t downUntilMs = 0; ///< come back automatically at this time (0 = manual)
     std::string ruleVersion; ///< compute with this table version ("" = newest)
     bool sixDigitResults = false; ///< 3202 results as 000000/000101/000102/000103
+    /** 3202 mis-reports amount differences as balanced (result 0, center amounts kept): a
+     *  center whose comparison is wrong, which the hospital's own detail match must catch. */
+    bool misreportAmounts = false;
     /** Parse from admin JSON; errors name the field. */
     static FaultConfig fromJson(const boost::json::value& json);
     /** As JSON. */
