@@ -14,8 +14,14 @@ using namespace hc::kiosk::core;
 
 namespace {
 
+// vpcd slots 2 and 3 ("Virtual PCD B 00 00/01"): slots 0 and 1 are where a demo left running by
+// hand puts its card and SAM, which would answer in place of ours.
+constexpr int kCardSlot = 2;
+constexpr int kSamSlot = 3;
+
 std::shared_ptr<PcscPatientCard> openCard() {
-    return std::make_shared<PcscPatientCard>(hc::testing::kReader0, hc::testing::kReader1, "123456",
+    return std::make_shared<PcscPatientCard>(hc::testing::readerForSlot(kCardSlot),
+        hc::testing::readerForSlot(kSamSlot), "123456",
         hc::testing::sourcePath("firmware-tools/images/purse-issuer-dev-keys.json"), "K01");
 }
 
@@ -23,8 +29,8 @@ std::shared_ptr<PcscPatientCard> openCard() {
 
 TEST_CASE("PcscPatientCard: identity, balance, purchase with the PSAM, load, log") {
     hc::testing::sharedPcscd();
-    hc::testing::EmulatedCard card("resident-li-na.json", 0);
-    hc::testing::EmulatedCard sam("resident-sam.json", 1);
+    hc::testing::EmulatedCard card("resident-li-na.json", kCardSlot);
+    hc::testing::EmulatedCard sam("resident-sam.json", kSamSlot);
     auto c = openCard();
     const auto who = c->identity();
     CHECK(who.name == "李娜");
@@ -58,8 +64,8 @@ TEST_CASE("PcscPatientCard: identity, balance, purchase with the PSAM, load, log
 
 TEST_CASE("engine with the PC/SC card: menu, then a registration debits the card once") {
     hc::testing::sharedPcscd();
-    hc::testing::EmulatedCard card("resident-li-na.json", 0);
-    hc::testing::EmulatedCard sam("resident-sam.json", 1);
+    hc::testing::EmulatedCard card("resident-li-na.json", kCardSlot);
+    hc::testing::EmulatedCard sam("resident-sam.json", kSamSlot);
     hc::testing::TempDir dir("hc-kpcsc-");
     hc::kiosk::Journal journal(dir / "j.db");
     hc::kiosk::testing::FakeHis his;
