@@ -251,3 +251,49 @@ TEST_CASE("ED cash withdrawal (type 04): PIN, DEBIT like a purchase, proof by ty
     PurseClient ep(ch, options());
     CHECK_THROWS_AS(ep.withdraw(100, psam), InputError);
 }
+
+TEST_CASE(
+    "ED overdraft limit update (type 07): issuer-authorised, balance moves by the difference") {
+    Rig rig("purse-card-ed.json");
+    OsChannel ch(rig.card);
+    T0Channel psamCh(std::make_unique<OsChannel>(rig.psamOs));
+    PsamCard psam(psamCh);
+    PurseClient ed(ch, options(PurseKind::Ed));
+    SoftwareIssuer issuer(loadIssuerKeys(kImages / "purse-issuer-dev-keys.json"));
+    const TerminalId terminal { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
+
+    const auto noPin = ed.updateOverdraftLimit(50000, terminal, issuer);
+    REQUIRE(std::holds_alternative<Declined>(noPin));
+    CHECK(std::get<Declined>(noPin).sw == sw::SecurityStatusNotSatisfied);
+    REQUIRE(ed.verifyPin(kPin) == sw::Ok);
+
+    // 500.00 reported = 300.00 own + 200.00 limit; the limit becomes 500.00.
+    const auto out = ed.updateOverdraftLimit(50000, terminal, issuer);
+    REQUIRE(std::holds_alternative<Done>(out));
+    const auto& done = std::get<Done>(out);
+    CHECK(done.verified);
+    CHECK(done.tx.type == txtype::OverdraftUpdate);
+    CHECK(done.tx.balanceBefore == 30000); // own money
+    CHECK(done.balanceAfter == 80000);
+    CHECK(ed.balance() == 80000);
+    const auto& st = rig.card.image().extensions.at("epurse").at("ed").as_object();
+    CHECK(st.at("overdraft_limit").to_number<std::int64_t>() == 50000);
+    CHECK(ed.readLog().at(0).type == txtype::OverdraftUpdate);
+    const auto proof = ed.settle(done.tx, &issuer);
+    REQUIRE(std::holds_alternative<Done>(proof));
+    CHECK(std::get<Done>(proof).verified);
+
+    // Spend into the overdraft, then a limit below the debt is refused by the issuer.
+    REQUIRE(std::holds_alternative<Done>(ed.purchase(60000, psam))); // own money -300.00
+    const auto tooLow = ed.updateOverdraftLimit(10000, terminal, issuer);
+    REQUIRE(std::holds_alternative<Declined>(tooLow));
+    CHECK(std::get<Declined>(tooLow).reason.find("owes") != std::string::npos);
+    CHECK(ed.balance() == 20000);
+
+    // An issuer without the DUK masters refuses; the default PurseIssuer does too.
+    auto keys = loadIssuerKeys(kImages / "purse-issuer-dev-keys.json");
+    keys.overdraftMaster.clear();
+    SoftwareIssuer noDuk(keys);
+    REQUIRE(std::holds_alternative<Declined>(ed.updateOverdraftLimit(60000, terminal, noDuk)));
+    CHECK(ed.balance() == 20000);
+}

@@ -63,6 +63,22 @@ CommandApdu initializeForWithdraw(
     std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t) {
     return CommandApdu(0x80, 0x50, 0x02, 0x01, initData(keyIndex, amount, t), 0x0F);
 }
+CommandApdu initializeForUpdate(std::uint8_t keyIndex, const TerminalId& t) {
+    Bytes d { keyIndex };
+    d.insert(d.end(), t.begin(), t.end());
+    return CommandApdu(0x80, 0x50, 0x04, 0x01, std::move(d), 0x13);
+}
+CommandApdu updateOverdraftLimit(
+    std::uint32_t newLimit, const TransactionTime& when, const Mac4& mac2) {
+    if (newLimit > 0xFFFFFFu) {
+        throw InputError("overdraft limit: at most 3 bytes (167772.15 yuan)");
+    }
+    Bytes d;
+    appendBigEndian(d, newLimit, 3);
+    putTime(d, when);
+    d.insert(d.end(), mac2.begin(), mac2.end());
+    return CommandApdu(0x80, 0x58, 0x00, 0x00, std::move(d), 4);
+}
 CommandApdu initializeForCappPurchase(
     std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t) {
     return CommandApdu(0x80, 0x50, 0x03, 0x02, initData(keyIndex, amount, t), 0x0F);
@@ -119,6 +135,19 @@ InitLoadResponse parseInitLoad(ByteView d) {
     r.algorithm = d[7];
     r.random = arr<4>(d, 8);
     r.mac1 = arr<4>(d, 12);
+    return r;
+}
+
+InitUpdateResponse parseInitUpdate(ByteView d) {
+    need(d, 19, "INITIALIZE FOR UPDATE answer");
+    InitUpdateResponse r;
+    r.balance = u32(d, 0);
+    r.onlineAtc = u16(d, 4);
+    r.overdraftLimit = u32(d, 6, 3);
+    r.keyVersion = d[9];
+    r.algorithm = d[10];
+    r.random = arr<4>(d, 11);
+    r.mac1 = arr<4>(d, 15);
     return r;
 }
 

@@ -253,6 +253,41 @@ Mac4 loadTac(ByteView dtk16, std::uint32_t balanceAfter, std::uint16_t onlineAtc
     return macWithKey(alg, tacKey(dtk16, alg), in);
 }
 
+Mac4 overdraftMac1(ByteView sesuk, std::uint32_t balance, std::uint32_t oldLimit,
+    const TerminalId& terminal, PurseAlgorithm alg) {
+    Bytes in;
+    put32(in, balance);
+    appendBigEndian(in, oldLimit & 0xFFFFFFu, 3);
+    in.push_back(txtype::OverdraftUpdate);
+    in.insert(in.end(), terminal.begin(), terminal.end());
+    return purseMac(alg, sesuk, in);
+}
+
+Mac4 overdraftMac2(ByteView sesuk, std::uint32_t newLimit, const TerminalId& terminal,
+    const TransactionTime& when, PurseAlgorithm alg) {
+    Bytes in;
+    appendBigEndian(in, newLimit & 0xFFFFFFu, 3);
+    in.push_back(txtype::OverdraftUpdate);
+    in.insert(in.end(), terminal.begin(), terminal.end());
+    in.insert(in.end(), when.date.begin(), when.date.end());
+    in.insert(in.end(), when.time.begin(), when.time.end());
+    return purseMac(alg, sesuk, in);
+}
+
+Mac4 overdraftTac(ByteView dtk16, std::uint32_t newBalance, std::uint16_t onlineAtc,
+    std::uint32_t newLimit, const TerminalId& terminal, const TransactionTime& when,
+    PurseAlgorithm alg) {
+    Bytes in;
+    put32(in, newBalance);
+    appendBigEndian(in, onlineAtc, 2);
+    appendBigEndian(in, newLimit & 0xFFFFFFu, 3);
+    in.push_back(txtype::OverdraftUpdate);
+    in.insert(in.end(), terminal.begin(), terminal.end());
+    in.insert(in.end(), when.date.begin(), when.date.end());
+    in.insert(in.end(), when.time.begin(), when.time.end());
+    return macWithKey(alg, tacKey(dtk16, alg), in);
+}
+
 bool sameMac(ByteView a, ByteView b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

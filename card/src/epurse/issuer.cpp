@@ -55,6 +55,15 @@ IssuerKeys loadIssuerKeys(const std::filesystem::path& path) {
         }
         keys.loadMaster[vb[0]] = key16(k, "load_master." + std::string(ver));
     }
+    if (const auto* om = o.if_contains("overdraft_master"); om && om->is_object()) {
+        for (const auto& [ver, k] : om->as_object()) {
+            const Bytes vb = fromHex(std::string(ver));
+            if (vb.size() != 1) {
+                throw InputError("issuer key file: overdraft_master: version must be one hex byte");
+            }
+            keys.overdraftMaster[vb[0]] = key16(k, "overdraft_master." + std::string(ver));
+        }
+    }
     const auto* tm = o.if_contains("tac_master");
     if (!tm) {
         throw InputError("issuer key file: missing tac_master");
@@ -99,6 +108,40 @@ LoadAuthorization SoftwareIssuer::authorizeLoad(const LoadAuthorizationRequest& 
         return { false, {}, "MAC1 of the card does not verify" };
     }
     return { true, loadMac2(seslk, r.fields, alg), {} };
+}
+
+LoadAuthorization SoftwareIssuer::authorizeOverdraftUpdate(const OverdraftAuthorizationRequest& r) {
+    const auto it = m_keys.overdraftMaster.find(r.init.keyVersion);
+    if (it == m_keys.overdraftMaster.end()) {
+        return { false, {},
+            "no overdraft-update key of version " + std::to_string(r.init.keyVersion) };
+    }
+    if (purseAlgorithmOf(r.init.algorithm) != m_keys.algorithm) {
+        return { false, {}, "the card's algorithm is not the issuer's" };
+    }
+    const auto alg = m_keys.algorithm;
+    Bytes duk = diversify(it->second, r.card, alg);
+    Wipe w1 { duk };
+    Bytes ses = loadSessionKey(duk, r.init.random, r.init.onlineAtc, alg);
+    Wipe w2 { ses };
+    if (!sameMac(overdraftMac1(ses, r.init.balance, r.init.overdraftLimit, r.terminal, alg),
+            r.init.mac1)) {
+        return { false, {}, "MAC1 of the card does not verify" };
+    }
+    if (static_cast<std::int64_t>(r.init.balance) - r.init.overdraftLimit + r.newLimit < 0) {
+        return { false, {}, "the new limit is below what the holder already owes" };
+    }
+    return { true, overdraftMac2(ses, r.newLimit, r.terminal, r.when, alg), {} };
+}
+
+bool SoftwareIssuer::verifyOverdraftTac(const CardSerial& card, std::uint32_t balanceAfter,
+    std::uint16_t onlineAtc, std::uint32_t newLimit, const TerminalId& terminal,
+    const TransactionTime& when, const Mac4& tac) {
+    Bytes dtk = diversify(m_keys.tacMaster, card, m_keys.algorithm);
+    Wipe w { dtk };
+    return sameMac(
+        overdraftTac(dtk, balanceAfter, onlineAtc, newLimit, terminal, when, m_keys.algorithm),
+        tac);
 }
 
 bool SoftwareIssuer::verifyPurchaseTac(

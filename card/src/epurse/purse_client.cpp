@@ -192,6 +192,58 @@ Outcome PurseClient::load(std::int64_t amountFen, const TerminalId& terminal, Pu
     return Done { tx, after, tac, verified, false };
 }
 
+Outcome PurseClient::updateOverdraftLimit(
+    std::uint32_t newLimit, const TerminalId& terminal, PurseIssuer& issuer) {
+    if (m_options.kind != PurseKind::Ed) {
+        throw InputError("overdraft limit: only on the ED (PurseClientOptions::kind = Ed)");
+    }
+    if (newLimit > 0xFFFFFFu) {
+        throw InputError("overdraft limit: at most 3 bytes (167772.15 yuan)");
+    }
+    const CardSerial card = publicData().diversifier();
+    const auto initR = send(cmd::initializeForUpdate(m_options.loadKeyIndex, terminal));
+    if (!initR.ok()) {
+        return Declined { initR.sw(), "INITIALIZE FOR UPDATE refused by the card" };
+    }
+    const auto init = parseInitUpdate(initR.data());
+    PendingTransaction tx;
+    tx.kind = TxKind::Load;
+    tx.type = txtype::OverdraftUpdate;
+    tx.atc = init.onlineAtc;
+    tx.amount = newLimit;
+    tx.balanceBefore = static_cast<std::int64_t>(init.balance) - init.overdraftLimit;
+    tx.terminal = terminal;
+    tx.when = now();
+    tx.card = card;
+    tx.keyVersion = init.keyVersion;
+    const auto auth = issuer.authorizeOverdraftUpdate({ card, init, newLimit, terminal, tx.when });
+    if (!auth.approved) {
+        return Declined { StatusWord(), "issuer refused the overdraft limit: " + auth.reason };
+    }
+    if (m_options.beforeCommit) {
+        m_options.beforeCommit(tx);
+    }
+    ResponseApdu r;
+    try {
+        r = send(cmd::updateOverdraftLimit(newLimit, tx.when, auth.mac2));
+    } catch (const std::exception& e) {
+        return Unknown { tx, e.what() };
+    }
+    if (!r.ok()) {
+        return Declined { r.sw(), "UPDATE OVERDRAFT LIMIT refused by the card" };
+    }
+    Mac4 tac;
+    try {
+        tac = parseCredit(r.data());
+    } catch (const InputError& e) {
+        return Unknown { tx, e.what() };
+    }
+    const auto after = static_cast<std::uint32_t>(tx.balanceBefore + newLimit);
+    const bool verified
+        = issuer.verifyOverdraftTac(card, after, init.onlineAtc, newLimit, terminal, tx.when, tac);
+    return Done { tx, after, tac, verified, false };
+}
+
 Outcome PurseClient::settle(const PendingTransaction& p, PurseIssuer* issuer) {
     ResponseApdu r;
     try {
@@ -223,7 +275,10 @@ Outcome PurseClient::settle(const PendingTransaction& p, PurseIssuer* issuer) {
     bool verified = false;
     if (issuer) {
         const PurseFields f { static_cast<std::uint32_t>(p.amount), p.type, p.terminal, p.when };
-        verified = load
+        verified = p.type == txtype::OverdraftUpdate
+            ? issuer->verifyOverdraftTac(p.card, static_cast<std::uint32_t>(after), p.atc,
+                static_cast<std::uint32_t>(p.amount), p.terminal, p.when, proof.tac)
+            : load
             ? issuer->verifyLoadTac(p.card, static_cast<std::uint32_t>(after), p.atc, f, proof.tac)
             : issuer->verifyPurchaseTac(p.card, f, p.ttsn, proof.tac);
         if (!verified) {

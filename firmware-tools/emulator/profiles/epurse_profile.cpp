@@ -14,6 +14,9 @@
 //   80 5A 00 tt 02 ATC        GET TRANSACTION PROOF            MAC2 4 TAC4
 //   80 50 02 01 0B ...        INITIALIZE FOR WITHDRAW (ED)     as INITIALIZE FOR PURCHASE; the
 //                             DEBIT then withdraws cash (type 04)
+//   80 50 04 01 07 idx term6  INITIALIZE FOR UPDATE (ED)       bal4 onATC2 od3 ver1 alg1 rand4 MAC1
+//   80 58 00 00 0E ...        UPDATE OVERDRAFT LIMIT           TAC4 (key "duk"; type 07; the
+//                             balance moves by new - old limit; 9401 if that goes below 0)
 //   80 50 03 02 0B ...        INITIALIZE FOR CAPP PURCHASE     as INITIALIZE FOR PURCHASE
 //   80 DC id (SFI<<3) Lc ..   UPDATE CAPP DATA CACHE           9000; the record of file SFI whose
 //                             first byte is id (6A83 none; 6700 other length) is cached and
@@ -127,14 +130,16 @@ public:
     std::optional<ResponseApdu> handle(CardOs& os, const CommandApdu& c) override {
         const bool purseIns = c.cla() == 0x80
             && (c.ins() == 0x50 || c.ins() == 0x52 || c.ins() == 0x54 || c.ins() == 0x5C
-                || c.ins() == 0x5A || c.ins() == 0xDC);
-        const bool isCommit = c.cla() == 0x80 && (c.ins() == 0x52 || c.ins() == 0x54);
+                || c.ins() == 0x5A || c.ins() == 0xDC || c.ins() == 0x58);
+        const bool isCommit
+            = c.cla() == 0x80 && (c.ins() == 0x52 || c.ins() == 0x54 || c.ins() == 0x58);
         const bool isCappUpdate
             = c.cla() == 0x80 && c.ins() == 0xDC && m_purchase && m_purchase->composite;
         if (!isCommit && !isCappUpdate && !(c.cla() == 0x80 && c.ins() == 0x50)) {
             // Anything between INITIALIZE and its commit ends the transaction.
             m_load.reset();
             m_purchase.reset();
+            m_update.reset();
         }
         if (!purseIns) {
             return std::nullopt;
@@ -154,6 +159,17 @@ public:
         case 0x50: {
             m_load.reset();
             m_purchase.reset();
+            m_update.reset();
+            if (c.p1() == 0x04 && c.p2() == static_cast<std::uint8_t>(ep::PurseKind::Ed)) {
+                json::object* ed = stateOf(purse, c.p2());
+                if (!ed) {
+                    return status(sw::IncorrectP1P2);
+                }
+                if (!os.security().pinVerified) {
+                    return status(sw::SecurityStatusNotSatisfied);
+                }
+                return initUpdate(purse, *ed, c);
+            }
             if (c.p1() != 0x00 && c.p1() != 0x01
                 && !(c.p1() == 0x02 && c.p2() == static_cast<std::uint8_t>(ep::PurseKind::Ed))
                 && !(c.p1() == 0x03 && c.p2() == static_cast<std::uint8_t>(ep::PurseKind::Ep))) {
@@ -180,6 +196,8 @@ public:
         }
         case 0xDC:
             return cacheCappUpdate(os, c);
+        case 0x58:
+            return updateLimit(os, purse, c);
         case 0x52:
             return credit(os, purse, c);
         case 0x54:
@@ -192,6 +210,7 @@ public:
     void onReset(CardOs&) override {
         m_load.reset();
         m_purchase.reset();
+        m_update.reset();
     }
 
 private:
@@ -224,6 +243,79 @@ private:
             return ed && ed->is_object() ? &ed->as_object() : nullptr;
         }
         return nullptr;
+    }
+
+    ResponseApdu initUpdate(json::object& purse, json::object& ed, const CommandApdu& c) {
+        const auto& keys = purse.at("keys").as_object();
+        if (!keys.contains("duk")) {
+            return status(sw::KeyNotFound);
+        }
+        const auto key = keyOf(keys, "duk");
+        if (c.data().size() != 7) {
+            return status(sw::WrongLength);
+        }
+        if (c.data()[0] != key.index) {
+            return status(sw::KeyNotFound);
+        }
+        const auto atc = num(ed, "online_atc");
+        if (atc >= 0xFFFF) {
+            return status(sw::CounterLimit);
+        }
+        Pending p;
+        p.kind = ep::PurseKind::Ed;
+        p.alg = key.alg;
+        std::copy_n(c.data().begin() + 1, 6, p.terminal.begin());
+        p.random = random4();
+        p.atc = static_cast<std::uint16_t>(atc);
+        p.balance = static_cast<std::uint32_t>(num(ed, "balance"));
+        p.amount = static_cast<std::uint32_t>(num(ed, "overdraft_limit")); // the old limit
+        p.sessionKey = ep::loadSessionKey(key.value, p.random, p.atc, p.alg);
+        const auto mac1 = ep::overdraftMac1(p.sessionKey, p.balance, p.amount, p.terminal, p.alg);
+        hc::Bytes d;
+        hc::appendBigEndian(d, p.balance, 4);
+        hc::appendBigEndian(d, p.atc, 2);
+        hc::appendBigEndian(d, p.amount, 3);
+        d.push_back(key.version);
+        d.push_back(key.algorithm);
+        d.insert(d.end(), p.random.begin(), p.random.end());
+        d.insert(d.end(), mac1.begin(), mac1.end());
+        m_update = std::move(p);
+        return { d, sw::Ok };
+    }
+
+    ResponseApdu updateLimit(CardOs& os, json::object& purse, const CommandApdu& c) {
+        if (!m_update || c.p1() != 0x00 || c.p2() != 0x00) {
+            m_update.reset();
+            return status(sw::ConditionsNotSatisfied);
+        }
+        const Pending p = std::move(*m_update);
+        m_update.reset();
+        if (c.data().size() != 14) {
+            return status(sw::WrongLength);
+        }
+        const hc::ByteView d(c.data());
+        const auto newLimit = static_cast<std::uint32_t>(hc::readBigEndian(d.subspan(0, 3)));
+        const auto when = timeOf(d.subspan(3, 7));
+        const auto mac2 = ep::overdraftMac2(p.sessionKey, newLimit, p.terminal, when, p.alg);
+        if (!ep::sameMac(mac2, d.subspan(10, 4))) {
+            return status(sw::MacInvalid);
+        }
+        const std::int64_t after
+            = static_cast<std::int64_t>(p.balance) - p.amount + static_cast<std::int64_t>(newLimit);
+        if (after < 0) {
+            return status(sw::InsufficientBalance);
+        }
+        const auto dtk = keyOf(purse.at("keys").as_object(), "dtk");
+        const auto tac = ep::overdraftTac(
+            dtk.value, static_cast<std::uint32_t>(after), p.atc, newLimit, p.terminal, when, p.alg);
+        auto& ed = *stateOf(purse, static_cast<std::uint8_t>(ep::PurseKind::Ed));
+        ed["balance"] = after;
+        ed["overdraft_limit"] = newLimit;
+        ed["online_atc"] = p.atc + 1;
+        keepProof(purse, ep::txtype::OverdraftUpdate, p.atc, mac2, tac);
+        appendLog(os, { p.atc, newLimit, newLimit, ep::txtype::OverdraftUpdate, p.terminal, when });
+        os.persist(); // on disk before the answer
+        return { hc::Bytes(tac.begin(), tac.end()), sw::Ok };
     }
 
     ResponseApdu cacheCappUpdate(CardOs& os, const CommandApdu& c) {
@@ -471,9 +563,10 @@ private:
 
     static ResponseApdu proof(json::object& purse, const CommandApdu& c) {
         const bool ed = c.p2() == ep::txtype::EdLoad || c.p2() == ep::txtype::EdPurchase
-            || c.p2() == ep::txtype::EdWithdraw;
+            || c.p2() == ep::txtype::EdWithdraw || c.p2() == ep::txtype::OverdraftUpdate;
         const bool capp = c.p2() == ep::txtype::CompositePurchase;
-        const bool load = c.p2() == ep::txtype::EdLoad || c.p2() == ep::txtype::EpLoad;
+        const bool load = c.p2() == ep::txtype::EdLoad || c.p2() == ep::txtype::EpLoad
+            || c.p2() == ep::txtype::OverdraftUpdate;
         json::object* state
             = stateOf(purse, static_cast<std::uint8_t>(ed ? ep::PurseKind::Ed : ep::PurseKind::Ep));
         if (c.p1() != 0x00 || !state
@@ -502,6 +595,7 @@ private:
     hc::Bytes m_aid;
     std::optional<Pending> m_load;
     std::optional<Pending> m_purchase;
+    std::optional<Pending> m_update; // INITIALIZE FOR UPDATE (ED overdraft limit) until 80 58
 };
 
 const ProfileRegistrar registrar(

@@ -27,6 +27,26 @@ struct InitLoadResponse {
     Mac4 mac1 {};
 };
 
+/** Answer to INITIALIZE FOR UPDATE (the ED's overdraft limit; 19 bytes). */
+struct InitUpdateResponse {
+    /** ED balance (the old limit included), fen. */
+    std::uint32_t balance = 0;
+    /** Online transaction counter (this update's serial). */
+    std::uint16_t onlineAtc = 0;
+    /** The current overdraft limit, fen. */
+    std::uint32_t overdraftLimit = 0;
+    /** Version of the overdraft-update key (DUK). */
+    std::uint8_t keyVersion = 0;
+    /** Algorithm id (00 = 3DES, 04 = SM4). */
+    std::uint8_t algorithm = 0;
+    /** Card's pseudo-random number. */
+    std::array<std::uint8_t, 4> random {};
+    /** MAC1 made by the card with the session key. */
+    Mac4 mac1 {};
+};
+/** Parses the INITIALIZE FOR UPDATE answer; InputError unless 19 bytes. */
+InitUpdateResponse parseInitUpdate(ByteView data);
+
 /** Answer to INITIALIZE FOR PURCHASE (15 bytes). */
 struct InitPurchaseResponse {
     /** Balance before the purchase, fen. */
@@ -115,6 +135,11 @@ CommandApdu initializeForPurchase(std::uint8_t keyIndex, std::uint32_t amount, c
 /** INITIALIZE FOR WITHDRAW (ED cash withdrawal, type 04): 80 50 02 01 0B keyIdx amount4
  * terminal6, Le 0F; answered like INITIALIZE FOR PURCHASE and committed by DEBIT. */
 CommandApdu initializeForWithdraw(std::uint8_t keyIndex, std::uint32_t amount, const TerminalId& t);
+/** INITIALIZE FOR UPDATE (ED overdraft limit): 80 50 04 01 07 keyIdx terminal6, Le 13. */
+CommandApdu initializeForUpdate(std::uint8_t keyIndex, const TerminalId& t);
+/** UPDATE OVERDRAFT LIMIT: 80 58 00 00 0E newLimit3 date4 time3 MAC2, Le 04. */
+CommandApdu updateOverdraftLimit(
+    std::uint32_t newLimit, const TransactionTime& when, const Mac4& mac2);
 /** INITIALIZE FOR CAPP PURCHASE (composite, type 09): 80 50 03 02 0B keyIdx amount4 terminal6,
  * Le 0F; answered like INITIALIZE FOR PURCHASE. */
 CommandApdu initializeForCappPurchase(

@@ -114,6 +114,18 @@ Mac4 purchaseTac(ByteView dtk16, const PurseFields& f, std::uint32_t ttsn,
 Mac4 loadTac(ByteView dtk16, std::uint32_t balanceAfter, std::uint16_t onlineAtc,
     const PurseFields& f, PurseAlgorithm alg = PurseAlgorithm::Des3);
 
+/** MAC1 of an overdraft-limit update: MAC(SESUK, balance4 || oldLimit3 || 07 || terminal6);
+ * SESUK is made like SESLK, with the DUK. */
+Mac4 overdraftMac1(ByteView sesuk, std::uint32_t balance, std::uint32_t oldLimit,
+    const TerminalId& terminal, PurseAlgorithm alg = PurseAlgorithm::Des3);
+/** MAC2 of an overdraft-limit update: MAC(SESUK, newLimit3 || 07 || terminal6 || date || time). */
+Mac4 overdraftMac2(ByteView sesuk, std::uint32_t newLimit, const TerminalId& terminal,
+    const TransactionTime& when, PurseAlgorithm alg = PurseAlgorithm::Des3);
+/** TAC of an overdraft-limit update: MAC(TAC key, newBalance4 || onlineATC2 || newLimit3 || 07
+ * || terminal6 || date || time). */
+Mac4 overdraftTac(ByteView dtk16, std::uint32_t newBalance, std::uint16_t onlineAtc,
+    std::uint32_t newLimit, const TerminalId& terminal, const TransactionTime& when,
+    PurseAlgorithm alg = PurseAlgorithm::Des3);
 /** Constant-time comparison of two cryptograms. */
 bool sameMac(ByteView a, ByteView b);
 

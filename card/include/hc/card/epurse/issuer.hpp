@@ -34,6 +34,20 @@ struct LoadAuthorization {
     std::string reason;
 };
 
+/** An overdraft-limit update as the issuer sees it. */
+struct OverdraftAuthorizationRequest {
+    /** Diversification data of the card. */
+    CardSerial card {};
+    /** The card's INITIALIZE FOR UPDATE answer. */
+    InitUpdateResponse init;
+    /** The new limit, fen. */
+    std::uint32_t newLimit = 0;
+    /** Terminal id sent to the card. */
+    TerminalId terminal {};
+    /** Date and time going into MAC2. */
+    TransactionTime when {};
+};
+
 /** The issuer side. */
 class PurseIssuer {
 public:
@@ -45,6 +59,16 @@ public:
     virtual bool verifyPurchaseTac(
         const CardSerial& card, const PurseFields& fields, std::uint32_t ttsn, const Mac4& tac)
         = 0;
+    /** Checks MAC1 of an overdraft-limit update and makes MAC2 (the issuer decides the limit).
+     * The default refuses: an issuer must hold the DUK masters to allow it. */
+    virtual LoadAuthorization authorizeOverdraftUpdate(const OverdraftAuthorizationRequest&) {
+        return { false, {}, "this issuer does not update overdraft limits" };
+    }
+    /** Verifies the TAC of an overdraft-limit update. The default cannot: false. */
+    virtual bool verifyOverdraftTac(const CardSerial&, std::uint32_t, std::uint16_t, std::uint32_t,
+        const TerminalId&, const TransactionTime&, const Mac4&) {
+        return false;
+    }
     /** Verifies a load TAC (`onlineAtc` = the counter INITIALIZE FOR LOAD returned). */
     virtual bool verifyLoadTac(const CardSerial& card, std::uint32_t balanceAfter,
         std::uint16_t onlineAtc, const PurseFields& fields, const Mac4& tac)
@@ -55,6 +79,9 @@ public:
 struct IssuerKeys {
     /** DLK master keys by key version (16 bytes each). */
     std::map<std::uint8_t, Bytes> loadMaster;
+    /** DUK (overdraft-limit update) master keys by key version; key file "overdraft_master",
+     * optional. */
+    std::map<std::uint8_t, Bytes> overdraftMaster;
     /** DTK master key (16 bytes). */
     Bytes tacMaster;
     /** The algorithm of the purses these masters belong to (key file "algorithm": "3des" (the
@@ -76,6 +103,12 @@ public:
     explicit SoftwareIssuer(IssuerKeys keys);
     /** See PurseIssuer. */
     LoadAuthorization authorizeLoad(const LoadAuthorizationRequest& request) override;
+    /** See PurseIssuer. */
+    LoadAuthorization authorizeOverdraftUpdate(const OverdraftAuthorizationRequest& r) override;
+    /** See PurseIssuer. */
+    bool verifyOverdraftTac(const CardSerial& card, std::uint32_t balanceAfter,
+        std::uint16_t onlineAtc, std::uint32_t newLimit, const TerminalId& terminal,
+        const TransactionTime& when, const Mac4& tac) override;
     /** See PurseIssuer. */
     bool verifyPurchaseTac(const CardSerial& card, const PurseFields& fields, std::uint32_t ttsn,
         const Mac4& tac) override;

@@ -76,6 +76,13 @@ public:
         std::int64_t amount, Psam& psam, const std::vector<CappUpdate>& updates);
     /** A load of `amount` fen at `terminal`, authorised by `issuer`. */
     Outcome load(std::int64_t amount, const TerminalId& terminal, PurseIssuer& issuer);
+    /** Sets the ED's overdraft limit (透支限额) to `newLimit` fen (at most 3 bytes), authorised by
+     * `issuer` (INITIALIZE FOR UPDATE 80 50 04 01, issuer MAC1/MAC2, UPDATE OVERDRAFT LIMIT 80 58,
+     * type 07). Needs `kind = Ed` and the PIN. The card's balance changes by the difference of
+     * the limits; the PendingTransaction carries own money as balanceBefore and the new limit as
+     * amount, so Done::balanceAfter is the new reported balance. */
+    Outcome updateOverdraftLimit(
+        std::uint32_t newLimit, const TerminalId& terminal, PurseIssuer& issuer);
     /** Settles a transaction left Unknown: Done (with the proof's TAC, and `verified` when a
      * PSAM/issuer given here confirms it), Declined(6985: it did not happen, the money did not
      * move) or Unknown again (the card did not answer, or this is another card). */

@@ -20,6 +20,8 @@ inline constexpr std::uint8_t EdLoad = 0x01;
 inline constexpr std::uint8_t EpLoad = 0x02;
 /** Electronic deposit (ED) cash withdrawal (取款). */
 inline constexpr std::uint8_t EdWithdraw = 0x04;
+/** Update of the ED's overdraft limit (修改透支限额). */
+inline constexpr std::uint8_t OverdraftUpdate = 0x07;
 /** Electronic deposit (ED) purchase. */
 inline constexpr std::uint8_t EdPurchase = 0x05;
 /** Electronic purse (EP) purchase. */
