@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <thread>
 
 using namespace persotest;
@@ -30,6 +31,7 @@ struct Figures {
     std::size_t apdus = 0;
     double engineSeconds = 0; // sum over cards of personalize() time
     double wallSeconds = 0; // sum over rounds of the slowest reader's time
+    std::map<std::string, double> stageSeconds; // summed over cards
 };
 
 Figures run(hc::perso::Personalizer& perso, const hc::perso::PersoInput& input, int readers,
@@ -50,6 +52,7 @@ Figures run(hc::perso::Personalizer& perso, const hc::perso::PersoInput& input, 
         }
         std::vector<double> seconds(static_cast<std::size_t>(readers));
         std::vector<std::size_t> apdus(static_cast<std::size_t>(readers));
+        std::vector<std::vector<hc::perso::StageTiming>> stages(static_cast<std::size_t>(readers));
         std::vector<std::string> errors(static_cast<std::size_t>(readers));
         std::barrier start(readers);
         std::vector<std::thread> threads;
@@ -64,6 +67,7 @@ Figures run(hc::perso::Personalizer& perso, const hc::perso::PersoInput& input, 
                     const auto r = perso.personalize(ch, input);
                     seconds[i] = std::chrono::duration<double>(Clock::now() - a).count();
                     apdus[i] = r.apdus;
+                    stages[i] = r.stages;
                 } catch (const std::exception& e) {
                     errors[i] = e.what();
                 }
@@ -79,6 +83,10 @@ Figures run(hc::perso::Personalizer& perso, const hc::perso::PersoInput& input, 
             }
             f.engineSeconds += seconds[i];
             f.apdus += apdus[i];
+            for (const auto& st : stages[i]) {
+                f.stageSeconds[std::string(hc::perso::describe(st.stage))]
+                    += std::chrono::duration<double>(st.elapsed).count();
+            }
             ++f.cards;
         }
         f.wallSeconds += wall;
@@ -115,6 +123,11 @@ int main(int argc, char** argv) {
             std::printf("%-8d %6zu %12.1f %12.3f %12.1f %9.2fx\n", readers, f.cards,
                 static_cast<double>(f.apdus) / static_cast<double>(f.cards),
                 f.engineSeconds / static_cast<double>(f.cards), perMin, perMin / base);
+            std::printf("         ms/card per stage:");
+            for (const auto& [stage, sec] : f.stageSeconds) {
+                std::printf(" %s %.0f", stage.c_str(), 1000.0 * sec / static_cast<double>(f.cards));
+            }
+            std::printf("\n");
         }
         std::printf("s/card: one card's personalize() (open, files, keys, data, PIN, issued state, "
                     "read-back); cards/min: cards over the wall time of the parallel phase\n");
