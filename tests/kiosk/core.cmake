@@ -1,19 +1,29 @@
-# Kiosk engine (hc_kiosk_core): flows on the state machine with fakes, the recovery executor.
+# Kiosk engine (hc_kiosk_core): flows on the state machine with fakes, the recovery executor;
+# kioskd as a process (kill -9 tests); the PC/SC card device; the benchmark.
 hc_doctest(kiosk_core_engine_test SOURCES core_engine_test.cpp
   LIBS hc_kiosk_core hc_test_support LABELS unit TIMEOUT 60)
-hc_doctest(kiosk_kioskd_process_test SOURCES kioskd_process_test.cpp
-  LIBS hc_kiosk_journal hc_test_support Boost::json LABELS integration TIMEOUT 120)
-add_dependencies(kiosk_kioskd_process_test kioskd his-sim paygw-sim escpos-sim)
-if(TARGET settlementd)
-  add_dependencies(kiosk_kioskd_process_test settlementd center-sim)
+
+if(TARGET kioskd)
+  hc_doctest(kiosk_kioskd_process_test SOURCES kioskd_process_test.cpp
+    LIBS hc_kiosk_journal hc_test_support Boost::json LABELS integration TIMEOUT 120)
+  add_dependencies(kiosk_kioskd_process_test kioskd his-sim paygw-sim escpos-sim)
+  if(TARGET settlementd AND TARGET center-sim)
+    # The insurance cases run only where settlementd is built.
+    add_dependencies(kiosk_kioskd_process_test settlementd center-sim)
+    target_compile_definitions(kiosk_kioskd_process_test PRIVATE HC_KIOSK_TEST_SETTLEMENT=1)
+  endif()
 endif()
-hc_doctest(kiosk_pcsc_card_test SOURCES kiosk_pcsc_card_test.cpp
-  LIBS hc_kiosk_devices hc_test_support LABELS integration SERIAL TIMEOUT 120)
-add_dependencies(kiosk_pcsc_card_test hcemu)
-# Benchmark: card insert -> menu on pcscd + vpcd + hcemu, and each flow's wall time.
-add_executable(kiosk_bench kiosk_bench.cpp)
-target_link_libraries(kiosk_bench PRIVATE hc_kiosk_devices hc_test_support)
-hc_target_defaults(kiosk_bench)
-add_dependencies(kiosk_bench hcemu his-sim paygw-sim escpos-sim)
-add_test(NAME kiosk_bench COMMAND kiosk_bench)
-set_tests_properties(kiosk_bench PROPERTIES LABELS bench RESOURCE_LOCK pcscd TIMEOUT 600)
+
+if(TARGET hcemu)
+  hc_doctest(kiosk_pcsc_card_test SOURCES kiosk_pcsc_card_test.cpp
+    LIBS hc_kiosk_devices hc_test_support LABELS integration SERIAL TIMEOUT 120)
+  add_dependencies(kiosk_pcsc_card_test hcemu)
+
+  # Benchmark: card insert -> menu on pcscd + vpcd + hcemu, and each flow's wall time.
+  add_executable(kiosk_bench kiosk_bench.cpp)
+  target_link_libraries(kiosk_bench PRIVATE hc_kiosk_devices hc_test_support)
+  hc_target_defaults(kiosk_bench)
+  add_dependencies(kiosk_bench hcemu his-sim paygw-sim escpos-sim)
+  add_test(NAME kiosk_bench COMMAND kiosk_bench)
+  set_tests_properties(kiosk_bench PROPERTIES LABELS bench RESOURCE_LOCK pcscd TIMEOUT 600)
+endif()
