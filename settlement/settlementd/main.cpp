@@ -11,11 +11,15 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -25,6 +29,28 @@ using namespace hc::settle;
 namespace {
 
 std::atomic<bool> g_stop { false };
+
+// HC_SETTLED_TRACE=file: one line per request stage (diagnostics; no request bodies).
+std::FILE* g_trace = nullptr;
+std::mutex g_traceMutex;
+void trace(const char* what, const void* rid, std::size_t ridSize, const std::string& extra = {}) {
+    if (g_trace == nullptr) {
+        return;
+    }
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now().time_since_epoch())
+                        .count();
+    std::string hex;
+    for (std::size_t i = 0; i < ridSize; ++i) {
+        char b[3];
+        std::snprintf(b, sizeof b, "%02x", static_cast<const unsigned char*>(rid)[i]);
+        hex += b;
+    }
+    std::lock_guard lock(g_traceMutex);
+    std::fprintf(g_trace, "%lld %d %s %s %s\n", static_cast<long long>(us), ::getpid(), what,
+        hex.c_str(), extra.c_str());
+    std::fflush(g_trace);
+}
 
 void onSignal(int) {
     g_stop = true;
@@ -62,9 +88,14 @@ std::map<std::string, std::string> readAllowList(const std::string& file) {
     return byKey;
 }
 
-void zapHandler(zmq::context_t& ctx, std::map<std::string, std::string> allow) {
-    zmq::socket_t zap(ctx, zmq::socket_type::rep);
-    zap.bind("inproc://zeromq.zap.01");
+// Answers the ROUTER's ZAP requests on `zap`, which main() bound before the ROUTER was bound:
+// libzmq accepts a CURVE client WITHOUT asking anyone when no ZAP handler is bound yet (and that
+// message then has no User-Id), so the handler must exist before the first connection can.
+void zapHandler(zmq::socket_t zap, std::map<std::string, std::string> allow) {
+    if (const char* d = std::getenv("HC_SETTLED_TEST_ZAP_DELAY_MS")) {
+        // Tests only: a handler thread that starts late (a loaded machine); handshakes wait.
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(d)));
+    }
     zap.set(zmq::sockopt::rcvtimeo, 200);
     while (!g_stop) {
         std::vector<zmq::message_t> req;
@@ -85,6 +116,7 @@ void zapHandler(zmq::context_t& ctx, std::map<std::string, std::string> allow) {
                 user = it->second;
             }
         }
+        trace("zap", nullptr, 0, status + " " + user);
         std::array<zmq::const_buffer, 6> reply = { zmq::str_buffer("1.0"),
             zmq::buffer(req[1].data(), req[1].size()), zmq::buffer(status), zmq::buffer(text),
             zmq::buffer(user), zmq::const_buffer(nullptr, 0) };
@@ -176,15 +208,43 @@ int main(int argc, char** argv) {
         SettlementService service(*store, lib, ctx, msgids, cfg);
 
         zmq::context_t zctx(2);
+        if (const char* t = std::getenv("HC_SETTLED_TRACE")) {
+            g_trace = std::fopen(t, "a");
+        }
         std::thread zap;
         if (!insecure) {
-            zap = std::thread(zapHandler, std::ref(zctx), readAllowList(allowFile));
+            // Bound here, before the ROUTER: see zapHandler.
+            zmq::socket_t zapSocket(zctx, zmq::socket_type::rep);
+            zapSocket.bind("inproc://zeromq.zap.01");
+            zap = std::thread(zapHandler, std::move(zapSocket), readAllowList(allowFile));
         }
         zmq::socket_t router(zctx, zmq::socket_type::router);
         if (!insecure) {
             router.set(zmq::sockopt::curve_server, 1);
             router.set(zmq::sockopt::curve_secretkey, readFirstLine(secretFile));
             router.set(zmq::sockopt::zap_domain, "settle");
+        }
+        std::thread monitor;
+        if (g_trace != nullptr) {
+            zmq_socket_monitor(router.handle(), "inproc://router-monitor", ZMQ_EVENT_ALL);
+            monitor = std::thread([&] {
+                zmq::socket_t mon(zctx, zmq::socket_type::pair);
+                mon.set(zmq::sockopt::rcvtimeo, 200);
+                mon.connect("inproc://router-monitor");
+                while (!g_stop) {
+                    std::vector<zmq::message_t> ev;
+                    if (!zmq::recv_multipart(mon, std::back_inserter(ev)) || ev.size() < 2) {
+                        continue;
+                    }
+                    std::uint16_t event = 0;
+                    std::int32_t value = 0;
+                    std::memcpy(&event, ev[0].data(), 2);
+                    std::memcpy(&value, static_cast<const char*>(ev[0].data()) + 2, 4);
+                    trace("event", nullptr, 0,
+                        std::to_string(event) + " " + std::to_string(value) + " "
+                            + ev[1].to_string());
+                }
+            });
         }
         router.bind(bind);
         const auto endpoint = router.get(zmq::sockopt::last_endpoint);
@@ -207,7 +267,9 @@ int main(int argc, char** argv) {
                     if (!zmq::recv_multipart(in, std::back_inserter(m)) || m.size() != 3) {
                         continue;
                     }
+                    trace("wk-start", m[0].data(), m[0].size(), m[1].to_string());
                     const auto reply = service.handle(m[1].to_string(), m[2].to_string_view());
+                    trace("wk-done", m[0].data(), m[0].size(), std::to_string(reply.size()));
                     std::array<zmq::const_buffer, 2> r
                         = { zmq::buffer(m[0].data(), m[0].size()), zmq::buffer(reply) };
                     zmq::send_multipart(out, r);
@@ -248,41 +310,62 @@ int main(int argc, char** argv) {
         std::array<zmq::pollitem_t, 2> items
             = { { { router.handle(), 0, ZMQ_POLLIN, 0 }, { replies.handle(), 0, ZMQ_POLLIN, 0 } } };
         while (!g_stop) {
-            zmq::poll(items.data(), items.size(), std::chrono::milliseconds(200));
-            if (items[0].revents & ZMQ_POLLIN) {
-                std::vector<zmq::message_t> m;
-                if (zmq::recv_multipart(router, std::back_inserter(m), zmq::recv_flags::dontwait)
-                    && m.size() >= 2) {
-                    auto& body = m.back();
-                    std::string terminal;
-                    if (insecure) {
-                        try {
-                            const auto v = parseJsonText(body.to_string_view(), "request");
-                            terminal = JsonIn(v, "").strOr("terminal", "anonymous", 32);
-                        } catch (const Error&) {
-                            terminal = "anonymous";
+            try {
+                zmq::poll(items.data(), items.size(), std::chrono::milliseconds(200));
+                if (items[0].revents & ZMQ_POLLIN) {
+                    std::vector<zmq::message_t> m;
+                    if (zmq::recv_multipart(
+                            router, std::back_inserter(m), zmq::recv_flags::dontwait)
+                        && m.size() >= 2) {
+                        auto& body = m.back();
+                        std::string terminal;
+                        if (insecure) {
+                            try {
+                                const auto v = parseJsonText(body.to_string_view(), "request");
+                                terminal = JsonIn(v, "").strOr("terminal", "anonymous", 32);
+                            } catch (const Error&) {
+                                terminal = "anonymous";
+                            }
+                        } else {
+                            // Set by the ZAP handler for an allow-listed key; never absent while
+                            // the handler is bound, but a message without it is not served.
+                            const char* uid = zmq_msg_gets(body.handle(), "User-Id");
+                            if (uid == nullptr || *uid == '\0') {
+                                trace("drop-no-user", m[0].data(), m[0].size());
+                                std::cerr
+                                    << "settlementd: message without an authenticated terminal "
+                                       "dropped\n";
+                                continue;
+                            }
+                            terminal = uid;
                         }
-                    } else {
-                        const char* uid = body.gets("User-Id");
-                        terminal = uid ? uid : "";
+                        trace("rx", m[0].data(), m[0].size(),
+                            terminal + " " + std::to_string(m.size()) + " "
+                                + std::to_string(body.size()));
+                        std::array<zmq::const_buffer, 3> w
+                            = { zmq::buffer(m[0].data(), m[0].size()), zmq::buffer(terminal),
+                                  zmq::buffer(body.data(), body.size()) };
+                        zmq::send_multipart(work, w);
                     }
-                    std::array<zmq::const_buffer, 3> w = { zmq::buffer(m[0].data(), m[0].size()),
-                        zmq::buffer(terminal), zmq::buffer(body.data(), body.size()) };
-                    zmq::send_multipart(work, w);
                 }
-            }
-            if (items[1].revents & ZMQ_POLLIN) {
-                std::vector<zmq::message_t> m;
-                while (zmq::recv_multipart(
-                    replies, std::back_inserter(m), zmq::recv_flags::dontwait)) {
-                    if (m.size() == 2) {
-                        std::array<zmq::const_buffer, 2> r
-                            = { zmq::buffer(m[0].data(), m[0].size()),
-                                  zmq::buffer(m[1].data(), m[1].size()) };
-                        zmq::send_multipart(router, r, zmq::send_flags::dontwait);
+                if (items[1].revents & ZMQ_POLLIN) {
+                    std::vector<zmq::message_t> m;
+                    while (zmq::recv_multipart(
+                        replies, std::back_inserter(m), zmq::recv_flags::dontwait)) {
+                        if (m.size() == 2) {
+                            std::array<zmq::const_buffer, 2> r
+                                = { zmq::buffer(m[0].data(), m[0].size()),
+                                      zmq::buffer(m[1].data(), m[1].size()) };
+                            const auto ok
+                                = zmq::send_multipart(router, r, zmq::send_flags::dontwait);
+                            trace("tx", m[0].data(), m[0].size(), ok ? "sent" : "EAGAIN");
+                        }
+                        m.clear();
                     }
-                    m.clear();
                 }
+            } catch (const std::exception& e) {
+                // One message must not end the service (the workers would be left joinable).
+                std::cerr << "settlementd: main loop: " << e.what() << "\n";
             }
         }
         for (auto& t : threads) {
@@ -290,6 +373,9 @@ int main(int argc, char** argv) {
         }
         if (zap.joinable()) {
             zap.join();
+        }
+        if (monitor.joinable()) {
+            monitor.join();
         }
         router.close();
         work.close();

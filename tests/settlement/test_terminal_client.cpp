@@ -9,6 +9,7 @@
 #include "temp_dir.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <doctest/doctest.h>
 #include <fstream>
 #include <zmq.h>
@@ -159,6 +160,26 @@ TEST_CASE("TerminalClient: a key not on the allow-list, or settlementd gone, is 
     d.settled->stop(SIGKILL);
     std::this_thread::sleep_for(300ms); // the connection's end is seen
     CHECK_THROWS_AS((void)c.registerVisit("r-9", visit("V9")), NotSentError);
+}
+
+TEST_CASE("TerminalClient: a terminal that connects before settlementd's ZAP handler runs waits "
+          "for the allow-list check: a stranger is refused, a kiosk is answered") {
+    // Regression: the handler used to bind its socket in its own thread, after the port was
+    // published. On a loaded machine a client could finish the CURVE handshake first; libzmq
+    // then accepts it without asking ZAP (no User-Id), and settlementd died on that message:
+    // the first call of a fresh settlementd got no reply (1 run in ~10 under load).
+    ::setenv("HC_SETTLED_TEST_ZAP_DELAY_MS", "700", 1); // the handler thread starts late
+    Daemons d;
+    ::unsetenv("HC_SETTLED_TEST_ZAP_DELAY_MS");
+    {
+        auto cfg = d.config(d.stranger);
+        TerminalClient stranger(cfg);
+        CHECK_THROWS_AS((void)stranger.shiftTotals("t-s"), NotSentError);
+    }
+    TerminalClient c(d.config(d.kiosk));
+    const auto t = c.shiftTotals("t-1");
+    CHECK(t.terminal == "kiosk-7");
+    CHECK(c.registerVisit("r-1", visit("V3")).status == "registered");
 }
 
 TEST_CASE("TerminalClient: sent without a reply is UNKNOWN; the same request id later gets the "
