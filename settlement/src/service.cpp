@@ -322,6 +322,42 @@ json::object SettlementService::settle(const std::string& terminal, const json::
         psnNo = JsonIn(visitJson, "visit").str("psn_no", 30);
         rtx->commit();
     }
+    // Offline decision on a PENDING record: PROVISIONAL with the estimate within the exposure
+    // limits (and the person's running totals cached), SELF_PAY otherwise.
+    const auto settleOffline = [&](StoreTransaction& otx, SettlementRecord& r) {
+        const Fen exposure = otx.provisionalExposure();
+        const bool provisional = m_config.offline.mode == OfflineMode::Provisional
+            && est.fundPaySumamt <= m_config.offline.perClaimLimit
+            && exposure + est.fundPaySumamt <= m_config.offline.totalLimit;
+        r.provisional = true;
+        if (provisional) {
+            r.status = SettlementStatus::Provisional;
+            r.fund = est.fundPaySumamt;
+            r.acct = est.acctPay;
+            r.cash = est.psnCashPay;
+            r.hosp = est.hospPartAmt;
+            r.splitJson = json::serialize(splitToJson(est));
+            // Cache the running totals so the next offline estimate for this person is right.
+            json::object t;
+            t["dedc_paid"] = est.totalsAfter.dedcPaid;
+            t["hifp_paid"] = est.totalsAfter.hifpPaid;
+            t["serious_base"] = est.totalsAfter.seriousBase;
+            t["hifmi_paid"] = est.totalsAfter.hifmiPaid;
+            t["maf_paid"] = est.totalsAfter.mafPaid;
+            otx.putDoc("totals", totalsKey, json::serialize(t));
+        } else {
+            r.status = SettlementStatus::SelfPay;
+            r.fund = 0;
+            r.acct = 0;
+            r.cash = r.medfee;
+            r.hosp = 0;
+        }
+        otx.updateSettlement(r);
+        otx.audit(nowMs(), terminal, provisional ? "settle.provisional" : "settle.self_pay",
+            r.msgid,
+            "psn " + maskId(r.psnNo) + " fund " + formatYuan(est.fundPaySumamt) + " exposure "
+                + formatYuan(exposure));
+    };
     {
         auto tx = m_store.begin();
         if (auto r = replay(tx->reserveRequest(requestId, terminal, "settle", nowMs()))) {
@@ -368,6 +404,15 @@ json::object SettlementService::settle(const std::string& terminal, const json::
             throw InputError("chrg_bchno", std::string("already settled: ") + d.what());
         }
         tx->insertOutbox(e);
+        if (m_config.settleWait.count() <= 0) {
+            // Not waiting for the center: the offline decision goes into the same transaction,
+            // one durable commit per settle (the outbox entry replays it later).
+            settleOffline(*tx, rec);
+            auto reply = settlementToJson(rec);
+            tx->setRequestReply(requestId, json::serialize(reply));
+            tx->commit();
+            return reply;
+        }
         tx->setRequestReply(requestId,
             json::serialize(
                 json::object { { "ok", true }, { "status", "pending" }, { "msgid", msgid } }));
@@ -409,37 +454,7 @@ json::object SettlementService::settle(const std::string& terminal, const json::
         throw StoreError("settlement " + msgid + " vanished");
     }
     if (rec->status == SettlementStatus::Pending) {
-        const Fen exposure = tx->provisionalExposure();
-        const bool provisional = m_config.offline.mode == OfflineMode::Provisional
-            && est.fundPaySumamt <= m_config.offline.perClaimLimit
-            && exposure + est.fundPaySumamt <= m_config.offline.totalLimit;
-        rec->provisional = true;
-        if (provisional) {
-            rec->status = SettlementStatus::Provisional;
-            rec->fund = est.fundPaySumamt;
-            rec->acct = est.acctPay;
-            rec->cash = est.psnCashPay;
-            rec->hosp = est.hospPartAmt;
-            rec->splitJson = json::serialize(splitToJson(est));
-            // Cache the running totals so the next offline estimate for this person is right.
-            json::object t;
-            t["dedc_paid"] = est.totalsAfter.dedcPaid;
-            t["hifp_paid"] = est.totalsAfter.hifpPaid;
-            t["serious_base"] = est.totalsAfter.seriousBase;
-            t["hifmi_paid"] = est.totalsAfter.hifmiPaid;
-            t["maf_paid"] = est.totalsAfter.mafPaid;
-            tx->putDoc("totals", totalsKey, json::serialize(t));
-        } else {
-            rec->status = SettlementStatus::SelfPay;
-            rec->fund = 0;
-            rec->acct = 0;
-            rec->cash = rec->medfee;
-            rec->hosp = 0;
-        }
-        tx->updateSettlement(*rec);
-        tx->audit(nowMs(), terminal, provisional ? "settle.provisional" : "settle.self_pay", msgid,
-            "psn " + maskId(rec->psnNo) + " fund " + formatYuan(est.fundPaySumamt) + " exposure "
-                + formatYuan(exposure));
+        settleOffline(*tx, *rec);
     }
     auto reply = settlementToJson(*rec);
     tx->setRequestReply(requestId, json::serialize(reply));

@@ -246,3 +246,49 @@ TEST_CASE("entries past their expiry go to manual review, not dropped") {
     CHECK(tx->auditCount("outbox.expired") >= 1);
     tx->commit();
 }
+
+namespace {
+
+// Counts the write transactions a caller opens (reads pass through).
+class CountingStore final : public LedgerStore {
+public:
+    explicit CountingStore(LedgerStore& inner)
+        : m_inner(inner) { }
+    std::unique_ptr<StoreTransaction> begin() override {
+        ++writes;
+        return m_inner.begin();
+    }
+    std::unique_ptr<StoreTransaction> beginRead() override { return m_inner.beginRead(); }
+    std::atomic<int> writes { 0 };
+
+private:
+    LedgerStore& m_inner;
+};
+
+} // namespace
+
+TEST_CASE("settle without waiting for the center (settle wait 0): one durable write transaction "
+          "holds the PROVISIONAL result, the outbox entry and the stored reply") {
+    ServiceConfig cfg;
+    cfg.settleWait = std::chrono::milliseconds(0);
+    cfg.offline.perClaimLimit = 1'000'000; // the example's fund share (7,216 yuan) fits
+    Harness h(cfg);
+    CountingStore counting(*h.store);
+    h.service = std::make_unique<SettlementService>(counting, h.policies, h.ctx, h.msgids, cfg);
+    const auto r = h.settleExample(); // register (1 write), upload (1 write), settle
+    REQUIRE(r.at("ok").as_bool());
+    CHECK(status(r) == "PROVISIONAL");
+    CHECK(counting.writes == 3); // the settle is one transaction, not two
+    const auto again = h.call("T1",
+        { { "call", "settle" }, { "request_id", "stV1-" + std::to_string(::getpid()) },
+            { "visit_id", "V1-" + std::to_string(::getpid()) }, { "chrg_bchno", "B1" } });
+    CHECK(again.at("replayed").as_bool());
+    CHECK(again.at("msgid") == r.at("msgid"));
+    CHECK(status(again) == "PROVISIONAL");
+    h.startDispatcher(); // the center's result wins later
+    checkBalanced(h);
+    auto tx = h.store->begin();
+    CHECK(tx->settlementByMsgid(std::string(r.at("msgid").as_string()))->status
+        == SettlementStatus::Settled);
+    tx->commit();
+}
