@@ -141,11 +141,10 @@ template <typename Work> LatencyRun drive(int clients, int n, double rate, Work 
 
 // The terminal's settle call through SettlementService on a SQLite ledger, without the center:
 // visits and fee batches are stored beforehand (not timed); each timed call reserves the request
-// id, runs the estimator, stores the settlement (PENDING) and its 2207 outbox entry (commit 1,
-// durable), finds no center answer (settle wait 0, no dispatcher) and settles offline
-// (PROVISIONAL within the default exposure limits, then SELF_PAY; commit 2, durable) before it
-// returns. So each call is 2 durable commits + 2 reads of the ledger and 2 runs of the policy
-// engine; the center's part (HTTP, the dispatcher) is not in it.
+// id, runs the estimator and, as it does not wait for the center (settle wait 0, no dispatcher),
+// stores the settlement already settled offline (PROVISIONAL within the default exposure limits,
+// then SELF_PAY) with its 2207 outbox entry and the stored reply in ONE durable commit before it
+// returns (two commits before 2026-11-23). The center's part (HTTP, the dispatcher) is not in it.
 void benchSettlePath(
     bool grouped, int clients, int n, double rate, const char* label, bool readers = true) {
     TempDir dir;
