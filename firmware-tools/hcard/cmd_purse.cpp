@@ -306,14 +306,14 @@ int cmdLog(const CommonOptions& o, const std::vector<std::string>& args) {
     for (const auto& r : log) {
         if (o.json) {
             arr.push_back(boost::json::object { { "atc", r.atc }, { "type", r.type },
-                { "kind", r.isLoad() ? "load" : "purchase" },
+                { "kind", r.isLoad() ? "load" : "purchase" }, { "amount", r.amount },
+                { "terminal", hc::toHex(r.terminal) }, { "when", r.when.text() },
                 { "purse",
                     r.type == ep::txtype::EdLoad || r.type == ep::txtype::EdPurchase
                             || r.type == ep::txtype::EdWithdraw
+                            || r.type == ep::txtype::OverdraftUpdate
                         ? "ED"
-                        : "EP" },
-                { "amount", r.amount }, { "terminal", hc::toHex(r.terminal) },
-                { "when", r.when.text() } });
+                        : "EP" } });
         } else {
             std::cout << r.when.text() << "  " << (r.isLoad() ? "load    " : "purchase") << "  "
                       << ep::formatYuan(r.amount) << " yuan  ATC " << r.atc << "  terminal "

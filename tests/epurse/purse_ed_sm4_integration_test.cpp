@@ -100,8 +100,9 @@ TEST_CASE("ED through pcscd and hcard: PIN, overdraft, load; the EP untouched") 
     CHECK(r.out.find("balance: 100.00 yuan") != std::string::npos); // the EP
 
     r = hc::testing::runCommand({ hcard, "log", "--reader", kReader2, "--json" });
-    CHECK(r.out.find("\"purse\":\"ED\",\"amount\":30000") != std::string::npos);
-    CHECK(r.out.find("\"purse\":\"ED\",\"amount\":45000") != std::string::npos);
+    CHECK(r.out.find("\"kind\":\"load\",\"amount\":30000") != std::string::npos);
+    CHECK(r.out.find("\"kind\":\"purchase\",\"amount\":45000") != std::string::npos);
+    CHECK(r.out.find("\"purse\":\"ED\"") != std::string::npos);
 }
 
 TEST_CASE("composite purchase through pcscd: the record is on the card's disk with the debit") {

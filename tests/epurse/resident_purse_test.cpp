@@ -17,8 +17,8 @@ using namespace hc::card;
 using namespace hc::card::epurse;
 using hc::testing::CountingChannel;
 using hc::testing::EmulatedCard;
-using hc::testing::kReader0;
-using hc::testing::kReader1;
+using hc::testing::kReader2;
+using hc::testing::kReader3;
 
 namespace {
 const std::filesystem::path kImages = HC_IMAGES_DIR;
@@ -45,9 +45,9 @@ TEST_CASE("the resident cards carry the EP with their starting balances and logs
              Expect { "resident-ayigul.json", 0, 2, "31006501020000000002" },
              Expect { "resident-zhang-zhe.json", 3550, 3, "31004101020000000001" } }) {
         CAPTURE(e.image);
-        EmulatedCard card(e.image, 0);
+        EmulatedCard card(e.image, 2);
         std::size_t n = 0;
-        auto ch = connect(kReader0, n);
+        auto ch = connect(kReader2, n);
         PurseClient client(*ch, fixedClock());
         const auto info = client.open();
         CHECK(toHex(info.serial) == e.serial);
@@ -60,12 +60,12 @@ TEST_CASE("the resident cards carry the EP with their starting balances and logs
 }
 
 TEST_CASE("one SAM reader: health read with the SAM card, then purchase and load on the EP") {
-    EmulatedCard user("resident-li-na.json", 0);
-    EmulatedCard samEmu("resident-sam.json", 1);
+    EmulatedCard user("resident-li-na.json", 2);
+    EmulatedCard samEmu("resident-sam.json", 3);
     std::size_t nCard = 0;
     std::size_t nSam = 0;
-    auto ch = connect(kReader0, nCard);
-    auto samCh = connect(kReader1, nSam);
+    auto ch = connect(kReader2, nCard);
+    auto samCh = connect(kReader3, nSam);
 
     // Health side first: the SAM's PIN leaves its DF01 selected.
     health::SamCard sam(*samCh);
@@ -101,30 +101,30 @@ TEST_CASE("one SAM reader: health read with the SAM card, then purchase and load
 }
 
 TEST_CASE("hcard balance, purchase, load and log on a resident card with the resident SAM") {
-    EmulatedCard user("resident-ayigul.json", 0);
-    EmulatedCard samEmu("resident-sam.json", 1);
+    EmulatedCard user("resident-ayigul.json", 2);
+    EmulatedCard samEmu("resident-sam.json", 3);
     const auto hcard = hc::testing::binaryPath("hcard").string();
-    auto r = hc::testing::runCommand({ hcard, "balance", "--reader", kReader0 });
+    auto r = hc::testing::runCommand({ hcard, "balance", "--reader", kReader2 });
     CHECK(r.status == 0);
     CHECK(r.out.find("balance: 0.00 yuan (0 fen)") != std::string::npos);
 
-    r = hc::testing::runCommand({ hcard, "purchase", "--reader", kReader0, "--amount", "100" });
+    r = hc::testing::runCommand(
+        { hcard, "purchase", "--reader", kReader2, "--psam", kReader3, "--amount", "100" });
     CHECK(r.status == 1); // nothing on the purse: declined (9401)
     CHECK(r.out.find("declined") != std::string::npos);
 
-    r = hc::testing::runCommand({ hcard, "load", "--reader", kReader0, "--amount", "2000", "--psam",
-        kReader1, "--issuer-keys", (kImages / "purse-issuer-dev-keys.json").string() });
+    r = hc::testing::runCommand({ hcard, "load", "--reader", kReader2, "--amount", "2000", "--psam",
+        kReader3, "--issuer-keys", (kImages / "purse-issuer-dev-keys.json").string() });
     CHECK(r.status == 0);
     CHECK(r.out.find("0.00 -> 20.00 yuan") != std::string::npos);
 
-    // The PSAM reader is found on its own: the first other reader with a card.
-    r = hc::testing::runCommand(
-        { hcard, "purchase", "--reader", kReader0, "--amount", "1250", "--json" });
+    r = hc::testing::runCommand({ hcard, "purchase", "--reader", kReader2, "--psam", kReader3,
+        "--amount", "1250", "--json" });
     CHECK(r.status == 0);
     CHECK(r.out.find("\"balance_after\":750") != std::string::npos);
     CHECK(r.out.find("\"verified\":true") != std::string::npos);
 
-    r = hc::testing::runCommand({ hcard, "log", "--reader", kReader0, "--json" });
+    r = hc::testing::runCommand({ hcard, "log", "--reader", kReader2, "--json" });
     CHECK(r.status == 0);
     CHECK(r.out.find("\"kind\":\"purchase\",\"amount\":1250") != std::string::npos);
     CHECK(r.out.find("\"kind\":\"purchase\",\"amount\":5000") != std::string::npos);
