@@ -17,3 +17,11 @@ if(TARGET hc_issuance)
     COMMAND ${CMAKE_SOURCE_DIR}/tests/settlement/with_postgres.sh $<TARGET_FILE:issuance_pg_register_test>)
   set_tests_properties(issuance_pg_register_test PROPERTIES LABELS integration TIMEOUT 90)
 endif()
+if(TARGET hcperso)
+  # Integration through pcscd + vpcd + hcemu --blank with keys in SoftHSM2 (SERIAL: pcscd).
+  hc_doctest(issuance_batch_test SOURCES issuance_batch_test.cpp
+    LIBS hc_issuance hc_hsm hc_test_support LABELS integration SERIAL TIMEOUT 180)
+  target_include_directories(issuance_batch_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_compile_definitions(issuance_batch_test PRIVATE HC_HCPERSO="$<TARGET_FILE:hcperso>")
+  add_dependencies(issuance_batch_test hcperso hcemu hcard)
+endif()

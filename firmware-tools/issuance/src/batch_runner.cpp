@@ -132,7 +132,8 @@ void BatchRunner::worker(std::size_t slot, const std::function<void(const RunEve
             if (std::chrono::steady_clock::now() > deadline) {
                 throw CardSideError("wait",
                     "no blank card in " + reader + " within "
-                        + std::to_string(m_options.cardWait.count()) + " ms",
+                        + std::to_string(m_options.cardWait.count())
+                        + " ms (last seen: " + writer->probeDetail() + ")",
                     NextStep::CallStaff);
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(50));

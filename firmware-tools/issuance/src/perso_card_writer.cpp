@@ -43,14 +43,16 @@ CardPresence PersoCardWriter::probe(const std::string& reader) {
         hc::pcsc::PcscCard card(reader);
         hc::pcsc::PcscCard::Transaction tx(card);
         const auto info = m_perso.probe(card);
+        m_probeDetail = "card state " + std::string(hc::perso::describe(info.state));
         return info.state == hc::perso::CardState::Blank ? CardPresence::Blank
                                                          : CardPresence::Personalized;
     } catch (const hc::pcsc::NoCard&) {
+        m_probeDetail = "no card";
         return CardPresence::None;
-    } catch (const hc::pcsc::CardRemoved&) {
-        return CardPresence::None;
-    } catch (const hc::pcsc::PcscError&) {
-        // A card being inserted or swapped (reset, sharing): not ready yet.
+    } catch (const hc::Error& e) {
+        // A card being inserted, removed or swapped (PC/SC errors, wrapped by the engine as a
+        // PersoError of stage open): not ready yet.
+        m_probeDetail = e.what();
         return CardPresence::None;
     }
 }

@@ -51,6 +51,9 @@ public:
     virtual ~CardWriter() = default;
     /** What is in `reader` now (never throws for "no card"). */
     virtual CardPresence probe(const std::string& reader) = 0;
+    /** Why the last probe() did not answer Blank ("no card", "card state issued", the PC/SC
+     * error), for the message when no blank card arrives. */
+    virtual std::string probeDetail() const { return {}; }
     /** Personalizes the blank card in `reader` (keys, files, data, PIN, issued state). */
     virtual WriteResult personalize(const std::string& reader, const CardJob& job) = 0;
     /** Reads the card back and compares it with `job`; empty when equal. */

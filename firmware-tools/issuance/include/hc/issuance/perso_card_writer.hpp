@@ -24,6 +24,7 @@ public:
     explicit PersoCardWriter(hc::perso::Personalizer& perso, bool reverify = false);
 
     CardPresence probe(const std::string& reader) override;
+    std::string probeDetail() const override { return m_probeDetail; }
     WriteResult personalize(const std::string& reader, const CardJob& job) override;
     std::vector<FieldMismatch> verify(const std::string& reader, const CardJob& job) override;
     std::string chipSerial(const std::string& reader) override;
@@ -36,6 +37,7 @@ private:
     hc::perso::Personalizer& m_perso;
     bool m_reverify;
     std::optional<hc::card::health::HealthCardData> m_written;
+    std::string m_probeDetail;
 };
 
 } // namespace hc::issuance
