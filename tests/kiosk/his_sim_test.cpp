@@ -39,7 +39,7 @@ TEST_CASE("his-sim: patients, departments, doctors, 14 days of slots, lab report
     HisSim sim;
     auto his = sim.adapter();
     const auto patients = his.allPatients();
-    REQUIRE(patients.size() == 12);
+    REQUIRE(patients.size() == 15); // 12 from the seed + the 3 sample residents
     const auto found = his.findPatient(patients[3].idNumber);
     REQUIRE(found);
     CHECK(found->id == patients[3].id);
@@ -178,4 +178,56 @@ TEST_CASE("his-sim: pay is idempotent by request id; faults give UNKNOWN that a 
     // Nothing listening: the request was not sent.
     HttpHisAdapter nobody("127.0.0.1", hc::testing::freeTcpPort());
     CHECK_THROWS_AS(nobody.pay("P0001", { "CI000001" }, 100, "x"), HisUnavailable);
+}
+
+TEST_CASE("his-sim: the sample residents' cards find bills and lab reports (same on every start)") {
+    HisSim sim;
+    auto his = sim.adapter();
+    struct Expect {
+        const char* idNumber;
+        const char* name;
+        const char* patientId;
+    };
+    for (const auto& e : { Expect { "110105197503150022", "李娜", "P0013" },
+             Expect { "410102198001010018", "张喆", "P0014" },
+             Expect { "650102199006120020", "阿依古丽·买买提", "P0015" } }) {
+        CAPTURE(e.name);
+        const auto p = his.findPatient(e.idNumber);
+        REQUIRE(p);
+        CHECK(p->id == e.patientId);
+        CHECK(p->name == e.name);
+        // The kiosk creates the record when it is missing: for them it finds the seeded one.
+        Patient again;
+        again.idNumber = e.idNumber;
+        again.name = e.name;
+        CHECK(his.createPatient(again).id == e.patientId);
+        const auto items = his.unpaidItems(p->id);
+        REQUIRE(items.size() == 2);
+        for (const auto& i : items) {
+            CHECK(i.priceFen > 0);
+            CHECK(i.status == "billable");
+        }
+        const auto reports = his.labReports(p->id);
+        REQUIRE_FALSE(reports.empty());
+        CHECK(reports[0].name == "血常规");
+        bool abnormal = false;
+        for (const auto& r : reports) {
+            for (const auto& o : r.observations) {
+                REQUIRE(o.low);
+                REQUIRE(o.high);
+                CHECK(o.flag == (o.value < *o.low ? "L" : o.value > *o.high ? "H" : "N"));
+                abnormal = abnormal || o.flag != "N";
+            }
+        }
+        CHECK(abnormal);
+    }
+    // Fixed whatever the seed: 李娜's first item is the insurance-class-A drug, 2 x 26.50 yuan.
+    const auto li = his.unpaidItems("P0013");
+    CHECK(li[0].description == "盐酸二甲双胍缓释片(0.5g*30片)");
+    CHECK(li[0].quantity == 2);
+    CHECK(li[0].priceFen == 5300);
+    CHECK(hc::kiosk::test::httpGet(sim.port, "/fhir/ChargeItem?patient=P0013")
+              .find(R"("category":[{"text":"drug"}],"insuranceClass":"A")")
+        != std::string::npos);
+    CHECK(his.labReports("P0013").at(1).observations.at(0).flag == "H"); // ALT 68 U/L
 }

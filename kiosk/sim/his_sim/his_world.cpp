@@ -245,6 +245,109 @@ HisWorld::HisWorld(unsigned seed, std::string today, std::chrono::milliseconds h
             std::string(pick(rng, kSurnames)) + pick(rng, kGiven), gender, birth, phone);
     }
     (void)today;
+    addResidents();
+}
+
+// The three sample residents of firmware-tools/images (李娜, 张喆, 阿依古丽): patients P0013..P0015
+// with fixed unpaid items (an insurance-covered drug and an exam) and lab reports with an
+// abnormal result, the same on every start whatever the seed, so that a walk with their real
+// cards shows bills and reports. Added after the seeded patients: P0001..P0012 do not change.
+void HisWorld::addResidents() {
+    struct Item {
+        const char* name;
+        const char* category;
+        const char* insuranceClass;
+        int quantity;
+        std::int64_t unitFen;
+    };
+    struct Obs {
+        const char* code;
+        const char* name;
+        const char* unit;
+        double value, low, high;
+    };
+    struct Report {
+        const char* name;
+        const char* issued;
+        std::vector<Obs> obs;
+    };
+    struct Resident {
+        const char* idNumber;
+        const char* name;
+        const char* gender;
+        const char* birth;
+        const char* phone;
+        std::vector<Item> items;
+        std::vector<Report> reports;
+    };
+    const std::vector<Resident> residents = {
+        { "110105197503150022", "李娜", "female", "1975-03-15", "13811112222",
+            { { "盐酸二甲双胍缓释片(0.5g*30片)", "drug", "A", 2, 2650 },
+                { "腹部彩色多普勒超声检查", "exam", "B", 1, 16000 } },
+            { { "血常规", "2026-11-20T09:30:00+08:00",
+                  { { "WBC", "白细胞计数", "10^9/L", 6.2, 3.5, 9.5 },
+                      { "RBC", "红细胞计数", "10^12/L", 4.1, 3.8, 5.1 },
+                      { "HGB", "血红蛋白", "g/L", 128, 115, 150 },
+                      { "PLT", "血小板计数", "10^9/L", 236, 125, 350 } } },
+                { "肝功能", "2026-11-20T10:15:00+08:00",
+                    { { "ALT", "丙氨酸氨基转移酶", "U/L", 68, 7, 40 },
+                        { "AST", "天门冬氨酸氨基转移酶", "U/L", 45, 13, 35 },
+                        { "TBIL", "总胆红素", "umol/L", 12.4, 0, 21 },
+                        { "ALB", "白蛋白", "g/L", 42.1, 40, 55 } } } } },
+        { "410102198001010018", "张喆", "male", "1980-01-01", "13800138000",
+            { { "阿莫西林胶囊(0.25g*24粒)", "drug", "A", 1, 1860 },
+                { "胸部X线检查(DR)", "exam", "B", 1, 9000 } },
+            { { "血常规", "2026-11-21T08:40:00+08:00",
+                { { "WBC", "白细胞计数", "10^9/L", 11.8, 3.5, 9.5 },
+                    { "NEUT%", "中性粒细胞百分比", "%", 82.3, 40, 75 },
+                    { "RBC", "红细胞计数", "10^12/L", 4.9, 4.3, 5.8 },
+                    { "HGB", "血红蛋白", "g/L", 152, 130, 175 },
+                    { "PLT", "血小板计数", "10^9/L", 210, 125, 350 } } } } },
+        { "650102199006120020", "阿依古丽·买买提", "female", "1990-06-12", "13999999999",
+            { { "琥珀酸亚铁片(0.1g*24片)", "drug", "B", 2, 1580 },
+                { "血清铁蛋白测定", "exam", "B", 1, 4500 } },
+            { { "血常规", "2026-11-19T09:05:00+08:00",
+                  { { "WBC", "白细胞计数", "10^9/L", 5.4, 3.5, 9.5 },
+                      { "RBC", "红细胞计数", "10^12/L", 3.6, 3.8, 5.1 },
+                      { "HGB", "血红蛋白", "g/L", 98, 115, 150 },
+                      { "MCV", "平均红细胞体积", "fL", 72.5, 82, 100 },
+                      { "PLT", "血小板计数", "10^9/L", 301, 125, 350 } } },
+                { "肝功能", "2026-11-19T09:05:00+08:00",
+                    { { "ALT", "丙氨酸氨基转移酶", "U/L", 18, 7, 40 },
+                        { "AST", "天门冬氨酸氨基转移酶", "U/L", 21, 13, 35 },
+                        { "TBIL", "总胆红素", "umol/L", 9.8, 0, 21 } } } } },
+    };
+    for (const auto& r : residents) {
+        char pid[16];
+        std::snprintf(pid, sizeof pid, "P%04d", m_nextPatient++);
+        json::object p { { "resourceType", "Patient" }, { "id", pid },
+            { "identifier",
+                json::array { json::object {
+                    { "system", "urn:oid:2.16.156.10011.1.3" }, { "value", r.idNumber } } } },
+            { "name", json::array { json::object { { "text", r.name } } } }, { "gender", r.gender },
+            { "birthDate", r.birth },
+            { "telecom",
+                json::array { json::object { { "system", "phone" }, { "value", r.phone } } } } };
+        m_patients.push_back(std::move(p));
+        for (const auto& i : r.items) {
+            char id[16];
+            std::snprintf(id, sizeof id, "CI%06d", m_nextItem++);
+            m_items.emplace(id,
+                ItemRec { id, pid, i.name, "billable", i.quantity, i.unitFen * i.quantity,
+                    i.category, i.insuranceClass });
+        }
+        for (const auto& rep : r.reports) {
+            ReportRec rr;
+            rr.id = "DR" + std::to_string(100000 + m_reports.size() + 1).substr(1);
+            rr.patientId = pid;
+            rr.name = rep.name;
+            rr.issued = rep.issued;
+            for (const auto& o : rep.obs) {
+                rr.obs.push_back(ObsRec { o.code, o.name, o.unit, o.value, o.low, o.high });
+            }
+            m_reports.push_back(std::move(rr));
+        }
+    }
 }
 
 void HisWorld::addPatient(std::mt19937& rng, std::string idNumber, std::string name,
@@ -269,7 +372,8 @@ void HisWorld::addPatient(std::mt19937& rng, std::string idNumber, std::string n
             std::snprintf(id, sizeof id, "CI%06d", m_nextItem++);
             const auto& def = pick(rng, kItems);
             const int qty = std::uniform_int_distribution<int>(1, 2)(rng);
-            m_items.emplace(id, ItemRec { id, pid, def.name, "billable", qty, def.fen * qty });
+            m_items.emplace(
+                id, ItemRec { id, pid, def.name, "billable", qty, def.fen * qty, "", "" });
         }
         const auto addReport = [&](const char* reportName, const auto& defs) {
             ReportRec r;
@@ -476,6 +580,12 @@ Reply HisWorld::route(const std::string& method, const std::string& path,
                     { "code", json::object { { "text", c.description } } },
                     { "quantity", json::object { { "value", c.quantity } } },
                     { "priceFen", c.priceFen } });
+                if (!c.category.empty()) {
+                    // Catalog class for insurance (甲/乙/丙 as A/B/C) and drug/exam, FHIR-like.
+                    auto& o = out.back().as_object();
+                    o["category"] = json::array { json::object { { "text", c.category } } };
+                    o["insuranceClass"] = c.insuranceClass;
+                }
             }
         }
         return { 200, bundleOf(std::move(out)) };

@@ -51,6 +51,8 @@ private:
         std::string id, patientId, description, status;
         int quantity = 1;
         std::int64_t priceFen = 0;
+        std::string category; ///< "drug" / "exam" for the seeded residents, else ""
+        std::string insuranceClass; ///< catalog class "A"/"B"/"C" for the seeded residents
     };
     struct ObsRec {
         std::string code, name, unit;
@@ -72,6 +74,7 @@ private:
     boost::json::object slotJson(const SlotRec& s) const;
     boost::json::object patientJson(const boost::json::object& p) const;
     boost::json::object invoiceJson(const std::string& id) const;
+    void addResidents();
     void addPatient(std::mt19937& rng, std::string idNumber, std::string name, std::string gender,
         std::string birth, std::string phone);
 
