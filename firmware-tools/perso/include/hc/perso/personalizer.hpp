@@ -77,7 +77,8 @@ struct PersoResult {
     std::string chipSerial;
     /** APDUs sent to the card, read-back included. */
     std::size_t apdus = 0;
-    /** Per stage, in order (open, files+keys, data, pin, lifecycle, verify). */
+    /** Per stage in order of first use (open, files, keys, data, pin, lifecycle, verify); files,
+     * keys and data alternate DF by DF and are summed per stage. */
     std::vector<StageTiming> stages;
     /** Total wall time. */
     std::chrono::microseconds elapsed { 0 };
