@@ -362,3 +362,22 @@ TEST_CASE("random commands to a blank card in an open session are answered, neve
     // The card still answers its GET DATA after all that.
     CHECK(ch.transmit(CommandApdu(0x80, 0xCA, 0x01, 0x00, {}, 256)).data().size() == 11);
 }
+
+TEST_CASE("a key missing in the HSM is a PersoError naming the stage; the card stays blank") {
+    hc::hsm::SoftwareHsm hsm { hc::hsm::SoftwareHsmOptions {} };
+    importKey(hsm, { "hc.master.4731", 1 }, Bytes(16, 0x11)); // no transport master
+    Personalizer perso(hsm);
+    BlankCard card;
+    CosChannel ch(card.os);
+    try {
+        (void)perso.personalize(ch, inputFor(residentData("resident-li-na.json")));
+        FAIL("personalized without a transport master");
+    } catch (const PersoError& e) {
+        CHECK(e.stage() == PersoStage::Open);
+        CHECK_FALSE(e.cardTouched());
+        CHECK(e.nextStep() == hc::NextStep::CheckConfiguration);
+        CHECK(std::string(e.what()).find("hc.perso.transport") != std::string::npos);
+    }
+    ch.reset();
+    CHECK(perso.probe(ch).state == CardState::Blank);
+}

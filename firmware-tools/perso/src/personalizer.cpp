@@ -466,6 +466,9 @@ PersoResult Personalizer::personalize(CardChannel& channel, const PersoInput& in
         throw;
     } catch (const hc::Error& e) {
         throw PersoError(s.stage(), e.what(), e.nextStep(), std::nullopt, s.isTouched());
+    } catch (const hc::hsm::Error& e) {
+        throw PersoError(s.stage(), std::string("HSM: ") + e.what(),
+            hc::NextStep::CheckConfiguration, std::nullopt, s.isTouched());
     }
     result.stages = s.finish(result.elapsed);
     result.apdus = s.apdus();
@@ -494,6 +497,9 @@ std::vector<FieldMismatch> Personalizer::verify(
         throw;
     } catch (const hc::Error& e) {
         throw PersoError(PersoStage::Verify, e.what(), e.nextStep());
+    } catch (const hc::hsm::Error& e) {
+        throw PersoError(
+            PersoStage::Verify, std::string("HSM: ") + e.what(), hc::NextStep::CheckConfiguration);
     }
 }
 
@@ -594,6 +600,8 @@ std::size_t Personalizer::appCommand(CardChannel& channel, PersoStage stage, std
         throw;
     } catch (const hc::Error& e) {
         throw PersoError(stage, e.what(), e.nextStep());
+    } catch (const hc::hsm::Error& e) {
+        throw PersoError(stage, std::string("HSM: ") + e.what(), hc::NextStep::CheckConfiguration);
     }
     return s.apdus();
 }
