@@ -231,3 +231,44 @@ TEST_CASE("his-sim: the sample residents' cards find bills and lab reports (same
         != std::string::npos);
     CHECK(his.labReports("P0013").at(1).observations.at(0).flag == "H"); // ALT 68 U/L
 }
+
+TEST_CASE("his-sim: refund a paid invoice and cancel an appointment, idempotent by request id") {
+    HisSim sim;
+    auto his = sim.adapter();
+    const auto items = his.unpaidItems("P0014"); // 张喆: the drug and the exam
+    REQUIRE(items.size() == 2);
+    const auto inv = his.pay(
+        "P0014", { items[0].id, items[1].id }, items[0].priceFen + items[1].priceFen, "pay-r1");
+    CHECK(his.unpaidItems("P0014").empty());
+    const auto found = his.invoiceById(inv.id);
+    REQUIRE(found);
+    CHECK(found->totalFen == 10860);
+    CHECK(found->status == "balanced");
+    CHECK_FALSE(his.invoiceById("INV999999"));
+    CHECK_FALSE(his.findRefund("refund-1"));
+
+    // The reply is lost after the refund is done: UNKNOWN; the query by request id shows it.
+    sim.faults(R"({"drop_after_commit": 1})");
+    CHECK_THROWS_AS(his.refund(inv.id, "患者退药", "refund-1"), HisOutcomeUnknown);
+    const auto q = his.findRefund("refund-1");
+    REQUIRE(q);
+    CHECK(q->id == inv.id);
+    CHECK(q->status == "cancelled");
+    // Repeating the request answers the first result; another request is a conflict.
+    CHECK(his.refund(inv.id, "患者退药", "refund-1").status == "cancelled");
+    CHECK_THROWS_AS(his.refund(inv.id, "患者退药", "refund-2"), HisConflict);
+    CHECK_THROWS_AS(his.refund("INV999999", "x", "refund-3"), HisRefused);
+    CHECK(his.invoiceById(inv.id)->status == "cancelled");
+    CHECK(his.unpaidItems("P0014").empty()); // refunded items are not billable again
+
+    const auto doctor = his.doctors("D0102").front();
+    const auto slot = his.slots(doctor.id, "2026-11-27").front();
+    his.holdSlot(slot.id, "s1", "hold-c1");
+    const auto appt = his.book(slot.id, "P0014", "s1", "book-c1");
+    CHECK(his.slots(doctor.id, "2026-11-27").front().status == "busy");
+    const auto cancelled = his.cancelAppointment(appt.id, "cancel-1");
+    CHECK(cancelled.status == "cancelled");
+    CHECK(his.cancelAppointment(appt.id, "cancel-1").status == "cancelled");
+    CHECK_THROWS_AS(his.cancelAppointment(appt.id, "cancel-2"), HisConflict);
+    CHECK(his.slots(doctor.id, "2026-11-27").front().status == "free");
+}

@@ -227,6 +227,38 @@ std::optional<Invoice> HttpHisAdapter::findInvoice(const std::string& requestId)
     return list.front();
 }
 
+std::optional<Invoice> HttpHisAdapter::invoiceById(const std::string& invoiceId) {
+    auto list
+        = parseInvoiceBundle(call("GET", "/fhir/Invoice?_id=" + encode(invoiceId), "", false));
+    if (list.empty()) {
+        return std::nullopt;
+    }
+    return list.front();
+}
+
+Invoice HttpHisAdapter::refund(
+    const std::string& invoiceId, const std::string& reason, const std::string& requestId) {
+    const json::object o { { "reason", reason }, { "requestId", requestId } };
+    return parseInvoice(
+        call("POST", "/fhir/Invoice/" + encode(invoiceId) + "/$refund", json::serialize(o), true));
+}
+
+std::optional<Invoice> HttpHisAdapter::findRefund(const std::string& requestId) {
+    auto list = parseInvoiceBundle(
+        call("GET", "/fhir/Invoice?refund-request=" + encode(requestId), "", false));
+    if (list.empty()) {
+        return std::nullopt;
+    }
+    return list.front();
+}
+
+Appointment HttpHisAdapter::cancelAppointment(
+    const std::string& appointmentId, const std::string& requestId) {
+    const json::object o { { "requestId", requestId } };
+    return parseAppointment(call("POST", "/fhir/Appointment/" + encode(appointmentId) + "/$cancel",
+        json::serialize(o), true));
+}
+
 std::vector<LabReport> HttpHisAdapter::labReports(const std::string& patientId) {
     return parseLabReportBundle(
         call("GET", "/fhir/DiagnosticReport?patient=" + encode(patientId), "", false));

@@ -595,11 +595,31 @@ Reply HisWorld::route(const std::string& method, const std::string& path,
     }
     if (method == "GET" && path == "/fhir/Invoice") {
         json::array out;
-        const auto it = m_invoiceByRequest.find(q("identifier"));
-        if (it != m_invoiceByRequest.end()) {
-            out.push_back(m_invoices.at(it->second));
+        if (!q("_id").empty()) {
+            const auto byId = m_invoices.find(q("_id"));
+            if (byId != m_invoices.end()) {
+                out.push_back(byId->second);
+            }
+        } else if (!q("refund-request").empty()) {
+            const auto it = m_refundByRequest.find(q("refund-request"));
+            if (it != m_refundByRequest.end()) {
+                out.push_back(m_invoices.at(it->second));
+            }
+        } else {
+            const auto it = m_invoiceByRequest.find(q("identifier"));
+            if (it != m_invoiceByRequest.end()) {
+                out.push_back(m_invoices.at(it->second));
+            }
         }
         return { 200, bundleOf(std::move(out)) };
+    }
+    if (method == "POST" && path.rfind("/fhir/Invoice/", 0) == 0 && path.size() > 22
+        && path.compare(path.size() - 8, 8, "/$refund") == 0) {
+        return refund(path.substr(14, path.size() - 22), body);
+    }
+    if (method == "POST" && path.rfind("/fhir/Appointment/", 0) == 0 && path.size() > 26
+        && path.compare(path.size() - 8, 8, "/$cancel") == 0) {
+        return cancelAppointment(path.substr(18, path.size() - 26), body);
     }
     if (method == "GET" && path == "/fhir/DiagnosticReport") {
         json::array out;
@@ -746,6 +766,64 @@ Reply HisWorld::book(const json::value& body) {
     m_appointments[id] = a;
     m_appointmentByRequest[requestId] = id;
     return { 201, std::move(a) };
+}
+
+Reply HisWorld::refund(const std::string& invoiceId, const json::value& body) {
+    const auto requestId = str(body, "requestId");
+    if (requestId.empty()) {
+        return outcome(400, "required", "refund needs a requestId");
+    }
+    const auto done = m_refundByRequest.find(requestId);
+    if (done != m_refundByRequest.end()) {
+        return { 200, m_invoices.at(done->second) };
+    }
+    const auto it = m_invoices.find(invoiceId);
+    if (it == m_invoices.end()) {
+        return outcome(404, "not-found", "no invoice " + invoiceId);
+    }
+    auto& inv = it->second;
+    if (inv.at("status").as_string() == "cancelled") {
+        return outcome(409, "conflict", "invoice " + invoiceId + " is already refunded");
+    }
+    inv["status"] = "cancelled";
+    inv["cancelledReason"] = str(body, "reason");
+    inv["refundRequestId"] = requestId;
+    for (const auto& line : inv.at("lineItem").as_array()) {
+        const std::string ref(line.at("chargeItem").at("reference").as_string());
+        const auto item = m_items.find(ref.substr(ref.find('/') + 1));
+        if (item != m_items.end()) {
+            item->second.status = "aborted"; // refunded: no longer billable
+        }
+    }
+    m_refundByRequest[requestId] = invoiceId;
+    return { 200, inv };
+}
+
+Reply HisWorld::cancelAppointment(const std::string& appointmentId, const json::value& body) {
+    const auto requestId = str(body, "requestId");
+    if (requestId.empty()) {
+        return outcome(400, "required", "cancel needs a requestId");
+    }
+    const auto done = m_cancelByRequest.find(requestId);
+    if (done != m_cancelByRequest.end()) {
+        return { 200, m_appointments.at(done->second) };
+    }
+    const auto it = m_appointments.find(appointmentId);
+    if (it == m_appointments.end()) {
+        return outcome(404, "not-found", "no appointment " + appointmentId);
+    }
+    auto& a = it->second;
+    if (a.at("status").as_string() == "cancelled") {
+        return outcome(409, "conflict", "appointment " + appointmentId + " is already cancelled");
+    }
+    a["status"] = "cancelled";
+    const std::string slotRef(a.at("slot").at(0).at("reference").as_string());
+    const auto slot = m_slots.find(slotRef.substr(slotRef.find('/') + 1));
+    if (slot != m_slots.end()) {
+        slot->second.appointmentId.clear(); // free again
+    }
+    m_cancelByRequest[requestId] = appointmentId;
+    return { 200, a };
 }
 
 Reply HisWorld::pay(const json::value& body) {

@@ -70,6 +70,8 @@ private:
     Reply book(const boost::json::value& body);
     Reply pay(const boost::json::value& body);
     Reply createPatient(const boost::json::value& body);
+    Reply refund(const std::string& invoiceId, const boost::json::value& body);
+    Reply cancelAppointment(const std::string& appointmentId, const boost::json::value& body);
     bool heldByOther(const SlotRec& s, const std::string& session) const;
     boost::json::object slotJson(const SlotRec& s) const;
     boost::json::object patientJson(const boost::json::object& p) const;
@@ -91,6 +93,8 @@ private:
     std::map<std::string, std::string> m_appointmentByRequest;
     std::map<std::string, boost::json::object> m_invoices; ///< by id
     std::map<std::string, std::string> m_invoiceByRequest;
+    std::map<std::string, std::string> m_refundByRequest; ///< refund request id -> invoice id
+    std::map<std::string, std::string> m_cancelByRequest; ///< cancel request id -> appointment
     int m_nextPatient = 1;
     int m_nextItem = 1;
     int m_nextAppointment = 1;

@@ -6,6 +6,11 @@
 // Mutating calls (createPatient, holdSlot, book, pay) carry a request id: repeating a call with
 // the same id returns the first result, so a retry after HisOutcomeUnknown is safe, and
 // findInvoice(requestId) answers "did that payment happen?" for recovery.
+//
+// The cashier's calls (invoiceById, refund, findRefund, cancelAppointment) have default
+// implementations that refuse (HisRefused 501 "not supported by this HIS adapter"), so an adapter
+// for a HIS without them still builds; refund and cancelAppointment are idempotent by request id
+// like the others, and findRefund(requestId) answers "did that refund happen?".
 #pragma once
 
 #include "hc/kiosk/his/his_error.hpp"
@@ -52,6 +57,35 @@ public:
     virtual std::optional<Invoice> findInvoice(const std::string& requestId) = 0;
     /** Lab reports of a patient, with results, reference ranges and flags. */
     virtual std::vector<LabReport> labReports(const std::string& patientId) = 0;
+
+    /** The invoice with this HIS id ("INV000001"), if any (the cashier types it). */
+    virtual std::optional<Invoice> invoiceById(const std::string& invoiceId) {
+        (void)invoiceId;
+        throw HisRefused(501, "invoice lookup is not supported by this HIS adapter");
+    }
+    /** Refunds a paid invoice (退费): the invoice becomes "cancelled" and its items are no longer
+     * billable. Idempotent by request id; HisConflict when it was already refunded by another
+     * request. The money itself goes back through the kiosk's payment means, not the HIS. */
+    virtual Invoice refund(
+        const std::string& invoiceId, const std::string& reason, const std::string& requestId) {
+        (void)invoiceId;
+        (void)reason;
+        (void)requestId;
+        throw HisRefused(501, "refunds are not supported by this HIS adapter");
+    }
+    /** The invoice a refund request cancelled, if any (query after HisOutcomeUnknown). */
+    virtual std::optional<Invoice> findRefund(const std::string& requestId) {
+        (void)requestId;
+        throw HisRefused(501, "refunds are not supported by this HIS adapter");
+    }
+    /** Cancels a booked appointment (退号): status "cancelled", the slot is free again.
+     * Idempotent by request id. */
+    virtual Appointment cancelAppointment(
+        const std::string& appointmentId, const std::string& requestId) {
+        (void)appointmentId;
+        (void)requestId;
+        throw HisRefused(501, "cancelling appointments is not supported by this HIS adapter");
+    }
 };
 
 /** Owning pointer to an adapter. */

@@ -30,6 +30,16 @@ public:
     Invoice pay(const std::string& patientId, const std::vector<std::string>& itemIds,
         std::int64_t totalFen, const std::string& requestId) override;
     std::optional<Invoice> findInvoice(const std::string& requestId) override;
+    /** GET /fhir/Invoice?_id=ID. */
+    std::optional<Invoice> invoiceById(const std::string& invoiceId) override;
+    /** POST /fhir/Invoice/{id}/$refund {reason, requestId}. */
+    Invoice refund(const std::string& invoiceId, const std::string& reason,
+        const std::string& requestId) override;
+    /** GET /fhir/Invoice?refund-request=RID. */
+    std::optional<Invoice> findRefund(const std::string& requestId) override;
+    /** POST /fhir/Appointment/{id}/$cancel {requestId}. */
+    Appointment cancelAppointment(
+        const std::string& appointmentId, const std::string& requestId) override;
     std::vector<LabReport> labReports(const std::string& patientId) override;
 
     /** All patients (his-sim's test data listing; GET /fhir/Patient). */
