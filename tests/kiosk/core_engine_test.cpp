@@ -441,7 +441,7 @@ TEST_CASE("flow files: errors name the field") {
             h),
         "flow.steps[0].countdown: 1 outside 5..600", FlowError);
     const auto flows = loadFlows(hc::testing::sourcePath("kiosk/flows"), h);
-    CHECK(flows.size() == 7);
+    CHECK(flows.size() == 8);
     CHECK(flows.back().mode == "cashier");
     CHECK(flows.front().business == "registration");
 }
@@ -464,7 +464,7 @@ TEST_CASE("cashier mode: staff login, patient by ID number, cash payment journal
     k.type("2468");
     REQUIRE(k.screen() == "menu");
     CHECK(k.view().at("mode").as_string() == "cashier");
-    CHECK(k.view().at("items").as_array().size() == 1);
+    CHECK(k.view().at("items").as_array().size() == 2); // cash payment, refund
     CHECK(k.hasAction("logout"));
     k.choose("cash_payment");
     CHECK(k.screen() == "find_patient");
@@ -532,4 +532,149 @@ TEST_CASE("an unreadable card: idle says to insert it chip up; printed reports s
     b.insert();
     b.choose("report");
     CHECK(b.view().at("items").at(0).at("disabled").as_bool());
+}
+
+namespace {
+
+EngineConfig cashierConfig() {
+    EngineConfig c;
+    c.mode = "cashier";
+    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468") },
+        { "S002", "刘强", "cashier", "y7", staffPinHash("y7", "1357") },
+        { "M001", "陈主管", "supervisor", "z5", staffPinHash("z5", "9999") } };
+    return c;
+}
+
+/** A cashier engine on the same journal, HIS, insurance and gateway as `k`. */
+std::unique_ptr<Engine> cashierOn(Kiosk& k) {
+    EngineParts p;
+    p.journal = &k.journal;
+    p.his = &k.his;
+    p.clock = &k.clock;
+    p.insurance = &k.insurance;
+    p.gateway = &k.gateway;
+    p.receipt = &k.receipt;
+    p.recovery = &k.recovery;
+    auto e = std::make_unique<Engine>(
+        loadFlows(hc::testing::sourcePath("kiosk/flows"), engineHandlers()), p, cashierConfig());
+    e->setListener([&k](const json::object& m) { k.seen.push_back(m); });
+    return e;
+}
+
+void typeInto(Engine& e, const std::string& v) {
+    e.handleInput({ { "type", "input" }, { "value", v } });
+}
+
+std::string screenOf(Engine& e) {
+    return std::string(e.currentView().at("screen").as_string());
+}
+
+} // namespace
+
+TEST_CASE("cashier refund of a cash payment: a supervisor (not the cashier) approves, cash due") {
+    Kiosk k(cashierConfig(), false);
+    k.type("S001");
+    k.type("2468");
+    k.choose("cash_payment");
+    k.type("110101199003077777");
+    k.action("confirm");
+    k.action("confirm");
+    REQUIRE(k.screen() == "done");
+    const auto invoice = k.his.invoices.begin()->second.id;
+    k.action("done");
+    k.choose("refund");
+    REQUIRE(k.screen() == "find_invoice");
+    k.type("INV999");
+    CHECK(k.errorCode() == "invoice_not_found");
+    k.type(invoice);
+    REQUIRE(k.screen() == "refund_confirm");
+    CHECK(k.view().at("data").at("paidBy").as_string() == "cash");
+    CHECK(k.view().at("data").at("ownFen").as_int64() == 6250);
+    k.action("confirm");
+    REQUIRE(k.screen() == "supervisor_login");
+    k.type("S002"); // another cashier: no right to approve
+    k.type("1357");
+    CHECK(k.errorCode() == "approval_refused");
+    CHECK(k.his.invoices.begin()->second.status == "balanced");
+    k.action("back");
+    if (k.screen() == "supervisor_pin") {
+        k.action("back");
+    }
+    REQUIRE(k.screen() == "supervisor_login");
+    k.type("M001");
+    k.type("0000");
+    CHECK(k.errorCode() == "approval_refused");
+    k.type("9999");
+    REQUIRE(k.screen() == "done");
+    CHECK(k.his.invoices.begin()->second.status == "cancelled");
+    CHECK(k.view().at("message").as_string() == "退费成功，请退还患者现金 62.50 元");
+    CHECK(k.receipt.printed.back() == "退费凭条");
+    const auto steps = k.steps();
+    CHECK(statusOf(steps, StepType::HisCancelPreSettle) == "OK");
+    CHECK(statusOf(steps, StepType::PaymentRefund) == "OK");
+    CHECK(k.gateway.refunds.empty());
+    // A second refund of the same invoice is refused before anything is done.
+    k.action("done");
+    k.choose("refund");
+    k.type(invoice);
+    CHECK(k.errorCode() == "already_refunded");
+}
+
+TEST_CASE(
+    "cashier refund of a kiosk payment: insurance cancelled, HIS refunded, QR refunded once") {
+    Kiosk k;
+    k.insert();
+    k.choose("payment");
+    k.action("confirm");
+    k.choose("qr");
+    k.gateway.payAll();
+    k.clock.advance(3);
+    k.engine->tick();
+    REQUIRE(k.screen() == "done");
+    const auto invoice = k.his.invoices.begin()->second.id;
+    const auto settledId = *k.insurance.settledIds.begin();
+    k.engine->cardRemoved();
+
+    auto cashier = cashierOn(k);
+    typeInto(*cashier, "S001");
+    typeInto(*cashier, "2468");
+    cashier->handleInput({ { "type", "choose" }, { "item", "refund" } });
+    // The HIS loses the refund's reply after doing it: the query by request id finds it.
+    k.his.refundUnknownAfterCommit = true;
+    typeInto(*cashier, invoice);
+    REQUIRE(screenOf(*cashier) == "refund_confirm");
+    CHECK(cashier->currentView().at("data").at("insuranceFen").as_int64() == 3750);
+    CHECK(cashier->currentView().at("data").at("paidBy").as_string() == "qr");
+    cashier->handleInput({ { "type", "action" }, { "action", "confirm" } });
+    typeInto(*cashier, "M001");
+    typeInto(*cashier, "9999");
+    REQUIRE(screenOf(*cashier) == "done");
+    CHECK(k.insurance.struck.count(settledId) == 1);
+    CHECK(k.his.invoices.begin()->second.status == "cancelled");
+    REQUIRE(k.gateway.refunds.size() == 1);
+    CHECK(k.gateway.refunds.begin()->second == 1);
+    const auto steps = k.steps();
+    CHECK(statusOf(steps, StepType::InsuranceStrike) == "OK");
+    CHECK(statusOf(steps, StepType::HisCancelPreSettle) == "OK");
+    CHECK(statusOf(steps, StepType::PaymentRefund) == "OK");
+}
+
+TEST_CASE("cashier refund: never while a step of the payment has no known outcome") {
+    Kiosk k(cashierConfig(), false);
+    k.type("S001");
+    k.type("2468");
+    k.choose("cash_payment");
+    k.type("110101199003077777");
+    k.action("confirm");
+    k.action("confirm");
+    REQUIRE(k.screen() == "done");
+    const auto payment = k.lastSession();
+    const auto invoice = k.his.invoices.begin()->second.id;
+    k.action("done");
+    // A step of that payment left PENDING (as after a crash, before recovery queried it).
+    k.journal.beginStep(payment, { StepType::Payment, payment + "-X", 100, "qr" });
+    k.choose("refund");
+    k.type(invoice);
+    CHECK(k.errorCode() == "refund_outcome_unknown");
+    CHECK(k.his.invoices.begin()->second.status == "balanced");
 }

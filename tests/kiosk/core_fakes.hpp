@@ -137,6 +137,42 @@ struct FakeHis final : his::HisAdapter {
         check();
         return invoices.count(rid) ? std::optional(invoices[rid]) : std::nullopt;
     }
+    std::map<std::string, std::string> refunds; // refund request id -> invoice id
+    bool refundUnknownAfterCommit = false; ///< refund commits then throws HisOutcomeUnknown
+    std::optional<his::Invoice> invoiceById(const std::string& id) override {
+        check();
+        for (const auto& [rid, inv] : invoices) {
+            if (inv.id == id) {
+                return inv;
+            }
+        }
+        return std::nullopt;
+    }
+    his::Invoice refund(
+        const std::string& id, const std::string&, const std::string& rid) override {
+        check();
+        for (auto& [payRid, inv] : invoices) {
+            if (inv.id != id) {
+                continue;
+            }
+            if (!refunds.count(rid)) {
+                if (inv.status == "cancelled") {
+                    throw his::HisConflict(409, "already refunded");
+                }
+                inv.status = "cancelled";
+                refunds[rid] = id;
+            }
+            if (refundUnknownAfterCommit) {
+                throw his::HisOutcomeUnknown("reply lost");
+            }
+            return inv;
+        }
+        throw his::HisRefused(404, "no invoice " + id);
+    }
+    std::optional<his::Invoice> findRefund(const std::string& rid) override {
+        check();
+        return refunds.count(rid) ? invoiceById(refunds[rid]) : std::nullopt;
+    }
     std::vector<his::LabReport> labReports(const std::string& patient) override {
         check();
         return { { "DR1", patient, "血常规", "2026-11-23T09:00:00+08:00", "final",

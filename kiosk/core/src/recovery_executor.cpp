@@ -78,6 +78,14 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
         found = StepStatus::Ok;
         note = "taken as held; released next";
         break;
+    case StepType::HisCancelPreSettle:
+        // The cashier's HIS refund (journaled as "his refund invoice=..."): did it happen?
+        if (m_his != nullptr && step.detail.rfind("his refund", 0) == 0) {
+            const auto inv = m_his->findRefund(step.requestId);
+            found = inv ? StepStatus::Ok : StepStatus::Failed;
+            note = inv ? "refunded invoice " + inv->id : "no refund for the request";
+        }
+        break;
     case StepType::Payment:
     case StepType::PaymentRefund:
     case StepType::PaymentCancelOrder:

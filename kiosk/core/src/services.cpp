@@ -633,6 +633,231 @@ void Engine::Impl::registerHandlers() {
         return std::nullopt;
     };
 
+    // ----- cashier refund (退费) with a supervisor's approval -----
+    // The invoice's request id is "<session>-HIS": the payment's journal session tells how it was
+    // paid. Nothing is refunded while a step of that payment has no known outcome.
+    handlers["lookup_invoice"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        std::optional<his::Invoice> inv;
+        try {
+            inv = m.parts.his->invoiceById(e.value);
+        } catch (const his::HisError& ex) {
+            throw hisError(ex);
+        }
+        if (!inv) {
+            throw KioskError("invoice_not_found", "未找到该发票，请核对发票号", NextStep::FixInput);
+        }
+        if (inv->status == "cancelled") {
+            throw KioskError("already_refunded", "该发票已退费", NextStep::FixInput);
+        }
+        const std::string suffix = "-HIS";
+        const auto& rid = inv->requestId;
+        std::vector<StepRecord> steps;
+        if (rid.size() > suffix.size()
+            && rid.compare(rid.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            steps = m.parts.journal->steps(rid.substr(0, rid.size() - suffix.size()));
+        }
+        if (steps.empty()) {
+            throw KioskError("refund_not_ours", "该发票不是本终端收费，请在医院收费系统中退费",
+                NextStep::CallStaff);
+        }
+        m.biz = BusinessState {};
+        m.biz.v["invoice"] = inv->id;
+        m.biz.totalFen = inv->totalFen;
+        m.biz.method = "none";
+        std::int64_t own = 0;
+        for (const auto& s : steps) {
+            const bool forward = s.type == StepType::Payment || s.type == StepType::CardDebit
+                || s.type == StepType::InsuranceSettle || s.type == StepType::HisConfirm;
+            if (forward && (s.status == StepStatus::Pending || s.status == StepStatus::Unknown)) {
+                throw KioskError("refund_outcome_unknown",
+                    "原交易结果待核实（对账中），暂不能退费，请稍后再试", NextStep::CallStaff);
+            }
+            if (s.compensates != 0 && s.status == StepStatus::Ok) {
+                throw KioskError(
+                    "already_refunded", "该笔费用已退回，请勿重复退费", NextStep::FixInput);
+            }
+            if (s.status != StepStatus::Ok) {
+                continue;
+            }
+            if (s.type == StepType::InsuranceSettle) {
+                m.biz.v["insRid"] = s.requestId;
+                m.biz.v["insStep"] = std::to_string(s.id);
+                m.biz.v["insFen"] = std::to_string(s.amountFen);
+            } else if (s.type == StepType::Payment || s.type == StepType::CardDebit) {
+                m.biz.method = s.type == StepType::CardDebit ? "purse"
+                    : s.detail.rfind("cash", 0) == 0         ? "cash"
+                                                             : "qr";
+                m.biz.v["payRid"] = s.requestId;
+                m.biz.v["payStep"] = std::to_string(s.id);
+                own = s.amountFen;
+            }
+        }
+        if (m.biz.method == "purse") {
+            throw KioskError("refund_purse_unsupported",
+                "电子钱包支付的费用需插卡圈存退回，收费窗口暂不支持，请联系主管",
+                NextStep::CallStaff);
+        }
+        m.biz.ownFen = own;
+        return std::nullopt;
+    };
+    loaders["refund_summary"] = [](Impl& m) {
+        const auto ins = m.biz.v.count("insFen") ? std::stoll(m.biz.v["insFen"]) : 0;
+        const std::string way = m.biz.method == "cash" ? "以现金退还"
+            : m.biz.method == "qr"                     ? "原路退回微信/支付宝"
+                                                       : "无需退款";
+        m.data = json::object { { "invoice", m.biz.v["invoice"] }, { "totalFen", m.biz.totalFen },
+            { "insuranceFen", ins }, { "ownFen", m.biz.ownFen }, { "paidBy", m.biz.method } };
+        m.message = "发票 " + m.biz.v["invoice"] + " 合计 " + yuan(m.biz.totalFen) + " 元：医保 "
+            + yuan(ins) + " 元退回医保，个人 " + yuan(m.biz.ownFen) + " 元" + way + "。须主管授权";
+    };
+    handlers["refund_ask"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
+        m.biz.v["cashier"] = m.staffUser ? m.staffUser->id : std::string();
+        return std::nullopt;
+    };
+    handlers["supervisor_id"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        m.biz.v["supervisor"] = e.value;
+        return std::nullopt;
+    };
+    handlers["refund_approve"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        bool approved = false;
+        for (const auto& a : m.config.staff) {
+            approved = approved
+                || (a.id == m.biz.v["supervisor"] && a.role == "supervisor"
+                    && a.id != m.biz.v["cashier"] && staffPinHash(a.salt, e.value) == a.pinSm3);
+        }
+        if (!approved) {
+            throw KioskError("approval_refused",
+                "主管工号或密码错误，或该工号无退费授权（收费员本人不能授权）", NextStep::FixInput);
+        }
+        m.checkReceiptPrinter();
+        const auto& invoice = m.biz.v["invoice"];
+        const auto staffNote
+            = "staff=" + m.biz.v["cashier"] + ";supervisor=" + m.biz.v["supervisor"];
+        // 1. Insurance: cancel the settlement (settlementd cancel) when there was a fund part.
+        const auto insFen = m.biz.v.count("insFen") ? std::stoll(m.biz.v["insFen"]) : 0;
+        if (m.biz.v.count("insRid") && !m.biz.v.count("insDone")) {
+            if (m.parts.insurance == nullptr) {
+                throw KioskError("insurance_unavailable",
+                    "本终端未连接医保，无法撤销医保结算，未退任何费用", NextStep::CallStaff);
+            }
+            JournalStep step(*m.parts.journal, m.journalSession,
+                { StepType::InsuranceStrike, m.requestId("INS-CANCEL"), insFen,
+                    "refund invoice=" + invoice + ";" + staffNote,
+                    std::stoll(m.biz.v["insStep"]) });
+            try {
+                m.parts.insurance->strike(m.biz.v["insRid"], m.requestId("INS-CANCEL"));
+                step.ok("cancelled");
+                m.biz.v["insDone"] = "1";
+            } catch (const ServiceError& ex) {
+                if (ex.outcome() == CallOutcome::Unknown) {
+                    step.unknown(ex.what());
+                } else {
+                    step.failed(ex.what());
+                }
+                throw KioskError("refund_insurance_failed",
+                    "医保撤销未完成，未退任何费用，请稍后重试", NextStep::Retry);
+            }
+        }
+        // 2. HIS: refund the invoice (queried by request id after a lost reply).
+        if (!m.biz.v.count("hisDone")) {
+            const auto rid = m.requestId("HIS-REFUND");
+            JournalStep step(*m.parts.journal, m.journalSession,
+                { StepType::HisCancelPreSettle, rid, m.biz.totalFen,
+                    "his refund invoice=" + invoice + ";" + staffNote });
+            try {
+                m.parts.his->refund(invoice, "收费窗口退费 " + staffNote, rid);
+                step.ok(invoice);
+            } catch (const his::HisOutcomeUnknown& ex) {
+                step.unknown(ex.what()); // then queried: never refunded twice or blind
+                std::optional<his::Invoice> q;
+                try {
+                    q = m.parts.his->findRefund(rid);
+                } catch (const his::HisError&) {
+                    throw KioskError("refund_his_unknown",
+                        "医院退费结果待核实，未退还现金/款项，请稍后重试", NextStep::CallStaff);
+                }
+                if (!q) {
+                    m.parts.journal->resolveStep(step.id(), StepStatus::Failed,
+                        std::string("not done (queried): ") + ex.what());
+                    throw KioskError(
+                        "refund_his_failed", "医院系统未完成退费，请重试", NextStep::Retry);
+                }
+                m.parts.journal->resolveStep(step.id(), StepStatus::Ok, "queried: " + q->id);
+            } catch (const his::HisError& ex) {
+                step.failed(ex.what());
+                throw hisError(ex);
+            }
+            m.biz.v["hisDone"] = "1";
+            m.failpoint("his_refund");
+        }
+        // 3. The money back the way it came.
+        if (m.biz.ownFen > 0 && !m.biz.v.count("moneyDone")) {
+            const auto payStep = std::stoll(m.biz.v["payStep"]);
+            if (m.biz.method == "cash") {
+                JournalStep step(*m.parts.journal, m.journalSession,
+                    { StepType::PaymentRefund, m.requestId("CASH-REFUND"), m.biz.ownFen,
+                        "cash;" + staffNote, payStep });
+                step.ok("cash refund due at the cashier window (staff pays it back)");
+            } else {
+                if (m.parts.gateway == nullptr) {
+                    throw KioskError("gateway_unavailable",
+                        "本终端未连接支付平台，无法原路退款，请联系主管", NextStep::CallStaff);
+                }
+                const auto rid = m.requestId("QR-REFUND");
+                JournalStep step(*m.parts.journal, m.journalSession,
+                    { StepType::PaymentRefund, rid, m.biz.ownFen, "qr;" + staffNote, payStep });
+                try {
+                    m.parts.gateway->refund(m.biz.v["payRid"], m.biz.ownFen, rid);
+                    step.ok("refunded");
+                } catch (const ServiceError& ex) {
+                    std::optional<OrderState> s;
+                    if (ex.outcome() == CallOutcome::Unknown) {
+                        try {
+                            s = m.parts.gateway->query(m.biz.v["payRid"]);
+                        } catch (const std::exception&) { }
+                    }
+                    if (ex.outcome() == CallOutcome::Unknown) {
+                        step.unknown(ex.what());
+                    }
+                    if (s && *s == OrderState::Refunded) {
+                        m.parts.journal->resolveStep(
+                            step.id(), StepStatus::Ok, "queried: refunded");
+                    } else if (ex.outcome() == CallOutcome::Unknown && !s) {
+                        throw KioskError("refund_payment_unknown",
+                            "退款结果待核实，请勿重复退款，工作人员将核对", NextStep::CallStaff);
+                    } else {
+                        if (ex.outcome() == CallOutcome::Unknown) {
+                            m.parts.journal->resolveStep(
+                                step.id(), StepStatus::Failed, "queried: not refunded");
+                        } else {
+                            step.failed(ex.what());
+                        }
+                        throw KioskError(
+                            "refund_payment_failed", "原路退款未成功，请重试", NextStep::Retry);
+                    }
+                }
+            }
+            m.biz.v["moneyDone"] = "1";
+        }
+        m.biz.completed = true;
+        m.biz.resultMessage = m.biz.method == "cash"
+            ? "退费成功，请退还患者现金 " + yuan(m.biz.ownFen) + " 元"
+            : "退费成功，款项将原路退回";
+        m.biz.result = json::object { { "invoice", invoice }, { "totalFen", m.biz.totalFen },
+            { "insuranceFen", insFen }, { "ownFen", m.biz.ownFen }, { "paidBy", m.biz.method },
+            { "supervisor", m.biz.v["supervisor"] } };
+        m.printReceipt("退费凭条",
+            { "发票号: " + invoice, "合计: " + yuan(m.biz.totalFen) + " 元",
+                "医保撤销: " + yuan(insFen) + " 元",
+                "退还个人: " + yuan(m.biz.ownFen) + " 元 ("
+                    + (m.biz.method == "cash"      ? "现金"
+                            : m.biz.method == "qr" ? "扫码原路"
+                                                   : "无")
+                    + ")",
+                "收费员: " + m.biz.v["cashier"] + "  授权主管: " + m.biz.v["supervisor"] });
+        return std::nullopt;
+    };
+
     // ----- top-up -----
     loaders["topup_amounts"] = [](Impl& m) {
         bool purse = false;
@@ -814,7 +1039,8 @@ const std::set<std::string>& engineHandlers() {
         "pick_doctor", "slots", "hold_slot", "registration_summary", "book_registration",
         "unpaid_items", "presettle", "confirm_payment", "pay_methods", "pay", "qr_order",
         "qr_check", "result", "topup_amounts", "pick_amount", "load_purse", "balance", "reports",
-        "print_report", "lookup_patient", "cash_summary", "cash_pay" };
+        "print_report", "lookup_patient", "cash_summary", "cash_pay", "lookup_invoice",
+        "refund_summary", "refund_ask", "supervisor_id", "refund_approve" };
     return names;
 }
 
