@@ -346,3 +346,67 @@ TEST_CASE("kioskd --mode cashier: staff login, cash payment at the window, logou
     r.action("done");
     CHECK(r.action("logout").at("screen").as_string() == "staff_login");
 }
+
+TEST_CASE("kioskd --mode cashier: a supervisor approves the refund of a cash payment (李娜)") {
+    Rig r;
+    const auto hashOf = [](const std::string& salt, const std::string& pin) {
+        const auto h = hc::testing::runCommand(
+            { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin", salt }, pin + "\n");
+        REQUIRE(h.status == 0);
+        return h.out.substr(0, 64);
+    };
+    std::ofstream(r.dir / "cashier.json")
+        << R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")"
+        << hashOf("s1", "2468")
+        << R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
+        << hashOf("s2", "9999") << "\"}]}";
+    r.extra = { "--config", (r.dir / "cashier.json").string() };
+    r.start();
+    r.input(R"({"type":"input","value":"S001"})");
+    REQUIRE(r.input(R"({"type":"input","value":"2468"})").at("screen").as_string() == "menu");
+    // 李娜 is one of his-sim's sample residents: her two items are there at every start.
+    r.choose("cash_payment");
+    REQUIRE(r.input(R"({"type":"input","value":"110105197503150022"})").at("screen").as_string()
+        == "unpaid_items");
+    r.action("confirm");
+    auto v = r.action("confirm");
+    REQUIRE(v.at("screen").as_string() == "done");
+    const std::string invoice(v.at("data").at("invoice").as_string());
+    CHECK(v.at("data").at("totalFen").as_int64() == 21300);
+    r.action("done");
+
+    CHECK(r.choose("refund").at("screen").as_string() == "find_invoice");
+    v = r.input(R"({"type":"input","value":")" + invoice + "\"}");
+    REQUIRE(v.at("screen").as_string() == "refund_confirm");
+    CHECK(v.at("data").at("paidBy").as_string() == "cash");
+    CHECK(r.action("confirm").at("screen").as_string() == "supervisor_login");
+    r.input(R"({"type":"input","value":"S001"})"); // the cashier cannot approve her own refund
+    v = r.input(R"({"type":"input","value":"2468"})");
+    CHECK(v.at("error").at("code").as_string() == "approval_refused");
+    const auto invoiceState = [&] {
+        return bodyOf(httpGet(r.hisPort, "/fhir/Invoice?_id=" + invoice))
+            .at("entry")
+            .at(0)
+            .at("resource")
+            .at("status")
+            .as_string();
+    };
+    CHECK(invoiceState() == "balanced");
+    r.action("back");
+    REQUIRE(r.view().at("screen").as_string() == "supervisor_login");
+    r.input(R"({"type":"input","value":"M001"})");
+    v = r.input(R"({"type":"input","value":"9999"})");
+    REQUIRE(v.at("screen").as_string() == "done");
+    CHECK(v.at("message").as_string() == "退费成功，请退还患者现金 213.00 元");
+    CHECK(invoiceState() == "cancelled");
+    r.action("done");
+    r.kioskd->stop();
+    CHECK(r.unrecovered().empty());
+    int receipts = 0;
+    for (const auto& f : std::filesystem::directory_iterator(r.dir / "receipts")) {
+        if (f.path().extension() == ".txt") { // job-NNNN.txt: the decoded text of a job
+            receipts += readFile(f.path()).find("退费凭条") != std::string::npos ? 1 : 0;
+        }
+    }
+    CHECK(receipts == 1);
+}
