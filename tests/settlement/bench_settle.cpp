@@ -283,7 +283,7 @@ void benchZmqAll(bool full) {
 void benchSettlePaths(bool full) {
     std::printf(
         "\nsettle path without the center (SettlementService + SQLite WAL synchronous=FULL; "
-        "2 durable commits per settle; 64 client threads)\n");
+        "1 durable commit per settle; 64 client threads)\n");
     std::printf("| %-15s | %-23s | %7s | %9s | %7s | %7s | %8s |\n", "commit", "load", "settled",
         "settles/s", "p50 ms", "p99 ms", "max ms");
     std::printf("|---|---|---|---|---|---|---|\n");
