@@ -12,6 +12,7 @@
 #include "hc/testing/softhsm_token.hpp"
 #include "issuance_residents.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <csignal>
 #include <fstream>
@@ -86,6 +87,8 @@ public:
                "esac\n"
                "dir=$2\n"
                "pidf=$dir/slot$slot.pid\n"
+               "# one feeder per slot at a time (a feeder of a killed run may still be going)\n"
+               "exec 9>\"$dir/slot$slot.lock\"; flock 9\n"
                "if [ -f \"$pidf\" ]; then kill -9 \"$(cat \"$pidf\")\" 2>/dev/null; rm -f "
                "\"$pidf\"; fi\n"
                "# take the old card out: wait until pcscd reports the reader empty (a swap faster\n"
@@ -100,7 +103,7 @@ public:
                "setsid "
             << hc::testing::binaryPath("hcemu").string()
             << " --blank --image \"$img\" --slot \"$slot\" >>\"$dir/hcemu-$slot.log\" 2>&1 "
-               "</dev/null &\n"
+               "</dev/null 9>&- &\n"
                "echo $! > \"$pidf\"\n";
         ::chmod(feeder().c_str(), 0755);
     }
@@ -132,7 +135,7 @@ public:
                  "--operator", "test-operator", "--issue-date", "20261123" }) {
             argv.emplace_back(a);
         }
-        argv[3] = db();
+        *(std::find(argv.begin(), argv.end(), "--db") + 1) = db();
         for (auto& a : args) {
             argv.push_back(std::move(a));
         }
@@ -158,6 +161,13 @@ public:
         for (const auto& r : vpcdReaders()) {
             hc::testing::waitForCard(r, false, std::chrono::milliseconds(3000));
         }
+    }
+
+    /** Stops the fed cards and forgets their images (a test starting afresh). */
+    void clearCards() {
+        stopFedCards();
+        std::filesystem::remove_all(m_dir.path() / "cards");
+        std::filesystem::create_directories(m_dir.path() / "cards");
     }
 
     /** The card images the feeder created (personalized or spoiled). */
@@ -208,6 +218,13 @@ private:
     hc::testing::SoftHsmToken m_token;
     hc::testing::TempDir m_dir { "hc-issuance-it-" };
 };
+
+/** The process's stack (SoftHSM2 reads its configuration once per process). Each test calls
+ * clearCards() first and uses batches of its own. */
+inline IssuanceStack& sharedStack() {
+    static IssuanceStack stack;
+    return stack;
+}
 
 /** A CSV of `n` test residents starting at `first`, plus `extra` lines. */
 inline std::string residentsCsv(
