@@ -245,6 +245,7 @@ int main(int argc, char** argv) {
         ec.failpoint = cfg.failpoint;
         ec.staff = cfg.staff;
         ec.printedReportsFile = cfg.journal + ".printed-reports";
+        ec.shiftFile = cfg.journal + ".shift";
         const std::string flowDir = cfg.flows.empty() ? std::string(HC_KIOSK_FLOWS_DIR) : cfg.flows;
         core::Engine engine(core::loadFlows(flowDir, core::engineHandlers()), parts, ec);
 

@@ -78,4 +78,18 @@ std::optional<bool> SettleInsurance::settled(const std::string& requestId) {
     }
 }
 
+std::optional<core::InsuranceShift> SettleInsurance::shiftTotals(const std::string& requestId) {
+    return mapped([&] {
+        const auto t = m_client.shiftTotals(requestId);
+        core::InsuranceShift out;
+        out.date = t.date;
+        for (const auto& [status, v] : t.byStatus) {
+            out.lines.push_back(
+                core::InsuranceShiftLine { status, v.count, v.medfee, v.fund, v.acct, v.cash });
+        }
+        out.openAdjustmentsFen = t.openAdjustmentsTotal;
+        return std::optional<core::InsuranceShift>(std::move(out));
+    });
+}
+
 } // namespace hc::kiosk::kioskd

@@ -23,6 +23,8 @@ public:
     std::string settle(const core::InsuranceQuote& quote, const std::string& requestId) override;
     void strike(const std::string& settlementRequestId, const std::string& requestId) override;
     std::optional<bool> settled(const std::string& requestId) override;
+    /** shift_totals of this terminal for today (settlementd's date). */
+    std::optional<core::InsuranceShift> shiftTotals(const std::string& requestId) override;
 
 private:
     hc::settle::TerminalClient m_client;

@@ -441,7 +441,7 @@ TEST_CASE("flow files: errors name the field") {
             h),
         "flow.steps[0].countdown: 1 outside 5..600", FlowError);
     const auto flows = loadFlows(hc::testing::sourcePath("kiosk/flows"), h);
-    CHECK(flows.size() == 8);
+    CHECK(flows.size() == 9);
     CHECK(flows.back().mode == "cashier");
     CHECK(flows.front().business == "registration");
 }
@@ -464,7 +464,7 @@ TEST_CASE("cashier mode: staff login, patient by ID number, cash payment journal
     k.type("2468");
     REQUIRE(k.screen() == "menu");
     CHECK(k.view().at("mode").as_string() == "cashier");
-    CHECK(k.view().at("items").as_array().size() == 2); // cash payment, refund
+    CHECK(k.view().at("items").as_array().size() == 3); // cash payment, refund, shift close
     CHECK(k.hasAction("logout"));
     k.choose("cash_payment");
     CHECK(k.screen() == "find_patient");
@@ -657,6 +657,22 @@ TEST_CASE(
     CHECK(statusOf(steps, StepType::InsuranceStrike) == "OK");
     CHECK(statusOf(steps, StepType::HisCancelPreSettle) == "OK");
     CHECK(statusOf(steps, StepType::PaymentRefund) == "OK");
+
+    // The cashier's shift close: the refund (QR own share, insurance fund share cancelled) and
+    // settlementd's totals.
+    k.insurance.shift = InsuranceShift { "2026-11-23",
+        { { "SETTLED", 1, 6250, 3750, 0, 2500 }, { "CANCELLED", 1, 6250, 3750, 0, 2500 } }, 0 };
+    cashier->handleInput({ { "type", "action" }, { "action", "done" } });
+    cashier->handleInput({ { "type", "choose" }, { "item", "shift_close" } });
+    REQUIRE(screenOf(*cashier) == "shift_summary");
+    const auto d = cashier->currentView().at("data");
+    const auto& row = d.at("staff").at(0);
+    CHECK(row.at("staff").as_string() == "S001");
+    CHECK(row.at("refundCount").as_int64() == 1);
+    CHECK(row.at("refundFen").as_int64() == 2500);
+    CHECK(row.at("insuranceRefundFundFen").as_int64() == 3750);
+    CHECK(d.at("insurance").at("lines").as_array().size() == 2);
+    CHECK(d.at("insurance").at("lines").at(0).at("status").as_string() == "SETTLED");
 }
 
 TEST_CASE("cashier refund: never while a step of the payment has no known outcome") {
@@ -677,4 +693,63 @@ TEST_CASE("cashier refund: never while a step of the payment has no known outcom
     k.type(invoice);
     CHECK(k.errorCode() == "refund_outcome_unknown");
     CHECK(k.his.invoices.begin()->second.status == "balanced");
+}
+
+TEST_CASE("cashier shift close: counts and totals by means and refunds, printed; kept across a "
+          "restart; a second close starts a new shift") {
+    hc::testing::TempDir ledger("hc-shift-");
+    auto c = cashierConfig();
+    c.shiftFile = (ledger / "journal.db.shift").string();
+    Kiosk k(c, false);
+    k.type("S001");
+    k.type("2468");
+    k.choose("cash_payment");
+    k.type("110101199003077777");
+    k.action("confirm");
+    k.action("confirm");
+    REQUIRE(k.screen() == "done");
+    const auto invoice = k.his.invoices.begin()->second.id;
+    k.action("done");
+    k.choose("refund");
+    k.type(invoice);
+    k.action("confirm");
+    k.type("M001");
+    k.type("9999");
+    REQUIRE(k.screen() == "done");
+    k.action("done");
+
+    k.choose("shift_close");
+    REQUIRE(k.screen() == "shift_summary");
+    auto d = k.view().at("data");
+    CHECK(d.at("shift").as_int64() == 1);
+    CHECK(d.at("sessions").as_int64() == 2);
+    REQUIRE(d.at("staff").as_array().size() == 1);
+    const auto row = d.at("staff").at(0);
+    CHECK(row.at("cashCount").as_int64() == 1);
+    CHECK(row.at("cashFen").as_int64() == 6250);
+    CHECK(row.at("qrCount").as_int64() == 0);
+    CHECK(row.at("purseCount").as_int64() == 0);
+    CHECK(row.at("refundCount").as_int64() == 1);
+    CHECK(row.at("refundFen").as_int64() == 6250);
+    CHECK(row.at("netCashFen").as_int64() == 0);
+    CHECK(d.at("insurance").is_null()); // no insurance fitted at this window
+    k.action("confirm");
+    REQUIRE(k.screen() == "done");
+    CHECK(k.receipt.printed.back() == "结班报表");
+    CHECK(k.view().at("message").as_string() == "第 1 班已结班，新班次开始");
+    k.action("done");
+
+    // The next close is a new shift with nothing in it, also after a restart.
+    k.choose("shift_close");
+    d = k.view().at("data");
+    CHECK(d.at("shift").as_int64() == 2);
+    CHECK(d.at("staff").as_array().empty());
+    k.action("home");
+    Kiosk again(c, false);
+    again.type("S001");
+    again.type("2468");
+    again.choose("shift_close");
+    d = again.view().at("data");
+    CHECK(d.at("shift").as_int64() == 2);
+    CHECK(d.at("sessions").as_int64() == 1); // the close looked at above and left
 }

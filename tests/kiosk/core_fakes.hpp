@@ -307,6 +307,8 @@ struct FakeInsurance final : InsuranceService {
     std::optional<bool> settled(const std::string& rid) override {
         return settledIds.count(rid) != 0;
     }
+    std::optional<InsuranceShift> shift; ///< what shiftTotals answers
+    std::optional<InsuranceShift> shiftTotals(const std::string&) override { return shift; }
 };
 
 struct FakeClock final : Clock {

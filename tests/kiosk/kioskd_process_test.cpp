@@ -400,13 +400,36 @@ TEST_CASE("kioskd --mode cashier: a supervisor approves the refund of a cash pay
     CHECK(v.at("message").as_string() == "退费成功，请退还患者现金 213.00 元");
     CHECK(invoiceState() == "cancelled");
     r.action("done");
+
+    // Shift close: the payment and the refund, printed; the next shift starts empty, also after
+    // a restart (the ledger <journal>.shift).
+    v = r.choose("shift_close");
+    REQUIRE(v.at("screen").as_string() == "shift_summary");
+    const auto row = v.at("data").at("staff").at(0);
+    CHECK(row.at("staff").as_string() == "S001");
+    CHECK(row.at("cashCount").as_int64() == 1);
+    CHECK(row.at("cashFen").as_int64() == 21300);
+    CHECK(row.at("refundFen").as_int64() == 21300);
+    CHECK(r.action("confirm").at("screen").as_string() == "done");
+    r.action("done");
+    r.kioskd->stop();
+    r.start();
+    r.input(R"({"type":"input","value":"S001"})");
+    r.input(R"({"type":"input","value":"2468"})");
+    v = r.choose("shift_close");
+    CHECK(v.at("data").at("shift").as_int64() == 2);
+    CHECK(v.at("data").at("staff").as_array().empty());
+    r.action("home");
     r.kioskd->stop();
     CHECK(r.unrecovered().empty());
     int receipts = 0;
+    int shiftReports = 0;
     for (const auto& f : std::filesystem::directory_iterator(r.dir / "receipts")) {
         if (f.path().extension() == ".txt") { // job-NNNN.txt: the decoded text of a job
             receipts += readFile(f.path()).find("退费凭条") != std::string::npos ? 1 : 0;
+            shiftReports += readFile(f.path()).find("结班报表") != std::string::npos ? 1 : 0;
         }
     }
     CHECK(receipts == 1);
+    CHECK(shiftReports == 1);
 }

@@ -217,6 +217,7 @@ void Engine::Impl::startBusiness(const Flow& f) {
             NextStep::CallStaff);
     }
     journalSession = parts.journal->openSession(config.terminalId, f.code);
+    recordShiftSession();
     biz = BusinessState {};
     flow = &f;
     history.clear();
@@ -386,6 +387,7 @@ Engine::Engine(std::vector<Flow> flows, EngineParts parts, EngineConfig config)
             }
         }
     }
+    m_impl->loadShift();
     m_impl->showIdle({});
 }
 

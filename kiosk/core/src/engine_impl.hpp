@@ -74,6 +74,12 @@ struct Engine::Impl {
     void showLogin(const std::string& why, bool password);
     void login(const std::string& value);
 
+    // Shift (cashier shift close): sessions of the open shift with the staff who ran them.
+    std::vector<std::pair<std::string, std::string>> shiftSessions;
+    int shiftNo = 1;
+    void loadShift();
+    void recordShiftSession();
+
     // Screen.
     const Flow* flow = nullptr;
     std::string screen = "idle";

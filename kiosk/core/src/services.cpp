@@ -858,6 +858,151 @@ void Engine::Impl::registerHandlers() {
         return std::nullopt;
     };
 
+    // ----- shift close (结班): the open shift's sessions from the journal + settlementd -----
+    loaders["shift_report"] = [](Impl& m) {
+        struct Totals {
+            std::int64_t cashN = 0, cashFen = 0, qrN = 0, qrFen = 0, purseN = 0, purseFen = 0;
+            std::int64_t insN = 0, insFen = 0, refundN = 0, refundFen = 0, insRefundN = 0,
+                         insRefundFen = 0, loadN = 0, loadFen = 0;
+        };
+        std::map<std::string, Totals> byStaff;
+        for (const auto& [session, staff] : m.shiftSessions) {
+            if (session == m.journalSession) {
+                continue;
+            }
+            auto& t = byStaff[staff];
+            for (const auto& s : m.parts.journal->steps(session)) {
+                if (s.status != StepStatus::Ok) {
+                    continue;
+                }
+                switch (s.type) {
+                case StepType::Payment:
+                    if (s.detail.rfind("cash", 0) == 0) {
+                        ++t.cashN;
+                        t.cashFen += s.amountFen;
+                    } else {
+                        ++t.qrN;
+                        t.qrFen += s.amountFen;
+                    }
+                    break;
+                case StepType::CardDebit:
+                    ++t.purseN;
+                    t.purseFen += s.amountFen;
+                    break;
+                case StepType::CardLoad:
+                    ++t.loadN;
+                    t.loadFen += s.amountFen;
+                    break;
+                case StepType::InsuranceSettle:
+                    ++t.insN;
+                    t.insFen += s.amountFen;
+                    break;
+                case StepType::PaymentRefund:
+                case StepType::CardDebitReverse:
+                    ++t.refundN;
+                    t.refundFen += s.amountFen;
+                    break;
+                case StepType::InsuranceStrike:
+                    ++t.insRefundN;
+                    t.insRefundFen += s.amountFen;
+                    break;
+                default:
+                    break;
+                }
+            }
+        }
+        json::array staffRows;
+        std::vector<std::string> lines;
+        const auto n = [](std::int64_t c, std::int64_t fen) {
+            return std::to_string(c) + " 笔 " + yuan(fen) + " 元";
+        };
+        for (const auto& [staff, t] : byStaff) {
+            const std::string label = staff == "-" ? "自助" : "收费员 " + staff;
+            staffRows.push_back(json::object { { "staff", staff }, { "cashCount", t.cashN },
+                { "cashFen", t.cashFen }, { "qrCount", t.qrN }, { "qrFen", t.qrFen },
+                { "purseCount", t.purseN }, { "purseFen", t.purseFen },
+                { "insuranceCount", t.insN }, { "insuranceFundFen", t.insFen },
+                { "refundCount", t.refundN }, { "refundFen", t.refundFen },
+                { "insuranceRefundCount", t.insRefundN },
+                { "insuranceRefundFundFen", t.insRefundFen }, { "loadCount", t.loadN },
+                { "loadFen", t.loadFen },
+                { "netCashFen", t.cashFen - (staff == "-" ? 0 : t.refundFen) } });
+            const auto detail = "现金 " + n(t.cashN, t.cashFen) + "；扫码 " + n(t.qrN, t.qrFen)
+                + "；电子钱包 " + n(t.purseN, t.purseFen) + "；医保统筹 " + n(t.insN, t.insFen)
+                + "；退费 " + n(t.refundN, t.refundFen) + "（医保撤销 "
+                + n(t.insRefundN, t.insRefundFen) + "）";
+            m.items.push_back(item(staff, label, detail, true));
+            lines.push_back(label + ":");
+            lines.push_back("  现金 " + n(t.cashN, t.cashFen));
+            lines.push_back("  扫码 " + n(t.qrN, t.qrFen));
+            lines.push_back("  电子钱包 " + n(t.purseN, t.purseFen));
+            lines.push_back("  医保统筹 " + n(t.insN, t.insFen));
+            lines.push_back("  圈存 " + n(t.loadN, t.loadFen));
+            lines.push_back("  退费 " + n(t.refundN, t.refundFen));
+            lines.push_back("  医保撤销 " + n(t.insRefundN, t.insRefundFen));
+        }
+        json::value insurance = nullptr;
+        if (m.parts.insurance != nullptr) {
+            try {
+                if (const auto ins = m.parts.insurance->shiftTotals(m.requestId("SHIFT"))) {
+                    json::array rows;
+                    for (const auto& l : ins->lines) {
+                        rows.push_back(json::object { { "status", l.status }, { "count", l.count },
+                            { "medfeeFen", l.medfeeFen }, { "fundFen", l.fundFen },
+                            { "acctFen", l.acctFen }, { "cashFen", l.cashFen } });
+                        lines.push_back("医保中心 " + l.status + " " + n(l.count, l.medfeeFen)
+                            + " 统筹 " + yuan(l.fundFen) + " 元");
+                    }
+                    lines.push_back("医保待调整 " + yuan(ins->openAdjustmentsFen) + " 元");
+                    insurance = json::object { { "date", ins->date }, { "lines", std::move(rows) },
+                        { "openAdjustmentsFen", ins->openAdjustmentsFen } };
+                }
+            } catch (const std::exception& e) {
+                lines.push_back("医保中心汇总暂不可用");
+                insurance = json::object { { "error", e.what() } };
+            }
+        }
+        if (byStaff.empty()) {
+            lines.push_back("本班无交易");
+        }
+        m.data = json::object { { "shift", m.shiftNo }, { "terminal", m.config.terminalId },
+            { "sessions", static_cast<std::int64_t>(m.shiftSessions.size()) - 1 },
+            { "staff", std::move(staffRows) }, { "insurance", std::move(insurance) } };
+        m.biz.result = m.data;
+        m.biz.v["shiftLines"].clear();
+        for (const auto& l : lines) {
+            m.biz.v["shiftLines"] += l + "\n";
+        }
+        m.message = "第 " + std::to_string(m.shiftNo) + " 班，终端 " + m.config.terminalId
+            + "，业务 " + std::to_string(m.shiftSessions.size() - 1) + " 笔。确认后打印并结班";
+    };
+    handlers["shift_close"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
+        m.checkReceiptPrinter();
+        std::vector<std::string> lines { "终端: " + m.config.terminalId,
+            "班次: 第 " + std::to_string(m.shiftNo) + " 班",
+            "结班人: " + (m.staffUser ? m.staffUser->id : std::string("-")) };
+        std::string block = m.biz.v["shiftLines"];
+        std::size_t pos = 0;
+        while (pos < block.size()) {
+            const auto nl = block.find('\n', pos);
+            lines.push_back(block.substr(pos, nl - pos));
+            pos = nl == std::string::npos ? block.size() : nl + 1;
+        }
+        const auto report = m.biz.result;
+        if (!m.config.shiftFile.empty()) {
+            std::ofstream(m.config.shiftFile, std::ios::app)
+                << "C\t" << (m.staffUser ? m.staffUser->id : std::string("-")) << "\t"
+                << json::serialize(report) << "\n";
+        }
+        m.biz.resultMessage = "第 " + std::to_string(m.shiftNo) + " 班已结班，新班次开始";
+        m.biz.result = report;
+        ++m.shiftNo;
+        m.shiftSessions.clear();
+        m.biz.completed = true;
+        m.printReceipt("结班报表", lines);
+        return std::nullopt;
+    };
+
     // ----- top-up -----
     loaders["topup_amounts"] = [](Impl& m) {
         bool purse = false;
@@ -1028,6 +1173,34 @@ void Engine::Impl::registerHandlers() {
     };
 }
 
+void Engine::Impl::loadShift() {
+    if (config.shiftFile.empty()) {
+        return;
+    }
+    std::ifstream in(config.shiftFile);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("C\t", 0) == 0) {
+            ++shiftNo;
+            shiftSessions.clear();
+        } else if (line.rfind("S\t", 0) == 0) {
+            const auto tab = line.find('\t', 2);
+            if (tab != std::string::npos) {
+                shiftSessions.emplace_back(line.substr(2, tab - 2), line.substr(tab + 1));
+            }
+        }
+    }
+}
+
+void Engine::Impl::recordShiftSession() {
+    const std::string staff = staffUser ? staffUser->id : std::string("-");
+    shiftSessions.emplace_back(journalSession, staff);
+    if (!config.shiftFile.empty()) {
+        std::ofstream(config.shiftFile, std::ios::app)
+            << "S\t" << journalSession << "\t" << staff << "\n";
+    }
+}
+
 std::string staffPinHash(const std::string& salt, const std::string& pin) {
     const auto text = salt + pin;
     return hc::toHex(hc::card::health::sm3(
@@ -1040,7 +1213,8 @@ const std::set<std::string>& engineHandlers() {
         "unpaid_items", "presettle", "confirm_payment", "pay_methods", "pay", "qr_order",
         "qr_check", "result", "topup_amounts", "pick_amount", "load_purse", "balance", "reports",
         "print_report", "lookup_patient", "cash_summary", "cash_pay", "lookup_invoice",
-        "refund_summary", "refund_ask", "supervisor_id", "refund_approve" };
+        "refund_summary", "refund_ask", "supervisor_id", "refund_approve", "shift_report",
+        "shift_close" };
     return names;
 }
 

@@ -143,6 +143,23 @@ struct InsuranceQuote {
     std::int64_t ownFen = 0; ///< left to the patient
 };
 
+/** settlementd's totals of one settlement status for this terminal today (shift_totals). */
+struct InsuranceShiftLine {
+    std::string status; ///< settlement status as settlementd names it ("SETTLED", ...)
+    std::int64_t count = 0; ///< settlements
+    std::int64_t medfeeFen = 0; ///< sum of bills
+    std::int64_t fundFen = 0; ///< sum of fund shares
+    std::int64_t acctFen = 0; ///< sum of personal-account shares
+    std::int64_t cashFen = 0; ///< sum of own (cash) shares
+};
+
+/** settlementd's shift totals (TerminalClient::shiftTotals). */
+struct InsuranceShift {
+    std::string date; ///< yyyy-mm-dd
+    std::vector<InsuranceShiftLine> lines; ///< one per status
+    std::int64_t openAdjustmentsFen = 0; ///< adjustments still to settle with patients
+};
+
 /** Medical insurance settlement (settlementd through hc::settle::TerminalClient). */
 class InsuranceService {
 public:
@@ -158,6 +175,12 @@ public:
     virtual void strike(const std::string& settlementRequestId, const std::string& requestId) = 0;
     /** Whether the settle with `requestId` committed: true, false, or nullopt when unreachable. */
     virtual std::optional<bool> settled(const std::string& requestId) = 0;
+    /** Today's totals of this terminal at the insurance side (shift close); nullopt when the
+     * service cannot say. The default: nullopt. */
+    virtual std::optional<InsuranceShift> shiftTotals(const std::string& requestId) {
+        (void)requestId;
+        return std::nullopt;
+    }
 };
 
 /** Time for countdowns (a fake clock in tests). */

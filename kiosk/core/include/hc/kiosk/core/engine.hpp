@@ -69,6 +69,9 @@ struct EngineConfig {
     std::string failpoint;
     /** File keeping the ids of reports printed ("printed once" across restarts); "" = memory. */
     std::string printedReportsFile;
+    /** Shift ledger (cashier shift close): the sessions of the open shift and the closed shifts'
+     * reports, one line each, appended; "" = memory only (a restart starts a new shift). */
+    std::string shiftFile;
     /** Cashier mode: the accounts that may log in (mode "cashier"). */
     std::vector<StaffAccount> staff;
 };
