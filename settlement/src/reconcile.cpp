@@ -168,17 +168,9 @@ bool holdNearCutoff(StoreTransaction& tx, const ReconOptions& options, const std
     return tx.insertDoc("recon_hold", msgid, json::serialize(hold)); // false: held once already
 }
 
-// One line of the center's 3202 comparison result (10 TAB-separated columns: psn_no, mdtrt_id,
-// setl_id, msgid, result, refd_setl_flag, memo, medfee, fund, acct).
-struct CenterResultLine {
-    std::string setlId, msgid, memo;
-    int rslt = 0;
-    Fen medfee = 0, fund = 0, acct = 0;
-    bool foundLocally = false; ///< the center said balanced (or did not list it); we did not
-    bool omitted = false; ///< our settled row that the center's result does not list
-};
+} // namespace
 
-std::vector<CenterResultLine> parseResultFile(const std::string& content) {
+std::vector<CenterResultLine> parseCenterResultFile(const std::string& content) {
     std::vector<CenterResultLine> out;
     std::istringstream lines(content);
     std::string line;
@@ -214,7 +206,7 @@ std::vector<CenterResultLine> parseResultFile(const std::string& content) {
 // amount or status difference, 1 or 2 for a missing side); a settled row of ours the center
 // did not list at all becomes a local-only line. The center's non-zero codes are kept as they
 // are (it may know of a status we do not). Returns how many lines were found locally.
-std::int64_t matchLocally(
+std::int64_t matchResultLocally(
     const std::vector<SettlementRecord>& rows, std::vector<CenterResultLine>& lines) {
     DetailMatcher matcher;
     std::map<std::string, std::size_t> lineOf;
@@ -288,8 +280,6 @@ std::int64_t matchLocally(
     return found;
 }
 
-} // namespace
-
 ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::string& date,
     const ReconOptions& options) {
     (void)dayStartMs(date); // refuse a bad date before talking to the center
@@ -356,8 +346,8 @@ ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::
     // The center's comparison result, one line per detail: its result code is input, not the
     // verdict. Each line also carries the center's own numbers, so our rows are matched against
     // them locally (DetailMatcher) and a difference the center reported as balanced is found.
-    std::vector<CenterResultLine> lines = parseResultFile(content);
-    const auto found = matchLocally(rows, lines);
+    std::vector<CenterResultLine> lines = parseCenterResultFile(content);
+    const auto found = matchResultLocally(rows, lines);
     report.counts["found_locally"] = found;
 
     auto tx = store.begin();

@@ -67,6 +67,33 @@ struct ReconOptions {
     std::chrono::minutes holdWindow { 15 };
 };
 
+/** One line of the center's 3202 comparison result (downloaded by 9102): 10 TAB-separated
+ *  columns psn_no, mdtrt_id, setl_id, msgid, result, refd_setl_flag, memo, medfee, fund, acct
+ *  (yuan). */
+struct CenterResultLine {
+    std::string setlId; ///< center setl_id
+    std::string msgid; ///< our msgid (medins_setl_id)
+    std::string memo; ///< center memo ("status CANCELLED", "amounts differ", ...)
+    int rslt = 0; ///< 0 balanced, 1 center-only, 2 local-only, 3 mismatch (parseStmtResult)
+    Fen medfee = 0; ///< the center's medfee
+    Fen fund = 0; ///< the center's fund share
+    Fen acct = 0; ///< the center's personal-account share
+    bool foundLocally = false; ///< set by matchResultLocally: the center missed this difference
+    bool omitted = false; ///< added by matchResultLocally: our settled row the result omits
+};
+
+/** Parse the 3202 result file; throws InputError naming the line (column count, result code,
+ *  amounts). */
+std::vector<CenterResultLine> parseCenterResultFile(const std::string& content);
+
+/** The local match of reconcileDay: our SETTLED `rows` against the center's own numbers in
+ *  `lines` (DetailMatcher). A line the center marked balanced that differs locally gets the
+ *  local class as its result (3 amount/status, 1 center-only) and `foundLocally`; a settled row
+ *  the result does not list is appended as result 2 with `omitted`. Non-zero center codes are
+ *  kept. Returns how many lines were found locally. */
+std::int64_t matchResultLocally(
+    const std::vector<SettlementRecord>& rows, std::vector<CenterResultLine>& lines);
+
 /** Reconcile one day against the center and apply the automatic repairs. The report is also
  *  stored in the ledger (the latest run per date), for storedReport() / `settle report`. */
 ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::string& date,
