@@ -433,3 +433,63 @@ TEST_CASE("kioskd --mode cashier: a supervisor approves the refund of a cash pay
     CHECK(receipts == 1);
     CHECK(shiftReports == 1);
 }
+
+TEST_CASE(
+    "kioskd --mode cashier: kill -9 after the HIS refund; at restart the cash refund is due") {
+    Rig r;
+    const auto hashOf = [](const std::string& salt, const std::string& pin) {
+        const auto h = hc::testing::runCommand(
+            { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin", salt }, pin + "\n");
+        REQUIRE(h.status == 0);
+        return h.out.substr(0, 64);
+    };
+    std::ofstream(r.dir / "cashier.json")
+        << R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")"
+        << hashOf("s1", "2468")
+        << R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
+        << hashOf("s2", "9999") << "\"}]}";
+    r.extra = { "--config", (r.dir / "cashier.json").string() };
+    r.start("his_refund");
+    r.input(R"({"type":"input","value":"S001"})");
+    r.input(R"({"type":"input","value":"2468"})");
+    r.choose("cash_payment");
+    r.input(R"({"type":"input","value":"410102198001010018"})"); // 张喆, his-sim P0014
+    r.action("confirm");
+    const auto paid = r.action("confirm");
+    REQUIRE(paid.at("screen").as_string() == "done");
+    const std::string invoice(paid.at("data").at("invoice").as_string());
+    r.action("done");
+    r.choose("refund");
+    r.input(R"({"type":"input","value":")" + invoice + "\"}");
+    r.action("confirm");
+    r.input(R"({"type":"input","value":"M001"})");
+    r.inputUntilDeath(R"({"type":"input","value":"9999"})");
+    r.start();
+    r.kioskd->stop();
+    // The refund session (from the shift ledger): HIS refunded, then the cash refund journaled
+    // at the restart, once.
+    std::string refundSession;
+    std::istringstream ledger(readFile(r.dir / "journal.db.shift"));
+    for (std::string line; std::getline(ledger, line);) {
+        if (line.find("-RFND-") != std::string::npos) {
+            refundSession = line.substr(2, line.find('\t', 2) - 2);
+        }
+    }
+    REQUIRE_FALSE(refundSession.empty());
+    hc::kiosk::Journal j(r.dir / "journal.db");
+    int hisRefunds = 0;
+    int cashRefunds = 0;
+    for (const auto& s : j.steps(refundSession)) {
+        hisRefunds += s.type == hc::kiosk::StepType::HisCancelPreSettle
+                && s.status == hc::kiosk::StepStatus::Ok
+            ? 1
+            : 0;
+        if (s.type == hc::kiosk::StepType::PaymentRefund) {
+            ++cashRefunds;
+            CHECK(s.status == hc::kiosk::StepStatus::Ok);
+            CHECK(s.amountFen == 10860);
+        }
+    }
+    CHECK(hisRefunds == 1);
+    CHECK(cashRefunds == 1);
+}

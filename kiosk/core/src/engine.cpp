@@ -263,6 +263,13 @@ void Engine::Impl::finishBusiness(SessionEnd reason) {
     }
     biz.payStep.reset();
     const auto session = journalSession;
+    if (session.find("-RFND-") != std::string::npos) {
+        try {
+            completeRefund(session);
+        } catch (const std::exception&) {
+            // Left for the next start (completeRefund over the open shift).
+        }
+    }
     try {
         parts.journal->endSession(session, reason);
     } catch (const std::exception&) {
@@ -388,6 +395,15 @@ Engine::Engine(std::vector<Flow> flows, EngineParts parts, EngineConfig config)
         }
     }
     m_impl->loadShift();
+    for (const auto& entry : m_impl->shiftSessions) {
+        if (entry.first.find("-RFND-") != std::string::npos) {
+            try {
+                m_impl->completeRefund(entry.first);
+            } catch (const std::exception&) {
+                // Still not possible (gateway down): tried again at the next start.
+            }
+        }
+    }
     m_impl->showIdle({});
 }
 

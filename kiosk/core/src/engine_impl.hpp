@@ -78,6 +78,10 @@ struct Engine::Impl {
     std::vector<std::pair<std::string, std::string>> shiftSessions;
     int shiftNo = 1;
     void loadShift();
+    void refundMoney(const std::string& session, const std::string& means,
+        const std::string& payRid, std::int64_t payStep, std::int64_t ownFen,
+        const std::string& note);
+    void completeRefund(const std::string& session);
     void recordShiftSession();
 
     // Screen.

@@ -763,7 +763,9 @@ void Engine::Impl::registerHandlers() {
             const auto rid = m.requestId("HIS-REFUND");
             JournalStep step(*m.parts.journal, m.journalSession,
                 { StepType::HisCancelPreSettle, rid, m.biz.totalFen,
-                    "his refund invoice=" + invoice + ";" + staffNote });
+                    "his refund invoice=" + invoice + ";means=" + m.biz.method
+                        + ";pay=" + m.biz.v["payRid"] + ";payStep=" + m.biz.v["payStep"]
+                        + ";own=" + std::to_string(m.biz.ownFen) + ";" + staffNote });
             try {
                 m.parts.his->refund(invoice, "收费窗口退费 " + staffNote, rid);
                 step.ok(invoice);
@@ -792,51 +794,8 @@ void Engine::Impl::registerHandlers() {
         }
         // 3. The money back the way it came.
         if (m.biz.ownFen > 0 && !m.biz.v.count("moneyDone")) {
-            const auto payStep = std::stoll(m.biz.v["payStep"]);
-            if (m.biz.method == "cash") {
-                JournalStep step(*m.parts.journal, m.journalSession,
-                    { StepType::PaymentRefund, m.requestId("CASH-REFUND"), m.biz.ownFen,
-                        "cash;" + staffNote, payStep });
-                step.ok("cash refund due at the cashier window (staff pays it back)");
-            } else {
-                if (m.parts.gateway == nullptr) {
-                    throw KioskError("gateway_unavailable",
-                        "本终端未连接支付平台，无法原路退款，请联系主管", NextStep::CallStaff);
-                }
-                const auto rid = m.requestId("QR-REFUND");
-                JournalStep step(*m.parts.journal, m.journalSession,
-                    { StepType::PaymentRefund, rid, m.biz.ownFen, "qr;" + staffNote, payStep });
-                try {
-                    m.parts.gateway->refund(m.biz.v["payRid"], m.biz.ownFen, rid);
-                    step.ok("refunded");
-                } catch (const ServiceError& ex) {
-                    std::optional<OrderState> s;
-                    if (ex.outcome() == CallOutcome::Unknown) {
-                        try {
-                            s = m.parts.gateway->query(m.biz.v["payRid"]);
-                        } catch (const std::exception&) { }
-                    }
-                    if (ex.outcome() == CallOutcome::Unknown) {
-                        step.unknown(ex.what());
-                    }
-                    if (s && *s == OrderState::Refunded) {
-                        m.parts.journal->resolveStep(
-                            step.id(), StepStatus::Ok, "queried: refunded");
-                    } else if (ex.outcome() == CallOutcome::Unknown && !s) {
-                        throw KioskError("refund_payment_unknown",
-                            "退款结果待核实，请勿重复退款，工作人员将核对", NextStep::CallStaff);
-                    } else {
-                        if (ex.outcome() == CallOutcome::Unknown) {
-                            m.parts.journal->resolveStep(
-                                step.id(), StepStatus::Failed, "queried: not refunded");
-                        } else {
-                            step.failed(ex.what());
-                        }
-                        throw KioskError(
-                            "refund_payment_failed", "原路退款未成功，请重试", NextStep::Retry);
-                    }
-                }
-            }
+            m.refundMoney(m.journalSession, m.biz.method, m.biz.v["payRid"],
+                std::stoll(m.biz.v["payStep"]), m.biz.ownFen, staffNote);
             m.biz.v["moneyDone"] = "1";
         }
         m.biz.completed = true;
@@ -1171,6 +1130,87 @@ void Engine::Impl::registerHandlers() {
             { "feeFen", m.config.reportFeeFen } };
         return std::nullopt;
     };
+}
+
+void Engine::Impl::refundMoney(const std::string& session, const std::string& means,
+    const std::string& payRid, std::int64_t payStep, std::int64_t ownFen, const std::string& note) {
+    if (means == "cash") {
+        JournalStep step(*parts.journal, session,
+            { StepType::PaymentRefund, session + "-CASH-REFUND", ownFen, "cash;" + note, payStep });
+        step.ok("cash refund due at the cashier window (staff pays it back)");
+        return;
+    }
+    if (means != "qr") {
+        throw KioskError("refund_purse_unsupported", "该支付方式的退款收费窗口暂不支持，请联系主管",
+            NextStep::CallStaff);
+    }
+    if (parts.gateway == nullptr) {
+        throw KioskError("gateway_unavailable", "本终端未连接支付平台，无法原路退款，请联系主管",
+            NextStep::CallStaff);
+    }
+    const auto rid = session + "-QR-REFUND";
+    JournalStep step(
+        *parts.journal, session, { StepType::PaymentRefund, rid, ownFen, "qr;" + note, payStep });
+    try {
+        parts.gateway->refund(payRid, ownFen, rid);
+        step.ok("refunded");
+    } catch (const ServiceError& ex) {
+        std::optional<OrderState> st;
+        if (ex.outcome() == CallOutcome::Unknown) {
+            step.unknown(ex.what()); // then queried: never refunded twice or blind
+            try {
+                st = parts.gateway->query(payRid);
+            } catch (const std::exception&) { }
+            if (!st) {
+                throw KioskError("refund_payment_unknown",
+                    "退款结果待核实，请勿重复退款，工作人员将核对", NextStep::CallStaff);
+            }
+            if (*st == OrderState::Refunded) {
+                parts.journal->resolveStep(step.id(), StepStatus::Ok, "queried: refunded");
+                return;
+            }
+            parts.journal->resolveStep(step.id(), StepStatus::Failed, "queried: not refunded");
+        } else {
+            step.failed(ex.what());
+        }
+        throw KioskError("refund_payment_failed", "原路退款未成功，请重试", NextStep::Retry);
+    }
+}
+
+void Engine::Impl::completeRefund(const std::string& session) {
+    // A refund whose HIS part is OK but whose money step was never journaled (the session was
+    // abandoned, or kioskd killed in between): do the money step now, in that session.
+    std::optional<StepRecord> hisStep;
+    bool money = false;
+    for (const auto& st : parts.journal->steps(session)) {
+        if (st.type == StepType::HisCancelPreSettle && st.status == StepStatus::Ok
+            && st.detail.rfind("his refund", 0) == 0) {
+            hisStep = st;
+        }
+        money = money || st.type == StepType::PaymentRefund;
+    }
+    if (!hisStep || money) {
+        return;
+    }
+    std::map<std::string, std::string> f;
+    std::size_t pos = 0;
+    const auto& d = hisStep->detail;
+    while (pos < d.size()) {
+        auto semi = d.find(';', pos);
+        semi = semi == std::string::npos ? d.size() : semi;
+        const auto part = d.substr(pos, semi - pos);
+        const auto eq = part.find('=');
+        if (eq != std::string::npos) {
+            f[part.substr(0, eq)] = part.substr(eq + 1);
+        }
+        pos = semi + 1;
+    }
+    const auto own = f.count("own") ? std::stoll(f["own"]) : 0;
+    if (own <= 0 || !f.count("payStep")) {
+        return;
+    }
+    refundMoney(session, f["means"], f["pay"], std::stoll(f["payStep"]), own,
+        "staff=" + f["staff"] + ";supervisor=" + f["supervisor"] + ";completed later");
 }
 
 void Engine::Impl::loadShift() {
