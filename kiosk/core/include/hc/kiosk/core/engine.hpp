@@ -64,8 +64,8 @@ struct EngineConfig {
     std::int64_t topupMaxFen = 100000; ///< largest top-up at the kiosk
     /** Test only (kill -9 tests, kioskd --failpoint): the process sends itself SIGKILL right
      * after this step is journaled OK ("insurance_settle", "card_debit", "payment",
-     * "his_confirm", "his_register", "card_load", "his_refund") or, for "print", after the print step is
-     * journaled PENDING and before the printer is called. "" = never. */
+     * "his_confirm", "his_register", "card_load", "his_refund") or, for "print", after the print
+     * step is journaled PENDING and before the printer is called. "" = never. */
     std::string failpoint;
     /** File keeping the ids of reports printed ("printed once" across restarts); "" = memory. */
     std::string printedReportsFile;
