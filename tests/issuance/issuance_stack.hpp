@@ -28,8 +28,9 @@ inline constexpr const char* kTransportMasterHex = "6B1C2E9F30A4D85577E0C3B2194F
  * stray `hcemu` left on slot 0 or 1 by a demo run would otherwise answer in place of our blank
  * cards. */
 inline const std::vector<std::string>& vpcdReaders() {
-    static const std::vector<std::string> r = { hc::testing::kReader0, hc::testing::kReader1,
-        hc::testing::kReader2, hc::testing::kReader3 };
+    static const std::vector<std::string> r
+        = { hc::testing::kReader0, hc::testing::kReader1, hc::testing::kReader2,
+              hc::testing::kReader3, hc::testing::kReader4, hc::testing::kReader5 };
     return r;
 }
 
@@ -81,8 +82,7 @@ public:
             << "#!/bin/sh\n"
                "# feed READER DIR: replace the card in READER (a vpcd reader) with a fresh blank\n"
                "case \"$1\" in\n"
-            << "  '" << vpcdReaders()[0] << "') slot=0;; '" << vpcdReaders()[1] << "') slot=1;;\n"
-            << "  '" << vpcdReaders()[2] << "') slot=2;; '" << vpcdReaders()[3] << "') slot=3;;\n"
+            << caseLines()
             << "  *) echo \"feed: unknown reader $1\" >&2; exit 1;;\n"
                "esac\n"
                "dir=$2\n"
@@ -150,7 +150,7 @@ public:
 
     /** Kills the hcemu processes the feeder started. */
     void stopFedCards() {
-        for (int slot = 0; slot < 4; ++slot) {
+        for (int slot = 0; slot < 6; ++slot) {
             const auto pidf = m_dir.path() / ("slot" + std::to_string(slot) + ".pid");
             const std::string pid = hc::testing::readFile(pidf);
             if (!pid.empty()) {
@@ -215,6 +215,13 @@ public:
     }
 
 private:
+    static std::string caseLines() {
+        std::string out;
+        for (std::size_t i = 0; i < vpcdReaders().size(); ++i) {
+            out += "  '" + vpcdReaders()[i] + "') slot=" + std::to_string(i) + ";;\n";
+        }
+        return out;
+    }
     hc::testing::SoftHsmToken m_token;
     hc::testing::TempDir m_dir { "hc-issuance-it-" };
 };
