@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -35,12 +36,23 @@ Process::Process(std::vector<std::string> argv, const std::filesystem::path& log
         throw std::runtime_error("cannot open log " + logFile.string());
     }
     auto args = cargv(argv);
+    // A child started from the main thread dies with the test process (PR_SET_PDEATHSIG fires
+    // when the creating thread exits, so children of worker threads are left out): a test killed
+    // by ctest's timeout must not leave an hcemu holding a vpcd slot or a daemon holding a port.
+    const pid_t parent = ::getpid();
+    const bool fromMainThread = ::gettid() == parent;
     m_pid = ::fork();
     if (m_pid < 0) {
         ::close(logFd);
         throw std::runtime_error("fork failed");
     }
     if (m_pid == 0) {
+        if (fromMainThread) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) {
+                ::_exit(127);
+            }
+        }
         ::setpgid(0, 0);
         ::dup2(logFd, STDOUT_FILENO);
         ::dup2(logFd, STDERR_FILENO);

@@ -13,7 +13,8 @@ namespace hc::testing {
 class Process {
 public:
     /** Starts argv[0] (a path, or a name looked up in PATH) with stdout and stderr appended to
-     * `logFile`. Throws std::runtime_error when it cannot start. */
+     * `logFile`. Throws std::runtime_error when it cannot start. Started from the main thread,
+     * the child is SIGKILLed if the test process dies (PR_SET_PDEATHSIG). */
     Process(std::vector<std::string> argv, const std::filesystem::path& logFile);
     ~Process();
     Process(const Process&) = delete;
