@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -362,6 +363,11 @@ int main(int argc, char** argv) {
                         }
                         m.clear();
                     }
+                }
+            } catch (const zmq::error_t& e) {
+                // SIGTERM/SIGINT interrupt the poll: g_stop ends the loop, nothing to report.
+                if (e.num() != EINTR) {
+                    std::cerr << "settlementd: main loop: " << e.what() << "\n";
                 }
             } catch (const std::exception& e) {
                 // One message must not end the service (the workers would be left joinable).
