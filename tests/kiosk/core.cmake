@@ -27,3 +27,5 @@ if(TARGET hcemu)
   add_test(NAME kiosk_bench COMMAND kiosk_bench)
   set_tests_properties(kiosk_bench PROPERTIES LABELS bench RESOURCE_LOCK pcscd TIMEOUT 600)
 endif()
+hc_doctest(kiosk_card_issuance_test SOURCES card_issuance_test.cpp
+  LIBS hc_kiosk_core hc_test_support LABELS unit TIMEOUT 60)

@@ -42,7 +42,7 @@ const char* actionLabel(const std::string& id) {
     static const std::map<std::string, const char*> labels { { "back", "返回" }, { "home", "首页" },
         { "confirm", "确认" }, { "paid", "我已支付" }, { "print", "打印" }, { "exit", "退卡" },
         { "call_staff", "呼叫工作人员" }, { "cancel", "取消" }, { "done", "完成" },
-        { "logout", "退出登录" } };
+        { "logout", "退出登录" }, { "issue_card", "办理健康卡" } };
     const auto it = labels.find(id);
     return it == labels.end() ? "" : it->second;
 }
@@ -103,6 +103,9 @@ json::object Engine::Impl::view() {
     auto add = [&](const std::string& id) {
         actions.push_back(json::object { { "id", id }, { "label", actionLabel(id) } });
     };
+    if (screen == "idle" && config.cardIssuance && parts.issuer != nullptr) {
+        add("issue_card"); // card issuance needs no card (card_issuance.cpp)
+    }
     if (screen == "menu") {
         add(cashier() ? "logout" : "exit");
     } else if (const auto* s = currentStep(); s != nullptr) {
@@ -189,6 +192,13 @@ void Engine::Impl::showIdle(const std::string& why) {
 }
 
 void Engine::Impl::showMenu() {
+    if (!cashier() && !card) {
+        // A business without a card (card issuance) ends back on idle.
+        who = {};
+        patient.reset();
+        showIdle({});
+        return;
+    }
     flow = nullptr;
     screen = "menu";
     history.clear();
@@ -520,7 +530,15 @@ void Engine::handleInput(const json::object& message) {
                     m.login(e.value);
                 }
             } else if (m.screen == "idle") {
-                // Nothing to do until a card arrives.
+                // Nothing to do until a card arrives, but card issuance (no card yet).
+                if (e.kind == UserEvent::Kind::Action && e.value == "issue_card"
+                    && m.config.cardIssuance && m.parts.issuer != nullptr) {
+                    for (const auto& f : m.flows) {
+                        if (f.business == "issuance") {
+                            m.startBusiness(f);
+                        }
+                    }
+                }
             } else if (e.kind == UserEvent::Kind::Action && e.value == "call_staff") {
                 if (m.elderly && m.errorCount >= 3) {
                     m.event("staff_called", json::object { { "screen", m.screen } });

@@ -121,6 +121,7 @@ struct Engine::Impl {
     // services.cpp
     void failpoint(const char* name) const;
     void registerHandlers();
+    void registerIssuanceHandlers(); // card_issuance.cpp
     his::Patient& ensurePatient();
     std::string requestId(const std::string& tag) const;
     void checkReceiptPrinter();

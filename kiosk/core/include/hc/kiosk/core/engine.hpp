@@ -23,6 +23,7 @@
 // released, on the calling thread.
 #pragma once
 
+#include "hc/kiosk/core/card_issuer.hpp"
 #include "hc/kiosk/core/devices.hpp"
 #include "hc/kiosk/core/flow.hpp"
 #include "hc/kiosk/journal.hpp"
@@ -86,6 +87,7 @@ struct EngineParts {
     ReceiptPrinter* receipt = nullptr; ///< none: no receipt (the slip is shown only)
     ReportPrinter* report = nullptr; ///< none: report printing unavailable
     RecoveryExecutor* recovery = nullptr; ///< none: sessions stay for recovery at boot
+    CardIssuer* issuer = nullptr; ///< blank cards fitted (with EngineConfig::cardIssuance)
 };
 
 /** The names of the handlers a flow file may use in `load`, `on` and `complete`. */
