@@ -29,3 +29,7 @@ if(TARGET hcemu)
 endif()
 hc_doctest(kiosk_card_issuance_test SOURCES card_issuance_test.cpp
   LIBS hc_kiosk_core hc_test_support LABELS unit TIMEOUT 60)
+if(TARGET hc_kiosk_issuer)
+  hc_doctest(kiosk_register_card_issuer_test SOURCES register_card_issuer_test.cpp
+    LIBS hc_kiosk_issuer hc_test_support LABELS unit TIMEOUT 60)
+endif()

@@ -20,6 +20,7 @@ struct IssuanceApplicant {
     std::string name; ///< holder name
     std::string gender; ///< "male" / "female" / "unknown" (HIS)
     std::string birthDate; ///< YYYY-MM-DD (HIS)
+    int ethnicity = 0; ///< GB 3304 code; 0 = unknown (the HIS has none; the issuer's default)
 };
 
 /** One validation reject: the field and the rule, both in Chinese for the screen. */
