@@ -8,6 +8,9 @@
 #ifdef HC_KIOSKD_WITH_IPP
 #include "ipp_report_printer.hpp"
 #endif
+#ifdef HC_KIOSKD_WITH_ISSUANCE
+#include "kiosk_issuer.hpp"
+#endif
 #ifdef HC_KIOSKD_WITH_SETTLE
 #include "settle_insurance.hpp"
 #endif
@@ -237,6 +240,17 @@ int main(int argc, char** argv) {
         parts.receipt = receipt.get();
         parts.report = report.get();
         parts.recovery = &recovery;
+#ifdef HC_KIOSKD_WITH_ISSUANCE
+        std::unique_ptr<hc::kiosk::kioskd::KioskIssuer> blankCards;
+        if (cfg.cardIssuance && !cfg.issuanceReader.empty()) {
+            blankCards = std::make_unique<hc::kiosk::kioskd::KioskIssuer>(cfg);
+            parts.issuer = &blankCards->issuer();
+        }
+#else
+        if (cfg.cardIssuance && !cfg.issuanceReader.empty()) {
+            throw core::ConfigError("issuanceReader: this build has no card issuance");
+        }
+#endif
         core::EngineConfig ec;
         ec.terminalId = cfg.terminal;
         ec.mode = cfg.mode;

@@ -27,10 +27,18 @@ KioskdConfig parseKioskdConfig(std::string_view text, KioskdConfig c) {
         { "settlementdServerKey", &c.settlementdServerKey },
         { "settlementdPublicKey", &c.settlementdPublicKey },
         { "settlementdSecretKey", &c.settlementdSecretKey }, { "fakeCard", &c.fakeCard },
-        { "fakeCardName", &c.fakeCardName }, { "fakeCardId", &c.fakeCardId } };
+        { "fakeCardName", &c.fakeCardName }, { "fakeCardId", &c.fakeCardId },
+        { "issuanceReader", &c.issuanceReader }, { "issuanceRegister", &c.issuanceRegister },
+        { "issuanceHsm", &c.issuanceHsm }, { "issuanceHsmStore", &c.issuanceHsmStore },
+        { "issuanceHsmModule", &c.issuanceHsmModule }, { "issuanceHsmToken", &c.issuanceHsmToken },
+        { "issuanceHsmSecretEnv", &c.issuanceHsmSecretEnv },
+        { "issuanceProfile", &c.issuanceProfile }, { "issuerName", &c.issuerName },
+        { "issuerCode", &c.issuerCode }, { "issuerCityCode", &c.issuerCityCode },
+        { "issuerCardPrefix", &c.issuerCardPrefix }, { "issuerPinPolicy", &c.issuerPinPolicy } };
     std::map<std::string, std::pair<std::int64_t*, std::pair<std::int64_t, std::int64_t>>> ints {
         { "fakeCardBalanceFen", { &c.fakeCardBalanceFen, { 0, 100000000 } } },
-        { "reportFeeFen", { &c.reportFeeFen, { 0, 1000000 } } }
+        { "reportFeeFen", { &c.reportFeeFen, { 0, 1000000 } } },
+        { "issuanceEthnicity", { &c.issuanceEthnicity, { 0, 98 } } }
     };
     std::map<std::string, bool*> bools { { "allowUiCardEvents", &c.allowUiCardEvents },
         { "cardIssuance", &c.cardIssuance } };

@@ -50,6 +50,24 @@ struct KioskdConfig {
     std::int64_t fakeCardBalanceFen = 20000; ///< the fake card's balance when created
     bool allowUiCardEvents = false; ///< accept {"type":"card"} from the UI (tests, demo)
     bool cardIssuance = false; ///< offer card issuance
+    // Card issuance with blank cards (kioskd builds a RegisterCardIssuer when issuanceReader is
+    // set and cardIssuance is on; docs/kiosk.md "Card issuance").
+    std::string issuanceReader; ///< blank-card reader ("" = no blank cards at this kiosk)
+    std::string issuanceRegister = "sqlite:kiosk-issuance.db"; ///< issuer's register URL
+    std::string issuanceHsm = "software"; ///< "software" (key store) or "pkcs11"
+    std::string issuanceHsmStore; ///< software: key-store file
+    std::string issuanceHsmModule; ///< pkcs11: module ("" = SoftHSM2's)
+    std::string issuanceHsmToken = "hc-dev"; ///< pkcs11: token label
+    /** Environment variable holding the key-store passphrase (software) or the user PIN
+     * (pkcs11); never read from the file itself. */
+    std::string issuanceHsmSecretEnv = "HC_HSM_PASSPHRASE";
+    std::string issuanceProfile; ///< hc-perso-profile/1 JSON ("" = the compiled-in profile)
+    std::string issuerName = "居民健康卡管理中心"; ///< card.issuer_name
+    std::string issuerCode = "11000000001"; ///< card.issuer_code
+    std::string issuerCityCode = "110100"; ///< card.city_code
+    std::string issuerCardPrefix = "110100"; ///< card-number prefix
+    std::string issuerPinPolicy = "id-last6"; ///< "fixed:DIGITS" or "id-last6" (shown once)
+    std::int64_t issuanceEthnicity = 0; ///< GB 3304 code used for residents (HIS has none)
     std::int64_t reportFeeFen = 0; ///< fee per printed report
     std::vector<StaffAccount> staff; ///< cashier mode: [{"id","name","role","salt","pinSm3"}]
     std::string failpoint; ///< test only (--failpoint; not read from the file): EngineConfig
