@@ -1,8 +1,8 @@
 // CardIssuer: on-the-spot card issuance at the kiosk (flow "issuance",
-// kiosk/flows/60-issuance.json) as the engine sees it. The production implementation is meant to
-// sit over hc_issuance (the register on SQLite, card-number allocation, validation) and hc_perso
-// (PersoCardWriter on the blank-card reader); unit tests use a fake. NOT YET WIRED: kioskd has no
-// issuer section yet, so a real kiosk still answers "本机暂不提供" (docs/kiosk.md "Card issuance").
+// kiosk/flows/60-issuance.json) as the engine sees it. The production implementation is
+// RegisterCardIssuer (register_card_issuer.hpp, library hc_kiosk_issuer) over hc_issuance's
+// register and hc_perso's PersoCardWriter on the blank-card reader; kioskd builds it from the
+// config's issuance fields (docs/kiosk.md "Card issuance"). Unit tests use a fake.
 //
 // Threading: one thread at a time (the engine serialises its calls).
 #pragma once
