@@ -38,9 +38,11 @@ KioskIssuer::KioskIssuer(const core::KioskdConfig& cfg)
     } else {
         throw core::ConfigError("issuanceHsm: expected software or pkcs11");
     }
-    p.perso = std::make_unique<hc::perso::Personalizer>(*p.hsm,
-        cfg.issuanceProfile.empty() ? hc::perso::PersoProfile::defaultProfile()
-                                    : hc::perso::PersoProfile::load(cfg.issuanceProfile));
+    auto profile = cfg.issuanceProfile.empty() ? hc::perso::PersoProfile::defaultProfile()
+                                               : hc::perso::PersoProfile::load(cfg.issuanceProfile);
+    // The kiosk shows the issuer policy's PIN (fixed / id-last6), so the engine is given it.
+    profile.pin.source = hc::perso::PinSource::Given;
+    p.perso = std::make_unique<hc::perso::Personalizer>(*p.hsm, profile);
     p.writer = std::make_unique<hc::issuance::PersoCardWriter>(*p.perso);
     p.reg = hc::issuance::openRegister(cfg.issuanceRegister, cfg.issuerCardPrefix);
     core::RegisterCardIssuerOptions o;

@@ -33,3 +33,9 @@ if(TARGET hc_kiosk_issuer)
   hc_doctest(kiosk_register_card_issuer_test SOURCES register_card_issuer_test.cpp
     LIBS hc_kiosk_issuer hc_test_support LABELS unit TIMEOUT 60)
 endif()
+if(TARGET hc_kiosk_issuer AND TARGET hcemu AND TARGET hc_perso AND TARGET hc_pcsc)
+  hc_doctest(kiosk_card_issuance_pcsc_test SOURCES card_issuance_pcsc_test.cpp
+    LIBS hc_kiosk_issuer hc_perso hc_pcsc hc_emu hc_emu_profiles hc_test_support
+    LABELS integration SERIAL TIMEOUT 120)
+  add_dependencies(kiosk_card_issuance_pcsc_test hcemu)
+endif()
