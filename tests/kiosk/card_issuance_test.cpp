@@ -185,3 +185,30 @@ TEST_CASE("card issuance: a failed write spoils the card, says call staff, journ
     k.action("home");
     CHECK(k.screen() == "idle");
 }
+
+TEST_CASE(
+    "card issuance from a card session's menu keeps the card holder as the session's patient") {
+    Rig k;
+    auto card = std::make_shared<FakeCard>();
+    k.engine->cardInserted(card);
+    REQUIRE(k.screen() == "menu");
+    const auto before = std::string(k.view().at("message").as_string());
+    k.engine->handleInput({ { "type", "choose" }, { "item", "issuance" } });
+    REQUIRE(k.screen() == "id_number");
+    k.type("110101200001011234");
+    k.action("confirm");
+    REQUIRE(k.screen() == "issued");
+    CHECK(k.issuer.last.idNumber == "110101200001011234");
+    k.action("done");
+    REQUIRE(k.screen() == "menu");
+    CHECK(k.view().at("message").as_string() == before);
+}
+
+TEST_CASE("card issuance without a card: back on the first screen returns to idle") {
+    Rig k;
+    k.action("issue_card");
+    REQUIRE(k.screen() == "id_number");
+    k.action("back");
+    CHECK(k.screen() == "idle");
+    CHECK(k.hasAction("issue_card"));
+}

@@ -25,8 +25,14 @@ std::string genderText(const std::string& g) {
     return "未知";
 }
 
-IssuanceApplicant applicantOf(const his::Patient& p) {
-    return { p.idNumber, p.name, p.gender, p.birthDate };
+// The applicant lives in the business state (biz.v), not in Impl::patient: a card session's
+// holder stays the holder for the businesses after this one.
+IssuanceApplicant applicantOf(const BusinessState& b) {
+    const auto get = [&](const char* k) {
+        const auto it = b.v.find(k);
+        return it == b.v.end() ? std::string() : it->second;
+    };
+    return { get("iss.id"), get("iss.name"), get("iss.gender"), get("iss.birth") };
 }
 
 CardIssuer& issuerOf(Engine::Impl& m) {
@@ -57,28 +63,26 @@ void Engine::Impl::registerIssuanceHandlers() {
             throw KioskError("his_unavailable", "医院系统暂时无法连接，请稍后重试或到人工窗口办理",
                 NextStep::Retry);
         }
-        m.patient = *p;
-        if (!m.card) {
-            m.who = { {}, p->idNumber, p->name };
-        }
+        m.biz.v["iss.id"] = p->idNumber;
+        m.biz.v["iss.name"] = p->name;
+        m.biz.v["iss.gender"] = p->gender;
+        m.biz.v["iss.birth"] = p->birthDate;
         return std::nullopt;
     };
     loaders["issuance_summary"] = [](Impl& m) {
-        if (!m.patient) {
-            return;
-        }
-        const auto& p = *m.patient;
+        const auto p = applicantOf(m.biz);
         m.items = json::array { item("id", "身份证号", maskId(p.idNumber)),
             item("name", "姓名", p.name), item("gender", "性别", genderText(p.gender)),
             item("birth", "出生日期", p.birthDate) };
         m.message = "请核对以下信息，确认后将为您制作居民健康卡";
     };
     handlers["issuance_write"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
-        if (e.kind != UserEvent::Kind::Action || e.value != "confirm" || !m.patient) {
+        if (e.kind != UserEvent::Kind::Action || e.value != "confirm"
+            || m.biz.v.count("iss.id") == 0) {
             return std::string(m.screen);
         }
         auto& issuer = issuerOf(m);
-        const auto applicant = applicantOf(*m.patient);
+        const auto applicant = applicantOf(m.biz);
         const auto rejects = issuer.validate(applicant);
         if (!rejects.empty()) {
             std::string text = "信息不符合办卡要求：";
