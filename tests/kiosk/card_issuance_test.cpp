@@ -135,6 +135,7 @@ TEST_CASE("card issuance: ID number, confirm, one journaled write, PIN shown onc
     REQUIRE(steps.size() == 1);
     CHECK(steps[0].status == StepStatus::Ok);
     CHECK(steps[0].detail.find("card_issue") != std::string::npos);
+    CHECK(steps[0].type == StepType::CardIssue);
     for (const auto& s : steps) {
         CHECK(s.detail.find("482915") == std::string::npos);
         CHECK(s.result.find("482915") == std::string::npos);

@@ -91,10 +91,9 @@ void Engine::Impl::registerIssuanceHandlers() {
             }
             throw KioskError("issuance_rejected", text + "，请到人工窗口办理", NextStep::CallStaff);
         }
-        // No journal step type for a card issue yet: CardLoad with 0 fen and a "card_issue"
-        // detail (docs/kiosk.md "Card issuance"). The PIN never reaches the journal.
+        // One card_issue step, no money; the PIN never reaches the journal.
         JournalStep step(*m.parts.journal, m.journalSession,
-            { StepType::CardLoad, m.requestId("ISSUE"), 0,
+            { StepType::CardIssue, m.requestId("ISSUE"), 0,
                 "card_issue;id=" + maskId(applicant.idNumber) });
         IssuedCard issued;
         try {

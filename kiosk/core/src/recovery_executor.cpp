@@ -151,6 +151,13 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
             }
         }
         break;
+    case StepType::CardIssue:
+        // No money moved, nothing to compensate. The issuance register is the record of the
+        // card itself: its resume rule marks a card claimed but not read back as spoiled, so a
+        // kiosk that died mid-personalization keeps the card and staff look it up there.
+        found = StepStatus::Failed;
+        note = "issuance outcome unknown at the kiosk: card retained, see the issuance register";
+        break;
     case StepType::Print:
     case StepType::Reprint:
         found = StepStatus::Failed;

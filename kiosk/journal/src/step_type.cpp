@@ -6,7 +6,7 @@
 namespace hc::kiosk {
 
 namespace {
-constexpr std::array<std::pair<StepType, std::string_view>, 22> kTypeNames { {
+constexpr std::array<std::pair<StepType, std::string_view>, 23> kTypeNames { {
     { StepType::InsurancePreRegister, "insurance_pre_register" },
     { StepType::InsuranceRegister, "insurance_register" },
     { StepType::InsurancePreSettle, "insurance_pre_settle" },
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<StepType, std::string_view>, 22> kTypeNames { {
     { StepType::Payment, "payment" },
     { StepType::CardDebit, "card_debit" },
     { StepType::CardLoad, "card_load" },
+    { StepType::CardIssue, "card_issue" },
     { StepType::Print, "print" },
     { StepType::InsuranceUndoPreRegister, "insurance_undo_pre_register" },
     { StepType::InsuranceUndoRegister, "insurance_undo_register" },

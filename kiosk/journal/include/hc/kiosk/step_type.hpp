@@ -21,6 +21,7 @@ enum class StepType {
     Payment, ///< payment gateway charge (WeChat, Alipay, bank card)
     CardDebit, ///< e-purse debit on the card
     CardLoad, ///< e-purse load (top-up) on the card
+    CardIssue, ///< personalize a blank card for a resident (on-the-spot issuance; no money)
     Print, ///< receipt or report print
     // Compensations.
     InsuranceUndoPreRegister, ///< undo an insurance pre-registration
