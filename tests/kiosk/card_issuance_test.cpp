@@ -3,6 +3,7 @@
 // creates the record), confirms, the issuer validates (rejects shown with field and rule), writes
 // the blank card in one journal step and dispenses it; the PIN is shown once and never journaled.
 #include "core_fakes.hpp"
+#include "engine_driver.hpp"
 #include "hc/kiosk/core/card_issuer.hpp"
 #include "hc/kiosk/core/engine.hpp"
 #include "hc/testing/process.hpp"
@@ -37,14 +38,12 @@ struct FakeIssuer final : CardIssuer {
     void dispense() override { ++dispensed; }
 };
 
-struct Rig {
+struct Rig : EngineDriver {
     hc::testing::TempDir dir { "hc-kiss-" };
     Journal journal { dir / "journal.db" };
     FakeHis his;
     FakeClock clock;
     FakeIssuer issuer;
-    std::unique_ptr<Engine> engine;
-    std::vector<json::object> seen;
 
     explicit Rig(bool offered = true) {
         EngineParts p;
@@ -54,44 +53,10 @@ struct Rig {
         p.issuer = &issuer;
         EngineConfig c;
         c.cardIssuance = offered;
-        engine = std::make_unique<Engine>(
-            loadFlows(hc::testing::sourcePath("kiosk/flows"), engineHandlers()), p, c);
-        engine->setListener([this](const json::object& m) { seen.push_back(m); });
+        attach(std::make_unique<Engine>(
+            loadFlows(hc::testing::sourcePath("kiosk/flows"), engineHandlers()), p, c));
     }
-    json::object view() { return engine->currentView(); }
-    std::string screen() { return std::string(view().at("screen").as_string()); }
-    std::string errorCode() {
-        const auto v = view();
-        return v.at("error").is_null() ? "" : std::string(v.at("error").at("code").as_string());
-    }
-    std::string errorText() {
-        const auto v = view();
-        return v.at("error").is_null() ? "" : std::string(v.at("error").at("text").as_string());
-    }
-    void action(const std::string& id) {
-        engine->handleInput({ { "type", "action" }, { "action", id } });
-    }
-    void type(const std::string& v) {
-        engine->handleInput({ { "type", "input" }, { "value", v } });
-    }
-    bool hasAction(const std::string& id) {
-        const auto v = view();
-        for (const auto& a : v.at("actions").as_array()) {
-            if (a.at("id").as_string() == id) {
-                return true;
-            }
-        }
-        return false;
-    }
-    std::string session() {
-        std::string s;
-        for (const auto& m : seen) {
-            if (m.at("type").as_string() == "view" && !m.at("session").as_string().empty()) {
-                s = std::string(m.at("session").as_string());
-            }
-        }
-        return s;
-    }
+    ~Rig() { detach(); }
 };
 
 } // namespace
@@ -130,7 +95,7 @@ TEST_CASE("card issuance: ID number, confirm, one journaled write, PIN shown onc
     CHECK(data.at("pin").as_string() == "482915");
     CHECK(data.at("cardNo").as_string() == "1101**********0017");
 
-    const auto session = k.session();
+    const auto session = k.lastSession();
     const auto steps = k.journal.steps(session);
     REQUIRE(steps.size() == 1);
     CHECK(steps[0].status == StepStatus::Ok);
@@ -167,7 +132,7 @@ TEST_CASE("card issuance: validation rejects name the field and the rule; nothin
     CHECK(k.errorCode() == "issuance_rejected");
     CHECK(k.errorText().find("姓名（不能为空）") != std::string::npos);
     CHECK(k.issuer.issued == 0);
-    CHECK(k.journal.steps(k.session()).empty());
+    CHECK(k.journal.steps(k.lastSession()).empty());
 }
 
 TEST_CASE("card issuance: a failed write spoils the card, says call staff, journals FAILED") {
@@ -180,7 +145,7 @@ TEST_CASE("card issuance: a failed write spoils the card, says call staff, journ
     CHECK(k.errorCode() == "issuance_failed");
     CHECK(k.errorText().find("请联系工作人员") != std::string::npos);
     CHECK(k.issuer.dispensed == 0);
-    const auto steps = k.journal.steps(k.session());
+    const auto steps = k.journal.steps(k.lastSession());
     REQUIRE(steps.size() == 1);
     CHECK(steps[0].status == StepStatus::Failed);
     k.action("home");

@@ -2,6 +2,7 @@
 // (HIS, insurance, card purse, printers, QR gateway, clock), countdowns, elderly mode, errors,
 // the journal's record of each external step, and the recovery executor at session end.
 #include "core_fakes.hpp"
+#include "engine_driver.hpp"
 #include "hc/kiosk/core/engine.hpp"
 #include "hc/kiosk/core/recovery_executor.hpp"
 #include "hc/kiosk/recovery_planner.hpp"
@@ -16,7 +17,7 @@ namespace json = boost::json;
 
 namespace {
 
-struct Kiosk {
+struct Kiosk : EngineDriver {
     hc::testing::TempDir dir { "hc-kcore-" };
     Journal journal { dir / "journal.db" };
     FakeHis his;
@@ -27,8 +28,6 @@ struct Kiosk {
     FakeReport report;
     std::shared_ptr<FakeCard> card = std::make_shared<FakeCard>();
     RecoveryExecutor recovery { journal, &his, &insurance, &gateway };
-    std::unique_ptr<Engine> engine;
-    std::vector<json::object> seen;
 
     explicit Kiosk(EngineConfig config = {}, bool withInsurance = true) {
         EngineParts p;
@@ -40,51 +39,14 @@ struct Kiosk {
         p.receipt = &receipt;
         p.report = &report;
         p.recovery = &recovery;
-        engine = std::make_unique<Engine>(
-            loadFlows(hc::testing::sourcePath("kiosk/flows"), engineHandlers()), p, config);
-        engine->setListener([this](const json::object& m) { seen.push_back(m); });
+        attach(std::make_unique<Engine>(
+            loadFlows(hc::testing::sourcePath("kiosk/flows"), engineHandlers()), p, config));
     }
-    json::object view() { return engine->currentView(); }
-    std::string screen() { return std::string(view().at("screen").as_string()); }
-    std::string errorCode() {
-        const auto v = view();
-        return v.at("error").is_null() ? "" : std::string(v.at("error").at("code").as_string());
-    }
-    std::string errorText() {
-        const auto v = view();
-        return v.at("error").is_null() ? "" : std::string(v.at("error").at("text").as_string());
-    }
-    void choose(const std::string& id) {
-        engine->handleInput({ { "type", "choose" }, { "item", id } });
-    }
-    void action(const std::string& id) {
-        engine->handleInput({ { "type", "action" }, { "action", id } });
-    }
-    void type(const std::string& v) {
-        engine->handleInput({ { "type", "input" }, { "value", v } });
-    }
+    ~Kiosk() { detach(); }
     void insert() { engine->cardInserted(card); }
-    bool hasAction(const std::string& id) {
-        const auto v = view();
-        for (const auto& a : v.at("actions").as_array()) {
-            if (a.at("id").as_string() == id) {
-                return true;
-            }
-        }
-        return false;
-    }
     std::vector<StepRecord> steps() {
         const auto s = lastSession();
         return journal.steps(s);
-    }
-    std::string lastSession() {
-        std::string s;
-        for (const auto& m : seen) {
-            if (m.at("type").as_string() == "view" && !m.at("session").as_string().empty()) {
-                s = std::string(m.at("session").as_string());
-            }
-        }
-        return s;
     }
     void registerToPayment() {
         insert();
