@@ -9,37 +9,13 @@
 
 #include <atomic>
 #ifdef HC_SETTLE_PG
-#include <cstdlib>
-#include <libpq-fe.h>
-#include <unistd.h>
+#include "pg_cluster.hpp"
 #endif
 #include <boost/json/serialize.hpp>
 #include <doctest/doctest.h>
 #include <thread>
 
 namespace hc::settle::test {
-
-#ifdef HC_SETTLE_PG
-/** A fresh database on the throwaway cluster of with_postgres.sh (HC_PG_HOST / HC_PG_PORT). */
-inline std::string freshPgDatabase() {
-    static int n = 0;
-    const char* host = std::getenv("HC_PG_HOST");
-    const char* port = std::getenv("HC_PG_PORT");
-    REQUIRE(host != nullptr);
-    REQUIRE(port != nullptr);
-    const auto base = std::string("postgresql://postgres@/");
-    const auto query = std::string("?host=") + host + "&port=" + port;
-    PGconn* c = PQconnectdb((base + "postgres" + query).c_str());
-    REQUIRE(PQstatus(c) == CONNECTION_OK);
-    const auto name = "hch_" + std::to_string(::getpid()) + "_" + std::to_string(++n);
-    PGresult* r = PQexec(c, ("CREATE DATABASE " + name).c_str());
-    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    PQfinish(c);
-    REQUIRE(ok);
-    return base + name + query;
-}
-#endif
 
 struct Harness {
     TempDir dir;
@@ -64,7 +40,7 @@ struct Harness {
         policies.loadDirectory(HC_SETTLE_POLICY_DIR);
 #ifdef HC_SETTLE_PG
         (void)sqlite;
-        store = openLedger(freshPgDatabase()); // the same test on PostgreSQL
+        store = openLedger(freshPgDatabase("hch")); // the same test on PostgreSQL
 #else
         store = openSqliteLedger(dir.file("ledger.db"), sqlite);
 #endif

@@ -5,8 +5,12 @@
 #include "hc/settle/http_client.hpp"
 #include "hc/settle/json_in.hpp"
 #include "hc/settle/ledger.hpp"
+#ifdef HC_SETTLE_PG
+#include "pg_cluster.hpp"
+#endif
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "zmq_terminal.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <cstdlib>
@@ -14,10 +18,6 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
-#ifdef HC_SETTLE_PG
-#include <libpq-fe.h>
-#include <unistd.h>
-#endif
 #include <zmq.hpp>
 
 using namespace hc::settle;
@@ -26,61 +26,11 @@ namespace json = boost::json;
 
 namespace {
 
-struct Keys {
-    std::string pub, sec;
-    Keys() {
-        char p[41] = {}, s[41] = {};
-        REQUIRE(zmq_curve_keypair(p, s) == 0);
-        pub = p;
-        sec = s;
-    }
-};
-
-class Terminal {
-public:
-    Terminal(zmq::context_t& ctx, const std::string& endpoint, const Keys& server, const Keys& mine)
-        : m_socket(ctx, zmq::socket_type::dealer) {
-        m_socket.set(zmq::sockopt::curve_serverkey, server.pub);
-        m_socket.set(zmq::sockopt::curve_publickey, mine.pub);
-        m_socket.set(zmq::sockopt::curve_secretkey, mine.sec);
-        m_socket.set(
-            zmq::sockopt::rcvtimeo, 10000); // a shared machine can stall an fsync for seconds
-        m_socket.set(zmq::sockopt::linger, 0);
-        m_socket.connect(endpoint);
-    }
-    std::optional<json::object> call(const json::object& req) {
-        m_socket.send(zmq::buffer(json::serialize(req)));
-        zmq::message_t reply;
-        if (!m_socket.recv(reply)) {
-            return std::nullopt;
-        }
-        return parseJsonText(reply.to_string_view(), "reply").as_object();
-    }
-
-private:
-    zmq::socket_t m_socket;
-};
-
 #ifdef HC_SETTLE_PG
 // The same tests on PostgreSQL: a fresh database per Daemons on the throwaway cluster that
-// with_postgres.sh started (HC_PG_HOST / HC_PG_PORT).
+// with_postgres.sh started.
 std::string freshLedger(const TempDir&) {
-    static int n = 0;
-    const char* host = std::getenv("HC_PG_HOST");
-    const char* port = std::getenv("HC_PG_PORT");
-    REQUIRE(host != nullptr);
-    REQUIRE(port != nullptr);
-    const auto base = std::string("postgresql://postgres@/");
-    const auto query = std::string("?host=") + host + "&port=" + port;
-    PGconn* c = PQconnectdb((base + "postgres" + query).c_str());
-    REQUIRE(PQstatus(c) == CONNECTION_OK);
-    const auto name = "hcd_" + std::to_string(::getpid()) + "_" + std::to_string(++n);
-    PGresult* r = PQexec(c, ("CREATE DATABASE " + name).c_str());
-    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    PQfinish(c);
-    REQUIRE(ok);
-    return base + name + query;
+    return freshPgDatabase("hcd");
 }
 #else
 std::string freshLedger(const TempDir& dir) {
@@ -133,22 +83,7 @@ struct Daemons {
 
 // register + upload + settle with fixed request ids derived from `n`.
 std::optional<json::object> flow(Terminal& t, int n) {
-    const auto v = "K" + std::to_string(n);
-    auto r = t.call({ { "call", "register_visit" }, { "request_id", "rv-" + v }, { "visit_id", v },
-        { "psn_no", "510100199001011234" }, { "insutype", "390" }, { "hosp_lv", "county" },
-        { "med_type", "inpatient" }, { "year", 2014 } });
-    if (!r) {
-        return r;
-    }
-    json::array items;
-    items.push_back({ { "code", "a" }, { "class", "A" }, { "amount_fen", 100000 + n } });
-    r = t.call({ { "call", "upload_fees" }, { "request_id", "uf-" + v }, { "visit_id", v },
-        { "chrg_bchno", "B1" }, { "items", items } });
-    if (!r) {
-        return r;
-    }
-    return t.call({ { "call", "settle" }, { "request_id", "st-" + v }, { "visit_id", v },
-        { "chrg_bchno", "B1" } });
+    return settleFlow(t, "K", n);
 }
 
 } // namespace
@@ -210,22 +145,7 @@ TEST_CASE("kill -9 of settlementd under load: acknowledged settlements survive, 
     d.faults("{}");
     // Wait for the outbox to drain, then compare with the center.
     auto store = openLedger(d.ledger);
-    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(40);
-    std::int64_t settled = 0;
-    while (std::chrono::steady_clock::now() < end) {
-        auto tx = store->begin();
-        auto depth = tx->outboxDepth();
-        settled = 0;
-        for (const auto& r : tx->settlementsOfDay(isoDate(std::chrono::system_clock::now()))) {
-            settled += r.status == SettlementStatus::Settled ? 1 : 0;
-        }
-        tx->commit();
-        if (depth["NEW"] + depth["SENT"] + depth["UNKNOWN"] == 0 && settled == total) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    CHECK(settled == total);
+    CHECK(waitForDrain(*store, total, std::chrono::seconds(40)).settled == total);
     CHECK(d.centerActive() == total);
 }
 
@@ -250,22 +170,7 @@ TEST_CASE("settlementd under each fault switch; the day reconciles to balanced w
     d.faults("{}");
     const int total = n - 100;
     auto store = openLedger(d.ledger);
-    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(40);
-    std::int64_t settled = 0;
-    while (std::chrono::steady_clock::now() < end) {
-        auto tx = store->begin();
-        auto depth = tx->outboxDepth();
-        settled = 0;
-        for (const auto& r : tx->settlementsOfDay(isoDate(std::chrono::system_clock::now()))) {
-            settled += r.status == SettlementStatus::Settled ? 1 : 0;
-        }
-        tx->commit();
-        if (depth["NEW"] + depth["SENT"] + depth["UNKNOWN"] == 0 && settled == total) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    CHECK(settled == total);
+    CHECK(waitForDrain(*store, total, std::chrono::seconds(40)).settled == total);
     CHECK(d.centerActive() == total);
     const auto cmd = std::string(HC_SETTLE_CLI) + " reconcile --db '" + d.ledger + "'"
         + " --center-port " + std::to_string(d.centerPort) + " --format json > "

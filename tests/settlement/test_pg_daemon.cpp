@@ -6,8 +6,10 @@
 #include "hc/settle/http_client.hpp"
 #include "hc/settle/json_in.hpp"
 #include "hc/settle/ledger.hpp"
+#include "pg_cluster.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "zmq_terminal.hpp"
 
 #include <atomic>
 #include <boost/json/serialize.hpp>
@@ -24,74 +26,8 @@ namespace json = boost::json;
 
 namespace {
 
-struct Keys {
-    std::string pub, sec;
-    Keys() {
-        char p[41] = {}, s[41] = {};
-        REQUIRE(zmq_curve_keypair(p, s) == 0);
-        pub = p;
-        sec = s;
-    }
-};
-
-class Terminal {
-public:
-    Terminal(zmq::context_t& ctx, const std::string& endpoint, const Keys& server, const Keys& mine)
-        : m_socket(ctx, zmq::socket_type::dealer) {
-        m_socket.set(zmq::sockopt::curve_serverkey, server.pub);
-        m_socket.set(zmq::sockopt::curve_publickey, mine.pub);
-        m_socket.set(zmq::sockopt::curve_secretkey, mine.sec);
-        m_socket.set(zmq::sockopt::rcvtimeo, 8000);
-        m_socket.set(zmq::sockopt::linger, 0);
-        m_socket.connect(endpoint);
-    }
-    // One call; a reply "in_progress" (the other instance holds the request id) is retried.
-    std::optional<json::object> call(const json::object& req) {
-        for (int attempt = 0; attempt < 100; ++attempt) {
-            m_socket.send(zmq::buffer(json::serialize(req)));
-            zmq::message_t reply;
-            if (!m_socket.recv(reply)) {
-                return std::nullopt;
-            }
-            auto obj = parseJsonText(reply.to_string_view(), "reply").as_object();
-            const auto* st = obj.if_contains("status");
-            if (st == nullptr || !st->is_string() || st->as_string() != "in_progress") {
-                return obj;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return std::nullopt;
-    }
-
-private:
-    zmq::socket_t m_socket;
-};
-
-std::string pgUrl() {
-    const char* host = std::getenv("HC_PG_HOST");
-    const char* port = std::getenv("HC_PG_PORT");
-    REQUIRE(host != nullptr);
-    REQUIRE(port != nullptr);
-    return std::string("postgresql://postgres@/postgres?host=") + host + "&port=" + port;
-}
-
 std::optional<json::object> flow(Terminal& t, int n) {
-    const auto v = "P" + std::to_string(n);
-    auto r = t.call({ { "call", "register_visit" }, { "request_id", "rv-" + v }, { "visit_id", v },
-        { "psn_no", "510100199001011234" }, { "insutype", "390" }, { "hosp_lv", "county" },
-        { "med_type", "inpatient" }, { "year", 2014 } });
-    if (!r) {
-        return r;
-    }
-    json::array items;
-    items.push_back({ { "code", "a" }, { "class", "A" }, { "amount_fen", 100000 + n } });
-    r = t.call({ { "call", "upload_fees" }, { "request_id", "uf-" + v }, { "visit_id", v },
-        { "chrg_bchno", "B1" }, { "items", items } });
-    if (!r) {
-        return r;
-    }
-    return t.call({ { "call", "settle" }, { "request_id", "st-" + v }, { "visit_id", v },
-        { "chrg_bchno", "B1" } });
+    return settleFlow(t, "P", n);
 }
 
 } // namespace
@@ -130,7 +66,7 @@ TEST_CASE("two settlementd on one PostgreSQL ledger: one settlement per request 
     std::atomic<int> failures { 0 };
     auto terminal = [&](const std::string& ep, int who) {
         zmq::context_t ctx(1);
-        Terminal t(ctx, ep, server, kiosk);
+        Terminal t(ctx, ep, server, kiosk, { .replyTimeoutMs = 8000, .retryInProgress = true });
         for (int n = 0; n < total; ++n) {
             const auto r = flow(t, n);
             if (!r || !r->at("ok").as_bool() || !r->contains("msgid")) {
@@ -158,26 +94,9 @@ TEST_CASE("two settlementd on one PostgreSQL ledger: one settlement per request 
         (void)c.post("/admin/faults", "{}");
     }
     auto store = openLedger(url);
-    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::int64_t settled = 0;
-    std::size_t rows = 0;
-    while (std::chrono::steady_clock::now() < end) {
-        auto tx = store->begin();
-        auto depth = tx->outboxDepth();
-        settled = 0;
-        const auto day = tx->settlementsOfDay(isoDate(std::chrono::system_clock::now()));
-        rows = day.size();
-        for (const auto& r : day) {
-            settled += r.status == SettlementStatus::Settled ? 1 : 0;
-        }
-        tx->commit();
-        if (depth["NEW"] + depth["SENT"] + depth["UNKNOWN"] == 0 && settled == total) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    CHECK(rows == static_cast<std::size_t>(total));
-    CHECK(settled == total);
+    const auto tally = waitForDrain(*store, total, std::chrono::seconds(30));
+    CHECK(tally.rows == static_cast<std::size_t>(total));
+    CHECK(tally.settled == total);
     HttpClient c("127.0.0.1", centerPort);
     const auto stats = parseJsonText(c.get("/admin/stats").body, "stats").as_object();
     CHECK(stats.at("active_settlements").as_int64() == total);
