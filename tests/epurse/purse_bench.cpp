@@ -34,10 +34,6 @@ double pct(std::vector<double> v, double p) {
     return v[i];
 }
 
-CardChannelPtr connect(const std::string& reader, std::size_t& counter) {
-    return std::make_unique<T0Channel>(std::make_unique<hc::testing::CountingChannel>(
-        std::make_unique<pcsc::PcscCard>(reader), counter));
-}
 } // namespace
 
 int main(int argc, char** argv) {
@@ -47,8 +43,8 @@ int main(int argc, char** argv) {
         hc::testing::EmulatedCard psamCard("psam-slot1.json", 1);
         std::size_t nCard = 0;
         std::size_t nPsam = 0;
-        auto ch = connect(hc::testing::kReader0, nCard);
-        auto psamCh = connect(hc::testing::kReader1, nPsam);
+        auto ch = hc::testing::connectCounted(hc::testing::kReader0, nCard);
+        auto psamCh = hc::testing::connectCounted(hc::testing::kReader1, nPsam);
         PsamCard psam(*psamCh);
         SoftwareIssuer issuer(loadIssuerKeys(
             hc::testing::sourcePath("firmware-tools/images/purse-issuer-dev-keys.json")));

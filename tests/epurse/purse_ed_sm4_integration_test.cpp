@@ -22,8 +22,7 @@ const std::filesystem::path kImages = HC_IMAGES_DIR;
 const TerminalId kTerminal { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
 
 CardChannelPtr connect(std::size_t& counter) {
-    return std::make_unique<T0Channel>(
-        std::make_unique<CountingChannel>(std::make_unique<pcsc::PcscCard>(kReader2), counter));
+    return hc::testing::connectCounted(kReader2, counter);
 }
 PurseClientOptions options(PurseKind kind) {
     PurseClientOptions o;

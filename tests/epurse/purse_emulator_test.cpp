@@ -6,6 +6,7 @@
 #include "hc/emu/card_image.hpp"
 #include "hc/emu/card_os.hpp"
 #include "hc/emu/profile.hpp"
+#include "purse_rig.hpp"
 #include "purse_test_util.hpp"
 
 #include <doctest/doctest.h>
@@ -34,15 +35,6 @@ struct Rig {
     }
 };
 
-PurseClientOptions fixedClock() {
-    PurseClientOptions o;
-    o.clock = [] { return TransactionTime::parse("20261123120000"); };
-    return o;
-}
-
-SoftwareIssuer devIssuer() {
-    return SoftwareIssuer(loadIssuerKeys(kImages / "purse-issuer-dev-keys.json"));
-}
 } // namespace
 
 TEST_CASE("the sample card's keys are the development masters diversified with its serial") {
@@ -63,8 +55,8 @@ TEST_CASE("balance, purchase with the PSAM card, load with the issuer, log") {
     OsChannel ch(rig.card);
     T0Channel psamCh(std::make_unique<OsChannel>(rig.psamOs));
     PsamCard psam(psamCh);
-    PurseClient client(ch, fixedClock());
-    auto issuer = devIssuer();
+    PurseClient client(ch, hc::testing::fixedClock());
+    auto issuer = hc::testing::devIssuer(kImages);
 
     const auto pub = client.open();
     CHECK(toHex(pub.diversifier()) == "0000000012345678");
@@ -109,7 +101,7 @@ TEST_CASE("balance, purchase with the PSAM card, load with the issuer, log") {
 TEST_CASE("refusals move no money") {
     Rig rig;
     OsChannel ch(rig.card);
-    PurseClient client(ch, fixedClock());
+    PurseClient client(ch, hc::testing::fixedClock());
     const TerminalId term { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
 
     SUBCASE("a PSAM with the wrong master key: the card refuses MAC1 with 9302") {
@@ -160,13 +152,13 @@ TEST_CASE("refusals move no money") {
 
 TEST_CASE("a DEBIT whose answer is lost is Unknown; settle() decides from the card's proof") {
     Rig rig;
-    auto issuer = devIssuer();
+    auto issuer = hc::testing::devIssuer(kImages);
     const TerminalId term { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
     SoftwarePsam psam({ { 1, kDpkMaster } }, term);
 
     SUBCASE("processed, then torn: the proof says Done, and no second debit happens") {
         OsChannel ch(rig.card);
-        PurseClient client(ch, fixedClock());
+        PurseClient client(ch, hc::testing::fixedClock());
         ch.tearAfter = 0x54;
         const auto out = client.purchase(300, psam);
         REQUIRE(std::holds_alternative<Unknown>(out));
@@ -175,7 +167,7 @@ TEST_CASE("a DEBIT whose answer is lost is Unknown; settle() decides from the ca
         const auto journal = pending.toJson();
 
         rig.card.reset(); // the card comes back
-        PurseClient next(ch, fixedClock());
+        PurseClient next(ch, hc::testing::fixedClock());
         const auto settled = next.settle(PendingTransaction::fromJson(journal), &issuer);
         REQUIRE(std::holds_alternative<Done>(settled));
         CHECK(std::get<Done>(settled).byProof);
@@ -188,12 +180,12 @@ TEST_CASE("a DEBIT whose answer is lost is Unknown; settle() decides from the ca
     }
     SUBCASE("torn before the card processed it: the proof says it did not happen") {
         OsChannel ch(rig.card);
-        PurseClient client(ch, fixedClock());
+        PurseClient client(ch, hc::testing::fixedClock());
         ch.tearBefore = 0x54;
         const auto out = client.purchase(300, psam);
         REQUIRE(std::holds_alternative<Unknown>(out));
         rig.card.reset();
-        PurseClient next(ch, fixedClock());
+        PurseClient next(ch, hc::testing::fixedClock());
         const auto settled = next.settle(std::get<Unknown>(out).tx, &issuer);
         REQUIRE(std::holds_alternative<Declined>(settled));
         CHECK(std::get<Declined>(settled).sw == sw::ConditionsNotSatisfied);
@@ -201,12 +193,12 @@ TEST_CASE("a DEBIT whose answer is lost is Unknown; settle() decides from the ca
     }
     SUBCASE("a lost CREDIT FOR LOAD settles the same way") {
         OsChannel ch(rig.card);
-        PurseClient client(ch, fixedClock());
+        PurseClient client(ch, hc::testing::fixedClock());
         ch.tearAfter = 0x52;
         const auto out = client.load(700, term, issuer);
         REQUIRE(std::holds_alternative<Unknown>(out));
         rig.card.reset();
-        PurseClient next(ch, fixedClock());
+        PurseClient next(ch, hc::testing::fixedClock());
         const auto settled = next.settle(std::get<Unknown>(out).tx, &issuer);
         REQUIRE(std::holds_alternative<Done>(settled));
         CHECK(std::get<Done>(settled).verified);
@@ -237,7 +229,7 @@ TEST_CASE("the pending transaction's JSON form round-trips and rejects bad input
 TEST_CASE("settle() stays Unknown for another card and for a proof the card no longer keeps") {
     Rig rig;
     OsChannel ch(rig.card);
-    PurseClient client(ch, fixedClock());
+    PurseClient client(ch, hc::testing::fixedClock());
     const TerminalId term { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
     SoftwarePsam psam({ { 1, kDpkMaster } }, term);
     const auto first = client.purchase(1, psam);
@@ -268,14 +260,14 @@ TEST_CASE(
     T0Channel ch(std::move(raw));
     T0Channel psamCh(std::make_unique<OsChannel>(rig.psamOs));
     PsamCard psam(psamCh);
-    PurseClient client(ch, fixedClock());
+    PurseClient client(ch, hc::testing::fixedClock());
     client.open();
     counter->count = 0;
     const auto out = client.purchase(99, psam);
     REQUIRE(std::holds_alternative<Done>(out));
     CHECK(std::get<Done>(out).verified);
     CHECK(counter->count == 4); // INIT + GET RESPONSE, DEBIT + GET RESPONSE
-    auto issuer = devIssuer();
+    auto issuer = hc::testing::devIssuer(kImages);
     REQUIRE(std::holds_alternative<Done>(client.load(99, psam.terminalId(), issuer)));
     CHECK(client.balance() == 10000);
     CHECK(client.readLog().size() == 2);

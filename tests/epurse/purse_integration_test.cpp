@@ -9,6 +9,7 @@
 #include "hc/card/t0_channel.hpp"
 #include "hc/pcsc.hpp"
 #include "hc/testing/pcsc_stack.hpp"
+#include "purse_rig.hpp"
 
 #include <cstdlib>
 #include <doctest/doctest.h>
@@ -25,18 +26,6 @@ using hc::testing::kReader1;
 namespace {
 const std::filesystem::path kImages = HC_IMAGES_DIR;
 
-CardChannelPtr connect(const std::string& reader, std::size_t& counter) {
-    return std::make_unique<T0Channel>(
-        std::make_unique<CountingChannel>(std::make_unique<pcsc::PcscCard>(reader), counter));
-}
-PurseClientOptions fixedClock() {
-    PurseClientOptions o;
-    o.clock = [] { return TransactionTime::parse("20261123120000"); };
-    return o;
-}
-SoftwareIssuer devIssuer() {
-    return SoftwareIssuer(loadIssuerKeys(kImages / "purse-issuer-dev-keys.json"));
-}
 std::int64_t storedBalance(const EmulatedCard& card) {
     const auto text = hc::testing::readFile(card.imagePath());
     const auto pos = text.find("\"balance\"");
@@ -50,11 +39,11 @@ TEST_CASE("balance, purchase with the PSAM card, load with the issuer, log; APDU
     EmulatedCard psamCard("psam-slot1.json", 1);
     std::size_t nCard = 0;
     std::size_t nPsam = 0;
-    auto ch = connect(kReader0, nCard);
-    auto psamCh = connect(kReader1, nPsam);
+    auto ch = hc::testing::connectCounted(kReader0, nCard);
+    auto psamCh = hc::testing::connectCounted(kReader1, nPsam);
     PsamCard psam(*psamCh);
-    PurseClient client(*ch, fixedClock());
-    auto issuer = devIssuer();
+    PurseClient client(*ch, hc::testing::fixedClock());
+    auto issuer = hc::testing::devIssuer(kImages);
 
     client.open();
     CHECK(toHex(psam.terminalId()) == "112233445566");
@@ -85,10 +74,10 @@ TEST_CASE("balance, purchase with the PSAM card, load with the issuer, log; APDU
 TEST_CASE("a bad MAC1 is refused by the card with 9302 and moves no money") {
     EmulatedCard card("purse-card.json", 0);
     std::size_t n = 0;
-    auto ch = connect(kReader0, n);
+    auto ch = hc::testing::connectCounted(kReader0, n);
     SoftwarePsam wrong({ { 1, fromHex("00112233445566778899AABBCCDDEEFF") } },
         { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 });
-    PurseClient client(*ch, fixedClock());
+    PurseClient client(*ch, hc::testing::fixedClock());
     const auto out = client.purchase(100, wrong);
     REQUIRE(std::holds_alternative<Declined>(out));
     CHECK(std::get<Declined>(out).sw == sw::MacInvalid);
@@ -102,13 +91,13 @@ TEST_CASE("the card pulled between DEBIT FOR PURCHASE and its answer: the proof 
     EmulatedCard psamCard("psam-slot1.json", 1);
     std::size_t n = 0;
     std::size_t np = 0;
-    auto psamCh = connect(kReader1, np);
+    auto psamCh = hc::testing::connectCounted(kReader1, np);
     PsamCard psam(*psamCh);
-    auto issuer = devIssuer();
+    auto issuer = hc::testing::devIssuer(kImages);
     std::string journal;
     {
-        auto ch = connect(kReader0, n);
-        auto opt = fixedClock();
+        auto ch = hc::testing::connectCounted(kReader0, n);
+        auto opt = hc::testing::fixedClock();
         opt.beforeCommit = [&](const PendingTransaction& p) { journal = p.toJson(); };
         PurseClient client(*ch, opt);
         client.open();
@@ -119,8 +108,8 @@ TEST_CASE("the card pulled between DEBIT FOR PURCHASE and its answer: the proof 
     }
     CHECK(storedBalance(card) == 7500); // on the card's disk before it answered
     card.insert();
-    auto ch = connect(kReader0, n);
-    PurseClient client(*ch, fixedClock());
+    auto ch = hc::testing::connectCounted(kReader0, n);
+    PurseClient client(*ch, hc::testing::fixedClock());
     client.open();
     const auto settled = client.settle(PendingTransaction::fromJson(journal), &issuer);
     REQUIRE(std::holds_alternative<Done>(settled));
@@ -134,15 +123,15 @@ TEST_CASE("the card pulled between DEBIT FOR PURCHASE and its answer: the proof 
     SUBCASE("pulled before the card processed it: the proof says it never happened") {
         card.control("tear before 54");
         {
-            auto ch2 = connect(kReader0, n);
-            PurseClient c2(*ch2, fixedClock());
+            auto ch2 = hc::testing::connectCounted(kReader0, n);
+            PurseClient c2(*ch2, hc::testing::fixedClock());
             const auto out = c2.purchase(100, psam);
             REQUIRE(std::holds_alternative<Unknown>(out));
             journal = std::get<Unknown>(out).tx.toJson();
         }
         card.insert();
-        auto ch3 = connect(kReader0, n);
-        PurseClient c3(*ch3, fixedClock());
+        auto ch3 = hc::testing::connectCounted(kReader0, n);
+        PurseClient c3(*ch3, hc::testing::fixedClock());
         const auto s = c3.settle(PendingTransaction::fromJson(journal), &issuer);
         REQUIRE(std::holds_alternative<Declined>(s));
         CHECK(std::get<Declined>(s).sw == sw::ConditionsNotSatisfied);
@@ -159,11 +148,13 @@ TEST_CASE("a purchase recorded through the real stack replays from its JSONL tra
     const auto policy = MaskPolicy::defaults().withReadDataShown(); // emulated card: no patient
     {
         RecordingChannel rec(
-            connect(kReader0, n), [&](std::string_view l) { cardLines.emplace_back(l); }, policy);
+            hc::testing::connectCounted(kReader0, n),
+            [&](std::string_view l) { cardLines.emplace_back(l); }, policy);
         RecordingChannel recPsam(
-            connect(kReader1, n), [&](std::string_view l) { psamLines.emplace_back(l); }, policy);
+            hc::testing::connectCounted(kReader1, n),
+            [&](std::string_view l) { psamLines.emplace_back(l); }, policy);
         PsamCard psam(recPsam);
-        PurseClient client(rec, fixedClock());
+        PurseClient client(rec, hc::testing::fixedClock());
         client.open();
         REQUIRE(std::holds_alternative<Done>(client.purchase(321, psam)));
     }
@@ -181,7 +172,7 @@ TEST_CASE("a purchase recorded through the real stack replays from its JSONL tra
     ReplayChannel cardReplay(parseTranscript(join(cardLines)));
     ReplayChannel psamReplay(parseTranscript(join(psamLines)));
     PsamCard psam(psamReplay);
-    PurseClient client(cardReplay, fixedClock());
+    PurseClient client(cardReplay, hc::testing::fixedClock());
     client.open();
     const auto out = client.purchase(321, psam);
     REQUIRE(std::holds_alternative<Done>(out));

@@ -9,6 +9,7 @@
 #include "hc/card/t0_channel.hpp"
 #include "hc/pcsc.hpp"
 #include "hc/testing/pcsc_stack.hpp"
+#include "purse_rig.hpp"
 
 #include <doctest/doctest.h>
 
@@ -23,15 +24,6 @@ using hc::testing::kReader3;
 namespace {
 const std::filesystem::path kImages = HC_IMAGES_DIR;
 
-CardChannelPtr connect(const std::string& reader, std::size_t& counter) {
-    return std::make_unique<T0Channel>(
-        std::make_unique<CountingChannel>(std::make_unique<pcsc::PcscCard>(reader), counter));
-}
-PurseClientOptions fixedClock() {
-    PurseClientOptions o;
-    o.clock = [] { return TransactionTime::parse("20261123120000"); };
-    return o;
-}
 } // namespace
 
 TEST_CASE("the resident cards carry the EP with their starting balances and logs") {
@@ -47,8 +39,8 @@ TEST_CASE("the resident cards carry the EP with their starting balances and logs
         CAPTURE(e.image);
         EmulatedCard card(e.image, 2);
         std::size_t n = 0;
-        auto ch = connect(kReader2, n);
-        PurseClient client(*ch, fixedClock());
+        auto ch = hc::testing::connectCounted(kReader2, n);
+        PurseClient client(*ch, hc::testing::fixedClock());
         const auto info = client.open();
         CHECK(toHex(info.serial) == e.serial);
         CHECK(client.balance() == e.balance);
@@ -64,8 +56,8 @@ TEST_CASE("one SAM reader: health read with the SAM card, then purchase and load
     EmulatedCard samEmu("resident-sam.json", 3);
     std::size_t nCard = 0;
     std::size_t nSam = 0;
-    auto ch = connect(kReader2, nCard);
-    auto samCh = connect(kReader3, nSam);
+    auto ch = hc::testing::connectCounted(kReader2, nCard);
+    auto samCh = hc::testing::connectCounted(kReader3, nSam);
 
     // Health side first: the SAM's PIN leaves its DF01 selected.
     health::SamCard sam(*samCh);
@@ -78,7 +70,7 @@ TEST_CASE("one SAM reader: health read with the SAM card, then purchase and load
     // Purse side on the same two channels: the PSAM reads its terminal id from the MF.
     PsamCard psam(*samCh);
     CHECK(toHex(psam.terminalId()) == "410100000001");
-    PurseClient client(*ch, fixedClock());
+    PurseClient client(*ch, hc::testing::fixedClock());
     client.open();
     CHECK(client.balance() == 10000);
     nCard = nSam = 0;
