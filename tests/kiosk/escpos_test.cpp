@@ -326,3 +326,21 @@ TEST_CASE("serial transport: a job and the DLE EOT exchange over a pty") {
     CHECK(got == goldenReceipt().bytes());
     ::close(master);
 }
+
+TEST_CASE("transport spec: tcp, serial and file forms; each bad spec is named") {
+    CHECK(makeTransport("tcp:127.0.0.1:9100")->describe() == "tcp 127.0.0.1:9100");
+    CHECK(makeTransport("serial:/dev/ttyS0:9600")->describe().find("/dev/ttyS0 9600")
+        != std::string::npos);
+    CHECK(makeTransport("serial:/dev/ttyUSB1")->describe().find("115200") != std::string::npos);
+    CHECK(makeTransport("file:/tmp/x.bin")->describe().find("/tmp/x.bin") != std::string::npos);
+    for (const char* bad : { "tcp:127.0.0.1", "tcp::9100", "tcp:host:0", "tcp:host:65536",
+             "tcp:host:91x0", "serial:", "serial:/dev/ttyS0:fast", "file:", "lpt:1", "" }) {
+        CAPTURE(bad);
+        try {
+            (void)makeTransport(bad);
+            FAIL("accepted");
+        } catch (const hc::InputError& e) {
+            CHECK(std::string(e.what()).find(std::string("\"") + bad + "\"") != std::string::npos);
+        }
+    }
+}

@@ -42,3 +42,4 @@
 #include "hc/printer/serial_transport.hpp"
 #include "hc/printer/tcp_transport.hpp"
 #include "hc/printer/transport.hpp"
+#include "hc/printer/transport_spec.hpp"
