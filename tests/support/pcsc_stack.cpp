@@ -3,6 +3,7 @@
 #include <PCSC/winscard.h>
 #include <arpa/inet.h>
 #include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
 #include <netinet/in.h>
@@ -52,7 +53,7 @@ void stopStrayPcscd() {
 
 std::string g_lastListing; // what pcscd listed last, for the error message
 
-bool readersListed() {
+bool readersListed(const std::vector<std::string>& wanted) {
     SCARDCONTEXT ctx;
     if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) {
         return false;
@@ -71,16 +72,69 @@ bool readersListed() {
             c = '|';
         }
     }
-    for (const auto* r : { &kReader0, &kReader1, &kReader2, &kReader3, &kReader4, &kReader5 }) {
-        if (all.find(*r) == std::string::npos) {
+    for (const auto& r : wanted) {
+        if (all.find(r + '\0') == std::string::npos) {
             return false;
         }
     }
     return true;
 }
+
+// The standard six readers: three devices of two slots each ("Virtual PCD", "Virtual PCD B",
+// "Virtual PCD C" on ports 0x8C7B, 0x8C7D, 0x8C7F and the port after each). vpcd keeps its
+// connections in a static array indexed by slot, so devices served by the same loaded library
+// would take over each other's slots: each extra device loads its own copy of the driver (a
+// different file is a different dlopen instance), under its own FRIENDLYNAME. hcvr keeps its
+// state per Lun and could serve all three from one file, but pcscd then names the second device
+// "<name> 01 00" (it numbers the readers of one library); copies keep the names the tests use.
+void writeStandardConf(
+    const std::filesystem::path& dir, const std::filesystem::path& conf, ReaderDriver driver) {
+    const std::filesystem::path lib = driver == ReaderDriver::Hcvr
+        ? hcvrDriverPath()
+        : std::filesystem::path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so");
+    const std::string stem = driver == ReaderDriver::Hcvr ? "libifdhcvr-" : "libifdvpcd-";
+    for (const auto& [letter, port] :
+        { std::pair { "", "0x8C7B" }, std::pair { "B", "0x8C7D" }, std::pair { "C", "0x8C7F" } }) {
+        std::filesystem::path libPath = lib;
+        std::string name = "Virtual PCD";
+        if (*letter != '\0') {
+            libPath = dir / (stem + letter + ".so");
+            std::filesystem::copy_file(lib, libPath);
+            name += std::string(" ") + letter;
+        }
+        std::ofstream(conf / (std::string(describe(driver)) + (*letter ? "-" : "") + letter))
+            << "FRIENDLYNAME \"" << name << "\"\nDEVICENAME   /dev/null:" << port
+            << "\nLIBPATH      " << libPath.string() << "\nCHANNELID    " << port << "\n";
+    }
+}
 } // namespace
 
-PcscdDaemon::PcscdDaemon() {
+const char* describe(ReaderDriver d) {
+    return d == ReaderDriver::Hcvr ? "hcvr" : "vpcd";
+}
+
+ReaderDriver defaultReaderDriver() {
+    const char* v = std::getenv("HC_READER_DRIVER");
+    if (v == nullptr || *v == '\0' || std::string(v) == "vpcd") {
+        return ReaderDriver::Vpcd;
+    }
+    if (std::string(v) == "hcvr") {
+        return ReaderDriver::Hcvr;
+    }
+    throw std::invalid_argument(std::string("HC_READER_DRIVER=") + v + ": expected vpcd or hcvr");
+}
+
+std::filesystem::path hcvrDriverPath() {
+    const auto p = std::filesystem::path(HC_BINARY_DIR) / "drivers/vreader/libifdhcvr.so";
+    if (!std::filesystem::exists(p)) {
+        throw std::runtime_error(
+            p.string() + " is not built (cmake --build <build> --target ifdhcvr)");
+    }
+    return p;
+}
+
+PcscdDaemon::PcscdDaemon(PcscdOptions options)
+    : m_options(std::move(options)) {
     m_lockFd = ::open("/tmp/hc-pcscd.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0666);
     if (m_lockFd < 0 || ::flock(m_lockFd, LOCK_EX) != 0) {
         throw std::runtime_error("cannot lock /tmp/hc-pcscd.lock (the machine-wide pcscd lock)");
@@ -89,38 +143,30 @@ PcscdDaemon::PcscdDaemon() {
     m_dir = std::make_unique<TempDir>("hc-pcscd-");
     const auto conf = m_dir->path() / "reader.conf.d";
     std::filesystem::create_directories(conf);
-    std::ofstream(conf / "vpcd") << "FRIENDLYNAME \"Virtual PCD\"\n"
-                                    "DEVICENAME   /dev/null:0x8C7B\n"
-                                    "LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
-                                    "CHANNELID    0x8C7B\n";
-    // Two more vpcd devices: "Virtual PCD B" (slots 2 and 3 on ports 35965 and 35966) and
-    // "Virtual PCD C" (slots 4 and 5 on 35967 and 35968; benchmarks use them, away from the
-    // slots 0 and 1 that demos plug their cards into). vpcd keeps its connections in a static
-    // array indexed by slot (0, 1), so devices served by the same loaded library would take over
-    // each other's slots: each extra device loads its own copy of the driver (a different file
-    // is a different dlopen instance), under its own FRIENDLYNAME (pcscd numbered same-name
-    // devices "00 00"/"00 01" both).
-    for (const auto& [letter, port] :
-        { std::pair { "B", "0x8C7D" }, std::pair { "C", "0x8C7F" } }) {
-        const auto driverCopy = m_dir->path() / (std::string("libifdvpcd-") + letter + ".so");
-        std::filesystem::copy_file("/usr/lib/pcsc/drivers/serial/libifdvpcd.so", driverCopy);
-        std::ofstream(conf / (std::string("vpcd-") + letter))
-            << "FRIENDLYNAME \"Virtual PCD " << letter << "\"\nDEVICENAME   /dev/null:" << port
-            << "\nLIBPATH      " << driverCopy.string() << "\nCHANNELID    " << port << "\n";
+    // Slots 0/1 on 35963/35964, 2/3 (kReader2/3) on 35965/35966, 4/5 (benchmarks, away from the
+    // slots demos plug their cards into) on 35967/35968.
+    std::vector<std::string> wanted = m_options.readers;
+    if (m_options.confFiles.empty()) {
+        writeStandardConf(m_dir->path(), conf, m_options.driver);
+        wanted = { kReader0, kReader1, kReader2, kReader3, kReader4, kReader5 };
+    } else {
+        for (const auto& [name, text] : m_options.confFiles) {
+            std::ofstream(conf / name) << text;
+        }
     }
     std::filesystem::create_directories("/run/pcscd");
-    m_process = std::make_unique<Process>(
-        std::vector<std::string> { "pcscd", "--foreground", "--config", conf.string() },
-        m_dir->path() / "pcscd.log");
+    std::vector<std::string> argv { "pcscd", "--foreground", "--config", conf.string() };
+    argv.insert(argv.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
+    m_process = std::make_unique<Process>(argv, m_dir->path() / "pcscd.log");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!readersListed()) {
+    while (!readersListed(wanted)) {
         if (!m_process->running()) {
             throw std::runtime_error("pcscd exited at start:\n" + log());
         }
         if (std::chrono::steady_clock::now() > deadline) {
-            throw std::runtime_error("pcscd did not list the six vpcd readers within 10 s (it "
-                                     "listed: "
-                + g_lastListing + "):\n" + log());
+            throw std::runtime_error(std::string("pcscd did not list its readers (driver ")
+                + describe(m_options.driver) + ") within 10 s (it listed: " + g_lastListing + "):\n"
+                + log());
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -129,6 +175,10 @@ PcscdDaemon::PcscdDaemon() {
 PcscdDaemon::~PcscdDaemon() {
     m_process->stop();
     ::close(m_lockFd); // releases the flock
+}
+
+int PcscdDaemon::stop(std::chrono::milliseconds grace) {
+    return m_process->stop(grace);
 }
 
 std::string PcscdDaemon::log() const {
@@ -155,9 +205,26 @@ const std::string& readerForSlot(int slot) {
     }
 }
 
-PcscdDaemon& sharedPcscd() {
-    static PcscdDaemon daemon;
+namespace {
+std::unique_ptr<PcscdDaemon>& sharedSlot() {
+    static std::unique_ptr<PcscdDaemon> daemon;
     return daemon;
+}
+} // namespace
+
+PcscdDaemon& sharedPcscd() {
+    auto& d = sharedSlot();
+    if (!d) {
+        d = std::make_unique<PcscdDaemon>();
+    }
+    return *d;
+}
+
+PcscdDaemon& restartSharedPcscd(PcscdOptions options) {
+    auto& d = sharedSlot();
+    d.reset(); // stop the old one (and release the lock) before the new one takes it
+    d = std::make_unique<PcscdDaemon>(std::move(options));
+    return *d;
 }
 
 bool waitForCard(const std::string& reader, bool present, std::chrono::milliseconds timeout) {
@@ -191,9 +258,9 @@ bool waitForCard(const std::string& reader, bool present, std::chrono::milliseco
     return ok;
 }
 
-EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent)
+EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent, std::string reader)
     : m_slot(slot)
-    , m_reader(readerForSlot(slot)) {
+    , m_reader(reader.empty() ? readerForSlot(slot) : std::move(reader)) {
     sharedPcscd();
     m_dir = std::make_unique<TempDir>("hc-card-");
     std::filesystem::path src = image;

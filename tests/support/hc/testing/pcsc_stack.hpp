@@ -1,6 +1,7 @@
 // Test support: the real PC/SC stack for integration tests and benchmarks.
 //
-//   PcscdDaemon  pcscd --foreground with a reader.conf.d of our own holding three vpcd entries
+//   PcscdDaemon  pcscd --foreground with a reader.conf.d of our own holding three reader entries
+//                (driver: vpcd, or our event-driven libifdhcvr.so; see ReaderDriver)
 //                (readers "Virtual PCD 00 00" on 35963, "Virtual PCD 00 01" on 35964, and
 //                kReader2..kReader5 on 35965..35968: six readers for parallel issuance; demos on
 //                this machine plug their cards into slots 0 and 1, benchmarks use 2 to 5).
@@ -14,6 +15,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace hc::testing {
 
@@ -24,40 +27,84 @@ inline const std::string kReader3 = "Virtual PCD B 00 01";
 inline const std::string kReader4 = "Virtual PCD C 00 00";
 inline const std::string kReader5 = "Virtual PCD C 00 01";
 
+/** Which pcscd driver serves the virtual readers. Both speak the vpcd wire protocol to hcemu,
+ * on the same ports, under the same reader names. */
+enum class ReaderDriver {
+    Vpcd, ///< Debian's vsmartcard vpcd: pcscd polls it every 400 ms
+    Hcvr, ///< drivers/vreader libifdhcvr.so: event-driven (docs/vreader.md)
+};
+
+/** "vpcd" or "hcvr". */
+const char* describe(ReaderDriver d);
+
+/** The driver tests get when they do not choose: HC_READER_DRIVER=vpcd|hcvr in the environment,
+ * else vpcd. Throws std::invalid_argument for any other value. */
+ReaderDriver defaultReaderDriver();
+
+/** libifdhcvr.so of this build tree (<build>/drivers/vreader/). Throws when it is not built. */
+std::filesystem::path hcvrDriverPath();
+
+/** How a PcscdDaemon is set up. The default: the six standard readers kReader0..kReader5. */
+struct PcscdOptions {
+    ReaderDriver driver = defaultReaderDriver();
+    /** When not empty: these reader.conf.d files (name, content) instead of the standard ones,
+     * and the daemon waits for `readers` rather than kReader0..kReader5. */
+    std::vector<std::pair<std::string, std::string>> confFiles;
+    std::vector<std::string> readers;
+    /** Extra pcscd options, e.g. "--info" to have the drivers' INFO lines in log(). */
+    std::vector<std::string> extraArgs;
+};
+
 /** The reader of vpcd slot 0..5 (hcemu --slot N connects to port 35963 + N). Throws
  * std::invalid_argument for any other slot. */
 const std::string& readerForSlot(int slot);
 
-/** pcscd with the vpcd driver, stopped by pid in the destructor.
+/** pcscd with the vpcd or hcvr driver, stopped by pid in the destructor.
  *
  * pcscd's socket is machine-wide, so the daemon first takes an exclusive flock on
  * /tmp/hc-pcscd.lock and holds it until destroyed: test binaries of different build trees (or
  * different ctest runs) wait for each other instead of stopping each other's pcscd. */
 class PcscdDaemon {
 public:
-    /** Waits for the machine-wide lock, starts pcscd and waits until the six vpcd readers are
-     * listed. Throws with the log tail when that does not happen within 10 s. */
-    PcscdDaemon();
+    /** Waits for the machine-wide lock, starts pcscd and waits until the six readers (or
+     * options.readers) are listed. Throws with the log tail when that does not happen in 10 s. */
+    explicit PcscdDaemon(PcscdOptions options = {});
     ~PcscdDaemon();
     const TempDir& dir() const { return *m_dir; }
     /** pcscd's log so far. */
     std::string log() const;
+    /** The driver serving the readers. */
+    ReaderDriver driver() const { return m_options.driver; }
+    /** Stops pcscd (SIGTERM, SIGKILL after `grace`) and returns its exit status; the lock is
+     * kept until destruction. pcsc-lite 1.9.9 exits at once on SIGTERM ("Direct suicide"),
+     * without closing its readers; SIGINT through process() runs the full clean-up. */
+    int stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+    /** The pcscd process (signals, wait). */
+    Process& process() { return *m_process; }
 
 private:
+    PcscdOptions m_options;
     int m_lockFd = -1;
     std::unique_ptr<TempDir> m_dir;
     std::unique_ptr<Process> m_process;
 };
 
-/** One process-wide pcscd for a test binary, started on first use. */
+/** One process-wide pcscd for a test binary, started on first use (default options). */
 PcscdDaemon& sharedPcscd();
+
+/** Replaces the process-wide pcscd with one set up by `options` (benchmarks comparing drivers).
+ * Destroy every EmulatedCard first: their readers go away with the old daemon. */
+PcscdDaemon& restartSharedPcscd(PcscdOptions options);
 
 /** hcemu serving a copy of an image in a vpcd slot. */
 class EmulatedCard {
 public:
     /** `image` is a path relative to the source tree's firmware-tools/images, or absolute.
-     * Waits until pcscd sees the card (10 s), unless `waitPresent` is false. */
-    EmulatedCard(const std::string& image, int slot = 0, bool waitPresent = true);
+     * Waits until pcscd sees the card (10 s), unless `waitPresent` is false. `reader` names the
+     * reader port 35963 + slot shows up as when pcscd has a non-standard set-up (default:
+     * readerForSlot(slot)). */
+    EmulatedCard(
+        const std::string& image, int slot = 0, bool waitPresent = true, std::string reader = {});
     ~EmulatedCard();
 
     /** Sends a control command ("remove", "insert", "tear after 54", "status") and returns the
