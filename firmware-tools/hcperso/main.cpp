@@ -24,6 +24,7 @@
 #include "hc/issuance/perso_card_writer.hpp"
 #include "hc/pcsc.hpp"
 #include "hc/perso.hpp"
+#include "hc/printer/transport_spec.hpp"
 #include "progress.hpp"
 
 #include <atomic>
@@ -47,6 +48,8 @@ commands:
   prepare --input FILE --batch B [--rejects FILE]   validate residents, allocate card numbers
   run --batch B --readers R1,R2,... [--card-feeder CMD] [--card-wait S] [--max-attempts N]
       [--reverify] [--issue-date YYYYMMDD]          personalize the batch, one worker per reader
+      [--pin-mailer tcp:HOST:PORT|serial:DEV[:BAUD]|file:PATH]
+                                                    print each card's PIN letter (ESC/POS)
   status [--batch B] [--cards]                      counts per batch (and the cards)
   verify --card NO --reader R                       read a card back against the register
   block --card NO [--reader R] [--reason TEXT]      block (register + card when --reader)
@@ -228,8 +231,14 @@ int cmdRun(const po::variables_map& vm) {
     CardSide side(vm);
     const bool reverify = vm.count("reverify") > 0;
     hc::perso::Personalizer& perso = *side.perso;
+    std::unique_ptr<PinMailer> mailer;
+    if (!str(vm, "pin-mailer").empty()) {
+        mailer
+            = std::make_unique<EscPosPinMailer>(hc::printer::makeTransport(str(vm, "pin-mailer")));
+        o.pinMailer = mailer.get();
+    }
     BatchRunner runner(
-        *reg, [&] { return std::make_unique<PersoCardWriter>(perso, reverify); }, o);
+        *reg, [&] { return std::make_unique<PersoCardWriter>(perso, reverify, mailer.get()); }, o);
 
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
@@ -500,10 +509,10 @@ int main(int argc, char** argv) {
         "")("input", po::value<std::string>(), "")("batch", po::value<std::string>(), "")("rejects",
         po::value<std::string>(), "")("readers", po::value<std::string>(), "")("card-feeder",
         po::value<std::string>(), "")("card-wait", po::value<double>()->default_value(30.0), "")(
-        "max-attempts", po::value<int>()->default_value(3), "")("reverify", "")("issue-date",
-        po::value<std::string>(),
-        "")("cards", "")("card", po::value<std::string>(), "")("reader", po::value<std::string>(),
-        "")("reason", po::value<std::string>(), "")("new-pin-file", po::value<std::string>(), "")(
+        "max-attempts", po::value<int>()->default_value(3), "")("reverify", "")(
+        "pin-mailer", po::value<std::string>(), "")("issue-date", po::value<std::string>(), "")(
+        "cards", "")("card", po::value<std::string>(), "")("reader", po::value<std::string>(), "")(
+        "reason", po::value<std::string>(), "")("new-pin-file", po::value<std::string>(), "")(
         "new-pin-env", po::value<std::string>(), "")("format", po::value<std::string>(), "")(
         "out", po::value<std::string>(), "")("file", po::value<std::string>(), "");
     po::variables_map vm;

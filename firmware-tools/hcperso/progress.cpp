@@ -40,7 +40,8 @@ void Progress::onEvent(const hc::issuance::RunEvent& e) {
         m_out << boost::json::serialize(o) << std::endl;
         return;
     }
-    if (e.kind == "failed" || e.kind == "reader-error" || e.kind == "recovered") {
+    if (e.kind == "failed" || e.kind == "reader-error" || e.kind == "recovered"
+        || e.kind == "pin-undelivered") {
         m_out << "\r\033[K" << e.kind << " " << e.reader << " "
               << hc::card::health::maskIdentifier(e.cardNo) << ": " << e.detail << "\n";
     }

@@ -41,3 +41,12 @@ if(TARGET hcperso)
   add_test(NAME issuance_bench COMMAND issuance_bench 8)
   set_tests_properties(issuance_bench PROPERTIES LABELS bench TIMEOUT 600 RESOURCE_LOCK pcscd)
 endif()
+if(TARGET hcperso AND TARGET escpos-sim)
+  # hcperso's PIN mailer on escpos-sim, cards through pcscd + vpcd + hcemu --blank (SERIAL).
+  hc_doctest(issuance_pin_mailer_test SOURCES issuance_pin_mailer_test.cpp
+    LIBS hc_issuance hc_hsm hc_perso hc_emu hc_emu_profiles hc_test_support
+    LABELS integration SERIAL TIMEOUT 180)
+  target_include_directories(issuance_pin_mailer_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_compile_definitions(issuance_pin_mailer_test PRIVATE HC_HCPERSO="$<TARGET_FILE:hcperso>")
+  add_dependencies(issuance_pin_mailer_test hcperso hcemu hcard escpos-sim)
+endif()

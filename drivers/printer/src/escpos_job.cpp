@@ -122,4 +122,12 @@ EscPosJob& EscPosJob::raw(std::span<const std::uint8_t> bytes) {
     return *this;
 }
 
+void EscPosJob::wipe() noexcept {
+    volatile std::uint8_t* p = m_bytes.data();
+    for (std::size_t i = 0; i < m_bytes.size(); ++i) {
+        p[i] = 0;
+    }
+    m_bytes.clear();
+}
+
 } // namespace hc::printer

@@ -138,6 +138,9 @@ void BatchRunner::worker(std::size_t slot, const std::function<void(const RunEve
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
+        if (m_options.pinMailer != nullptr) {
+            m_options.pinMailer->checkReady(); // before a card (and its PIN) is made
+        }
         const auto entry = m_reg.claimNext(m_options.batch, reader, op);
         if (!entry) {
             break;
@@ -148,13 +151,16 @@ void BatchRunner::worker(std::size_t slot, const std::function<void(const RunEve
         job.issuer = m_options.issuer;
         job.issueDate = m_options.issueDate;
         job.expiryDate = addYears(m_options.issueDate, m_options.issuer.validityYears);
+        job.batch = m_options.batch;
 
         RunEvent ev;
         ev.reader = reader;
         ev.cardNo = entry->cardNo;
         std::string chip;
+        std::string pinProblem;
         try {
             const WriteResult wr = writer->personalize(reader, job);
+            pinProblem = writer->pinProblem();
             chip = wr.chipSerial;
             m_reg.markPersonalized(entry->cardNo, chip, wr.apdus, op);
             const auto mismatches = writer->verify(reader, job);
@@ -179,6 +185,16 @@ void BatchRunner::worker(std::size_t slot, const std::function<void(const RunEve
             ev.detail = ex.what();
         }
         emit(ev);
+        if (!pinProblem.empty()) {
+            m_reg.note(entry->cardNo, "pin_undelivered", pinProblem, op);
+            RunEvent pe;
+            pe.kind = "pin-undelivered";
+            pe.reader = reader;
+            pe.cardNo = entry->cardNo;
+            pe.detail = pinProblem + "; the card is issued: reset its PIN (hcperso pin-reset)";
+            emit(pe);
+            throw PinMailerError(pinProblem);
+        }
     }
 }
 

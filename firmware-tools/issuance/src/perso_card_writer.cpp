@@ -33,9 +33,10 @@ hc::perso::PersoInput persoInputOf(const CardJob& job) {
     return in;
 }
 
-PersoCardWriter::PersoCardWriter(hc::perso::Personalizer& perso, bool reverify)
+PersoCardWriter::PersoCardWriter(hc::perso::Personalizer& perso, bool reverify, PinMailer* mailer)
     : m_perso(perso)
-    , m_reverify(reverify) {
+    , m_reverify(reverify)
+    , m_mailer(mailer) {
 }
 
 CardPresence PersoCardWriter::probe(const std::string& reader) {
@@ -59,11 +60,26 @@ CardPresence PersoCardWriter::probe(const std::string& reader) {
 
 WriteResult PersoCardWriter::personalize(const std::string& reader, const CardJob& job) {
     m_written.reset();
+    m_pinProblem.clear();
     hc::pcsc::PcscCard card(reader);
     hc::pcsc::PcscCard::Transaction tx(card);
     auto r = m_perso.personalize(card, persoInputOf(job));
-    // The generated PIN/PUK are secrets for the PIN mailer, which is not part of this runner:
-    // wipe them here.
+    if (m_mailer != nullptr) {
+        PinLetter letter;
+        letter.cardNo = job.cardNo;
+        letter.name = job.resident.name;
+        letter.address = job.resident.address;
+        letter.issuerName = job.issuer.issuerName;
+        letter.batch = job.batch;
+        letter.pin = r.pin;
+        letter.puk = r.puk;
+        try {
+            m_mailer->deliver(letter);
+        } catch (const hc::Error& e) {
+            m_pinProblem = e.what();
+        }
+    }
+    // The PIN/PUK leave the engine only through the mailer: wipe them here.
     std::fill(r.pin.begin(), r.pin.end(), '\0');
     std::fill(r.puk.begin(), r.puk.end(), '\0');
     m_written = std::move(r.written);

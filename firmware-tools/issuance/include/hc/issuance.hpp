@@ -32,5 +32,6 @@
 #include "hc/issuance/csv.hpp"
 #include "hc/issuance/error.hpp"
 #include "hc/issuance/lifecycle.hpp"
+#include "hc/issuance/pin_mailer.hpp"
 #include "hc/issuance/register_store.hpp"
 #include "hc/issuance/resident.hpp"

@@ -60,6 +60,9 @@ public:
 
     /** The job's bytes so far. */
     const std::vector<std::uint8_t>& bytes() const { return m_bytes; }
+    /** Overwrites the bytes with zeros and empties the job (for a job that carried a secret,
+     * such as a PIN letter). */
+    void wipe() noexcept;
 
 private:
     void put(std::uint8_t b) { m_bytes.push_back(b); }

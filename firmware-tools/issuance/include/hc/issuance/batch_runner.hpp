@@ -8,6 +8,7 @@
 #pragma once
 
 #include "hc/issuance/card_writer.hpp"
+#include "hc/issuance/pin_mailer.hpp"
 #include "hc/issuance/register_store.hpp"
 
 #include <atomic>
@@ -36,11 +37,16 @@ struct RunOptions {
     std::chrono::milliseconds cardWait { 30000 }; ///< how long to wait for a blank card
     int maxAttempts = 3; ///< spoiled cards per record before it is left failed
     std::string issueDate; ///< YYYYMMDD; today (UTC) when empty
+    /** The PIN mailer the card writers deliver to (pin_mailer.hpp), checked before every card is
+     * claimed: a printer that cannot print stops the worker before a card is written. A letter
+     * that fails after the card was written notes "pin_undelivered" on the card and stops the
+     * worker. Null: no check (the writers were made without a mailer). */
+    PinMailer* pinMailer = nullptr;
 };
 
 /** One thing that happened, for the progress display. */
 struct RunEvent {
-    std::string kind; ///< "issued", "failed", "reader-error", "recovered"
+    std::string kind; ///< "issued", "failed", "pin-undelivered", "reader-error", "recovered"
     std::string reader; ///< reader
     std::string cardNo; ///< card number (mask it for display)
     std::string detail; ///< failure text

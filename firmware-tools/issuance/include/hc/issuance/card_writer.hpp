@@ -22,6 +22,7 @@ struct CardJob {
     IssuerProfile issuer; ///< issuer constants
     std::string issueDate; ///< YYYYMMDD
     std::string expiryDate; ///< YYYYMMDD
+    std::string batch; ///< the batch the card belongs to (printed on its PIN letter)
 };
 
 /** What personalization reports. */
@@ -56,6 +57,10 @@ public:
     virtual std::string probeDetail() const { return {}; }
     /** Personalizes the blank card in `reader` (keys, files, data, PIN, issued state). */
     virtual WriteResult personalize(const std::string& reader, const CardJob& job) = 0;
+    /** Why the last personalize() could not deliver the card's PIN letter although the writer
+     * has a PinMailer ("" when it did, or has none). The card is written; it needs an issuer
+     * PIN reset. */
+    virtual std::string pinProblem() const { return {}; }
     /** Reads the card back and compares it with `job`; empty when equal. */
     virtual std::vector<FieldMismatch> verify(const std::string& reader, const CardJob& job) = 0;
     /** The chip serial of the card in `reader` (works in every state, blocked included); the

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "hc/issuance/card_writer.hpp"
+#include "hc/issuance/pin_mailer.hpp"
 #include "hc/perso.hpp"
 
 #include <optional>
@@ -20,12 +21,15 @@ class PersoCardWriter final : public CardWriter {
 public:
     /** `reverify`: verify() reads the whole card back again through the engine (the engine's
      * personalize() already reads back and compares before it returns; this is a second,
-     * separate read for issuers who want one). */
-    explicit PersoCardWriter(hc::perso::Personalizer& perso, bool reverify = false);
+     * separate read for issuers who want one). `mailer`: where the PIN and PUK the engine
+     * returns are delivered (pin_mailer.hpp); without one they are wiped undelivered. */
+    explicit PersoCardWriter(
+        hc::perso::Personalizer& perso, bool reverify = false, PinMailer* mailer = nullptr);
 
     CardPresence probe(const std::string& reader) override;
     std::string probeDetail() const override { return m_probeDetail; }
     WriteResult personalize(const std::string& reader, const CardJob& job) override;
+    std::string pinProblem() const override { return m_pinProblem; }
     std::vector<FieldMismatch> verify(const std::string& reader, const CardJob& job) override;
     std::string chipSerial(const std::string& reader) override;
     void blockApplication(const std::string& reader, const std::string& cardNo) override;
@@ -36,8 +40,10 @@ public:
 private:
     hc::perso::Personalizer& m_perso;
     bool m_reverify;
+    PinMailer* m_mailer;
     std::optional<hc::card::health::HealthCardData> m_written;
     std::string m_probeDetail;
+    std::string m_pinProblem;
 };
 
 } // namespace hc::issuance
