@@ -2,13 +2,15 @@
 //   ROUTER socket, one JSON request per message, one JSON reply; CURVE encryption with terminal
 //   public keys on an allow-list (ZAP); the authenticated terminal id is the key's name in the
 //   allow-list, never a field of the request. Durable before acknowledging (SQLite WAL FULL).
-// Threads: the main thread polls the ROUTER; --workers threads run requests; --dispatchers
-// threads run the outbox against the center.
+// Threads: the main thread polls the ROUTER; --workers threads run requests, each taking the next
+// one only when idle (work_queue.hpp); --dispatchers threads run the outbox against the center.
 #include "hc/settle/gateway.hpp"
 #include "hc/settle/json_in.hpp"
 #include "hc/settle/service.hpp"
+#include "work_queue.hpp"
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <csignal>
@@ -55,6 +57,30 @@ void trace(const char* what, const void* rid, std::size_t ridSize, const std::st
 
 void onSignal(int) {
     g_stop = true;
+}
+
+// Requests that may wait for a worker before new ones are answered "busy".
+constexpr std::size_t kWorkQueueCapacity = 10000;
+
+// The reply to a request that found the queue full: the terminal sends it again, same request id.
+std::string busyReply(std::size_t waiting, std::string_view request) {
+    boost::json::object reply;
+    try {
+        const auto v = parseJsonText(request, "request");
+        const auto id = JsonIn(v, "").strOr("request_id", "", 64);
+        if (!id.empty()) {
+            reply["request_id"] = id;
+        }
+    } catch (const Error&) { // a malformed request gets the same answer, without an id
+    }
+    boost::json::object err;
+    err["code"] = "busy";
+    err["message"] = "settlementd has " + std::to_string(waiting)
+        + " requests waiting; send the same request_id again shortly";
+    err["next_step"] = "retry";
+    reply["ok"] = false;
+    reply["error"] = std::move(err);
+    return boost::json::serialize(reply);
 }
 
 std::string readFirstLine(const std::string& file) {
@@ -250,29 +276,26 @@ int main(int argc, char** argv) {
         router.bind(bind);
         const auto endpoint = router.get(zmq::sockopt::last_endpoint);
         const auto port = endpoint.substr(endpoint.rfind(':') + 1);
-        zmq::socket_t work(zctx, zmq::socket_type::push);
-        work.bind("inproc://work");
+        WorkQueue work(kWorkQueueCapacity);
         zmq::socket_t replies(zctx, zmq::socket_type::pull);
         replies.bind("inproc://replies");
 
         std::vector<std::thread> threads;
         for (int i = 0; i < workers; ++i) {
             threads.emplace_back([&] {
-                zmq::socket_t in(zctx, zmq::socket_type::pull);
-                in.set(zmq::sockopt::rcvtimeo, 200);
-                in.connect("inproc://work");
                 zmq::socket_t out(zctx, zmq::socket_type::push);
                 out.connect("inproc://replies");
                 while (!g_stop) {
-                    std::vector<zmq::message_t> m;
-                    if (!zmq::recv_multipart(in, std::back_inserter(m)) || m.size() != 3) {
+                    auto item = work.pop(std::chrono::milliseconds(200));
+                    if (!item) {
                         continue;
                     }
-                    trace("wk-start", m[0].data(), m[0].size(), m[1].to_string());
-                    const auto reply = service.handle(m[1].to_string(), m[2].to_string_view());
-                    trace("wk-done", m[0].data(), m[0].size(), std::to_string(reply.size()));
+                    const auto& id = item->identity;
+                    trace("wk-start", id.data(), id.size(), item->terminal);
+                    const auto reply = service.handle(item->terminal, item->body);
+                    trace("wk-done", id.data(), id.size(), std::to_string(reply.size()));
                     std::array<zmq::const_buffer, 2> r
-                        = { zmq::buffer(m[0].data(), m[0].size()), zmq::buffer(reply) };
+                        = { zmq::buffer(id.data(), id.size()), zmq::buffer(reply) };
                     zmq::send_multipart(out, r);
                 }
             });
@@ -343,10 +366,14 @@ int main(int argc, char** argv) {
                         trace("rx", m[0].data(), m[0].size(),
                             terminal + " " + std::to_string(m.size()) + " "
                                 + std::to_string(body.size()));
-                        std::array<zmq::const_buffer, 3> w
-                            = { zmq::buffer(m[0].data(), m[0].size()), zmq::buffer(terminal),
-                                  zmq::buffer(body.data(), body.size()) };
-                        zmq::send_multipart(work, w);
+                        WorkItem item { m[0].to_string(), terminal, body.to_string() };
+                        if (!work.push(item)) {
+                            // Full: answer at once rather than queue without limit.
+                            const auto busy = busyReply(work.size(), item.body);
+                            std::array<zmq::const_buffer, 2> r
+                                = { zmq::buffer(m[0].data(), m[0].size()), zmq::buffer(busy) };
+                            (void)zmq::send_multipart(router, r, zmq::send_flags::dontwait);
+                        }
                     }
                 }
                 if (items[1].revents & ZMQ_POLLIN) {
@@ -374,6 +401,7 @@ int main(int argc, char** argv) {
                 std::cerr << "settlementd: main loop: " << e.what() << "\n";
             }
         }
+        work.close();
         for (auto& t : threads) {
             t.join();
         }
@@ -384,7 +412,6 @@ int main(int argc, char** argv) {
             monitor.join();
         }
         router.close();
-        work.close();
         replies.close();
         return 0;
     } catch (const std::exception& e) {

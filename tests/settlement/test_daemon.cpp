@@ -46,8 +46,10 @@ struct Daemons {
     unsigned short centerPort = 0;
     std::string endpoint;
     int generation = 0;
+    std::string settleWaitMs = "500"; // how long a settle waits for the center
+    std::string workers = "64";
 
-    Daemons() {
+    explicit Daemons(bool start = true) {
         std::ofstream(dir.file("server.key")) << server.sec << "\n";
         std::ofstream(dir.file("allow")) << "# terminals\nkiosk-1 " << kiosk.pub << "\n";
         center = std::make_unique<Process>(
@@ -55,16 +57,18 @@ struct Daemons {
                 "--port-file", dir.file("center.port") },
             dir.file("center.log"));
         centerPort = waitForPort(dir.file("center.port"));
-        startSettlementd();
+        if (start) {
+            startSettlementd();
+        }
     }
     void startSettlementd() {
         const auto portFile = dir.file("sd.port" + std::to_string(++generation));
         settled = std::make_unique<Process>(
             std::vector<std::string> { HC_SETTLEMENTD, "--db", ledger, "--policies",
                 HC_SETTLE_POLICY_DIR, "--center-port", std::to_string(centerPort),
-                "--center-timeout-ms", "400", "--settle-wait-ms", "500", "--per-claim-limit-fen",
-                "1000000", "--curve-secret", dir.file("server.key"), "--allow", dir.file("allow"),
-                "--port-file", portFile },
+                "--center-timeout-ms", "400", "--settle-wait-ms", settleWaitMs, "--workers",
+                workers, "--per-claim-limit-fen", "1000000", "--curve-secret",
+                dir.file("server.key"), "--allow", dir.file("allow"), "--port-file", portFile },
             dir.file("settlementd.log"));
         endpoint = "tcp://127.0.0.1:" + std::to_string(waitForPort(portFile));
     }
@@ -194,4 +198,40 @@ TEST_CASE("settlementd under each fault switch; the day reconciles to balanced w
               + " --date 1999-01-01 2>/dev/null")
                           .c_str())
         != 0);
+}
+
+TEST_CASE("settlementd: a request goes to an idle worker, not behind a settle that waits for the "
+          "center") {
+    Daemons d(false);
+    d.settleWaitMs = "4000";
+    d.workers = "2";
+    d.startSettlementd();
+    zmq::context_t ctx(1);
+    Terminal slow(ctx, d.endpoint, d.server, d.kiosk);
+    Terminal fast(ctx, d.endpoint, d.server, d.kiosk);
+    // Register and upload first (answered at once), then a settle the center answers late.
+    REQUIRE(slow.call({ { "call", "register_visit" }, { "request_id", "rv-S1" },
+        { "visit_id", "S1" }, { "psn_no", "510100199001011234" }, { "insutype", "390" },
+        { "hosp_lv", "county" }, { "med_type", "inpatient" }, { "year", 2014 } }));
+    json::array items;
+    items.push_back({ { "code", "a" }, { "class", "A" }, { "amount_fen", 50000 } });
+    REQUIRE(slow.call({ { "call", "upload_fees" }, { "request_id", "uf-S1" }, { "visit_id", "S1" },
+        { "chrg_bchno", "B1" }, { "items", items } }));
+    d.faults(R"({"delay_ms":3000})");
+    slow.send({ { "call", "settle" }, { "request_id", "st-S1" }, { "visit_id", "S1" },
+        { "chrg_bchno", "B1" } });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // a worker has taken it
+    // With requests dealt round-robin, one of these would queue behind the settle on its worker
+    // and every later one behind it: the settle's answer would come first.
+    for (int i = 0; i < 6; ++i) {
+        const auto r = fast.call(
+            { { "call", "shift_totals" }, { "request_id", "sh-" + std::to_string(i) } });
+        REQUIRE(r.has_value());
+        CHECK(r->at("ok").as_bool());
+        CHECK_FALSE(slow.hasReply()); // the settle is still waiting for the center
+    }
+    const auto settled = slow.receive();
+    REQUIRE(settled.has_value());
+    CHECK(settled->at("request_id") == "st-S1");
+    d.faults("{}");
 }

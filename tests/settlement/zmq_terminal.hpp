@@ -48,6 +48,23 @@ public:
         m_socket.set(zmq::sockopt::linger, 0);
         m_socket.connect(endpoint);
     }
+    /** Sends without waiting for the reply (read it with receive()). */
+    void send(const boost::json::object& req) {
+        m_socket.send(zmq::buffer(boost::json::serialize(req)));
+    }
+    /** True when a reply is waiting to be read. */
+    bool hasReply() {
+        zmq::pollitem_t item { m_socket.handle(), 0, ZMQ_POLLIN, 0 };
+        return zmq::poll(&item, 1, std::chrono::milliseconds(0)) > 0;
+    }
+    /** The next reply (nullopt after the reply timeout). */
+    std::optional<boost::json::object> receive() {
+        zmq::message_t reply;
+        if (!m_socket.recv(reply)) {
+            return std::nullopt;
+        }
+        return parseJsonText(reply.to_string_view(), "reply").as_object();
+    }
     std::optional<boost::json::object> call(const boost::json::object& req) {
         for (int attempt = 0; attempt < 100; ++attempt) {
             m_socket.send(zmq::buffer(boost::json::serialize(req)));
