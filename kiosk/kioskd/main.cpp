@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
 #ifdef HC_KIOSKD_WITH_ISSUANCE
         std::unique_ptr<hc::kiosk::kioskd::KioskIssuer> blankCards;
         if (cfg.cardIssuance && !cfg.issuanceReader.empty()) {
-            blankCards = std::make_unique<hc::kiosk::kioskd::KioskIssuer>(cfg);
+            blankCards = std::make_unique<hc::kiosk::kioskd::KioskIssuer>(cfg, journal);
             parts.issuer = &blankCards->issuer();
         }
 #else

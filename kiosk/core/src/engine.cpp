@@ -105,6 +105,10 @@ json::object Engine::Impl::view() {
     };
     if (screen == "idle" && config.cardIssuance && parts.issuer != nullptr) {
         add("issue_card"); // card issuance needs no card (card_issuance.cpp)
+        if (const auto why = issuanceUnavailable(); !why.empty()) {
+            actions.back().as_object()["disabled"] = true; // stock out, jam: like paper-out
+            actions.back().as_object()["detail"] = why;
+        }
     }
     if (screen == "menu") {
         add(cashier() ? "logout" : "exit");
@@ -211,7 +215,9 @@ void Engine::Impl::showMenu() {
             continue;
         }
         const bool offered = f.available || (f.business == "issuance" && config.cardIssuance);
-        items.push_back(item(f.business, f.label, offered ? f.detail : "本机暂不提供", false));
+        const auto why = offered && f.business == "issuance" ? issuanceUnavailable() : "";
+        items.push_back(item(f.business, f.label,
+            !why.empty() ? why : (offered ? f.detail : "本机暂不提供"), !why.empty()));
     }
     data = json::object { { "name", maskName(who.name) } };
     input = nullptr;
@@ -225,6 +231,11 @@ void Engine::Impl::startBusiness(const Flow& f) {
     if (!offered || f.steps.empty()) {
         throw KioskError("not_available", "本机暂不提供“" + f.label + "”服务，请到人工窗口办理",
             NextStep::CallStaff);
+    }
+    if (f.business == "issuance") {
+        if (const auto why = issuanceUnavailable(); !why.empty()) {
+            throw KioskError("issuance_unavailable", why, NextStep::CallStaff);
+        }
     }
     journalSession = parts.journal->openSession(config.terminalId, f.code);
     recordShiftSession();
@@ -653,6 +664,7 @@ void Engine::cardRemoved() {
 void Engine::tick() {
     withLock(*m_impl, [&] {
         auto& m = *m_impl;
+        m.issuanceTick(); // the issued card at the gate (card_issuance.cpp)
         if (m.screen == "idle" || m.screen == "staff_login" || m.baseCountdown == 0) {
             return;
         }

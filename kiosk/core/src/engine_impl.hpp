@@ -122,6 +122,17 @@ struct Engine::Impl {
     void failpoint(const char* name) const;
     void registerHandlers();
     void registerIssuanceHandlers(); // card_issuance.cpp
+    // card_issuance.cpp: the issued card at the dispenser's gate, watched across the end of its
+    // business (taken -> the register counts it issued; not taken in time -> captured).
+    struct GateWatch {
+        std::string session; ///< the issuance's journal session
+        std::string cardNo; ///< register card number
+        std::chrono::steady_clock::time_point deadline {}; ///< capture when still there
+        std::chrono::steady_clock::time_point lastPoll {}; ///< last dispenser status
+    };
+    std::optional<GateWatch> gateWatch;
+    void issuanceTick(); // every tick, also on idle
+    std::string issuanceUnavailable(); // "" when a card can be issued now
     his::Patient& ensurePatient();
     std::string requestId(const std::string& tag) const;
     void checkReceiptPrinter();

@@ -34,7 +34,8 @@ KioskdConfig parseKioskdConfig(std::string_view text, KioskdConfig c) {
         { "issuanceHsmSecretEnv", &c.issuanceHsmSecretEnv },
         { "issuanceProfile", &c.issuanceProfile }, { "issuerName", &c.issuerName },
         { "issuerCode", &c.issuerCode }, { "issuerCityCode", &c.issuerCityCode },
-        { "issuerCardPrefix", &c.issuerCardPrefix }, { "issuerPinPolicy", &c.issuerPinPolicy } };
+        { "issuerCardPrefix", &c.issuerCardPrefix }, { "issuerPinPolicy", &c.issuerPinPolicy },
+        { "issuanceDispenser", &c.issuanceDispenser } };
     std::map<std::string, std::pair<std::int64_t*, std::pair<std::int64_t, std::int64_t>>> ints {
         { "fakeCardBalanceFen", { &c.fakeCardBalanceFen, { 0, 100000000 } } },
         { "reportFeeFen", { &c.reportFeeFen, { 0, 1000000 } } },

@@ -158,6 +158,12 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
         found = StepStatus::Failed;
         note = "issuance outcome unknown at the kiosk: card retained, see the issuance register";
         break;
+    case StepType::DispenserMove:
+        // No money moved. Where the card is now is the dispenser's answer, not the journal's:
+        // kioskd's issuer captures a card left in the transport at boot (docs/dispenser.md).
+        found = StepStatus::Failed;
+        note = "dispenser move interrupted: the card in the transport is captured at boot";
+        break;
     case StepType::Print:
     case StepType::Reprint:
         found = StepStatus::Failed;

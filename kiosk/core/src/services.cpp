@@ -1255,7 +1255,7 @@ const std::set<std::string>& engineHandlers() {
         "qr_check", "result", "topup_amounts", "pick_amount", "load_purse", "balance", "reports",
         "print_report", "lookup_patient", "cash_summary", "cash_pay", "lookup_invoice",
         "refund_summary", "refund_ask", "supervisor_id", "refund_approve", "shift_report",
-        "shift_close", "issuance_lookup", "issuance_summary", "issuance_write", "issuance_result" };
+        "shift_close", "issuance_lookup", "issuance_summary", "issuance_write", "issuance_result", "ethnicities", "pick_ethnicity" };
     return names;
 }
 

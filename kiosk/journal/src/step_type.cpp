@@ -6,7 +6,7 @@
 namespace hc::kiosk {
 
 namespace {
-constexpr std::array<std::pair<StepType, std::string_view>, 23> kTypeNames { {
+constexpr std::array<std::pair<StepType, std::string_view>, 24> kTypeNames { {
     { StepType::InsurancePreRegister, "insurance_pre_register" },
     { StepType::InsuranceRegister, "insurance_register" },
     { StepType::InsurancePreSettle, "insurance_pre_settle" },
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<StepType, std::string_view>, 23> kTypeNames { {
     { StepType::CardDebit, "card_debit" },
     { StepType::CardLoad, "card_load" },
     { StepType::CardIssue, "card_issue" },
+    { StepType::DispenserMove, "dispenser_move" },
     { StepType::Print, "print" },
     { StepType::InsuranceUndoPreRegister, "insurance_undo_pre_register" },
     { StepType::InsuranceUndoRegister, "insurance_undo_register" },

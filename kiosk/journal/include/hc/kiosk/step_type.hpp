@@ -22,6 +22,7 @@ enum class StepType {
     CardDebit, ///< e-purse debit on the card
     CardLoad, ///< e-purse load (top-up) on the card
     CardIssue, ///< personalize a blank card for a resident (on-the-spot issuance; no money)
+    DispenserMove, ///< the card dispenser moved a card (to_ic, eject, taken, capture; no money)
     Print, ///< receipt or report print
     // Compensations.
     InsuranceUndoPreRegister, ///< undo an insurance pre-registration

@@ -67,7 +67,10 @@ struct KioskdConfig {
     std::string issuerCityCode = "110100"; ///< card.city_code
     std::string issuerCardPrefix = "110100"; ///< card-number prefix
     std::string issuerPinPolicy = "id-last6"; ///< "fixed:DIGITS" or "id-last6" (shown once)
-    std::int64_t issuanceEthnicity = 0; ///< GB 3304 code used for residents (HIS has none)
+    std::int64_t issuanceEthnicity = 0; ///< GB 3304 code preselected on the 民族 screen (0 = none)
+    /** Card dispenser (drivers/dispenser): "tcp:HOST:PORT" or a serial path; "" = none (a blank
+     * card is assumed in issuanceReader and handed out by staff). */
+    std::string issuanceDispenser;
     std::int64_t reportFeeFen = 0; ///< fee per printed report
     std::vector<StaffAccount> staff; ///< cashier mode: [{"id","name","role","salt","pinSm3"}]
     std::string failpoint; ///< test only (--failpoint; not read from the file): EngineConfig
