@@ -3,118 +3,41 @@
 // kill -9 at each step of a payment (kioskd --failpoint), a restart, recovery at boot, and the
 // checks that matter: nobody charged twice, nobody charged without service (HIS items, gateway
 // refunds, the card balance), and a paid report is not charged when the printer has no paper.
-// One case adds center-sim + settlementd (--insecure) for the insurance share.
-#include "hc/kiosk/journal.hpp"
-#include "hc/testing/process.hpp"
-#include "sim_client.hpp"
+// One case adds center-sim + settlementd (--insecure) for the insurance share. The harness
+// (simulators, kioskd start / kill / restart, the outside checks) is kioskd_harness.hpp, shared
+// with kioskd_pcsc_process_test (the same kills on the PC/SC card path).
+#include "kioskd_harness.hpp"
 
-#include <boost/json.hpp>
-#include <doctest/doctest.h>
 #include <fstream>
 #include <sstream>
 
 using namespace hc::kiosk::test;
-namespace json = boost::json;
+using hc::testing::readFile;
 
 namespace {
 
-json::value bodyOf(const std::string& http) {
-    const auto p = http.find("\r\n\r\n");
-    REQUIRE(p != std::string::npos);
-    return json::parse(http.substr(p + 4));
-}
-
-std::string readFile(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-struct Rig {
-    hc::testing::TempDir dir { "hc-kioskd-" };
-    unsigned short hisPort = hc::testing::freeTcpPort();
-    unsigned short payPort = hc::testing::freeTcpPort();
-    unsigned short escPort = hc::testing::freeTcpPort();
-    unsigned short escCtl = hc::testing::freeTcpPort();
-    unsigned short port = hc::testing::freeTcpPort();
-    std::unique_ptr<hc::testing::Process> his;
-    std::unique_ptr<hc::testing::Process> pay;
-    std::unique_ptr<hc::testing::Process> esc;
-    std::unique_ptr<hc::testing::Process> kioskd;
-    std::vector<std::string> extra;
-
-    Rig() {
-        std::filesystem::create_directories(dir / "receipts");
-        his = std::make_unique<hc::testing::Process>(
-            std::vector<std::string> {
-                hc::testing::binaryPath("his-sim").string(), "--port", std::to_string(hisPort) },
-            dir / "his.log");
-        pay = std::make_unique<hc::testing::Process>(
-            std::vector<std::string> {
-                hc::testing::binaryPath("paygw-sim").string(), "--port", std::to_string(payPort) },
-            dir / "pay.log");
-        esc = std::make_unique<hc::testing::Process>(
-            std::vector<std::string> { hc::testing::binaryPath("escpos-sim").string(), "--port",
-                std::to_string(escPort), "--control-port", std::to_string(escCtl), "--out",
-                (dir / "receipts").string() },
-            dir / "esc.log");
-        waitForPort(hisPort);
-        waitForPort(payPort);
-        waitForPort(escPort);
-    }
-    void start(const std::string& failpoint = {}) {
-        std::vector<std::string> argv { hc::testing::binaryPath("kioskd/kioskd").string(), "--port",
-            std::to_string(port), "--his", "http://127.0.0.1:" + std::to_string(hisPort), "--paygw",
-            "http://127.0.0.1:" + std::to_string(payPort), "--receipt",
-            "tcp:127.0.0.1:" + std::to_string(escPort), "--report",
-            "dir:" + (dir / "reports").string(), "--journal", (dir / "journal.db").string(),
-            "--fake-card", (dir / "card.json").string(), "--allow-ui-card-events" };
-        if (!failpoint.empty()) {
-            argv.push_back("--failpoint");
-            argv.push_back(failpoint);
-        }
-        for (const auto& e : extra) {
-            argv.push_back(e);
-        }
-        kioskd = std::make_unique<hc::testing::Process>(argv, dir / "kioskd.log");
-        waitForPort(port);
-    }
-    json::object input(const std::string& msg) {
-        return bodyOf(httpPost(port, "/api/input", msg)).as_object();
-    }
-    json::object view() { return bodyOf(httpGet(port, "/api/view")).as_object(); }
-    json::object choose(const std::string& id) {
-        return input(R"({"type":"choose","item":")" + id + "\"}");
-    }
-    json::object action(const std::string& id) {
-        return input(R"({"type":"action","action":")" + id + "\"}");
-    }
+/** The harness with the file-backed demo card (his-sim patient P0001). */
+struct Rig : KioskdRig {
+    Rig() { cardArgs = { "--fake-card", (dir / "card.json").string(), "--allow-ui-card-events" }; }
     std::int64_t balance() {
         return json::parse(readFile(dir / "card.json")).at("balance").as_int64();
-    }
-    std::size_t unpaidItems() {
-        const auto b = bodyOf(httpGet(hisPort, "/fhir/ChargeItem?patient=P0001&status=billable"));
-        const auto* e = b.as_object().if_contains("entry");
-        return e == nullptr ? 0 : e->as_array().size();
-    }
-    json::array orders() { return bodyOf(httpGet(payPort, "/orders")).at("orders").as_array(); }
-    /** Sends a message that makes kioskd kill itself; waits for it to die. */
-    void inputUntilDeath(const std::string& msg) {
-        try {
-            (void)httpPost(port, "/api/input", msg);
-        } catch (const std::exception&) { }
-        CHECK(kioskd->wait(std::chrono::milliseconds(5000)) != -1);
     }
     void toPaymentChoice() {
         input(R"({"type":"card","event":"inserted"})");
         CHECK(choose("payment").at("screen").as_string() == "unpaid_items");
         CHECK(action("confirm").at("screen").as_string() == "choose_payment");
     }
-    /** The journal after kioskd is gone: every session recovered. */
-    std::vector<std::string> unrecovered() {
-        hc::kiosk::Journal j(dir / "journal.db");
-        return j.sessionsToRecover();
+    /** kioskd with a failpoint, the payment of the unpaid items from the card's purse until the
+     * kill, then a restart (recovery at boot). Returns the balance before and after the kill. */
+    std::pair<std::int64_t, std::int64_t> killDuringPursePayment(const std::string& failpoint) {
+        start(failpoint);
+        toPaymentChoice();
+        const auto before = balance();
+        inputUntilDeath(R"({"type":"choose","item":"purse"})");
+        const auto after = balance();
+        CHECK(after < before); // the debit happened before the kill
+        start();
+        return { before, after };
     }
 };
 
@@ -161,13 +84,8 @@ TEST_CASE("kioskd: a registration through the web API books, debits the card onc
 
 TEST_CASE("kill -9 after the card debit: at restart the debit is given back, HIS unpaid") {
     Rig r;
-    r.start("card_debit");
-    r.toPaymentChoice();
-    const auto before = r.balance();
     const auto unpaid = r.unpaidItems();
-    r.inputUntilDeath(R"({"type":"choose","item":"purse"})");
-    CHECK(r.balance() < before); // the debit happened before the kill
-    r.start();
+    const auto [before, after] = r.killDuringPursePayment("card_debit");
     CHECK(r.balance() == before); // recovery at boot gave it back
     CHECK(r.unpaidItems() == unpaid);
     r.kioskd->stop();
@@ -179,14 +97,7 @@ TEST_CASE("kill -9 after the card debit: at restart the debit is given back, HIS
 
 TEST_CASE("kill -9 after HIS confirm: charged once, served, nothing reversed") {
     Rig r;
-    r.start("his_confirm");
-    r.toPaymentChoice();
-    const auto before = r.balance();
-    r.inputUntilDeath(R"({"type":"choose","item":"purse"})");
-    const auto after = r.balance();
-    CHECK(after < before);
-    CHECK(r.unpaidItems() == 0);
-    r.start();
+    const auto [before, after] = r.killDuringPursePayment("his_confirm");
     CHECK(r.balance() == after);
     CHECK(r.unpaidItems() == 0);
     r.kioskd->stop();
@@ -195,20 +106,13 @@ TEST_CASE("kill -9 after HIS confirm: charged once, served, nothing reversed") {
 
 TEST_CASE("kill -9 during the receipt print: charged once, served, a reprint is offered") {
     Rig r;
-    r.start("print");
-    r.toPaymentChoice();
-    const auto before = r.balance();
-    r.inputUntilDeath(R"({"type":"choose","item":"purse"})");
-    const auto after = r.balance();
-    CHECK(after < before);
-    r.start();
+    const auto [before, after] = r.killDuringPursePayment("print");
     CHECK(r.balance() == after);
     CHECK(r.unpaidItems() == 0);
     r.kioskd->stop();
-    hc::kiosk::Journal j(r.dir / "journal.db");
-    CHECK(j.sessionsToRecover().empty());
+    CHECK(r.unrecovered().empty());
     // The print left PENDING by the kill is resolved FAILED and a reprint offered (journaled).
-    CHECK(readFile(r.dir / "kioskd.log").find("compensate reprint") != std::string::npos);
+    CHECK(r.log().find("compensate reprint") != std::string::npos);
 }
 
 TEST_CASE("kill -9 after the QR payment, before HIS: at restart refunded exactly once") {
@@ -249,41 +153,6 @@ TEST_CASE("paper out before a paid report: the patient is not charged") {
 }
 
 #ifdef HC_KIOSK_TEST_SETTLEMENT
-namespace {
-
-unsigned short portFromFile(const std::filesystem::path& p) {
-    for (int i = 0; i < 200; ++i) {
-        const auto t = readFile(p);
-        if (!t.empty() && t.back() == '\n') {
-            return static_cast<unsigned short>(std::stoi(t));
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    throw std::runtime_error("no port in " + p.string());
-}
-
-struct Settlement {
-    std::unique_ptr<hc::testing::Process> center;
-    std::unique_ptr<hc::testing::Process> settled;
-    std::string endpoint;
-    explicit Settlement(const std::filesystem::path& dir) {
-        const auto policies = hc::testing::sourcePath("settlement/policies").string();
-        center = std::make_unique<hc::testing::Process>(
-            std::vector<std::string> { hc::testing::binaryPath("center-sim").string(), "--policies",
-                policies, "--port-file", (dir / "center.port").string() },
-            dir / "center.log");
-        const auto cport = portFromFile(dir / "center.port");
-        settled = std::make_unique<hc::testing::Process>(
-            std::vector<std::string> { hc::testing::binaryPath("settlementd").string(), "--db",
-                (dir / "ledger.db").string(), "--policies", policies, "--center-port",
-                std::to_string(cport), "--insecure", "--port-file", (dir / "sd.port").string() },
-            dir / "settlementd.log");
-        endpoint = "tcp://127.0.0.1:" + std::to_string(portFromFile(dir / "sd.port"));
-    }
-};
-
-} // namespace
-
 TEST_CASE("kioskd with settlementd: insurance pays its share; kill -9 after the insurance "
           "settle -> the settlement is struck at restart, the card is not charged") {
     Rig r;
