@@ -157,6 +157,7 @@ int main(int argc, char** argv) {
     std::string db, policies, centerHost, bind, portFile, secretFile, allowFile, offlineMode, owner,
         code, msgidRange;
     unsigned short centerPort = 0;
+    int pgConnections = 16;
     int workers = 64, dispatchers = 2, parallel = 16, settleWaitMs = 3000, centerTimeoutMs = 5000;
     std::int64_t perClaim = 500'000, total = 20'000'000;
     bool insecure = false;
@@ -173,7 +174,9 @@ int main(int argc, char** argv) {
         "curve-secret", po::value(&secretFile), "file with the server's Z85 secret key")("allow",
         po::value(&allowFile),
         "allow-list: 'terminal-id z85-public-key' per line")("insecure", po::bool_switch(&insecure),
-        "no CURVE (benchmarks only): terminal id from the request's \"terminal\" field")("workers",
+        "no CURVE (benchmarks only): terminal id from the request's \"terminal\" field")(
+        "pg-connections", po::value(&pgConnections)->default_value(16),
+        "PostgreSQL: most connections (transactions at once)")("workers",
         po::value(&workers)->default_value(64),
         "request worker threads (a settle holds one while it waits for the center; group commit "
         "needs many in flight)")("group-commit", po::value(&groupCommit)->default_value("on"),
@@ -212,7 +215,9 @@ int main(int argc, char** argv) {
         lib.loadDirectory(policies);
         SqliteOptions sqlite;
         sqlite.groupCommit = groupCommit != "off";
-        auto store = openLedger(db, sqlite);
+        PostgresOptions pg;
+        pg.connections = static_cast<std::size_t>(std::max(1, pgConnections));
+        auto store = openLedger(db, sqlite, pg);
         const auto dash = msgidRange.find('-');
         MsgidGenerator msgids(
             code, std::stoi(msgidRange.substr(0, dash)), std::stoi(msgidRange.substr(dash + 1)));

@@ -10,9 +10,9 @@
 #include "hc/settle/error.hpp"
 #include "hc/settle/ledger.hpp"
 
-#include <libpq-fe.h>
-
 #include <array>
+#include <condition_variable>
+#include <libpq-fe.h>
 #include <mutex>
 
 namespace hc::settle {
@@ -63,11 +63,11 @@ struct P {
     std::string text;
     bool null = false;
     P(const std::string& s) // NOLINT(google-explicit-constructor)
-        : text(s) { }
+    : text(s) { }
     P(const char* s) // NOLINT(google-explicit-constructor)
-        : text(s) { }
+    : text(s) { }
     P(std::int64_t v) // NOLINT(google-explicit-constructor)
-        : text(std::to_string(v)) { }
+    : text(std::to_string(v)) { }
     static P opt(const std::string& s) {
         P p(s);
         p.null = s.empty();
@@ -81,7 +81,8 @@ public:
     explicit R(PGresult* r)
         : m_r(r) { }
     ~R() { ::PQclear(m_r); }
-    R(R&& o) noexcept
+    R(R&& o)
+    noexcept
         : m_r(o.m_r) {
         o.m_r = nullptr;
     }
@@ -122,7 +123,9 @@ private:
 
 class Conn {
 public:
-    explicit Conn(const std::string& conninfo)
+    // `createSchema`: the store's first connection creates the schema (under the advisory lock);
+    // the pool's later ones find it.
+    Conn(const std::string& conninfo, bool createSchema)
         : m_c(::PQconnectdb(conninfo.c_str())) {
         if (!m_c || ::PQstatus(m_c) != CONNECTION_OK) {
             const std::string msg = m_c ? ::PQerrorMessage(m_c) : "out of memory";
@@ -131,10 +134,12 @@ public:
         }
         try {
             exec("SET client_min_messages = warning");
-            exec("BEGIN");
-            exec(kSchemaLock);
-            exec(kPgSchema);
-            exec("COMMIT");
+            if (createSchema) {
+                exec("BEGIN");
+                exec(kSchemaLock);
+                exec(kPgSchema);
+                exec("COMMIT");
+            }
         } catch (...) {
             rollbackQuietly();
             ::PQfinish(m_c);
@@ -185,7 +190,8 @@ public:
         throw StoreError("postgresql: " + r.error());
     }
 
-    std::mutex& mutex() noexcept { return m_mutex; }
+    // False once the server closed the connection (restart, network): the pool drops it.
+    bool healthy() const noexcept { return ::PQstatus(m_c) == CONNECTION_OK; }
 
 private:
     R run(const char* sql, const std::vector<P>& params) {
@@ -199,7 +205,57 @@ private:
     }
 
     PGconn* m_c;
+};
+
+// Up to `max` connections, made on demand; a transaction takes a free one for its whole life.
+// Concurrent transactions are isolated by PostgreSQL itself (row locks, unique indexes), exactly
+// as between two settlementd instances on one database.
+class Pool {
+public:
+    Pool(std::string conninfo, std::size_t max)
+        : m_conninfo(std::move(conninfo))
+        , m_max(std::max<std::size_t>(1, max)) {
+        m_free.push_back(std::make_unique<Conn>(m_conninfo, true));
+        m_open = 1;
+    }
+
+    std::unique_ptr<Conn> acquire() {
+        std::unique_lock lock(m_mutex);
+        m_freed.wait(lock, [&] { return !m_free.empty() || m_open < m_max; });
+        if (!m_free.empty()) {
+            auto c = std::move(m_free.back());
+            m_free.pop_back();
+            return c;
+        }
+        ++m_open; // reserved; connect outside the lock
+        lock.unlock();
+        try {
+            return std::make_unique<Conn>(m_conninfo, false);
+        } catch (...) {
+            lock.lock();
+            --m_open;
+            m_freed.notify_one();
+            throw;
+        }
+    }
+
+    void release(std::unique_ptr<Conn> c) noexcept {
+        std::lock_guard lock(m_mutex);
+        if (c->healthy()) {
+            m_free.push_back(std::move(c));
+        } else {
+            --m_open; // a broken connection is dropped; the next acquire() makes a new one
+        }
+        m_freed.notify_one();
+    }
+
+private:
+    const std::string m_conninfo;
+    const std::size_t m_max;
     std::mutex m_mutex;
+    std::condition_variable m_freed;
+    std::vector<std::unique_ptr<Conn>> m_free;
+    std::size_t m_open = 0;
 };
 
 const char* kPgSettlementCols = "id, request_id, terminal, visit_id, chrg_bchno, msgid, setl_id, "
@@ -266,32 +322,43 @@ std::vector<OutboxEntry> readOutbox(const R& q) {
     return out;
 }
 
-P lim(std::size_t n) { return P(static_cast<std::int64_t>(n)); }
+P lim(std::size_t n) {
+    return P(static_cast<std::int64_t>(n));
+}
 
 class PgTx final : public StoreTransaction {
 public:
-    explicit PgTx(Conn& c)
-        : m_c(c)
-        , m_lock(c.mutex()) {
-        m_c.exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+    explicit PgTx(Pool& pool)
+        : m_pool(pool)
+        , m_conn(pool.acquire())
+        , m_c(*m_conn) {
+        try {
+            m_c.exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+        } catch (...) {
+            m_pool.release(std::move(m_conn));
+            throw;
+        }
     }
     ~PgTx() override {
         if (!m_done) {
             m_c.rollbackQuietly();
+        }
+        if (m_conn) {
+            m_pool.release(std::move(m_conn));
         }
     }
 
     void commit() override {
         m_c.exec("COMMIT");
         m_done = true;
-        m_lock.unlock();
+        m_pool.release(std::move(m_conn));
     }
 
     RequestSlot reserveRequest(const std::string& requestId, const std::string& terminal,
         const std::string& call, std::int64_t nowMs) override {
         // Blocks while another instance holds an uncommitted reservation of the same id.
         const R ins = m_c.query("INSERT INTO requests(request_id, terminal, call, created_ms) "
-                               "VALUES($1,$2,$3,$4) ON CONFLICT(request_id) DO NOTHING",
+                                "VALUES($1,$2,$3,$4) ON CONFLICT(request_id) DO NOTHING",
             { requestId, terminal, call, nowMs });
         if (ins.affected() == 1) {
             return RequestSlot { true, {} };
@@ -446,16 +513,16 @@ public:
     }
 
     std::vector<OutboxEntry> expired(std::int64_t nowMs, std::size_t limit) override {
-        return readOutbox(
-            m_c.query("SELECT " PG_OUTBOX_COLS " FROM outbox WHERE state IN ('NEW','SENT','UNKNOWN') "
-                      "AND expires_ms < $1 AND lease_ms < $2 ORDER BY seq LIMIT $3 "
-                      "FOR UPDATE SKIP LOCKED",
-                { nowMs, nowMs, lim(limit) }));
+        return readOutbox(m_c.query("SELECT " PG_OUTBOX_COLS
+                                    " FROM outbox WHERE state IN ('NEW','SENT','UNKNOWN') "
+                                    "AND expires_ms < $1 AND lease_ms < $2 ORDER BY seq LIMIT $3 "
+                                    "FOR UPDATE SKIP LOCKED",
+            { nowMs, nowMs, lim(limit) }));
     }
 
     std::vector<OutboxEntry> outboxInState(OutboxState state, std::size_t limit) override {
-        return readOutbox(m_c.query(
-            "SELECT " PG_OUTBOX_COLS " FROM outbox WHERE state = $1 ORDER BY seq LIMIT $2",
+        return readOutbox(m_c.query("SELECT " PG_OUTBOX_COLS
+                                    " FROM outbox WHERE state = $1 ORDER BY seq LIMIT $2",
             { stateName(state), lim(limit) }));
     }
 
@@ -507,9 +574,9 @@ public:
 
     bool insertDoc(
         const std::string& kind, const std::string& key, const std::string& json) override {
-        const R q = m_c.query(
-            "INSERT INTO docs(kind, key, json) VALUES($1,$2,$3) ON CONFLICT DO NOTHING",
-            { kind, key, json });
+        const R q
+            = m_c.query("INSERT INTO docs(kind, key, json) VALUES($1,$2,$3) ON CONFLICT DO NOTHING",
+                { kind, key, json });
         return q.affected() == 1;
     }
 
@@ -532,25 +599,27 @@ public:
     }
 
 private:
+    Pool& m_pool;
+    std::unique_ptr<Conn> m_conn; // null once given back (commit)
     Conn& m_c;
-    std::unique_lock<std::mutex> m_lock;
     bool m_done = false;
 };
 
 class PostgresLedger final : public LedgerStore {
 public:
-    explicit PostgresLedger(const std::string& conninfo)
-        : m_c(conninfo) { }
-    std::unique_ptr<StoreTransaction> begin() override { return std::make_unique<PgTx>(m_c); }
+    PostgresLedger(const std::string& conninfo, PostgresOptions options)
+        : m_pool(conninfo, options.connections) { }
+    std::unique_ptr<StoreTransaction> begin() override { return std::make_unique<PgTx>(m_pool); }
 
 private:
-    Conn m_c;
+    Pool m_pool;
 };
 
 } // namespace
 
-std::unique_ptr<LedgerStore> openPostgresLedger(const std::string& conninfo) {
-    return std::make_unique<PostgresLedger>(conninfo);
+std::unique_ptr<LedgerStore> openPostgresLedger(
+    const std::string& conninfo, PostgresOptions options) {
+    return std::make_unique<PostgresLedger>(conninfo, options);
 }
 
 } // namespace hc::settle

@@ -797,9 +797,10 @@ std::unique_ptr<LedgerStore> openSqliteLedger(const std::string& path, SqliteOpt
     return std::make_unique<SqliteLedger>(path, options);
 }
 
-std::unique_ptr<LedgerStore> openLedger(const std::string& location, SqliteOptions options) {
+std::unique_ptr<LedgerStore> openLedger(
+    const std::string& location, SqliteOptions options, PostgresOptions pg) {
     if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0) {
-        return openPostgresLedger(location);
+        return openPostgresLedger(location, pg);
     }
     return openSqliteLedger(location, options);
 }

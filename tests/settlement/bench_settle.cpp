@@ -145,14 +145,12 @@ template <typename Work> LatencyRun drive(int clients, int n, double rate, Work 
 // stores the settlement already settled offline (PROVISIONAL within the default exposure limits,
 // then SELF_PAY) with its 2207 outbox entry and the stored reply in ONE durable commit before it
 // returns (two commits before 2026-11-23). The center's part (HTTP, the dispatcher) is not in it.
-void benchSettlePath(
-    bool grouped, int clients, int n, double rate, const char* label, bool readers = true) {
-    TempDir dir;
-    EnvelopeContext ctx;
+//
+// seedVisits stores `n` visits with their fee batches (not timed).
+void seedVisits(LedgerStore& store, const EnvelopeContext& ctx, int n) {
     {
-        auto store = openSqliteLedger(dir.file("l.db"));
         for (int i = 0; i < n; i += 1000) {
-            auto tx = store->begin();
+            auto tx = store.begin();
             for (int k = i; k < std::min(n, i + 1000); ++k) {
                 const auto v = "SV" + std::to_string(k);
                 char psn[32];
@@ -171,16 +169,17 @@ void benchSettlePath(
             tx->commit();
         }
     }
-    SqliteOptions opt;
-    opt.groupCommit = grouped;
-    opt.readerConnections = readers;
-    auto store = openSqliteLedger(dir.file("l.db"), opt);
+}
+
+// Times `n` settle calls on `store` (seeded by seedVisits); returns settles/s.
+double timeSettles(LedgerStore& store, const EnvelopeContext& ctx, int clients, int n, double rate,
+    const char* rowLabel, const char* label) {
     PolicyLibrary lib;
     lib.loadDirectory(HC_SETTLE_POLICY_DIR);
     MsgidGenerator ids("H51180000001");
     ServiceConfig cfg;
     cfg.settleWait = std::chrono::milliseconds(0);
-    SettlementService service(*store, lib, ctx, ids, cfg);
+    SettlementService service(store, lib, ctx, ids, cfg);
     std::atomic<int> good { 0 };
     const auto run = drive(clients, n, rate, [&](int i) {
         const auto v = "SV" + std::to_string(i);
@@ -191,9 +190,23 @@ void benchSettlePath(
             ++good;
         }
     });
-    std::printf("| %-15s | %-23s | %7d | %9.0f | %7.1f | %7.1f | %8.1f |\n",
-        grouped ? (readers ? "grouped+readers" : "grouped") : "1 per tx", label, good.load(),
-        good.load() / run.seconds, run.p50, run.p99, run.max);
+    std::printf("| %-15s | %-23s | %7d | %9.0f | %7.1f | %7.1f | %8.1f |\n", rowLabel, label,
+        good.load(), good.load() / run.seconds, run.p50, run.p99, run.max);
+    std::fflush(stdout);
+    return good.load() / run.seconds;
+}
+
+double benchSettlePath(
+    bool grouped, int clients, int n, double rate, const char* label, bool readers = true) {
+    TempDir dir;
+    EnvelopeContext ctx;
+    seedVisits(*openSqliteLedger(dir.file("l.db")), ctx, n);
+    SqliteOptions opt;
+    opt.groupCommit = grouped;
+    opt.readerConnections = readers;
+    auto store = openSqliteLedger(dir.file("l.db"), opt);
+    return timeSettles(*store, ctx, clients, n, rate,
+        grouped ? (readers ? "grouped+readers" : "grouped") : "1 per tx", label);
 }
 
 // Through settlementd's ZeroMQ socket with TerminalClient (no CURVE: --insecure), one client per
@@ -279,6 +292,33 @@ void benchZmqAll(bool full) {
     benchZmq(64, full ? 10000 : 3000, 0, 1000);
     benchZmq(64, full ? 10000 : 3000, 5000, 0);
 }
+
+#ifdef HC_SETTLE_PG
+// The settle path on PostgreSQL (the throwaway cluster of with_postgres.sh; run with
+// HC_PG_FSYNC=on for durable commits) beside SQLite with group commit in the same run.
+void benchSettlePg(bool full) {
+    std::printf("\nsettle path without the center, PostgreSQL %s vs SQLite group commit (same run; "
+                "1 durable commit per settle; PostgreSQL pool of 16 connections)\n",
+        std::getenv("HC_PG_FSYNC") != nullptr && std::string(std::getenv("HC_PG_FSYNC")) == "on"
+            ? "fsync=on"
+            : "fsync=off (NOT durable)");
+    std::printf("| %-15s | %-23s | %7s | %9s | %7s | %7s | %8s |\n", "store", "load", "settled",
+        "settles/s", "p50 ms", "p99 ms", "max ms");
+    std::printf("|---|---|---|---|---|---|---|\n");
+    const int n = full ? 20000 : 4000;
+    for (const int clients : { 16, 64 }) {
+        const auto label = "saturation, " + std::to_string(clients) + " clients";
+        const double sqlite = benchSettlePath(true, clients, n, 0, label.c_str());
+        EnvelopeContext ctx;
+        PostgresOptions pgOpt;
+        pgOpt.connections = 16; // settlementd's default
+        auto store = openLedger(freshPgDatabase("hcb"), {}, pgOpt);
+        seedVisits(*store, ctx, n);
+        const double pg = timeSettles(*store, ctx, clients, n, 0, "postgresql", label.c_str());
+        std::printf("PostgreSQL / SQLite at %d clients: %.2f\n", clients, pg / sqlite);
+    }
+}
+#endif
 
 void benchSettlePaths(bool full) {
     std::printf(
@@ -473,12 +513,14 @@ int main(int argc, char** argv) {
         } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else {
-            std::cerr
-                << "usage: bench_settle [--full] [--only policy|ledger|settle|zmq|e2e|offline]\n";
+            std::cerr << "usage: bench_settle [--full] [--only "
+                         "policy|ledger|settle|zmq|e2e|offline|pg]\n";
             return 2;
         }
     }
-    const auto want = [&](const char* name) { return only.empty() || only == name; };
+    const auto want = [&](const char* name) {
+        return (only.empty() && std::strcmp(name, "pg") != 0) || only == name;
+    };
     std::cout << "settlement benchmarks (" << std::thread::hardware_concurrency() << " cores)\n";
     if (want("policy")) {
         benchPolicy();
@@ -501,6 +543,11 @@ int main(int argc, char** argv) {
     if (want("zmq")) {
         benchZmqAll(full);
     }
+#ifdef HC_SETTLE_PG
+    if (want("pg")) {
+        benchSettlePg(full);
+    }
+#endif
     if (want("offline")) {
         benchOffline(offlineN > 0 ? offlineN
                 : full            ? 1'000'000

@@ -3,12 +3,11 @@
 // (as two settlementd instances) racing on one request id, and two dispatchers leasing one outbox.
 #include "hc/settle/ledger.hpp"
 
-#include <libpq-fe.h>
-
 #include <atomic>
 #include <barrier>
 #include <chrono>
 #include <cstdlib>
+#include <libpq-fe.h>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -212,4 +211,63 @@ TEST_CASE("postgresql: two dispatchers leasing concurrently never send one msgid
     auto store = fx.open();
     auto tx = store->begin();
     CHECK(tx->outboxDepth()["OK"] == kVisits * 3);
+}
+
+TEST_CASE("postgresql: one store, many threads: transactions run side by side on the pool, no "
+          "update is lost, and a connection the server dropped is replaced") {
+    const LedgerFixture fx;
+    PostgresOptions opt;
+    opt.connections = 4;
+    auto store = openPostgresLedger(fx.conninfo, opt);
+    {
+        // Two open transactions of one store at once (one connection each).
+        auto t1 = store->begin();
+        auto t2 = store->begin();
+        CHECK(t1->insertDoc("counter", "n", "0"));
+        t1->commit();
+        t2->commit();
+    }
+    // 16 threads increment one document 25 times each; getDoc locks the row (FOR UPDATE).
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 16; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 25; ++i) {
+                auto tx = store->begin();
+                const int n = std::stoi(tx->getDoc("counter", "n").value());
+                tx->putDoc("counter", "n", std::to_string(n + 1));
+                tx->commit();
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    {
+        auto tx = store->begin();
+        CHECK(tx->getDoc("counter", "n").value() == "400");
+        tx->commit();
+    }
+    // The server drops every connection of this database (a restart, a network cut).
+    PGconn* admin = ::PQconnectdb((baseConninfo() + " dbname=postgres").c_str());
+    REQUIRE(::PQstatus(admin) == CONNECTION_OK);
+    const auto db = fx.conninfo.substr(fx.conninfo.rfind('=') + 1);
+    ::PQclear(::PQexec(admin,
+        ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db + "'")
+            .c_str()));
+    ::PQfinish(admin);
+    // Each broken connection fails one begin() (retry) and is dropped; then the store works.
+    int failures = 0;
+    bool ok = false;
+    for (int attempt = 0; attempt < 10 && !ok; ++attempt) {
+        try {
+            auto tx = store->begin();
+            CHECK(tx->getDoc("counter", "n").value() == "400");
+            tx->commit();
+            ok = true;
+        } catch (const StoreError&) {
+            ++failures;
+        }
+    }
+    CHECK(ok);
+    CHECK(failures <= 4);
 }

@@ -27,7 +27,7 @@ PORT=$(( 20000 + $$ % 30000 ))
 as_pg "$PGBIN/initdb" -D "$DIR/data" -U postgres -A trust --no-sync -E UTF8 --locale=C >"$DIR/initdb.log" 2>&1 \
   || { cat "$DIR/initdb.log" >&2; exit 1; }
 as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 30 \
-  -o "-p $PORT -k $DIR -c listen_addresses='' -c fsync=off -c max_connections=50" start >/dev/null \
+  -o "-p $PORT -k $DIR -c listen_addresses='' -c fsync=${HC_PG_FSYNC:-off} -c max_connections=50" start >/dev/null \
   || { cat "$DIR/server.log" >&2; exit 1; }
 export HC_PG_HOST="$DIR" HC_PG_PORT="$PORT"
 "$@"

@@ -223,12 +223,23 @@ struct SqliteOptions {
  *  to share between threads: transactions take its one connection in turn. */
 std::unique_ptr<LedgerStore> openSqliteLedger(const std::string& path, SqliteOptions options = {});
 
-/** Open (create the schema of) a PostgreSQL ledger through libpq, for several settlementd
- *  instances on one database. `conninfo` is a libpq URL or key=value string. One connection per
- *  store; a transaction holds it (see docs/settlement.md, PostgreSQL). Throws StoreError. */
-std::unique_ptr<LedgerStore> openPostgresLedger(const std::string& conninfo);
+/** Options of the PostgreSQL store. */
+struct PostgresOptions {
+    /** Most connections the store opens (made on demand); each transaction holds one for its
+     *  life, so this many transactions run at once. */
+    std::size_t connections = 8;
+};
 
-/** Open "postgresql://..." with openPostgresLedger, anything else as a SQLite file (`options`). */
-std::unique_ptr<LedgerStore> openLedger(const std::string& location, SqliteOptions options = {});
+/** Open (create the schema of) a PostgreSQL ledger through libpq, for several settlementd
+ *  instances on one database. `conninfo` is a libpq URL or key=value string. Transactions take a
+ *  connection of the store's pool (see docs/settlement.md, PostgreSQL); one the server dropped is
+ *  replaced on the next begin(). Throws StoreError. */
+std::unique_ptr<LedgerStore> openPostgresLedger(
+    const std::string& conninfo, PostgresOptions options = {});
+
+/** Open "postgresql://..." with openPostgresLedger (`pg`), anything else as a SQLite file
+ *  (`options`). */
+std::unique_ptr<LedgerStore> openLedger(
+    const std::string& location, SqliteOptions options = {}, PostgresOptions pg = {});
 
 } // namespace hc::settle
