@@ -40,13 +40,13 @@ namespace {
 
 core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
     po::options_description desc("kioskd options");
-    desc.add_options()("help", "this text")(
-        "config", po::value<std::string>(), "JSON configuration file (fields: docs/kiosk.md)")(
-        "port", po::value<int>(), "web server port on 127.0.0.1 (0 = any; printed)")(
-        "terminal", po::value<std::string>(), "terminal id")("mode", po::value<std::string>(),
-        "patient | cashier")("journal", po::value<std::string>(), "SQLite journal file")(
-        "his", po::value<std::string>(), "HIS base URL http://HOST:PORT")("receipt",
-        po::value<std::string>(), "receipt printer tcp:HOST:PORT | file:PATH | none")("report",
+    desc.add_options()("help", "this text")("config", po::value<std::string>(),
+        "JSON configuration file (fields: docs/kiosk.md)")("port", po::value<int>(),
+        "web server port on 127.0.0.1 (0 = any; printed)")("terminal", po::value<std::string>(),
+        "terminal id")("mode", po::value<std::string>(), "patient | cashier")(
+        "journal", po::value<std::string>(), "SQLite journal file")("his", po::value<std::string>(),
+        "HIS base URL http://HOST:PORT")("receipt", po::value<std::string>(),
+        "receipt printer tcp:HOST:PORT | serial:DEVICE[:BAUD] | file:PATH | none")("report",
         po::value<std::string>(), "report printer ipp://HOST:PORT/ipp/print | dir:PATH | none")(
         "paygw", po::value<std::string>(), "QR gateway http://HOST:PORT | none")("settlementd",
         po::value<std::string>(), "settlementd tcp://HOST:PORT (insurance); empty = none")(

@@ -5,26 +5,9 @@
 
 namespace hc::kiosk::core {
 
-EscPosReceiptPrinter::EscPosReceiptPrinter(const std::string& target) {
-    hc::printer::TransportPtr t;
-    if (target.rfind("tcp:", 0) == 0) {
-        const auto rest = target.substr(4);
-        const auto colon = rest.rfind(':');
-        if (colon == std::string::npos) {
-            throw hc::InputError("receipt printer: expected tcp:HOST:PORT, got " + target);
-        }
-        const auto port = std::stoi(rest.substr(colon + 1));
-        if (port <= 0 || port > 65535) {
-            throw hc::InputError("receipt printer: port out of range in " + target);
-        }
-        t = std::make_unique<hc::printer::TcpTransport>(
-            rest.substr(0, colon), static_cast<unsigned short>(port));
-    } else if (target.rfind("file:", 0) == 0) {
-        t = std::make_unique<hc::printer::FileTransport>(target.substr(5));
-    } else {
-        throw hc::InputError("receipt printer: expected tcp:HOST:PORT or file:PATH, got " + target);
-    }
-    m_printer = std::make_unique<hc::printer::EscPosPrinter>(std::move(t));
+EscPosReceiptPrinter::EscPosReceiptPrinter(const std::string& target)
+    // tcp:HOST:PORT, serial:DEVICE[:BAUD] or file:PATH; a bad one is an hc::InputError naming it.
+    : m_printer(std::make_unique<hc::printer::EscPosPrinter>(hc::printer::makeTransport(target))) {
 }
 
 EscPosReceiptPrinter::~EscPosReceiptPrinter() = default;
