@@ -7,6 +7,7 @@
 #include "hc/settle/terminal_client.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "zmq_terminal.hpp"
 
 #include <csignal>
 #include <cstdlib>
@@ -20,19 +21,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct KeyPair {
-    std::string pub, sec;
-    KeyPair() {
-        char p[41] = {}, s[41] = {};
-        REQUIRE(zmq_curve_keypair(p, s) == 0);
-        pub = p;
-        sec = s;
-    }
-};
-
 struct Daemons {
     TempDir dir;
-    KeyPair server, kiosk, stranger;
+    Keys server, kiosk, stranger;
     std::unique_ptr<Process> center, settled;
     unsigned short centerPort = 0;
     std::string endpoint;
@@ -54,7 +45,7 @@ struct Daemons {
             dir.file("settlementd.log"));
         endpoint = "tcp://127.0.0.1:" + std::to_string(waitForPort(dir.file("sd.port")));
     }
-    TerminalClientConfig config(const KeyPair& me) const {
+    TerminalClientConfig config(const Keys& me) const {
         TerminalClientConfig c;
         c.endpoint = endpoint;
         c.serverPublicKey = server.pub;
