@@ -261,6 +261,38 @@ TEST_CASE("PC/SC payment: kill -9 after the card debit and the patient walks awa
     CHECK(r.unpaidItems() == unpaid);
 }
 
+TEST_CASE("PC/SC payment: the card pulled mid-debit (written, answer lost), then kill -9 -> the "
+          "next insertion asks the card for its proof and gives the debit back once") {
+    PcscRig r;
+    r.fund(30000);
+    const auto before = r.readCard();
+    r.startWithCard();
+    const auto own = r.toPaymentChoice();
+    // hcemu processes the DEBIT FOR PURCHASE (INS 54) and is pulled before it answers.
+    CHECK(r.card.control("tear after 54") == "ok armed");
+    const auto v = r.choose("purse");
+    INFO(json::serialize(v));
+    CHECK(v.at("error").at("code").as_string() == "card_debit_unknown");
+    r.kill9();
+    r.start();
+    r.stop();
+    const auto session = r.recoveredSession();
+    CHECK(r.unrecovered() == std::vector<std::string> { session });
+    CHECK(r.count(session, StepType::CardDebit, StepStatus::Unknown) == 1);
+    CHECK(r.unpaidItems() == 2);
+    r.start();
+    r.card.insert();
+    REQUIRE(r.waitScreen("menu").at("screen").as_string() == "menu");
+    r.stop();
+    const auto after = r.readCard();
+    CHECK(after.balance == before.balance);
+    CHECK(newRecords(before, after) == Kinds { { kLoad, own }, { kPurchase, own } });
+    CHECK(r.unrecovered().empty());
+    CHECK(r.count(session, StepType::CardDebit) == 1); // resolved OK by the card's proof
+    CHECK(r.count(session, StepType::CardDebitReverse) == 1);
+    CHECK(r.unpaidItems() == 2);
+}
+
 namespace {
 
 /** Outpatient payment from the purse killed after the HIS confirm or during the slip print:
