@@ -261,6 +261,27 @@ TEST_CASE("PC/SC payment: kill -9 after the card debit and the patient walks awa
     CHECK(r.unpaidItems() == unpaid);
 }
 
+TEST_CASE("PC/SC payment: kill -9 after the card answered the debit, before the journal had "
+          "its outcome (PENDING) -> the balance before decides: given back once") {
+    PcscRig r;
+    r.fund(30000);
+    const auto before = r.readCard();
+    r.startWithCard("card_debit_answered");
+    const auto own = r.toPaymentChoice();
+    r.inputUntilDeath(R"({"type":"choose","item":"purse"})");
+    CHECK(r.readCard().balance == before.balance - own);
+    r.startWithCard();
+    r.stop();
+    const auto session = r.recoveredSession();
+    const auto after = r.readCard();
+    CHECK(after.balance == before.balance);
+    CHECK(newRecords(before, after) == Kinds { { kLoad, own }, { kPurchase, own } });
+    CHECK(r.count(session, StepType::CardDebit) == 1); // PENDING resolved OK by the balance
+    CHECK(r.count(session, StepType::CardDebitReverse) == 1);
+    CHECK(r.unpaidItems() == 2);
+    CHECK(r.unrecovered().empty());
+}
+
 TEST_CASE("PC/SC payment: the card pulled mid-debit (written, answer lost), then kill -9 -> the "
           "next insertion asks the card for its proof and gives the debit back once") {
     PcscRig r;
@@ -270,9 +291,9 @@ TEST_CASE("PC/SC payment: the card pulled mid-debit (written, answer lost), then
     const auto own = r.toPaymentChoice();
     // hcemu processes the DEBIT FOR PURCHASE (INS 54) and is pulled before it answers.
     CHECK(r.card.control("tear after 54") == "ok armed");
-    const auto v = r.choose("purse");
-    INFO(json::serialize(v));
-    CHECK(v.at("error").at("code").as_string() == "card_debit_unknown");
+    // The reply is the "card_debit_unknown" error or, when the reader monitor saw the card go
+    // first, idle: the journal below is what counts.
+    (void)r.choose("purse");
     r.kill9();
     r.start();
     r.stop();
@@ -416,6 +437,26 @@ TEST_CASE("PC/SC top-up: kill -9 after the gateway payment -> refunded exactly o
     r.startWithCard();
     r.stop();
     CHECK(r.orders()[0].at("refunds").as_int64() == 1);
+}
+
+TEST_CASE("PC/SC top-up: kill -9 after the card answered the load, before the journal had its "
+          "outcome (PENDING) -> loaded once, the payment kept, nothing refunded") {
+    PcscRig r;
+    const auto before = r.readCard();
+    r.topUpByQrUntilDeath("card_load_answered", 5000);
+    CHECK(r.readCard().balance == before.balance + 5000);
+    r.startWithCard();
+    r.stop();
+    const auto session = r.recoveredSession();
+    auto orders = r.orders();
+    REQUIRE(orders.size() == 1);
+    CHECK(orders[0].at("state").as_string() == "paid");
+    CHECK(orders[0].at("refunds").as_int64() == 0);
+    const auto after = r.readCard();
+    CHECK(after.balance == before.balance + 5000);
+    CHECK(newRecords(before, after) == Kinds { { kLoad, 5000 } });
+    CHECK(r.count(session, StepType::CardLoad) == 1);
+    CHECK(r.unrecovered().empty());
 }
 
 TEST_CASE("PC/SC top-up: kill -9 after the card load -> loaded once, the payment kept") {

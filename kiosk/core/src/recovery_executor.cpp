@@ -134,9 +134,31 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
     case StepType::CardLoad:
     case StepType::CardDebitReverse:
         if (cardMatches(step, card)) {
-            if (step.status == StepStatus::Pending) {
-                // Killed before the commit was even sent or its pending written: the card is
-                // asked through its log-free proof below only when we have the transaction.
+            auto f = fields(step.detail);
+            const auto sign = step.type == StepType::CardDebit ? -1
+                : step.type == StepType::CardLoad              ? 1
+                                                               : 0;
+            if (step.status == StepStatus::Pending && sign != 0 && f.count("before") != 0) {
+                // Killed around the commit, no transaction journaled: the balance before (in the
+                // detail) decides; moved otherwise -> it waits, staff check the card's log.
+                const auto before = std::stoll(f["before"]);
+                const auto now = card->balance();
+                if (now == before + sign * step.amountFen) {
+                    found = StepStatus::Ok;
+                    note = "balance " + std::to_string(now) + " = before " + (sign < 0 ? "-" : "+")
+                        + " amount: done";
+                } else if (now == before) {
+                    found = StepStatus::Failed;
+                    note = "balance unchanged: not done";
+                } else {
+                    report.notes.push_back("wait: " + std::string(stepTypeName(step.type)) + " #"
+                        + std::to_string(step.id) + ": the balance moved otherwise, staff check "
+                        + "the card's log");
+                }
+            } else if (step.status == StepStatus::Pending) {
+                // Killed before the commit was even sent or its pending written (a journal
+                // without the balance before): the card is asked through its log-free proof
+                // below only when we have the transaction.
                 found = StepStatus::Failed;
                 note = "no pending transaction journaled: commit never sent";
             } else {
