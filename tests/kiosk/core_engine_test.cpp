@@ -85,7 +85,7 @@ TEST_CASE("idle until a card, then the menu lists every flow with a countdown") 
     const auto v = k.view();
     CHECK(v.at("screen").as_string() == "menu");
     CHECK(v.at("countdown").as_int64() == 90);
-    CHECK(v.at("items").as_array().size() == 6);
+    CHECK(v.at("items").as_array().size() == 7);
     CHECK(v.at("message").as_string() == "您好，李*");
     bool inserted = false;
     for (const auto& m : k.seen) {
@@ -403,7 +403,7 @@ TEST_CASE("flow files: errors name the field") {
             h),
         "flow.steps[0].countdown: 1 outside 5..600", FlowError);
     const auto flows = loadFlows(hc::testing::sourcePath("kiosk/flows"), h);
-    CHECK(flows.size() == 9);
+    CHECK(flows.size() == 11);
     CHECK(flows.back().mode == "cashier");
     CHECK(flows.front().business == "registration");
 }
@@ -426,7 +426,7 @@ TEST_CASE("cashier mode: staff login, patient by ID number, cash payment journal
     k.type("2468");
     REQUIRE(k.screen() == "menu");
     CHECK(k.view().at("mode").as_string() == "cashier");
-    CHECK(k.view().at("items").as_array().size() == 3); // cash payment, refund, shift close
+    CHECK(k.view().at("items").as_array().size() == 4); // cash payment, refund, 退号, shift close
     CHECK(k.hasAction("logout"));
     k.choose("cash_payment");
     CHECK(k.screen() == "find_patient");
@@ -572,7 +572,7 @@ TEST_CASE("cashier refund of a cash payment: a supervisor (not the cashier) appr
     CHECK(k.view().at("message").as_string() == "退费成功，请退还患者现金 62.50 元");
     CHECK(k.receipt.printed.back() == "退费凭条");
     const auto steps = k.steps();
-    CHECK(statusOf(steps, StepType::HisCancelPreSettle) == "OK");
+    CHECK(statusOf(steps, StepType::HisRefund) == "OK");
     CHECK(statusOf(steps, StepType::PaymentRefund) == "OK");
     CHECK(k.gateway.refunds.empty());
     // A second refund of the same invoice is refused before anything is done.
@@ -617,7 +617,7 @@ TEST_CASE(
     CHECK(k.gateway.refunds.begin()->second == 1);
     const auto steps = k.steps();
     CHECK(statusOf(steps, StepType::InsuranceStrike) == "OK");
-    CHECK(statusOf(steps, StepType::HisCancelPreSettle) == "OK");
+    CHECK(statusOf(steps, StepType::HisRefund) == "OK");
     CHECK(statusOf(steps, StepType::PaymentRefund) == "OK");
 
     // The cashier's shift close: the refund (QR own share, insurance fund share cancelled) and

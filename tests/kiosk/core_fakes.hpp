@@ -8,6 +8,7 @@
 
 #include <map>
 #include <set>
+#include <stdexcept>
 
 namespace hc::kiosk::testing {
 
@@ -98,7 +99,7 @@ struct FakeHis final : his::HisAdapter {
             throw his::HisConflict(409, "booked elsewhere");
         }
         his::Appointment a { "AP" + std::to_string(bookings.size() + 1), slot, patient, "booked",
-            "", 5000, rid };
+            "", 5000, rid, "", true, "" };
         bookings[rid] = a;
         holds.erase(slot);
         (void)session;
@@ -173,6 +174,59 @@ struct FakeHis final : his::HisAdapter {
         check();
         return refunds.count(rid) ? invoiceById(refunds[rid]) : std::nullopt;
     }
+    // 退号 (additive, for the refund tests): bookings can be cancelled until `cancelRefused`.
+    std::map<std::string, std::string> cancels; // cancel request id -> appointment id
+    bool cancelRefused = false; ///< cancelAppointment: HisRefused (after the HIS's cut-off)
+    bool cancelUnknownAfterCommit = false; ///< cancel commits then throws HisOutcomeUnknown
+    std::set<std::string> notCancellable; ///< appointments listed with cancellable = false
+    his::Appointment cancelAppointment(const std::string& id, const std::string& rid) override {
+        check();
+        for (auto& [bookRid, a] : bookings) {
+            if (a.id != id) {
+                continue;
+            }
+            if (!cancels.count(rid)) {
+                if (a.status == "cancelled") {
+                    throw his::HisConflict(409, "already cancelled");
+                }
+                if (cancelRefused) {
+                    throw his::HisRefused(422, "cancellations closed");
+                }
+                a.status = "cancelled";
+                cancels[rid] = id;
+            }
+            if (cancelUnknownAfterCommit) {
+                throw his::HisOutcomeUnknown("reply lost");
+            }
+            return a;
+        }
+        throw his::HisRefused(404, "no appointment " + id);
+    }
+    std::optional<his::Appointment> findCancellation(const std::string& rid) override {
+        check();
+        if (!cancels.count(rid)) {
+            return std::nullopt;
+        }
+        for (const auto& [bookRid, a] : bookings) {
+            if (a.id == cancels[rid]) {
+                return a;
+            }
+        }
+        return std::nullopt;
+    }
+    std::vector<his::Appointment> appointments(const std::string& patient) override {
+        check();
+        std::vector<his::Appointment> out;
+        for (const auto& [rid, a] : bookings) {
+            if (a.patientId == patient) {
+                out.push_back(a);
+                out.back().start = "2026-11-23T08:00:00+08:00";
+                out.back().cancelUntil = "2026-11-23T07:30";
+                out.back().cancellable = notCancellable.count(a.id) == 0;
+            }
+        }
+        return out;
+    }
     std::vector<his::LabReport> labReports(const std::string& patient) override {
         check();
         return { { "DR1", patient, "血常规", "2026-11-23T09:00:00+08:00", "final",
@@ -213,9 +267,21 @@ struct FakeCard final : PatientCard {
         }
         return { PurseStatus::Done, bal, "AABBCCDD", "", pending, false };
     }
+    bool nextLoadUnknown = false; ///< the next load commits but its answer is lost
+    bool nextLoadThrows = false; ///< the next load throws before anything reached the card
     PurseResult load(std::int64_t fen) override {
+        if (nextLoadThrows) {
+            nextLoadThrows = false;
+            throw std::runtime_error("card removed");
+        }
         ++loads;
         bal += fen;
+        if (nextLoadUnknown) {
+            nextLoadUnknown = false;
+            const auto pending = "{\"load\":" + std::to_string(loads) + "}";
+            committed.insert(pending);
+            return { PurseStatus::Unknown, 0, "", "lost", pending, false };
+        }
         entries.insert(entries.begin(), { "2026-11-23 10:00:00", fen, true, "000000000001" });
         return { PurseStatus::Done, bal, "11223344", "", "", false };
     }

@@ -330,3 +330,98 @@ TEST_CASE("step type names round trip") {
     CHECK(isCompensation(StepType::PaymentRefund));
     CHECK_FALSE(isCompensation(StepType::Print));
 }
+
+TEST_CASE("planner: a refund session whose HIS step is done gets its money step by the plan's "
+          "means, once") {
+    // The original payment (another session) is step 90; the plan is in the HIS step's detail.
+    Steps s;
+    const auto his = s.add(StepType::HisRefund, StepStatus::Ok, 6250);
+    s.list.back().detail = "his refund invoice=INV1;means=qr;pay=P-PAY;payStep=90;own=2500;"
+                           "staff=S001;supervisor=M001";
+    auto p = s.plan();
+    REQUIRE(p.actions.size() == 1);
+    CHECK(has(p, ActionKind::Compensate, StepType::PaymentRefund, his));
+    CHECK(p.actions[0].amountFen == 2500);
+    CHECK(p.actions[0].requestId == "P-PAY");
+    // The money step journaled: PENDING -> queried, never repeated blind; OK -> nothing more;
+    // FAILED -> planned again.
+    s.add(StepType::PaymentRefund, StepStatus::Pending, 2500, 90);
+    p = s.plan();
+    CHECK(has(p, ActionKind::Query, StepType::PaymentRefund, 2));
+    CHECK_FALSE(refunds(p));
+    s.list.back().status = StepStatus::Ok;
+    CHECK(s.plan().done());
+    s.list.back().status = StepStatus::Failed;
+    CHECK(has(s.plan(), ActionKind::Compensate, StepType::PaymentRefund, his));
+
+    // E-purse: a card_refund_load (a forward step: queried by the first rule when unknown).
+    Steps c;
+    const auto cancel = c.add(StepType::HisCancelAppointment, StepStatus::Ok, 5000);
+    c.list.back().detail = "appointment=AP1;means=purse;pay=R-DEBIT;payStep=7;own=5000;card=AB";
+    CHECK(has(c.plan(), ActionKind::Compensate, StepType::CardRefundLoad, cancel));
+    c.add(StepType::CardRefundLoad, StepStatus::Unknown, 5000, 7, "{\"atc\":3}");
+    p = c.plan();
+    CHECK(has(p, ActionKind::Query, StepType::CardRefundLoad, 2));
+    CHECK_FALSE(has(p, ActionKind::Compensate, StepType::CardRefundLoad, cancel));
+    c.list.back().status = StepStatus::Ok;
+    CHECK(c.plan().done());
+    // A plan without money (nothing paid, or "none") plans nothing.
+    Steps n;
+    n.add(StepType::HisRefund, StepStatus::Ok, 1000);
+    n.list.back().detail = "his refund invoice=INV2;means=none;pay=;payStep=;own=0";
+    CHECK(n.plan().done());
+}
+
+TEST_CASE("planner: a HIS refund or cancellation without an outcome is queried before any money "
+          "moves; a failed one plans nothing") {
+    Steps s;
+    const auto his = s.add(StepType::HisCancelAppointment, StepStatus::Pending, 5000);
+    s.list.back().detail = "appointment=AP1;means=qr;pay=R-PAY;payStep=3;own=5000";
+    auto p = s.plan();
+    CHECK(has(p, ActionKind::Query, StepType::HisCancelAppointment, his));
+    CHECK_FALSE(refunds(p));
+    CHECK_FALSE(has(p, ActionKind::Compensate, StepType::PaymentRefund, his));
+    s.list.back().status = StepStatus::Failed; // the HIS refused (after its cut-off)
+    CHECK(s.plan().done());
+    Steps r;
+    r.add(StepType::HisRefund, StepStatus::Unknown, 100, 0, "reply lost");
+    CHECK(has(r.plan(), ActionKind::Query, StepType::HisRefund, 1));
+}
+
+TEST_CASE("planner: 退号 with an insurance part: struck after the HIS cancel, once") {
+    Steps s;
+    const auto his = s.add(StepType::HisCancelAppointment, StepStatus::Ok, 5000);
+    s.list.back().detail = "appointment=AP1;means=cash;pay=X;payStep=3;own=2000;insStep=2;"
+                           "insRid=S-INS;insFen=3000";
+    auto p = s.plan();
+    CHECK(has(p, ActionKind::Compensate, StepType::InsuranceStrike, his));
+    CHECK(has(p, ActionKind::Compensate, StepType::PaymentRefund, his));
+    s.add(StepType::InsuranceStrike, StepStatus::Ok, 3000, 2);
+    s.add(StepType::PaymentRefund, StepStatus::Ok, 2000, 3);
+    CHECK(s.plan().done());
+}
+
+TEST_CASE("journal: a cashier HIS refund written before his_refund existed is read as his_refund") {
+    TempJournal t;
+    Journal j(t.file());
+    const auto s = j.openSession("K01", "RFND");
+    std::int64_t old = 0;
+    std::int64_t other = 0;
+    {
+        JournalStep a(j, s,
+            { StepType::HisCancelPreSettle, s + "-HIS-REFUND", 100,
+                "his refund invoice=INV1;means=cash;pay=P;payStep=1;own=100" });
+        old = a.id();
+        a.ok("INV1");
+        JournalStep b(j, s, { StepType::HisCancelPreSettle, s + "-PRE-CANCEL", 100, "pre" });
+        other = b.id();
+        b.ok("cancelled");
+    }
+    CHECK(j.step(old)->type == StepType::HisRefund);
+    CHECK(j.step(other)->type == StepType::HisCancelPreSettle); // a real 4910 stays what it is
+    CHECK(stepTypeName(StepType::HisRefund) == "his_refund");
+    CHECK(stepTypeName(StepType::HisCancelAppointment) == "his_cancel_appointment");
+    CHECK(stepTypeName(StepType::CardRefundLoad) == "card_refund_load");
+    CHECK_FALSE(isCompensation(StepType::HisRefund));
+    CHECK_FALSE(isCompensation(StepType::CardRefundLoad));
+}

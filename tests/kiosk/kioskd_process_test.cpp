@@ -349,7 +349,7 @@ TEST_CASE(
     int hisRefunds = 0;
     int cashRefunds = 0;
     for (const auto& s : j.steps(refundSession)) {
-        hisRefunds += s.type == hc::kiosk::StepType::HisCancelPreSettle
+        hisRefunds += s.type == hc::kiosk::StepType::HisRefund
                 && s.status == hc::kiosk::StepStatus::Ok
             ? 1
             : 0;

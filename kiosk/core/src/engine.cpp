@@ -42,7 +42,8 @@ const char* actionLabel(const std::string& id) {
     static const std::map<std::string, const char*> labels { { "back", "返回" }, { "home", "首页" },
         { "confirm", "确认" }, { "paid", "我已支付" }, { "print", "打印" }, { "exit", "退卡" },
         { "call_staff", "呼叫工作人员" }, { "cancel", "取消" }, { "done", "完成" },
-        { "logout", "退出登录" }, { "issue_card", "办理健康卡" } };
+        { "logout", "退出登录" }, { "issue_card", "办理健康卡" },
+        { "cash_instead", "患者无卡，改退现金（须主管授权）" } };
     const auto it = labels.find(id);
     return it == labels.end() ? "" : it->second;
 }
@@ -118,6 +119,9 @@ json::object Engine::Impl::view() {
             add("back");
         }
         for (const auto& a : s->actions) {
+            if (a == "cash_instead" && biz.method != "purse") {
+                continue; // only an e-purse payment can be refunded in cash instead
+            }
             add(a);
         }
         add(result ? "done" : "home");
@@ -284,13 +288,8 @@ void Engine::Impl::finishBusiness(SessionEnd reason) {
     }
     biz.payStep.reset();
     const auto session = journalSession;
-    if (session.find("-RFND-") != std::string::npos) {
-        try {
-            completeRefund(session);
-        } catch (const std::exception&) {
-            // Left for the next start (completeRefund over the open shift).
-        }
-    }
+    // A refund left half done (HIS refunded, money not yet back) is finished by recovery below
+    // from the plan in the HIS step, or at the next boot / card insertion.
     try {
         parts.journal->endSession(session, reason);
     } catch (const std::exception&) {
@@ -300,7 +299,7 @@ void Engine::Impl::finishBusiness(SessionEnd reason) {
     biz = BusinessState {};
     if (parts.recovery != nullptr) {
         try {
-            parts.recovery->recoverSession(session, card.get());
+            parts.recovery->recoverSession(session, cashier() ? windowCard.get() : card.get());
         } catch (const std::exception&) {
             // Left for the next pass (boot, or the next session end).
         }
@@ -416,15 +415,6 @@ Engine::Engine(std::vector<Flow> flows, EngineParts parts, EngineConfig config)
         }
     }
     m_impl->loadShift();
-    for (const auto& entry : m_impl->shiftSessions) {
-        if (entry.first.find("-RFND-") != std::string::npos) {
-            try {
-                m_impl->completeRefund(entry.first);
-            } catch (const std::exception&) {
-                // Still not possible (gateway down): tried again at the next start.
-            }
-        }
-    }
     m_impl->showIdle({});
 }
 
@@ -608,6 +598,28 @@ void Engine::handleInput(const json::object& message) {
 void Engine::cardInserted(std::shared_ptr<PatientCard> card) {
     withLock(*m_impl, [&] {
         auto& m = *m_impl;
+        if (m.cashier() && card && !m.windowCard) {
+            // The reader at the cashier window: the patient's card for an e-purse refund. No
+            // card session; a refund waiting for this card is completed by recovery.
+            try {
+                m.windowWho = card->identity();
+                m.windowCard = std::move(card);
+                m.event("card_inserted", json::object { { "name", maskName(m.windowWho.name) } });
+                if (m.parts.recovery != nullptr) {
+                    try {
+                        m.parts.recovery->recoverCard(*m.windowCard, m.windowWho);
+                    } catch (const std::exception&) { }
+                }
+                if (m.screen == "refund_card") {
+                    m.enterStep(m.screen, false); // shows the card now present
+                }
+            } catch (const std::exception& ex) {
+                m.windowCard.reset();
+                m.fail(ex);
+            }
+            m.push();
+            return;
+        }
         if (m.card || !card || m.cashier()) {
             return;
         }
@@ -652,6 +664,16 @@ void Engine::cardUnreadable(const std::exception& error) {
 void Engine::cardRemoved() {
     withLock(*m_impl, [&] {
         auto& m = *m_impl;
+        if (m.cashier() && m.windowCard) {
+            m.windowCard.reset();
+            m.windowWho = {};
+            m.event("card_removed");
+            if (m.screen == "refund_card") {
+                m.enterStep(m.screen, false);
+            }
+            m.push();
+            return;
+        }
         if (!m.card) {
             return;
         }

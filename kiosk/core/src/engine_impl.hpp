@@ -78,11 +78,20 @@ struct Engine::Impl {
     std::vector<std::pair<std::string, std::string>> shiftSessions;
     int shiftNo = 1;
     void loadShift();
-    void refundMoney(const std::string& session, const std::string& means,
-        const std::string& payRid, std::int64_t payStep, std::int64_t ownFen,
-        const std::string& note);
-    void completeRefund(const std::string& session);
     void recordShiftSession();
+
+    // Refunds (退费) and appointment cancellations (退号), refund_services.cpp. The card at the
+    // cashier window (cashier mode: inserted for an e-purse refund, no card session).
+    std::shared_ptr<PatientCard> windowCard;
+    CardIdentity windowWho;
+    void registerRefundHandlers();
+    PatientCard* refundCard();
+    const CardIdentity& refundCardWho() const;
+    void planFromPayment(const std::string& paySession);
+    std::optional<std::string> runRefund();
+    void refundMoney(const std::string& means, std::int64_t ownFen, const std::string& note);
+    bool refundToCard(std::int64_t ownFen, const std::string& note);
+    void finishRefund();
 
     // Screen.
     const Flow* flow = nullptr;

@@ -78,12 +78,52 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
         found = StepStatus::Ok;
         note = "taken as held; released next";
         break;
-    case StepType::HisCancelPreSettle:
-        // The cashier's HIS refund (journaled as "his refund invoice=..."): did it happen?
-        if (m_his != nullptr && step.detail.rfind("his refund", 0) == 0) {
+    case StepType::HisRefund:
+        // The HIS refund of an invoice (older journals: his_cancel_pre_settle "his refund ...",
+        // read as HisRefund by the journal): did it happen?
+        if (m_his != nullptr) {
             const auto inv = m_his->findRefund(step.requestId);
             found = inv ? StepStatus::Ok : StepStatus::Failed;
             note = inv ? "refunded invoice " + inv->id : "no refund for the request";
+        }
+        break;
+    case StepType::HisCancelAppointment:
+        if (m_his != nullptr) {
+            const auto a = m_his->findCancellation(step.requestId);
+            found = a ? StepStatus::Ok : StepStatus::Failed;
+            note = a ? "cancelled appointment " + a->id : "no cancellation for the request";
+        }
+        break;
+    case StepType::CardRefundLoad:
+        if (cardMatches(step, card)) {
+            if (step.status == StepStatus::Unknown && !step.reason.empty()
+                && step.reason.front() == '{') {
+                // The load's answer was lost: the card's transaction proof decides.
+                const auto r = card->settle(step.reason);
+                if (r.status == PurseStatus::Done) {
+                    found = StepStatus::Ok;
+                    note = "transaction proof " + r.tac;
+                } else if (r.status == PurseStatus::Declined) {
+                    found = StepStatus::Failed;
+                    note = "card: not loaded (" + r.reason + ")";
+                }
+            } else {
+                // Killed mid-call, no transaction journaled: the balance before the load (in
+                // the detail) decides; anything else moved it -> staff check the card's log.
+                auto f = fields(step.detail);
+                const auto before = f.count("before") ? std::stoll(f["before"]) : -1;
+                const auto now = card->balance();
+                if (before >= 0 && now == before + step.amountFen) {
+                    found = StepStatus::Ok;
+                    note = "balance " + std::to_string(now) + " = before + refund: loaded";
+                } else if (before >= 0 && now == before) {
+                    found = StepStatus::Failed;
+                    note = "balance unchanged: not loaded";
+                } else {
+                    report.notes.push_back("wait: card_refund_load #" + std::to_string(step.id)
+                        + ": the balance moved otherwise, staff check the card's log");
+                }
+            }
         }
         break;
     case StepType::Payment:
@@ -134,31 +174,9 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
     case StepType::CardLoad:
     case StepType::CardDebitReverse:
         if (cardMatches(step, card)) {
-            auto f = fields(step.detail);
-            const auto sign = step.type == StepType::CardDebit ? -1
-                : step.type == StepType::CardLoad              ? 1
-                                                               : 0;
-            if (step.status == StepStatus::Pending && sign != 0 && f.count("before") != 0) {
-                // Killed around the commit, no transaction journaled: the balance before (in the
-                // detail) decides; moved otherwise -> it waits, staff check the card's log.
-                const auto before = std::stoll(f["before"]);
-                const auto now = card->balance();
-                if (now == before + sign * step.amountFen) {
-                    found = StepStatus::Ok;
-                    note = "balance " + std::to_string(now) + " = before " + (sign < 0 ? "-" : "+")
-                        + " amount: done";
-                } else if (now == before) {
-                    found = StepStatus::Failed;
-                    note = "balance unchanged: not done";
-                } else {
-                    report.notes.push_back("wait: " + std::string(stepTypeName(step.type)) + " #"
-                        + std::to_string(step.id) + ": the balance moved otherwise, staff check "
-                        + "the card's log");
-                }
-            } else if (step.status == StepStatus::Pending) {
-                // Killed before the commit was even sent or its pending written (a journal
-                // without the balance before): the card is asked through its log-free proof
-                // below only when we have the transaction.
+            if (step.status == StepStatus::Pending) {
+                // Killed before the commit was even sent or its pending written: the card is
+                // asked through its log-free proof below only when we have the transaction.
                 found = StepStatus::Failed;
                 note = "no pending transaction journaled: commit never sent";
             } else {
@@ -208,6 +226,9 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
 
 bool RecoveryExecutor::compensate(const std::string& session, StepType type,
     const StepRecord& target, PatientCard* card, RecoveryReport& report) {
+    if (target.type == StepType::HisRefund || target.type == StepType::HisCancelAppointment) {
+        return refundMoney(session, type, target, card, report);
+    }
     // Check the part is there before journaling the compensation.
     switch (type) {
     case StepType::HisReleaseSlot:
@@ -309,6 +330,87 @@ bool RecoveryExecutor::compensate(const std::string& session, StepType type,
     ++report.compensations;
     report.notes.push_back(
         "compensate " + std::string(stepTypeName(type)) + " for #" + std::to_string(target.id));
+    return true;
+}
+
+bool RecoveryExecutor::refundMoney(const std::string& session, StepType type,
+    const StepRecord& hisStep, PatientCard* card, RecoveryReport& report) {
+    auto f = fields(hisStep.detail);
+    if (type == StepType::InsuranceStrike) {
+        if (m_insurance == nullptr) {
+            report.notes.push_back("wait: insurance_strike needs the insurance service");
+            return false;
+        }
+        const auto rid = hisStep.session + "-INS-CANCEL";
+        JournalStep step(m_journal, session,
+            { StepType::InsuranceStrike, rid, f.count("insFen") ? std::stoll(f["insFen"]) : 0,
+                "refund;completed by recovery", std::stoll(f["insStep"]) });
+        try {
+            m_insurance->strike(f["insRid"], rid);
+            step.ok("struck");
+        } catch (const ServiceError& e) {
+            if (e.outcome() == CallOutcome::Unknown) {
+                step.unknown(e.what());
+            } else {
+                step.failed(e.what());
+            }
+            return false;
+        }
+        ++report.compensations;
+        report.notes.push_back("refund insurance_strike for #" + std::to_string(hisStep.id));
+        return true;
+    }
+    const auto own = std::stoll(f["own"]);
+    const auto payStep = std::stoll(f["payStep"]);
+    const auto means = f["means"];
+    const auto note = "refund of " + f["pay"] + ";staff=" + f["staff"]
+        + ";supervisor=" + f["supervisor"] + ";completed by recovery";
+    if (type == StepType::CardRefundLoad) {
+        if (!cardMatches(hisStep, card)) {
+            report.notes.push_back("wait: card_refund_load needs the patient's card");
+            return false;
+        }
+        const auto before = card->balance();
+        JournalStep step(m_journal, session,
+            { StepType::CardRefundLoad, hisStep.requestId + "-LOAD", own,
+                "card=" + f["card"] + ";before=" + std::to_string(before) + ";" + note, payStep });
+        const auto r = card->load(own);
+        if (r.status == PurseStatus::Done) {
+            step.ok(r.tac);
+        } else if (r.status == PurseStatus::Declined) {
+            step.failed(r.reason);
+            return false;
+        } else {
+            step.unknown(r.pending);
+            return false;
+        }
+    } else if (means == "cash" || means == "cash_for_purse") {
+        JournalStep step(m_journal, session,
+            { StepType::PaymentRefund, session + "-CASH-REFUND", own,
+                "cash;means=" + means + ";" + note, payStep });
+        step.ok("cash refund due at the cashier window (staff pays it back)");
+    } else {
+        if (m_gateway == nullptr) {
+            report.notes.push_back("wait: payment_refund needs the payment gateway");
+            return false;
+        }
+        JournalStep step(m_journal, session,
+            { StepType::PaymentRefund, session + "-QR-REFUND", own, "qr;" + note, payStep });
+        try {
+            m_gateway->refund(f["pay"], own, session + "-QR-REFUND");
+            step.ok("refunded");
+        } catch (const ServiceError& e) {
+            if (e.outcome() == CallOutcome::Unknown) {
+                step.unknown(e.what());
+            } else {
+                step.failed(e.what());
+            }
+            return false;
+        }
+    }
+    ++report.compensations;
+    report.notes.push_back("refund " + std::string(stepTypeName(type)) + " (" + means + ") for #"
+        + std::to_string(hisStep.id));
     return true;
 }
 

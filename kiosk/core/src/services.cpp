@@ -69,17 +69,6 @@ KioskError hisError(const std::exception& e) {
         "his_unknown", "医院系统未及时应答，请勿重复缴费，工作人员将为您核实", NextStep::CallStaff);
 }
 
-/** ";before=<fen>" for the journal detail of a card debit or load ("" when the balance cannot be
- * read): a kill after the card answered and before the outcome is written leaves the step
- * PENDING with no transaction to ask the card about; recovery compares the balance then. */
-std::string balanceBefore(PatientCard& card) {
-    try {
-        return ";before=" + std::to_string(card.balance());
-    } catch (const std::exception&) {
-        return {};
-    }
-}
-
 } // namespace
 
 void Engine::Impl::failpoint(const char* name) const {
@@ -519,12 +508,10 @@ void Engine::Impl::registerHandlers() {
         // The card's e-purse.
         const auto rid = m.requestId("DEBIT");
         JournalStep step(*m.parts.journal, m.journalSession,
-            { StepType::CardDebit, rid, m.biz.ownFen,
-                "card=" + cardKey(m.who.cardNumber) + balanceBefore(*m.card) });
+            { StepType::CardDebit, rid, m.biz.ownFen, "card=" + cardKey(m.who.cardNumber) });
         PurseResult r;
         try {
             r = m.card->purchase(m.biz.ownFen);
-            m.failpoint("card_debit_answered");
         } catch (const std::exception& ex) {
             step.failed(ex.what());
             throw;
@@ -646,196 +633,12 @@ void Engine::Impl::registerHandlers() {
         return std::nullopt;
     };
 
-    // ----- cashier refund (退费) with a supervisor's approval -----
-    // The invoice's request id is "<session>-HIS": the payment's journal session tells how it was
-    // paid. Nothing is refunded while a step of that payment has no known outcome.
-    handlers["lookup_invoice"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
-        std::optional<his::Invoice> inv;
-        try {
-            inv = m.parts.his->invoiceById(e.value);
-        } catch (const his::HisError& ex) {
-            throw hisError(ex);
-        }
-        if (!inv) {
-            throw KioskError("invoice_not_found", "未找到该发票，请核对发票号", NextStep::FixInput);
-        }
-        if (inv->status == "cancelled") {
-            throw KioskError("already_refunded", "该发票已退费", NextStep::FixInput);
-        }
-        const std::string suffix = "-HIS";
-        const auto& rid = inv->requestId;
-        std::vector<StepRecord> steps;
-        if (rid.size() > suffix.size()
-            && rid.compare(rid.size() - suffix.size(), suffix.size(), suffix) == 0) {
-            steps = m.parts.journal->steps(rid.substr(0, rid.size() - suffix.size()));
-        }
-        if (steps.empty()) {
-            throw KioskError("refund_not_ours", "该发票不是本终端收费，请在医院收费系统中退费",
-                NextStep::CallStaff);
-        }
-        m.biz = BusinessState {};
-        m.biz.v["invoice"] = inv->id;
-        m.biz.totalFen = inv->totalFen;
-        m.biz.method = "none";
-        std::int64_t own = 0;
-        for (const auto& s : steps) {
-            const bool forward = s.type == StepType::Payment || s.type == StepType::CardDebit
-                || s.type == StepType::InsuranceSettle || s.type == StepType::HisConfirm;
-            if (forward && (s.status == StepStatus::Pending || s.status == StepStatus::Unknown)) {
-                throw KioskError("refund_outcome_unknown",
-                    "原交易结果待核实（对账中），暂不能退费，请稍后再试", NextStep::CallStaff);
-            }
-            if (s.compensates != 0 && s.status == StepStatus::Ok) {
-                throw KioskError(
-                    "already_refunded", "该笔费用已退回，请勿重复退费", NextStep::FixInput);
-            }
-            if (s.status != StepStatus::Ok) {
-                continue;
-            }
-            if (s.type == StepType::InsuranceSettle) {
-                m.biz.v["insRid"] = s.requestId;
-                m.biz.v["insStep"] = std::to_string(s.id);
-                m.biz.v["insFen"] = std::to_string(s.amountFen);
-            } else if (s.type == StepType::Payment || s.type == StepType::CardDebit) {
-                m.biz.method = s.type == StepType::CardDebit ? "purse"
-                    : s.detail.rfind("cash", 0) == 0         ? "cash"
-                                                             : "qr";
-                m.biz.v["payRid"] = s.requestId;
-                m.biz.v["payStep"] = std::to_string(s.id);
-                own = s.amountFen;
-            }
-        }
-        if (m.biz.method == "purse") {
-            throw KioskError("refund_purse_unsupported",
-                "电子钱包支付的费用需插卡圈存退回，收费窗口暂不支持，请联系主管",
-                NextStep::CallStaff);
-        }
-        m.biz.ownFen = own;
-        return std::nullopt;
-    };
-    loaders["refund_summary"] = [](Impl& m) {
-        const auto ins = m.biz.v.count("insFen") ? std::stoll(m.biz.v["insFen"]) : 0;
-        const std::string way = m.biz.method == "cash" ? "以现金退还"
-            : m.biz.method == "qr"                     ? "原路退回微信/支付宝"
-                                                       : "无需退款";
-        m.data = json::object { { "invoice", m.biz.v["invoice"] }, { "totalFen", m.biz.totalFen },
-            { "insuranceFen", ins }, { "ownFen", m.biz.ownFen }, { "paidBy", m.biz.method } };
-        m.message = "发票 " + m.biz.v["invoice"] + " 合计 " + yuan(m.biz.totalFen) + " 元：医保 "
-            + yuan(ins) + " 元退回医保，个人 " + yuan(m.biz.ownFen) + " 元" + way + "。须主管授权";
-    };
-    handlers["refund_ask"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
-        m.biz.v["cashier"] = m.staffUser ? m.staffUser->id : std::string();
-        return std::nullopt;
-    };
-    handlers["supervisor_id"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
-        m.biz.v["supervisor"] = e.value;
-        return std::nullopt;
-    };
-    handlers["refund_approve"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
-        bool approved = false;
-        for (const auto& a : m.config.staff) {
-            approved = approved
-                || (a.id == m.biz.v["supervisor"] && a.role == "supervisor"
-                    && a.id != m.biz.v["cashier"] && staffPinHash(a.salt, e.value) == a.pinSm3);
-        }
-        if (!approved) {
-            throw KioskError("approval_refused",
-                "主管工号或密码错误，或该工号无退费授权（收费员本人不能授权）", NextStep::FixInput);
-        }
-        m.checkReceiptPrinter();
-        const auto& invoice = m.biz.v["invoice"];
-        const auto staffNote
-            = "staff=" + m.biz.v["cashier"] + ";supervisor=" + m.biz.v["supervisor"];
-        // 1. Insurance: cancel the settlement (settlementd cancel) when there was a fund part.
-        const auto insFen = m.biz.v.count("insFen") ? std::stoll(m.biz.v["insFen"]) : 0;
-        if (m.biz.v.count("insRid") && !m.biz.v.count("insDone")) {
-            if (m.parts.insurance == nullptr) {
-                throw KioskError("insurance_unavailable",
-                    "本终端未连接医保，无法撤销医保结算，未退任何费用", NextStep::CallStaff);
-            }
-            JournalStep step(*m.parts.journal, m.journalSession,
-                { StepType::InsuranceStrike, m.requestId("INS-CANCEL"), insFen,
-                    "refund invoice=" + invoice + ";" + staffNote,
-                    std::stoll(m.biz.v["insStep"]) });
-            try {
-                m.parts.insurance->strike(m.biz.v["insRid"], m.requestId("INS-CANCEL"));
-                step.ok("cancelled");
-                m.biz.v["insDone"] = "1";
-            } catch (const ServiceError& ex) {
-                if (ex.outcome() == CallOutcome::Unknown) {
-                    step.unknown(ex.what());
-                } else {
-                    step.failed(ex.what());
-                }
-                throw KioskError("refund_insurance_failed",
-                    "医保撤销未完成，未退任何费用，请稍后重试", NextStep::Retry);
-            }
-        }
-        // 2. HIS: refund the invoice (queried by request id after a lost reply).
-        if (!m.biz.v.count("hisDone")) {
-            const auto rid = m.requestId("HIS-REFUND");
-            JournalStep step(*m.parts.journal, m.journalSession,
-                { StepType::HisCancelPreSettle, rid, m.biz.totalFen,
-                    "his refund invoice=" + invoice + ";means=" + m.biz.method
-                        + ";pay=" + m.biz.v["payRid"] + ";payStep=" + m.biz.v["payStep"]
-                        + ";own=" + std::to_string(m.biz.ownFen) + ";" + staffNote });
-            try {
-                m.parts.his->refund(invoice, "收费窗口退费 " + staffNote, rid);
-                step.ok(invoice);
-            } catch (const his::HisOutcomeUnknown& ex) {
-                step.unknown(ex.what()); // then queried: never refunded twice or blind
-                std::optional<his::Invoice> q;
-                try {
-                    q = m.parts.his->findRefund(rid);
-                } catch (const his::HisError&) {
-                    throw KioskError("refund_his_unknown",
-                        "医院退费结果待核实，未退还现金/款项，请稍后重试", NextStep::CallStaff);
-                }
-                if (!q) {
-                    m.parts.journal->resolveStep(step.id(), StepStatus::Failed,
-                        std::string("not done (queried): ") + ex.what());
-                    throw KioskError(
-                        "refund_his_failed", "医院系统未完成退费，请重试", NextStep::Retry);
-                }
-                m.parts.journal->resolveStep(step.id(), StepStatus::Ok, "queried: " + q->id);
-            } catch (const his::HisError& ex) {
-                step.failed(ex.what());
-                throw hisError(ex);
-            }
-            m.biz.v["hisDone"] = "1";
-            m.failpoint("his_refund");
-        }
-        // 3. The money back the way it came.
-        if (m.biz.ownFen > 0 && !m.biz.v.count("moneyDone")) {
-            m.refundMoney(m.journalSession, m.biz.method, m.biz.v["payRid"],
-                std::stoll(m.biz.v["payStep"]), m.biz.ownFen, staffNote);
-            m.biz.v["moneyDone"] = "1";
-        }
-        m.biz.completed = true;
-        m.biz.resultMessage = m.biz.method == "cash"
-            ? "退费成功，请退还患者现金 " + yuan(m.biz.ownFen) + " 元"
-            : "退费成功，款项将原路退回";
-        m.biz.result = json::object { { "invoice", invoice }, { "totalFen", m.biz.totalFen },
-            { "insuranceFen", insFen }, { "ownFen", m.biz.ownFen }, { "paidBy", m.biz.method },
-            { "supervisor", m.biz.v["supervisor"] } };
-        m.printReceipt("退费凭条",
-            { "发票号: " + invoice, "合计: " + yuan(m.biz.totalFen) + " 元",
-                "医保撤销: " + yuan(insFen) + " 元",
-                "退还个人: " + yuan(m.biz.ownFen) + " 元 ("
-                    + (m.biz.method == "cash"      ? "现金"
-                            : m.biz.method == "qr" ? "扫码原路"
-                                                   : "无")
-                    + ")",
-                "收费员: " + m.biz.v["cashier"] + "  授权主管: " + m.biz.v["supervisor"] });
-        return std::nullopt;
-    };
-
     // ----- shift close (结班): the open shift's sessions from the journal + settlementd -----
     loaders["shift_report"] = [](Impl& m) {
         struct Totals {
             std::int64_t cashN = 0, cashFen = 0, qrN = 0, qrFen = 0, purseN = 0, purseFen = 0;
             std::int64_t insN = 0, insFen = 0, refundN = 0, refundFen = 0, insRefundN = 0,
-                         insRefundFen = 0, loadN = 0, loadFen = 0;
+                         insRefundFen = 0, loadN = 0, loadFen = 0, cashRefundFen = 0;
         };
         std::map<std::string, Totals> byStaff;
         for (const auto& [session, staff] : m.shiftSessions) {
@@ -871,8 +674,12 @@ void Engine::Impl::registerHandlers() {
                     break;
                 case StepType::PaymentRefund:
                 case StepType::CardDebitReverse:
+                case StepType::CardRefundLoad:
                     ++t.refundN;
                     t.refundFen += s.amountFen;
+                    if (s.type == StepType::PaymentRefund && s.detail.rfind("cash", 0) == 0) {
+                        t.cashRefundFen += s.amountFen; // paid out of the drawer
+                    }
                     break;
                 case StepType::InsuranceStrike:
                     ++t.insRefundN;
@@ -898,7 +705,7 @@ void Engine::Impl::registerHandlers() {
                 { "insuranceRefundCount", t.insRefundN },
                 { "insuranceRefundFundFen", t.insRefundFen }, { "loadCount", t.loadN },
                 { "loadFen", t.loadFen },
-                { "netCashFen", t.cashFen - (staff == "-" ? 0 : t.refundFen) } });
+                { "netCashFen", t.cashFen - (staff == "-" ? 0 : t.cashRefundFen) } });
             const auto detail = "现金 " + n(t.cashN, t.cashFen) + "；扫码 " + n(t.qrN, t.qrFen)
                 + "；电子钱包 " + n(t.purseN, t.purseFen) + "；医保统筹 " + n(t.insN, t.insFen)
                 + "；退费 " + n(t.refundN, t.refundFen) + "（医保撤销 "
@@ -1009,12 +816,10 @@ void Engine::Impl::registerHandlers() {
     completers["load_purse"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
         const auto rid = m.requestId("LOAD");
         JournalStep step(*m.parts.journal, m.journalSession,
-            { StepType::CardLoad, rid, m.biz.totalFen,
-                "card=" + cardKey(m.who.cardNumber) + balanceBefore(*m.card) });
+            { StepType::CardLoad, rid, m.biz.totalFen, "card=" + cardKey(m.who.cardNumber) });
         PurseResult r;
         try {
             r = m.card->load(m.biz.totalFen);
-            m.failpoint("card_load_answered");
         } catch (const std::exception& ex) {
             step.failed(ex.what());
             throw KioskError("card_load_failed",
@@ -1146,87 +951,7 @@ void Engine::Impl::registerHandlers() {
         return std::nullopt;
     };
     registerIssuanceHandlers();
-}
-
-void Engine::Impl::refundMoney(const std::string& session, const std::string& means,
-    const std::string& payRid, std::int64_t payStep, std::int64_t ownFen, const std::string& note) {
-    if (means == "cash") {
-        JournalStep step(*parts.journal, session,
-            { StepType::PaymentRefund, session + "-CASH-REFUND", ownFen, "cash;" + note, payStep });
-        step.ok("cash refund due at the cashier window (staff pays it back)");
-        return;
-    }
-    if (means != "qr") {
-        throw KioskError("refund_purse_unsupported", "该支付方式的退款收费窗口暂不支持，请联系主管",
-            NextStep::CallStaff);
-    }
-    if (parts.gateway == nullptr) {
-        throw KioskError("gateway_unavailable", "本终端未连接支付平台，无法原路退款，请联系主管",
-            NextStep::CallStaff);
-    }
-    const auto rid = session + "-QR-REFUND";
-    JournalStep step(
-        *parts.journal, session, { StepType::PaymentRefund, rid, ownFen, "qr;" + note, payStep });
-    try {
-        parts.gateway->refund(payRid, ownFen, rid);
-        step.ok("refunded");
-    } catch (const ServiceError& ex) {
-        std::optional<OrderState> st;
-        if (ex.outcome() == CallOutcome::Unknown) {
-            step.unknown(ex.what()); // then queried: never refunded twice or blind
-            try {
-                st = parts.gateway->query(payRid);
-            } catch (const std::exception&) { }
-            if (!st) {
-                throw KioskError("refund_payment_unknown",
-                    "退款结果待核实，请勿重复退款，工作人员将核对", NextStep::CallStaff);
-            }
-            if (*st == OrderState::Refunded) {
-                parts.journal->resolveStep(step.id(), StepStatus::Ok, "queried: refunded");
-                return;
-            }
-            parts.journal->resolveStep(step.id(), StepStatus::Failed, "queried: not refunded");
-        } else {
-            step.failed(ex.what());
-        }
-        throw KioskError("refund_payment_failed", "原路退款未成功，请重试", NextStep::Retry);
-    }
-}
-
-void Engine::Impl::completeRefund(const std::string& session) {
-    // A refund whose HIS part is OK but whose money step was never journaled (the session was
-    // abandoned, or kioskd killed in between): do the money step now, in that session.
-    std::optional<StepRecord> hisStep;
-    bool money = false;
-    for (const auto& st : parts.journal->steps(session)) {
-        if (st.type == StepType::HisCancelPreSettle && st.status == StepStatus::Ok
-            && st.detail.rfind("his refund", 0) == 0) {
-            hisStep = st;
-        }
-        money = money || st.type == StepType::PaymentRefund;
-    }
-    if (!hisStep || money) {
-        return;
-    }
-    std::map<std::string, std::string> f;
-    std::size_t pos = 0;
-    const auto& d = hisStep->detail;
-    while (pos < d.size()) {
-        auto semi = d.find(';', pos);
-        semi = semi == std::string::npos ? d.size() : semi;
-        const auto part = d.substr(pos, semi - pos);
-        const auto eq = part.find('=');
-        if (eq != std::string::npos) {
-            f[part.substr(0, eq)] = part.substr(eq + 1);
-        }
-        pos = semi + 1;
-    }
-    const auto own = f.count("own") ? std::stoll(f["own"]) : 0;
-    if (own <= 0 || !f.count("payStep")) {
-        return;
-    }
-    refundMoney(session, f["means"], f["pay"], std::stoll(f["payStep"]), own,
-        "staff=" + f["staff"] + ";supervisor=" + f["supervisor"] + ";completed later");
+    registerRefundHandlers(); // refund_services.cpp
 }
 
 void Engine::Impl::loadShift() {
@@ -1269,8 +994,10 @@ const std::set<std::string>& engineHandlers() {
         "unpaid_items", "presettle", "confirm_payment", "pay_methods", "pay", "qr_order",
         "qr_check", "result", "topup_amounts", "pick_amount", "load_purse", "balance", "reports",
         "print_report", "lookup_patient", "cash_summary", "cash_pay", "lookup_invoice",
-        "refund_summary", "refund_ask", "supervisor_id", "refund_approve", "shift_report",
-        "shift_close", "issuance_lookup", "issuance_summary", "issuance_write", "issuance_result", "ethnicities", "pick_ethnicity" };
+        "refund_summary", "refund_ask", "supervisor_id", "refund_approve", "refund_card_info",
+        "refund_card_load", "appointments", "pick_appointment", "cancel_appointment",
+        "shift_report", "shift_close", "issuance_lookup", "issuance_summary", "issuance_write",
+        "issuance_result", "ethnicities", "pick_ethnicity" };
     return names;
 }
 

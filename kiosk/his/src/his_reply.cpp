@@ -216,6 +216,17 @@ Appointment appointmentFrom(const Node& n) {
     a.start = n.str("start");
     a.priceFen = n.money("priceFen");
     a.requestId = n.strOr("requestId", "");
+    if (n.has("participant")) {
+        a.doctorId = n.at("participant").first().reference("actor", "Practitioner");
+    }
+    if (n.has("cancellable")) {
+        const auto c = n.at("cancellable");
+        if (!c.value().is_bool()) {
+            c.fail(std::string("expected true or false, got ") + kindName(c.value()));
+        }
+        a.cancellable = c.value().get_bool();
+    }
+    a.cancelUntil = n.strOr("cancelUntil", "");
     return a;
 }
 
@@ -299,6 +310,10 @@ SlotHold parseSlotHold(const json::value& v) {
 
 Appointment parseAppointment(const json::value& v) {
     return appointmentFrom(Node(v, "Appointment"));
+}
+
+std::vector<Appointment> parseAppointmentBundle(const json::value& v) {
+    return bundle<Appointment>(v, "Appointment", appointmentFrom);
 }
 
 std::vector<ChargeItem> parseChargeItemBundle(const json::value& v) {

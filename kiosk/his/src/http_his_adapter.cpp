@@ -259,6 +259,20 @@ Appointment HttpHisAdapter::cancelAppointment(
         json::serialize(o), true));
 }
 
+std::optional<Appointment> HttpHisAdapter::findCancellation(const std::string& requestId) {
+    auto list = parseAppointmentBundle(
+        call("GET", "/fhir/Appointment?cancel-request=" + encode(requestId), "", false));
+    if (list.empty()) {
+        return std::nullopt;
+    }
+    return list.front();
+}
+
+std::vector<Appointment> HttpHisAdapter::appointments(const std::string& patientId) {
+    return parseAppointmentBundle(
+        call("GET", "/fhir/Appointment?patient=" + encode(patientId), "", false));
+}
+
 std::vector<LabReport> HttpHisAdapter::labReports(const std::string& patientId) {
     return parseLabReportBundle(
         call("GET", "/fhir/DiagnosticReport?patient=" + encode(patientId), "", false));

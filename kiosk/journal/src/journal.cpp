@@ -92,6 +92,11 @@ StepRecord readStep(const Stmt& s) {
     }
     r.type = *type;
     r.status = *status;
+    if (r.type == StepType::HisCancelPreSettle && s.text(7).rfind("his refund", 0) == 0) {
+        // Journals written before the his_refund type journaled the cashier's HIS refund as
+        // his_cancel_pre_settle with a "his refund invoice=..." detail: read it as what it is.
+        r.type = StepType::HisRefund;
+    }
     r.requestId = s.text(5);
     r.amountFen = s.integer(6);
     r.detail = s.text(7);

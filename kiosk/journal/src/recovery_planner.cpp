@@ -1,6 +1,7 @@
 #include "hc/kiosk/recovery_planner.hpp"
 
 #include <initializer_list>
+#include <map>
 
 namespace hc::kiosk {
 
@@ -80,6 +81,9 @@ public:
             StepType::PaymentRefund, "paid, and the service failed or was never called");
         pair(StepType::CardDebit, { StepType::HisConfirm, StepType::HisRegister },
             StepType::CardDebitReverse, "card debited, and HIS failed or was never called");
+        // 2b. A refund session (退费 / 退号): the HIS side is done, the money goes back the way it
+        // came, once.
+        refundMoney();
         // 3. A payment that failed leaves an order open at the gateway: close it.
         for (const auto& s : m_steps) {
             if (s.type == StepType::Payment && outcomeOf(&s) == Outcome::Failed) {
@@ -101,6 +105,127 @@ public:
     }
 
 private:
+    /** For each HIS refund / appointment cancellation journaled OK with a plan in its detail
+     * (`means=purse|qr|cash|cash_for_purse`, `payStep=<id of the original payment step>`,
+     * `own=<fen>`): the money step (payment_refund or card_refund_load with `compensates` = that
+     * payment step) OK -> nothing; PENDING/UNKNOWN -> query it; FAILED or absent -> plan it. */
+    void refundMoney() {
+        for (const auto& h : m_steps) {
+            if ((h.type != StepType::HisRefund && h.type != StepType::HisCancelAppointment)
+                || h.status != StepStatus::Ok) {
+                continue;
+            }
+            const auto f = refundPlan(h.detail);
+            insuranceCancel(h, f);
+            const auto means = f.count("means") ? f.at("means") : std::string();
+            std::int64_t own = 0;
+            std::int64_t payStep = 0;
+            try {
+                own = f.count("own") ? std::stoll(f.at("own")) : 0;
+                payStep = f.count("payStep") ? std::stoll(f.at("payStep")) : 0;
+            } catch (const std::exception&) {
+                continue; // not a plan we wrote: nothing to do automatically
+            }
+            if (own <= 0 || payStep <= 0
+                || (means != "purse" && means != "qr" && means != "cash"
+                    && means != "cash_for_purse")) {
+                continue;
+            }
+            const StepType money
+                = means == "purse" ? StepType::CardRefundLoad : StepType::PaymentRefund;
+            const StepRecord* last = nullptr;
+            for (const auto& s : m_steps) {
+                if ((s.type == StepType::CardRefundLoad || s.type == StepType::PaymentRefund)
+                    && s.compensates == payStep) {
+                    last = &s;
+                }
+            }
+            switch (outcomeOf(last)) {
+            case Outcome::Ok:
+                continue; // refunded: never twice
+            case Outcome::Unknown:
+                if (isCompensation(last->type)) { // forward steps were queried in rule 1
+                    query(*last,
+                        "refund " + std::string(stepTypeName(last->type))
+                            + " has no known outcome: query it, do not repeat it blind");
+                }
+                continue;
+            case Outcome::Failed:
+            case Outcome::Absent:
+                break;
+            }
+            RecoveryAction a;
+            a.kind = ActionKind::Compensate;
+            a.type = money;
+            a.stepId = h.id;
+            a.requestId = f.count("pay") ? f.at("pay") : std::string();
+            a.amountFen = own;
+            a.reason = std::string(stepTypeName(h.type)) + " done, the money (" + means
+                + ") not yet back"
+                + (last != nullptr ? "; the previous attempt failed: " + last->reason : "");
+            m_compensations.push_back(std::move(a));
+        }
+    }
+
+    /** The insurance part of a refund plan (`insStep=<settle step id>`, `insRid`, `insFen`):
+     * struck once (退号 cancels at the HIS first, then the insurance). */
+    void insuranceCancel(const StepRecord& h, const std::map<std::string, std::string>& f) {
+        std::int64_t insStep = 0;
+        try {
+            insStep = f.count("insStep") ? std::stoll(f.at("insStep")) : 0;
+        } catch (const std::exception&) {
+            return;
+        }
+        if (insStep <= 0 || !f.count("insRid")) {
+            return;
+        }
+        const StepRecord* last = nullptr;
+        for (const auto& s : m_steps) {
+            if (s.type == StepType::InsuranceStrike && s.compensates == insStep) {
+                last = &s;
+            }
+        }
+        switch (outcomeOf(last)) {
+        case Outcome::Ok:
+            return;
+        case Outcome::Unknown:
+            query(*last, "insurance cancel of a refund has no known outcome: query it");
+            return;
+        case Outcome::Failed:
+        case Outcome::Absent:
+            break;
+        }
+        RecoveryAction a;
+        a.kind = ActionKind::Compensate;
+        a.type = StepType::InsuranceStrike;
+        a.stepId = h.id;
+        a.requestId = f.at("insRid");
+        a.reason = std::string(stepTypeName(h.type)) + " done, the insurance part not yet struck";
+        m_compensations.push_back(std::move(a));
+    }
+
+    /** The refund session's plan carried by the HIS step: `key=value` pairs split by ';'. */
+    static std::map<std::string, std::string> refundPlan(const std::string& detail) {
+        std::map<std::string, std::string> out;
+        std::size_t pos = 0;
+        while (pos < detail.size()) {
+            auto end = detail.find(';', pos);
+            end = end == std::string::npos ? detail.size() : end;
+            const auto part = detail.substr(pos, end - pos);
+            const auto eq = part.find('=');
+            if (eq != std::string::npos) {
+                auto key = part.substr(0, eq);
+                const auto sp = key.rfind(' ');
+                if (sp != std::string::npos) {
+                    key = key.substr(sp + 1); // "his refund invoice=..." -> "invoice"
+                }
+                out[key] = part.substr(eq + 1);
+            }
+            pos = end + 1;
+        }
+        return out;
+    }
+
     /** The last step of `type` with seq > after. */
     const StepRecord* latest(StepType type, int after) const {
         const StepRecord* found = nullptr;

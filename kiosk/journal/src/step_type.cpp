@@ -6,7 +6,7 @@
 namespace hc::kiosk {
 
 namespace {
-constexpr std::array<std::pair<StepType, std::string_view>, 24> kTypeNames { {
+constexpr std::array<std::pair<StepType, std::string_view>, 27> kTypeNames { {
     { StepType::InsurancePreRegister, "insurance_pre_register" },
     { StepType::InsuranceRegister, "insurance_register" },
     { StepType::InsurancePreSettle, "insurance_pre_settle" },
@@ -21,6 +21,9 @@ constexpr std::array<std::pair<StepType, std::string_view>, 24> kTypeNames { {
     { StepType::CardIssue, "card_issue" },
     { StepType::DispenserMove, "dispenser_move" },
     { StepType::Print, "print" },
+    { StepType::HisRefund, "his_refund" },
+    { StepType::HisCancelAppointment, "his_cancel_appointment" },
+    { StepType::CardRefundLoad, "card_refund_load" },
     { StepType::InsuranceUndoPreRegister, "insurance_undo_pre_register" },
     { StepType::InsuranceUndoRegister, "insurance_undo_register" },
     { StepType::InsuranceRollbackPreSettle, "insurance_rollback_pre_settle" },
@@ -59,7 +62,21 @@ std::optional<StepType> stepTypeFromName(std::string_view name) {
 }
 
 bool isCompensation(StepType type) {
-    return static_cast<int>(type) >= static_cast<int>(StepType::InsuranceUndoPreRegister);
+    switch (type) {
+    case StepType::InsuranceUndoPreRegister:
+    case StepType::InsuranceUndoRegister:
+    case StepType::InsuranceRollbackPreSettle:
+    case StepType::InsuranceStrike:
+    case StepType::HisReleaseSlot:
+    case StepType::HisCancelPreSettle:
+    case StepType::PaymentRefund:
+    case StepType::PaymentCancelOrder:
+    case StepType::CardDebitReverse:
+    case StepType::Reprint:
+        return true;
+    default:
+        return false;
+    }
 }
 
 std::string_view statusName(StepStatus status) {

@@ -21,6 +21,31 @@ std::string utcIn(std::chrono::milliseconds ahead) {
     return buf;
 }
 
+/** "YYYY-MM-DDTHH:MM" of a local ISO time minus `minutes` ("" when it does not parse). */
+std::string localMinus(const std::string& iso, int minutes) {
+    int y = 0;
+    unsigned mo = 0;
+    unsigned d = 0;
+    int h = 0;
+    int mi = 0;
+    if (iso.size() < 16
+        || std::sscanf(iso.c_str(), "%4d-%2u-%2uT%2d:%2d", &y, &mo, &d, &h, &mi) != 5) {
+        return {};
+    }
+    const std::chrono::sys_days day { std::chrono::year { y } / std::chrono::month { mo }
+        / std::chrono::day { d } };
+    const auto t = std::chrono::sys_seconds(day) + std::chrono::hours(h)
+        + std::chrono::minutes(mi - minutes);
+    const auto dd = std::chrono::floor<std::chrono::days>(t);
+    const std::chrono::year_month_day ymd(dd);
+    const auto rest = std::chrono::duration_cast<std::chrono::minutes>(t - dd).count();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d", static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+        static_cast<int>(rest / 60), static_cast<int>(rest % 60));
+    return buf;
+}
+
 std::string dateString(std::chrono::sys_days d) {
     const std::chrono::year_month_day ymd(d);
     char buf[16];
@@ -453,6 +478,21 @@ Reply HisWorld::handle(const std::string& method, const std::string& target,
             json::object { { "delay_ms", m_faults.delayMs }, { "fail_5xx", m_faults.fail5xx },
                 { "drop_after_commit", m_faults.dropAfterCommit } } };
     }
+    if (path == "/admin/clock" && method == "POST") {
+        const auto* v = parsed.is_object() ? parsed.get_object().if_contains("now") : nullptr;
+        m_now = v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+        return { 200, json::object { { "now", nowLocal() } } };
+    }
+    if (method == "POST" && path.rfind("/admin/appointments/", 0) == 0 && path.size() > 27
+        && path.compare(path.size() - 7, 7, "/arrive") == 0) {
+        // The patient checked in at the clinic (分诊签到): no longer cancellable.
+        const auto it = m_appointments.find(path.substr(20, path.size() - 27));
+        if (it == m_appointments.end()) {
+            return outcome(404, "not-found", "no appointment");
+        }
+        it->second["status"] = "arrived";
+        return { 200, appointmentJson(it->second) };
+    }
     if (path == "/admin/health") {
         return { 200, json::object { { "status", "ok" } } };
     }
@@ -562,9 +602,16 @@ Reply HisWorld::route(const std::string& method, const std::string& path,
     }
     if (method == "GET" && path == "/fhir/Appointment") {
         json::array out;
+        if (!q("cancel-request").empty()) {
+            const auto it = m_cancelByRequest.find(q("cancel-request"));
+            if (it != m_cancelByRequest.end()) {
+                out.push_back(appointmentJson(m_appointments.at(it->second)));
+            }
+            return { 200, bundleOf(std::move(out)) };
+        }
         for (const auto& [id, a] : m_appointments) {
             if (a.at("patient").at("reference").as_string() == "Patient/" + q("patient")) {
-                out.push_back(a);
+                out.push_back(appointmentJson(a));
             }
         }
         return { 200, bundleOf(std::move(out)) };
@@ -806,7 +853,7 @@ Reply HisWorld::cancelAppointment(const std::string& appointmentId, const json::
     }
     const auto done = m_cancelByRequest.find(requestId);
     if (done != m_cancelByRequest.end()) {
-        return { 200, m_appointments.at(done->second) };
+        return { 200, appointmentJson(m_appointments.at(done->second)) };
     }
     const auto it = m_appointments.find(appointmentId);
     if (it == m_appointments.end()) {
@@ -816,6 +863,17 @@ Reply HisWorld::cancelAppointment(const std::string& appointmentId, const json::
     if (a.at("status").as_string() == "cancelled") {
         return outcome(409, "conflict", "appointment " + appointmentId + " is already cancelled");
     }
+    if (a.at("status").as_string() != "booked") {
+        return outcome(422, "business-rule",
+            "appointment " + appointmentId + " is " + std::string(a.at("status").as_string())
+                + ": an attended appointment cannot be cancelled");
+    }
+    const auto until = localMinus(std::string(a.at("start").as_string()), m_cancelCutoffMinutes);
+    if (nowLocal() >= until) {
+        return outcome(422, "business-rule",
+            "appointment " + appointmentId + ": cancellations closed at " + until + " ("
+                + std::to_string(m_cancelCutoffMinutes) + " min before the start)");
+    }
     a["status"] = "cancelled";
     const std::string slotRef(a.at("slot").at(0).at("reference").as_string());
     const auto slot = m_slots.find(slotRef.substr(slotRef.find('/') + 1));
@@ -823,7 +881,38 @@ Reply HisWorld::cancelAppointment(const std::string& appointmentId, const json::
         slot->second.appointmentId.clear(); // free again
     }
     m_cancelByRequest[requestId] = appointmentId;
-    return { 200, a };
+    return { 200, appointmentJson(a) };
+}
+
+void HisWorld::setCancelCutoffMinutes(int minutes) {
+    std::lock_guard lock(m_mutex);
+    m_cancelCutoffMinutes = minutes;
+}
+
+void HisWorld::setNow(std::string localTime) {
+    std::lock_guard lock(m_mutex);
+    m_now = std::move(localTime);
+}
+
+std::string HisWorld::nowLocal() const {
+    if (!m_now.empty()) {
+        return m_now;
+    }
+    const std::time_t t = std::time(nullptr) + 8 * 3600;
+    std::tm tm {};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M", &tm);
+    return buf;
+}
+
+json::object HisWorld::appointmentJson(const json::object& a) const {
+    // 退号 is allowed while booked and before the cut-off (the slot start minus the cut-off).
+    auto o = a;
+    const auto until = localMinus(std::string(a.at("start").as_string()), m_cancelCutoffMinutes);
+    o["cancelUntil"] = until;
+    o["cancellable"] = a.at("status").as_string() == "booked" && nowLocal() < until;
+    return o;
 }
 
 Reply HisWorld::pay(const json::value& body) {

@@ -37,6 +37,11 @@ public:
         bool& dropReply);
     /** The delay to apply before handling (fault switch). */
     int delayMs();
+    /** 退号 closes this many minutes before the slot starts (default 30). */
+    void setCancelCutoffMinutes(int minutes);
+    /** Fixes the HIS's local time ("YYYY-MM-DDTHH:MM", UTC+8); "" = the real clock. Also
+     * settable over POST /admin/clock {"now"}. */
+    void setNow(std::string localTime);
 
 private:
     struct SlotRec {
@@ -73,6 +78,8 @@ private:
     Reply refund(const std::string& invoiceId, const boost::json::value& body);
     Reply cancelAppointment(const std::string& appointmentId, const boost::json::value& body);
     bool heldByOther(const SlotRec& s, const std::string& session) const;
+    std::string nowLocal() const;
+    boost::json::object appointmentJson(const boost::json::object& a) const;
     boost::json::object slotJson(const SlotRec& s) const;
     boost::json::object patientJson(const boost::json::object& p) const;
     boost::json::object invoiceJson(const std::string& id) const;
@@ -95,6 +102,8 @@ private:
     std::map<std::string, std::string> m_invoiceByRequest;
     std::map<std::string, std::string> m_refundByRequest; ///< refund request id -> invoice id
     std::map<std::string, std::string> m_cancelByRequest; ///< cancel request id -> appointment
+    int m_cancelCutoffMinutes = 30;
+    std::string m_now; ///< fixed local time, "" = real clock
     int m_nextPatient = 1;
     int m_nextItem = 1;
     int m_nextAppointment = 1;

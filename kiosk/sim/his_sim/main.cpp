@@ -5,6 +5,7 @@
 // "fail_5xx", "drop_after_commit"}) lets tests produce the kiosk's UNKNOWN outcomes.
 //
 //   his-sim --port 8080 [--seed 42] [--today 2026-11-24] [--hold-seconds 300]
+//           [--cancel-cutoff-minutes 30] [--now 2026-11-24T07:30]
 //
 // See docs/kiosk.md for the routes. One thread per connection; the world is behind a mutex.
 #include "his_world.hpp"
@@ -78,11 +79,15 @@ int main(int argc, char** argv) {
     unsigned seed = 42;
     std::string today = todayUtc();
     double holdSeconds = 300;
+    int cancelCutoff = 30;
+    std::string now;
     po::options_description desc("his-sim options");
     desc.add_options()("help", "this text")("port", po::value(&port), "port on 127.0.0.1")(
-        "seed", po::value(&seed), "seed of the generated hospital")(
-        "today", po::value(&today), "first day of the 14 days of slots (YYYY-MM-DD)")(
-        "hold-seconds", po::value(&holdSeconds), "how long a slot hold lasts");
+        "seed", po::value(&seed), "seed of the generated hospital")("today", po::value(&today),
+        "first day of the 14 days of slots (YYYY-MM-DD)")("hold-seconds", po::value(&holdSeconds),
+        "how long a slot hold lasts")("cancel-cutoff-minutes", po::value(&cancelCutoff),
+        "退号 closes this many minutes before the slot starts")(
+        "now", po::value(&now), "fixed local time YYYY-MM-DDTHH:MM (UTC+8) for the cut-off");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -93,6 +98,8 @@ int main(int argc, char** argv) {
         po::notify(vm);
         hc::kiosk::hissim::HisWorld world(
             seed, today, std::chrono::milliseconds(static_cast<long long>(holdSeconds * 1000)));
+        world.setCancelCutoffMinutes(cancelCutoff);
+        world.setNow(now);
         asio::io_context io;
         tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
         std::cout << "his-sim: listening on 127.0.0.1:" << port << " (seed " << seed << ", from "

@@ -24,6 +24,11 @@ enum class StepType {
     CardIssue, ///< personalize a blank card for a resident (on-the-spot issuance; no money)
     DispenserMove, ///< the card dispenser moved a card (to_ic, eject, taken, capture; no money)
     Print, ///< receipt or report print
+    // Forward steps of a refund or cancellation session (their own business: queried when their
+    // outcome is unknown, like any forward step).
+    HisRefund, ///< HIS refund of a paid invoice (退费, DHC 4910 on a confirmed bill)
+    HisCancelAppointment, ///< HIS cancellation of a booked appointment (退号, DHC 1108)
+    CardRefundLoad, ///< a refund credited back onto the card's e-purse (a load, 圈存)
     // Compensations.
     InsuranceUndoPreRegister, ///< undo an insurance pre-registration
     InsuranceUndoRegister, ///< undo an insurance registration
@@ -41,7 +46,8 @@ enum class StepType {
 std::string_view stepTypeName(StepType type);
 /** The type of a stored name; nullopt for an unknown name. */
 std::optional<StepType> stepTypeFromName(std::string_view name);
-/** True for a compensation (a step that undoes another). */
+/** True for a compensation (a step that undoes another); the refund session's own steps
+ * (HisRefund, HisCancelAppointment, CardRefundLoad) are forward steps. */
 bool isCompensation(StepType type);
 
 /** Where a step stands. */

@@ -16,6 +16,14 @@
 //   card_debit/_load   PatientCard::settle with the journaled PendingTransaction, only when
 //                      that card is in the reader (otherwise the session waits for it)
 //   print              FAILED (a reprint is offered at the staff desk)
+//   his_refund         HisAdapter::findRefund(requestId)
+//   his_cancel_appointment  HisAdapter::findCancellation(requestId)
+//   card_refund_load   with that card in the reader: the transaction proof when the load's
+//                      answer was lost; after a kill mid-call the balance against the `before=`
+//                      the step journaled (equal -> FAILED, + refund -> OK, else staff check)
+// A refund session whose HIS refund / cancellation is OK and whose money step is missing or
+// FAILED gets it (the plan is in the HIS step's detail): cash -> journaled "due at the window",
+// QR -> gateway refund, e-purse -> card_refund_load when the patient's card is in the reader.
 // A session whose plan becomes empty is marked recovered.
 //
 // Threading: one thread at a time (the engine calls it under its mutex; kioskd at boot before
@@ -60,6 +68,8 @@ public:
 private:
     bool query(const StepRecord& step, PatientCard* card, RecoveryReport& report);
     bool compensate(const std::string& session, StepType type, const StepRecord& target,
+        PatientCard* card, RecoveryReport& report);
+    bool refundMoney(const std::string& session, StepType type, const StepRecord& hisStep,
         PatientCard* card, RecoveryReport& report);
     Journal& m_journal;
     his::HisAdapter* m_his;

@@ -7,10 +7,11 @@
 // the same id returns the first result, so a retry after HisOutcomeUnknown is safe, and
 // findInvoice(requestId) answers "did that payment happen?" for recovery.
 //
-// The cashier's calls (invoiceById, refund, findRefund, cancelAppointment) have default
+// The cashier's calls (invoiceById, refund, findRefund, cancelAppointment, findCancellation,
+// appointments) have default
 // implementations that refuse (HisRefused 501 "not supported by this HIS adapter"), so an adapter
 // for a HIS without them still builds; refund and cancelAppointment are idempotent by request id
-// like the others, and findRefund(requestId) answers "did that refund happen?".
+// like the others, and findRefund / findCancellation(requestId) answer "did that happen?".
 #pragma once
 
 #include "hc/kiosk/his/his_error.hpp"
@@ -85,6 +86,16 @@ public:
         (void)appointmentId;
         (void)requestId;
         throw HisRefused(501, "cancelling appointments is not supported by this HIS adapter");
+    }
+    /** The appointment a cancel request cancelled, if any (query after HisOutcomeUnknown). */
+    virtual std::optional<Appointment> findCancellation(const std::string& requestId) {
+        (void)requestId;
+        throw HisRefused(501, "cancelling appointments is not supported by this HIS adapter");
+    }
+    /** A patient's appointments, any status (退号 lists the booked ones). */
+    virtual std::vector<Appointment> appointments(const std::string& patientId) {
+        (void)patientId;
+        throw HisRefused(501, "listing appointments is not supported by this HIS adapter");
     }
 };
 

@@ -31,6 +31,8 @@ std::vector<Slot> parseSlotBundle(const boost::json::value& v);
 SlotHold parseSlotHold(const boost::json::value& v);
 /** An Appointment resource. */
 Appointment parseAppointment(const boost::json::value& v);
+/** A Bundle of Appointment (a patient's bookings; `cancellable`/`cancelUntil` optional). */
+std::vector<Appointment> parseAppointmentBundle(const boost::json::value& v);
 /** A Bundle of ChargeItem. */
 std::vector<ChargeItem> parseChargeItemBundle(const boost::json::value& v);
 /** An Invoice resource. */

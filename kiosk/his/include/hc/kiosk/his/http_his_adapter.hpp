@@ -40,6 +40,10 @@ public:
     /** POST /fhir/Appointment/{id}/$cancel {requestId}. */
     Appointment cancelAppointment(
         const std::string& appointmentId, const std::string& requestId) override;
+    /** GET /fhir/Appointment?cancel-request=<requestId>. */
+    std::optional<Appointment> findCancellation(const std::string& requestId) override;
+    /** GET /fhir/Appointment?patient=<id>. */
+    std::vector<Appointment> appointments(const std::string& patientId) override;
     std::vector<LabReport> labReports(const std::string& patientId) override;
 
     /** All patients (his-sim's test data listing; GET /fhir/Patient). */

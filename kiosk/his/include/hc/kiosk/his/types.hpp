@@ -57,10 +57,15 @@ struct Appointment {
     std::string id; ///< "AP000001"
     std::string slotId; ///< the slot booked
     std::string patientId; ///< the patient
-    std::string status; ///< "booked" / "cancelled"
+    std::string status; ///< "booked" / "cancelled" / "arrived" / "fulfilled" / "noshow"
     std::string start; ///< slot start
     std::int64_t priceFen = 0; ///< registration fee
     std::string requestId; ///< the request id that created it
+    std::string doctorId; ///< the practitioner participant ("" when the HIS sends none)
+    /** Whether the HIS still allows 退号 (booked and before its cut-off); true when the HIS
+     * does not say (the cancel call itself is then the judge). */
+    bool cancellable = true;
+    std::string cancelUntil; ///< the cut-off, local time as the HIS sends it ("" when none)
 };
 
 /** An unpaid (billable) or paid (billed) item (FHIR ChargeItem). */

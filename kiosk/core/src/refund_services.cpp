@@ -1,0 +1,618 @@
+// Refunds (退费, flow 80-refund at the cashier window) and appointment cancellations (退号: flow
+// 15-cancel-appointment at the kiosk with the patient's own card, 85-cancel-window at the cashier
+// window with a supervisor's approval). One pipeline for both:
+//   1. where the money came from, read from the journal session that paid (the invoice's request
+//      id is "<session>-HIS", the appointment's "<session>-BOOK"); nothing is refunded while a
+//      step of that payment has no known outcome (kiosk-reference §1.4) or once it was refunded;
+//   2. 退费: insurance cancel, then the HIS refund (his_refund); 退号: the HIS cancellation first
+//      (his_cancel_appointment; the HIS may refuse it after its cut-off, then nothing was done),
+//      then the insurance cancel. The HIS step's detail carries the whole plan (means, the paying
+//      step, the own share, the card key), so recovery finishes a refund the kiosk did not;
+//   3. the money back the way it came: e-purse -> a load onto the same card (card_refund_load,
+//      authorised by the issuer like a top-up), QR -> gateway refund, cash -> due at the window;
+//   4. the receipt.
+// Every external step is a JournalStep; an unknown outcome is queried at once (findRefund,
+// findCancellation, the card's transaction proof) and never repeated blind.
+#include "engine_impl.hpp"
+#include "hc/kiosk/core/card_key.hpp"
+
+namespace hc::kiosk::core {
+
+namespace {
+
+using Kind = UserEvent::Kind;
+
+std::int64_t number(std::map<std::string, std::string>& v, const char* key) {
+    const auto it = v.find(key);
+    if (it == v.end() || it->second.empty()) {
+        return 0;
+    }
+    return std::stoll(it->second);
+}
+
+/** How the money goes back, as the screens and the receipt say it. */
+std::string meansText(const std::string& means) {
+    if (means == "purse") {
+        return "圈存退回原卡电子钱包";
+    }
+    if (means == "qr") {
+        return "原路退回微信/支付宝";
+    }
+    if (means == "cash") {
+        return "以现金退还";
+    }
+    if (means == "cash_for_purse") {
+        return "以现金退还（原为电子钱包支付，患者无卡，主管授权）";
+    }
+    return "无需退款";
+}
+
+/** The text telling the cashier to insert the patient's card. */
+std::string insertCardText(std::int64_t fen) {
+    return "请将患者本人的健康卡（原支付卡）芯片朝上插入收费窗口读卡器，退款 " + yuan(fen)
+        + " 元将圈存回卡内电子钱包";
+}
+
+bool endsWith(const std::string& s, const std::string& tail) {
+    return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+std::string fieldOf(const std::string& detail, const std::string& key) {
+    const auto p = detail.find(key + "=");
+    if (p == std::string::npos || (p != 0 && detail[p - 1] != ';')) {
+        return {};
+    }
+    const auto start = p + key.size() + 1;
+    const auto end = detail.find(';', start);
+    return detail.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+} // namespace
+
+PatientCard* Engine::Impl::refundCard() {
+    return cashier() ? windowCard.get() : card.get();
+}
+
+const CardIdentity& Engine::Impl::refundCardWho() const {
+    return cashier() ? windowWho : who;
+}
+
+void Engine::Impl::planFromPayment(const std::string& paySession) {
+    const auto steps = parts.journal->steps(paySession);
+    if (steps.empty()) {
+        throw KioskError("refund_not_ours",
+            biz.v["kind"] == "appointment" ? "该挂号不是在本终端缴费，请到人工窗口退号"
+                                           : "该发票不是本终端收费，请在医院收费系统中退费",
+            NextStep::CallStaff);
+    }
+    biz.method = "none";
+    biz.ownFen = 0;
+    for (const auto& s : steps) {
+        const bool forward = s.type == StepType::Payment || s.type == StepType::CardDebit
+            || s.type == StepType::InsuranceSettle || s.type == StepType::HisConfirm
+            || s.type == StepType::HisRegister;
+        if (forward && (s.status == StepStatus::Pending || s.status == StepStatus::Unknown)) {
+            throw KioskError("refund_outcome_unknown",
+                "原交易结果待核实（对账中），暂不能退费，请稍后再试", NextStep::CallStaff);
+        }
+        const bool moneyBack = s.type == StepType::PaymentRefund
+            || s.type == StepType::CardDebitReverse || s.type == StepType::InsuranceStrike;
+        if (moneyBack && s.status == StepStatus::Ok) {
+            throw KioskError(
+                "already_refunded", "该笔费用已退回，请勿重复退费", NextStep::FixInput);
+        }
+        if (s.status != StepStatus::Ok) {
+            continue;
+        }
+        if (s.type == StepType::InsuranceSettle) {
+            biz.v["insRid"] = s.requestId;
+            biz.v["insStep"] = std::to_string(s.id);
+            biz.v["insFen"] = std::to_string(s.amountFen);
+        } else if (s.type == StepType::Payment || s.type == StepType::CardDebit) {
+            biz.method = s.type == StepType::CardDebit ? "purse"
+                : s.detail.rfind("cash", 0) == 0       ? "cash"
+                                                       : "qr";
+            biz.v["payRid"] = s.requestId;
+            biz.v["payStep"] = std::to_string(s.id);
+            biz.v["card"] = fieldOf(s.detail, "card");
+            biz.ownFen = s.amountFen;
+        }
+    }
+    biz.v["means"] = biz.method;
+}
+
+bool Engine::Impl::refundToCard(std::int64_t ownFen, const std::string& note) {
+    const auto payStep = number(biz.v, "payStep");
+    // A load of this refund already journaled: settle an unknown one first, never load twice.
+    for (const auto& s : parts.journal->steps(journalSession)) {
+        if (s.type != StepType::CardRefundLoad || s.compensates != payStep) {
+            continue;
+        }
+        if (s.status == StepStatus::Ok) {
+            return true;
+        }
+        if (s.status == StepStatus::Pending || s.status == StepStatus::Unknown) {
+            auto* c = refundCard();
+            std::optional<StepStatus> found;
+            if (c != nullptr && cardKey(refundCardWho().cardNumber) == biz.v["card"]
+                && !s.reason.empty() && s.reason.front() == '{') {
+                const auto r = c->settle(s.reason);
+                found = r.status == PurseStatus::Done   ? std::optional(StepStatus::Ok)
+                    : r.status == PurseStatus::Declined ? std::optional(StepStatus::Failed)
+                                                        : std::nullopt;
+            }
+            if (!found) {
+                throw KioskError("card_refund_unknown",
+                    "圈存结果待核实，请勿拔卡、勿重复退款，工作人员将核对卡内交易记录",
+                    NextStep::CallStaff);
+            }
+            parts.journal->resolveStep(s.id, *found, "transaction proof at the retry");
+            if (*found == StepStatus::Ok) {
+                return true;
+            }
+        }
+    }
+    auto* c = refundCard();
+    if (c == nullptr || cardKey(refundCardWho().cardNumber) != biz.v["card"]) {
+        return false;
+    }
+    const auto before = c->balance();
+    JournalStep step(*parts.journal, journalSession,
+        { StepType::CardRefundLoad,
+            requestId("REFUND-LOAD-" + std::to_string(parts.journal->steps(journalSession).size())),
+            ownFen, "card=" + biz.v["card"] + ";before=" + std::to_string(before) + ";" + note,
+            payStep });
+    PurseResult r;
+    try {
+        r = c->load(ownFen);
+    } catch (const std::exception& ex) {
+        // The credit may or may not have reached the card: the balance decides later.
+        step.unknown(ex.what());
+        throw KioskError("card_refund_unknown",
+            "圈存结果待核实，请勿拔卡、勿重复退款，工作人员将核对卡内交易记录",
+            NextStep::CallStaff);
+    }
+    if (r.status == PurseStatus::Unknown) {
+        step.unknown(r.pending);
+        PurseResult s;
+        try {
+            s = c->settle(r.pending);
+        } catch (const std::exception&) {
+            s.status = PurseStatus::Unknown;
+        }
+        if (s.status == PurseStatus::Done) {
+            parts.journal->resolveStep(step.id(), StepStatus::Ok, "proof " + s.tac);
+            r = s;
+        } else if (s.status == PurseStatus::Declined) {
+            parts.journal->resolveStep(step.id(), StepStatus::Failed, "no proof: not loaded");
+            throw KioskError("card_refund_failed", "圈存未成功，卡内金额未变，请重新插卡后重试",
+                NextStep::ReinsertCard);
+        } else {
+            throw KioskError("card_refund_unknown",
+                "圈存结果待核实，请勿拔卡、勿重复退款，工作人员将核对卡内交易记录",
+                NextStep::CallStaff);
+        }
+    } else if (r.status == PurseStatus::Declined) {
+        step.failed(r.reason);
+        throw KioskError("card_refund_failed", "圈存未成功，卡内金额未变，请重新插卡后重试",
+            NextStep::ReinsertCard);
+    } else {
+        step.ok(r.tac);
+    }
+    failpoint("card_refund_load");
+    biz.v["balanceAfter"] = std::to_string(r.balanceAfter);
+    return true;
+}
+
+void Engine::Impl::refundMoney(
+    const std::string& means, std::int64_t ownFen, const std::string& note) {
+    const auto payStep = number(biz.v, "payStep");
+    const auto& payRid = biz.v["payRid"];
+    if (means == "cash" || means == "cash_for_purse") {
+        JournalStep step(*parts.journal, journalSession,
+            { StepType::PaymentRefund, requestId("CASH-REFUND"), ownFen,
+                "cash;means=" + means + ";" + note, payStep });
+        step.ok("cash refund due at the cashier window (staff pays it back)");
+        return;
+    }
+    if (means != "qr") {
+        throw KioskError("refund_means", "该支付方式无法原路退款，请联系主管", NextStep::CallStaff);
+    }
+    if (parts.gateway == nullptr) {
+        throw KioskError("gateway_unavailable", "本终端未连接支付平台，无法原路退款，请联系主管",
+            NextStep::CallStaff);
+    }
+    const auto rid = requestId("QR-REFUND");
+    JournalStep step(*parts.journal, journalSession,
+        { StepType::PaymentRefund, rid, ownFen, "qr;" + note, payStep });
+    try {
+        parts.gateway->refund(payRid, ownFen, rid);
+        step.ok("refunded");
+    } catch (const ServiceError& ex) {
+        std::optional<OrderState> st;
+        if (ex.outcome() == CallOutcome::Unknown) {
+            step.unknown(ex.what()); // then queried: never refunded twice or blind
+            try {
+                st = parts.gateway->query(payRid);
+            } catch (const std::exception&) { }
+            if (!st) {
+                throw KioskError("refund_payment_unknown",
+                    "退款结果待核实，请勿重复退款，工作人员将核对", NextStep::CallStaff);
+            }
+            if (*st == OrderState::Refunded) {
+                parts.journal->resolveStep(step.id(), StepStatus::Ok, "queried: refunded");
+                return;
+            }
+            parts.journal->resolveStep(step.id(), StepStatus::Failed, "queried: not refunded");
+        } else {
+            step.failed(ex.what());
+        }
+        throw KioskError("refund_payment_failed", "原路退款未成功，请重试", NextStep::Retry);
+    }
+}
+
+std::optional<std::string> Engine::Impl::runRefund() {
+    const bool appointment = biz.v["kind"] == "appointment";
+    const auto& target = biz.v["target"];
+    const auto means = biz.v["means"];
+    const auto staffNote = "staff=" + (biz.v["cashier"].empty() ? "-" : biz.v["cashier"])
+        + ";supervisor=" + (biz.v["supervisor"].empty() ? "-" : biz.v["supervisor"]);
+    const auto insFen = number(biz.v, "insFen");
+
+    const auto strike = [&] {
+        if (!biz.v.count("insRid") || biz.v.count("insDone")) {
+            return;
+        }
+        if (parts.insurance == nullptr) {
+            throw KioskError("insurance_unavailable",
+                appointment ? "本终端未连接医保，医保部分撤销待办，请联系主管"
+                            : "本终端未连接医保，无法撤销医保结算，未退任何费用",
+                NextStep::CallStaff);
+        }
+        const auto rid = requestId("INS-CANCEL");
+        JournalStep step(*parts.journal, journalSession,
+            { StepType::InsuranceStrike, rid, insFen,
+                std::string(appointment ? "cancel appointment=" : "refund invoice=") + target + ";"
+                    + staffNote,
+                number(biz.v, "insStep") });
+        try {
+            parts.insurance->strike(biz.v["insRid"], rid);
+            step.ok("cancelled");
+            biz.v["insDone"] = "1";
+        } catch (const ServiceError& ex) {
+            if (ex.outcome() == CallOutcome::Unknown) {
+                step.unknown(ex.what());
+            } else {
+                step.failed(ex.what());
+            }
+            throw KioskError("refund_insurance_failed",
+                appointment ? "医保撤销未完成，请稍后重试（号已退，不会重复退号）"
+                            : "医保撤销未完成，未退任何费用，请稍后重试",
+                NextStep::Retry);
+        }
+    };
+
+    // 1. 退费: the insurance settlement is cancelled before the HIS refund.
+    if (!appointment) {
+        strike();
+    }
+    // 2. The HIS: refund the invoice / cancel the appointment (queried after a lost reply).
+    if (!biz.v.count("hisDone")) {
+        const auto rid = requestId(appointment ? "HIS-CANCEL" : "HIS-REFUND");
+        std::string plan = "means=" + means + ";pay=" + biz.v["payRid"]
+            + ";payStep=" + biz.v["payStep"] + ";own=" + std::to_string(biz.ownFen);
+        if (!biz.v["card"].empty()) {
+            plan += ";card=" + biz.v["card"];
+        }
+        if (biz.v.count("insRid")) {
+            plan += ";insStep=" + biz.v["insStep"] + ";insRid=" + biz.v["insRid"]
+                + ";insFen=" + biz.v["insFen"];
+        }
+        JournalStep step(*parts.journal, journalSession,
+            { appointment ? StepType::HisCancelAppointment : StepType::HisRefund, rid, biz.totalFen,
+                std::string(appointment ? "appointment=" : "his refund invoice=") + target + ";"
+                    + plan + ";" + staffNote });
+        try {
+            if (appointment) {
+                parts.his->cancelAppointment(target, rid);
+            } else {
+                parts.his->refund(target, "收费窗口退费 " + staffNote, rid);
+            }
+            step.ok(target);
+        } catch (const his::HisOutcomeUnknown& ex) {
+            step.unknown(ex.what()); // then queried: never done twice or refunded blind
+            bool done = false;
+            try {
+                done = appointment ? parts.his->findCancellation(rid).has_value()
+                                   : parts.his->findRefund(rid).has_value();
+            } catch (const his::HisError&) {
+                throw KioskError("refund_his_unknown",
+                    "医院系统结果待核实，未退还任何款项，请稍后重试", NextStep::CallStaff);
+            }
+            if (!done) {
+                parts.journal->resolveStep(
+                    step.id(), StepStatus::Failed, std::string("not done (queried): ") + ex.what());
+                throw KioskError("refund_his_failed", "医院系统未完成，请重试", NextStep::Retry);
+            }
+            parts.journal->resolveStep(step.id(), StepStatus::Ok, "queried: done");
+        } catch (const his::HisConflict& ex) {
+            step.failed(ex.what());
+            throw KioskError("already_refunded",
+                appointment ? "该预约已退号，请勿重复退号" : "该发票已退费，请勿重复退费",
+                NextStep::FixInput);
+        } catch (const his::HisRefused& ex) {
+            step.failed(ex.what());
+            throw KioskError(appointment ? "cancel_refused" : "refund_refused",
+                appointment ? "已超过退号截止时间或已就诊，医院系统不允许退号；未退任何费用"
+                            : "医院系统拒绝退费，未退任何费用，请联系主管",
+                NextStep::CallStaff);
+        } catch (const his::HisError& ex) {
+            step.failed(ex.what());
+            throw KioskError("his_unavailable", "医院系统暂时无法连接，未退任何费用，请稍后重试",
+                NextStep::Retry);
+        }
+        biz.v["hisDone"] = "1";
+        failpoint(appointment ? "his_cancel_appointment" : "his_refund");
+    }
+    // 3. 退号: the insurance part after the HIS let the appointment go.
+    if (appointment) {
+        strike();
+    }
+    // 4. The money back the way it came.
+    if (biz.ownFen > 0 && !biz.v.count("moneyDone")) {
+        const auto note = "refund of " + biz.v["payRid"] + ";" + staffNote;
+        if (means == "purse") {
+            if (!refundToCard(biz.ownFen, note)) {
+                return std::string("refund_card"); // the cashier inserts the patient's card
+            }
+        } else {
+            refundMoney(means, biz.ownFen, note);
+        }
+        biz.v["moneyDone"] = "1";
+    }
+    finishRefund();
+    return std::nullopt;
+}
+
+void Engine::Impl::finishRefund() {
+    const bool appointment = biz.v["kind"] == "appointment";
+    const auto& target = biz.v["target"];
+    const auto means = biz.v["means"];
+    const auto insFen = number(biz.v, "insFen");
+    biz.completed = true;
+    std::string msg = appointment ? "退号成功" : "退费成功";
+    if (means == "cash" || means == "cash_for_purse") {
+        msg += "，请退还患者现金 " + yuan(biz.ownFen) + " 元";
+        if (!cashier()) {
+            msg = "退号成功，现金 " + yuan(biz.ownFen) + " 元请到人工窗口领取";
+        }
+    } else if (means == "purse" && biz.ownFen > 0) {
+        msg += "，" + yuan(biz.ownFen) + " 元已圈存回卡，卡内余额 "
+            + yuan(number(biz.v, "balanceAfter")) + " 元";
+    } else if (means == "qr") {
+        msg += "，款项将原路退回";
+    }
+    biz.resultMessage = msg;
+    biz.result = json::object { { appointment ? "appointment" : "invoice", target },
+        { "totalFen", biz.totalFen }, { "insuranceFen", insFen }, { "ownFen", biz.ownFen },
+        { "paidBy", biz.method }, { "refundTo", means }, { "supervisor", biz.v["supervisor"] } };
+    if (means == "purse") {
+        biz.result["balanceFen"] = number(biz.v, "balanceAfter");
+    }
+    std::vector<std::string> lines { std::string(appointment ? "预约号: " : "发票号: ") + target };
+    if (appointment && !biz.v["label"].empty()) {
+        lines.push_back("就诊时间: " + biz.v["label"]);
+    }
+    lines.push_back("合计: " + yuan(biz.totalFen) + " 元");
+    lines.push_back("医保撤销: " + yuan(insFen) + " 元");
+    lines.push_back("退还个人: " + yuan(biz.ownFen) + " 元 (" + meansText(means) + ")");
+    if (cashier()) {
+        lines.push_back("收费员: " + biz.v["cashier"] + "  授权主管: " + biz.v["supervisor"]);
+    }
+    printReceipt(appointment ? "退号凭条" : "退费凭条", lines);
+}
+
+void Engine::Impl::registerRefundHandlers() {
+    // ----- 退费 at the window: the invoice -----
+    handlers["lookup_invoice"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        std::optional<his::Invoice> inv;
+        try {
+            inv = m.parts.his->invoiceById(e.value);
+        } catch (const his::HisError&) {
+            throw KioskError(
+                "his_unavailable", "医院系统暂时无法连接，请稍后重试", NextStep::Retry);
+        }
+        if (!inv) {
+            throw KioskError("invoice_not_found", "未找到该发票，请核对发票号", NextStep::FixInput);
+        }
+        if (inv->status == "cancelled") {
+            throw KioskError("already_refunded", "该发票已退费", NextStep::FixInput);
+        }
+        m.biz = BusinessState {};
+        m.biz.v["kind"] = "invoice";
+        m.biz.v["target"] = inv->id;
+        m.biz.v["invoice"] = inv->id;
+        m.biz.totalFen = inv->totalFen;
+        m.planFromPayment(endsWith(inv->requestId, "-HIS")
+                ? inv->requestId.substr(0, inv->requestId.size() - 4)
+                : std::string());
+        return std::nullopt;
+    };
+    loaders["refund_summary"] = [](Impl& m) {
+        const bool appointment = m.biz.v["kind"] == "appointment";
+        const auto ins = number(m.biz.v, "insFen");
+        m.data = json::object { { appointment ? "appointment" : "invoice", m.biz.v["target"] },
+            { "totalFen", m.biz.totalFen }, { "insuranceFen", ins }, { "ownFen", m.biz.ownFen },
+            { "paidBy", m.biz.method }, { "refundTo", m.biz.method } };
+        json::array lines;
+        lines.push_back(json::object { { "label", appointment ? "预约" : "发票" },
+            { "value", appointment ? m.biz.v["label"] : m.biz.v["target"] } });
+        lines.push_back(
+            json::object { { "label", "合计" }, { "value", yuan(m.biz.totalFen) + " 元" } });
+        lines.push_back(json::object { { "label", "医保退回" }, { "value", yuan(ins) + " 元" } });
+        lines.push_back(json::object { { "label", "退还个人" },
+            { "value", yuan(m.biz.ownFen) + " 元，" + meansText(m.biz.method) } });
+        m.data["lines"] = std::move(lines);
+        m.message = std::string(appointment ? "退号：" : "发票 " + m.biz.v["target"] + "：")
+            + "合计 " + yuan(m.biz.totalFen) + " 元，医保 " + yuan(ins) + " 元退回医保，个人 "
+            + yuan(m.biz.ownFen) + " 元" + meansText(m.biz.method);
+        if (m.cashier()) {
+            m.message += "。须主管授权";
+            if (m.biz.method == "purse") {
+                m.message += "；须插入患者本人健康卡，患者无卡时可改退现金";
+            }
+        }
+    };
+    handlers["refund_ask"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        m.biz.v["cashier"] = m.staffUser ? m.staffUser->id : std::string();
+        m.biz.v["means"] = m.biz.method;
+        if (e.kind == Kind::Action && e.value == "cash_instead") {
+            if (m.biz.method != "purse") {
+                throw KioskError(
+                    "cash_instead_refused", "只有电子钱包支付的费用可改退现金", NextStep::FixInput);
+            }
+            m.biz.v["means"] = "cash_for_purse";
+        }
+        return std::nullopt;
+    };
+    handlers["supervisor_id"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        m.biz.v["supervisor"] = e.value;
+        return std::nullopt;
+    };
+    handlers["refund_approve"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        bool approved = false;
+        for (const auto& a : m.config.staff) {
+            approved = approved
+                || (a.id == m.biz.v["supervisor"] && a.role == "supervisor"
+                    && a.id != m.biz.v["cashier"] && staffPinHash(a.salt, e.value) == a.pinSm3);
+        }
+        if (!approved) {
+            throw KioskError("approval_refused",
+                "主管工号或密码错误，或该工号无退费授权（收费员本人不能授权）", NextStep::FixInput);
+        }
+        m.biz.v["approved"] = "1";
+        m.checkReceiptPrinter();
+        return m.runRefund();
+    };
+    loaders["refund_card_info"] = [](Impl& m) {
+        auto* c = m.refundCard();
+        const bool present = c != nullptr;
+        const bool right = present && cardKey(m.refundCardWho().cardNumber) == m.biz.v["card"];
+        m.data = json::object { { "ownFen", m.biz.ownFen }, { "cardPresent", present },
+            { "cardMatches", right } };
+        m.message = right ? "已插入患者健康卡（" + maskName(m.refundCardWho().name)
+                + "），请按“确认”将 " + yuan(m.biz.ownFen) + " 元圈存回卡内电子钱包"
+            : present ? "插入的卡片不是原支付卡，请换插患者原支付所用的健康卡"
+                      : insertCardText(m.biz.ownFen);
+    };
+    handlers["refund_card_load"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
+        if (m.biz.v.count("moneyDone") == 0) {
+            if (!m.refundToCard(m.biz.ownFen,
+                    "refund of " + m.biz.v["payRid"] + ";staff=" + m.biz.v["cashier"]
+                        + ";supervisor=" + m.biz.v["supervisor"])) {
+                const bool present = m.refundCard() != nullptr;
+                throw KioskError(present ? "card_mismatch" : "card_needed",
+                    present ? "插入的卡片不是原支付卡，请换插患者原支付所用的健康卡"
+                            : insertCardText(m.biz.ownFen),
+                    NextStep::ReinsertCard);
+            }
+            m.biz.v["moneyDone"] = "1";
+        }
+        m.finishRefund();
+        return std::nullopt;
+    };
+
+    // ----- 退号: the patient's appointments -----
+    loaders["appointments"] = [](Impl& m) {
+        if (m.cashier() && !m.patient) {
+            throw KioskError("patient_not_found", "请先查找患者", NextStep::FixInput);
+        }
+        const auto& p = m.cashier() ? *m.patient : m.ensurePatient();
+        std::vector<his::Appointment> list;
+        try {
+            list = m.parts.his->appointments(p.id);
+        } catch (const his::HisError&) {
+            throw KioskError(
+                "his_unavailable", "医院系统暂时无法连接，请稍后重试", NextStep::Retry);
+        }
+        int open = 0;
+        for (const auto& a : list) {
+            if (a.status == "cancelled") {
+                continue;
+            }
+            const auto when = a.start.size() >= 16
+                ? a.start.substr(0, 10) + " " + a.start.substr(11, 5)
+                : a.start;
+            std::string detail = "挂号费 " + yuan(a.priceFen) + " 元";
+            const bool can = a.status == "booked" && a.cancellable;
+            if (a.status != "booked") {
+                detail += "；已就诊，不能退号";
+            } else if (!a.cancellable) {
+                detail += "；已过退号截止时间";
+            } else if (a.cancelUntil.size() >= 16) {
+                detail += "；退号截止 " + a.cancelUntil.substr(11, 5);
+            }
+            m.items.push_back(item(a.id, when, detail, !can));
+            open += can ? 1 : 0;
+        }
+        m.message = open == 0 ? "没有可退的预约（已就诊或已过退号截止时间的不能退号）"
+                              : "请选择要退的预约";
+    };
+    handlers["pick_appointment"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        if (m.cashier() && !m.patient) {
+            throw KioskError("patient_not_found", "请先查找患者", NextStep::FixInput);
+        }
+        const auto p = m.cashier() ? *m.patient : m.ensurePatient();
+        std::optional<his::Appointment> appt;
+        try {
+            for (const auto& a : m.parts.his->appointments(p.id)) {
+                if (a.id == e.value) {
+                    appt = a;
+                }
+            }
+        } catch (const his::HisError&) {
+            throw KioskError(
+                "his_unavailable", "医院系统暂时无法连接，请稍后重试", NextStep::Retry);
+        }
+        if (!appt || appt->status != "booked" || !appt->cancellable) {
+            throw KioskError("cancel_refused",
+                "已超过退号截止时间或已就诊，医院系统不允许退号；未退任何费用", NextStep::FixInput);
+        }
+        m.biz = BusinessState {};
+        m.biz.v["kind"] = "appointment";
+        m.biz.v["target"] = appt->id;
+        m.biz.v["label"] = appt->start.size() >= 16
+            ? appt->start.substr(0, 10) + " " + appt->start.substr(11, 5)
+            : appt->start;
+        m.biz.totalFen = appt->priceFen;
+        m.planFromPayment(endsWith(appt->requestId, "-BOOK")
+                ? appt->requestId.substr(0, appt->requestId.size() - 5)
+                : std::string());
+        if (!m.cashier()) {
+            if (m.biz.method == "cash") {
+                throw KioskError(
+                    "cancel_at_window", "现金支付的挂号请到人工窗口退号", NextStep::CallStaff);
+            }
+            if (m.biz.method == "purse" && cardKey(m.who.cardNumber) != m.biz.v["card"]) {
+                throw KioskError("cancel_other_card",
+                    "该挂号由其他卡片支付，请插入原支付卡或到人工窗口退号", NextStep::CallStaff);
+            }
+        }
+        return std::nullopt;
+    };
+    handlers["cancel_appointment"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
+        // The patient's own confirmation at the kiosk (their card is in the reader).
+        m.checkReceiptPrinter();
+        m.biz.v["means"] = m.biz.method;
+        auto next = m.runRefund();
+        if (next) {
+            // The card left between the choice and the load: recovery loads it at the next
+            // insertion of that card.
+            throw KioskError("card_needed", "退号已办理，退款将在您重新插入原卡时圈存回卡",
+                NextStep::ReinsertCard);
+        }
+        return std::nullopt;
+    };
+}
+
+} // namespace hc::kiosk::core
