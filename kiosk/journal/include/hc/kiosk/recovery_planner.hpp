@@ -10,7 +10,11 @@
 //   - paid (gateway) and HIS returned a failure, or HIS never called -> refund; HIS called and
 //     returned nothing -> query HIS, do NOT refund; a failed payment -> close the order;
 //   - card debited and HIS failed or never called -> give the debit back;
-//   - a print that failed or whose outcome is unknown -> offer a reprint.
+//   - a print that failed or whose outcome is unknown -> offer a reprint;
+//   - a refund session (退费 / 退号) whose his_refund / his_cancel_appointment is OK: the money
+//     back by the plan in that step's detail (means=cash|qr|purse|cash_for_purse, payStep=,
+//     own=) unless a payment_refund / card_refund_load with compensates = payStep is OK (one
+//     PENDING/UNKNOWN is queried), and the plan's insurance part (insStep=, insRid=) struck.
 // A compensation already journaled OK is not planned again (never refunded twice); one PENDING
 // or UNKNOWN is queried; one FAILED is planned again.
 // Pure function of the steps; thread-safe.

@@ -13,7 +13,8 @@
 // Cashier mode (EngineConfig::mode "cashier"): `idle` becomes `staff_login` (staff number, then
 // `staff_password`); the menu lists the flows whose "mode" is "cashier" and offers `logout`; the
 // patient is found by ID number (step handler lookup_patient), not by a card; cash is journaled
-// as a `payment` step with detail "cash;staff=<id>". Card events are ignored in this mode.
+// as a `payment` step with detail "cash;staff=<id>". A card inserted in this mode opens no card
+// session: it is the card at the window that an e-purse refund (退费 / 退号) loads onto.
 //
 // Every external step goes through hc::kiosk::JournalStep (PENDING before, OK / FAILED / UNKNOWN
 // after). Printers are checked before the patient is charged for anything that needs them.
@@ -108,7 +109,8 @@ public:
     void setListener(Listener listener) override;
 
     /** A card was inserted and read: starts a card session (the menu). A card in a session
-     * already is ignored. A card whose identity cannot be read shows the error on `idle`. */
+     * already is ignored. A card whose identity cannot be read shows the error on `idle`. In
+     * cashier mode it becomes the window's card (e-purse refunds), without a session. */
     void cardInserted(std::shared_ptr<PatientCard> card);
     /** A card was inserted but could not be read (mute, upside down, not a health card): `idle`
      * shows "读卡失败，请将卡片芯片朝上重新插入" with the error's NextStep. */
