@@ -289,6 +289,27 @@ TEST_CASE("kioskd 退号 of a QR registration: kill -9 after the HIS cancel -> r
     const auto again = httpPost(
         r.hisPort, "/fhir/Appointment/" + appt + "/$cancel", R"({"requestId":"other-request"})");
     CHECK(again.find("409") != std::string::npos);
+    std::string cancelRid; // the kiosk's request id: the same request answers the first result
+    {
+        hc::kiosk::Journal j(r.dir / "journal.db");
+        std::istringstream ledger(readFile(r.dir / "journal.db.shift"));
+        for (std::string line; std::getline(ledger, line);) {
+            if (line.rfind("S\t", 0) == 0) {
+                for (const auto& s : j.steps(line.substr(2, line.find('\t', 2) - 2))) {
+                    if (s.type == hc::kiosk::StepType::HisCancelAppointment) {
+                        cancelRid = s.requestId;
+                    }
+                }
+            }
+        }
+    }
+    REQUIRE_FALSE(cancelRid.empty());
+    const auto same = httpPost(r.hisPort, "/fhir/Appointment/" + appt + "/$cancel",
+        R"({"requestId":")" + cancelRid + "\"}");
+    CHECK(same.find("200 OK") != std::string::npos);
+    const auto byQuery
+        = bodyOf(httpGet(r.hisPort, "/fhir/Appointment?cancel-request=" + cancelRid));
+    CHECK(byQuery.at("entry").at(0).at("resource").at("id").as_string() == appt);
 
     // A second registration, then the HIS's clock past its cut-off: listed as not cancellable,
     // and a cancel the HIS refuses refunds nothing.

@@ -452,3 +452,29 @@ TEST_CASE("window: 退号 of a QR registration needs a supervisor; cash instead 
     CHECK(k.gateway.refunds.begin()->second == 1);
     CHECK(k.receipt.printed.back() == "退号凭条");
 }
+
+TEST_CASE("window: a load cut off mid-call is settled by the balance at the retry, then loaded "
+          "once") {
+    Rig k;
+    k.bookAndPay("purse");
+    k.engine->cardRemoved();
+    k.openWindow();
+    k.window->cardInserted(k.card);
+    k.card->nextLoadThrows = true;
+    k.w("choose", "cancel_window");
+    k.w("input", "110101199003077777");
+    k.w("choose", k.appointmentId());
+    k.w("action", "confirm");
+    k.approve();
+    CHECK(k.werror() == "card_refund_unknown");
+    CHECK(k.card->bal == 5000);
+    k.w("input", "9999"); // the retry from the PIN screen: the balance says "not loaded"
+    REQUIRE(k.ws() == "done");
+    CHECK(k.card->loads == 1);
+    CHECK(k.card->bal == 10000);
+    const auto steps = k.steps();
+    CHECK(k.count(steps, StepType::CardRefundLoad, StepStatus::Failed) == 1);
+    CHECK(k.count(steps, StepType::CardRefundLoad, StepStatus::Ok) == 1);
+    k.w("action", "done");
+    CHECK(k.card->loads == 1);
+}

@@ -134,19 +134,26 @@ bool Engine::Impl::refundToCard(std::int64_t ownFen, const std::string& note) {
         if (s.status == StepStatus::Pending || s.status == StepStatus::Unknown) {
             auto* c = refundCard();
             std::optional<StepStatus> found;
-            if (c != nullptr && cardKey(refundCardWho().cardNumber) == biz.v["card"]
-                && !s.reason.empty() && s.reason.front() == '{') {
-                const auto r = c->settle(s.reason);
-                found = r.status == PurseStatus::Done   ? std::optional(StepStatus::Ok)
-                    : r.status == PurseStatus::Declined ? std::optional(StepStatus::Failed)
-                                                        : std::nullopt;
+            if (c != nullptr && cardKey(refundCardWho().cardNumber) == biz.v["card"]) {
+                if (!s.reason.empty() && s.reason.front() == '{') {
+                    const auto r = c->settle(s.reason); // the transaction proof
+                    found = r.status == PurseStatus::Done   ? std::optional(StepStatus::Ok)
+                        : r.status == PurseStatus::Declined ? std::optional(StepStatus::Failed)
+                                                            : std::nullopt;
+                } else if (const auto b = fieldOf(s.detail, "before"); !b.empty()) {
+                    // Cut off mid-call, no transaction: the balance before decides.
+                    const auto now = c->balance();
+                    found = now == std::stoll(b) + s.amountFen ? std::optional(StepStatus::Ok)
+                        : now == std::stoll(b)                 ? std::optional(StepStatus::Failed)
+                                                               : std::nullopt;
+                }
             }
             if (!found) {
                 throw KioskError("card_refund_unknown",
                     "圈存结果待核实，请勿拔卡、勿重复退款，工作人员将核对卡内交易记录",
                     NextStep::CallStaff);
             }
-            parts.journal->resolveStep(s.id, *found, "transaction proof at the retry");
+            parts.journal->resolveStep(s.id, *found, "settled at the retry (proof or balance)");
             if (*found == StepStatus::Ok) {
                 return true;
             }
