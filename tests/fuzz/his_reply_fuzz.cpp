@@ -33,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     attempt(v, parseSlotBundle);
     attempt(v, parseSlotHold);
     attempt(v, parseAppointment);
+    attempt(v, parseAppointmentBundle);
     attempt(v, parseChargeItemBundle);
     attempt(v, parseInvoice);
     attempt(v, parseInvoiceBundle);
