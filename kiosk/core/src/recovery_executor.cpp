@@ -174,9 +174,29 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
     case StepType::CardLoad:
     case StepType::CardDebitReverse:
         if (cardMatches(step, card)) {
-            if (step.status == StepStatus::Pending) {
-                // Killed before the commit was even sent or its pending written: the card is
-                // asked through its log-free proof below only when we have the transaction.
+            auto f = fields(step.detail);
+            const auto sign = step.type == StepType::CardDebit ? -1 : 1; // load, give-back
+            if (step.status == StepStatus::Pending && f.count("before") != 0) {
+                // Killed around the commit, no transaction journaled: the balance before (in the
+                // detail) decides; moved otherwise -> it waits, staff check the card's log.
+                const auto before = std::stoll(f["before"]);
+                const auto now = card->balance();
+                if (now == before + sign * step.amountFen) {
+                    found = StepStatus::Ok;
+                    note = "balance " + std::to_string(now) + " = before " + (sign < 0 ? "-" : "+")
+                        + " amount: done";
+                } else if (now == before) {
+                    found = StepStatus::Failed;
+                    note = "balance unchanged: not done";
+                } else {
+                    report.notes.push_back("wait: " + std::string(stepTypeName(step.type)) + " #"
+                        + std::to_string(step.id) + ": the balance moved otherwise, staff check "
+                        + "the card's log");
+                }
+            } else if (step.status == StepStatus::Pending) {
+                // Killed before the commit was even sent or its pending written (a journal
+                // without the balance before): the card is asked through its log-free proof
+                // below only when we have the transaction.
                 found = StepStatus::Failed;
                 note = "no pending transaction journaled: commit never sent";
             } else {
@@ -262,8 +282,14 @@ bool RecoveryExecutor::compensate(const std::string& session, StepType type,
         return false;
     }
     const auto rid = target.requestId + "-" + std::string(stepTypeName(type));
-    JournalStep step(m_journal, session,
-        { type, rid, target.amountFen, target.detail.substr(0, 200), target.id });
+    auto detail = target.detail.substr(0, 200);
+    if (type == StepType::CardDebitReverse) {
+        // The balance before the give-back load: a kill after the card answered it and before
+        // the outcome is written leaves the step PENDING; the query compares the balance then.
+        detail = "card=" + fields(target.detail)["card"]
+            + ";before=" + std::to_string(card->balance());
+    }
+    JournalStep step(m_journal, session, { type, rid, target.amountFen, detail, target.id });
     try {
         switch (type) {
         case StepType::HisReleaseSlot: {

@@ -69,6 +69,17 @@ KioskError hisError(const std::exception& e) {
         "his_unknown", "医院系统未及时应答，请勿重复缴费，工作人员将为您核实", NextStep::CallStaff);
 }
 
+/** ";before=<fen>" for the journal detail of a card debit or load ("" when the balance cannot be
+ * read): a kill after the card answered and before the outcome is written leaves the step
+ * PENDING with no transaction to ask the card about; recovery compares the balance then. */
+std::string balanceBefore(PatientCard& card) {
+    try {
+        return ";before=" + std::to_string(card.balance());
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
 } // namespace
 
 void Engine::Impl::failpoint(const char* name) const {
@@ -508,10 +519,12 @@ void Engine::Impl::registerHandlers() {
         // The card's e-purse.
         const auto rid = m.requestId("DEBIT");
         JournalStep step(*m.parts.journal, m.journalSession,
-            { StepType::CardDebit, rid, m.biz.ownFen, "card=" + cardKey(m.who.cardNumber) });
+            { StepType::CardDebit, rid, m.biz.ownFen,
+                "card=" + cardKey(m.who.cardNumber) + balanceBefore(*m.card) });
         PurseResult r;
         try {
             r = m.card->purchase(m.biz.ownFen);
+            m.failpoint("card_debit_answered");
         } catch (const std::exception& ex) {
             step.failed(ex.what());
             throw;
@@ -816,10 +829,12 @@ void Engine::Impl::registerHandlers() {
     completers["load_purse"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
         const auto rid = m.requestId("LOAD");
         JournalStep step(*m.parts.journal, m.journalSession,
-            { StepType::CardLoad, rid, m.biz.totalFen, "card=" + cardKey(m.who.cardNumber) });
+            { StepType::CardLoad, rid, m.biz.totalFen,
+                "card=" + cardKey(m.who.cardNumber) + balanceBefore(*m.card) });
         PurseResult r;
         try {
             r = m.card->load(m.biz.totalFen);
+            m.failpoint("card_load_answered");
         } catch (const std::exception& ex) {
             step.failed(ex.what());
             throw KioskError("card_load_failed",
