@@ -384,3 +384,45 @@ TEST_CASE("kioskd --mode cashier: an e-purse payment refunded onto the card inse
     r.kioskd->stop();
     CHECK(r.unrecovered().empty());
 }
+
+TEST_CASE("kioskd --mode cashier: kill -9 after the HIS refund of an e-purse invoice -> at "
+          "restart recovery loads it onto the card once") {
+    using hc::kiosk::StepStatus;
+    using hc::kiosk::StepType;
+    Rig r;
+    r.start();
+    const auto start = r.balance();
+    r.insert();
+    r.choose("payment");
+    r.action("confirm");
+    auto v = r.choose("purse");
+    REQUIRE(v.at("screen").as_string() == "done");
+    const std::string invoice(v.at("data").at("invoice").as_string());
+    r.action("done");
+    r.kioskd->stop();
+
+    std::ofstream(r.dir / "cashier.json")
+        << R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")"
+        << hashOf("s1", "2468")
+        << R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
+        << hashOf("s2", "9999") << "\"}]}";
+    r.extra = { "--config", (r.dir / "cashier.json").string() };
+    r.start("his_refund");
+    r.type("S001");
+    r.type("2468");
+    r.choose("refund");
+    REQUIRE(r.type(invoice).at("screen").as_string() == "refund_confirm");
+    r.action("confirm");
+    r.type("M001");
+    r.inputUntilDeath(R"({"type":"input","value":"9999"})");
+    CHECK(r.balance() < start); // HIS refunded, the money not yet back
+    r.start(); // boot: the refund session ended as crash, its plan says "load the card"
+    CHECK(r.balance() == start);
+    r.kioskd->stop();
+    r.start();
+    CHECK(r.balance() == start);
+    r.kioskd->stop();
+    CHECK(r.count(StepType::HisRefund, StepStatus::Ok) == 1);
+    CHECK(r.count(StepType::CardRefundLoad, StepStatus::Ok) == 1);
+    CHECK(r.unrecovered().empty());
+}
