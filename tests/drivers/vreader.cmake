@@ -19,3 +19,14 @@ if(TARGET hcemu AND TARGET ifdhcvr)
   add_test(NAME vreader_bench COMMAND vreader_bench)
   set_tests_properties(vreader_bench PROPERTIES LABELS bench RESOURCE_LOCK pcscd TIMEOUT 300)
 endif()
+
+# The C entry points through dlopen, without pcscd.
+if(TARGET ifdhcvr)
+  hc_doctest(test_vreader_ifd
+    SOURCES vreader_ifd_test.cpp
+    LIBS ${CMAKE_DL_LIBS} Threads::Threads
+    LABELS unit TIMEOUT 60)
+  target_include_directories(test_vreader_ifd SYSTEM PRIVATE ${PCSC_INCLUDE_DIRS})
+  target_compile_definitions(test_vreader_ifd PRIVATE HC_VREADER_SO="$<TARGET_FILE:ifdhcvr>")
+  add_dependencies(test_vreader_ifd ifdhcvr)
+endif()
