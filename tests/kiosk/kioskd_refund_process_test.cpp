@@ -333,6 +333,21 @@ TEST_CASE("kioskd 退号 of a QR registration: kill -9 after the HIS cancel -> r
     CHECK(r.balance() == before);
     r.action("home");
     CHECK(r.balance() == before);
+    // Attended (checked in at the clinic): his-sim refuses the cancel whatever the time.
+    (void)httpPost(r.hisPort, "/admin/clock", R"({"now":")" + r.today + "T06:00\"}");
+    std::string second;
+    for (const auto& e : r.appointments()) {
+        if (e.at("resource").at("status").as_string() == "booked") {
+            second = std::string(e.at("resource").at("id").as_string());
+        }
+    }
+    REQUIRE_FALSE(second.empty());
+    CHECK(httpPost(r.hisPort, "/admin/appointments/" + second + "/arrive", "{}").find("200 OK")
+        != std::string::npos);
+    CHECK(httpPost(r.hisPort, "/fhir/Appointment/" + second + "/$cancel",
+              R"({"requestId":"late-request"})")
+              .find("422")
+        != std::string::npos);
     (void)fee;
 }
 

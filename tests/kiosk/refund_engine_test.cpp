@@ -478,3 +478,19 @@ TEST_CASE("window: a load cut off mid-call is settled by the balance at the retr
     k.w("action", "done");
     CHECK(k.card->loads == 1);
 }
+
+TEST_CASE("退号: an attended appointment is listed but cannot be cancelled") {
+    Rig k;
+    k.bookAndPay("purse");
+    k.his.bookings.begin()->second.status = "arrived"; // checked in at the clinic
+    k.choose("cancel_appointment");
+    const auto v = k.view();
+    REQUIRE(v.at("items").as_array().size() == 1);
+    CHECK(v.at("items").at(0).at("disabled").as_bool());
+    CHECK(std::string(v.at("items").at(0).at("detail").as_string()).find("已就诊，不能退号")
+        != std::string::npos);
+    CHECK(v.at("message").as_string() == "没有可退的预约（已就诊或已过退号截止时间的不能退号）");
+    k.choose(k.appointmentId());
+    CHECK(k.screen() == "choose_appointment");
+    CHECK(k.card->loads == 0);
+}
