@@ -152,6 +152,28 @@ TEST_CASE("paper out before a paid report: the patient is not charged") {
     CHECK(r.balance() == before - 200);
 }
 
+TEST_CASE("kill -9 after the card answered the report fee, before the journal knew: given "
+          "back once at restart, nothing printed") {
+    Rig r;
+    r.extra = { "--report-fee", "200" };
+    std::filesystem::create_directories(r.dir / "reports");
+    r.start("report_fee_answered");
+    r.input(R"({"type":"card","event":"inserted"})");
+    auto v = r.choose("report");
+    REQUIRE(v.at("screen").as_string() == "choose_report");
+    const auto before = r.balance();
+    r.inputUntilDeath(R"({"type":"choose","item":")"
+        + std::string(v.at("items").at(0).at("id").as_string()) + R"("})");
+    CHECK(r.balance() == before - 200); // the card was debited before the kill
+    r.start(); // recovery at boot: the step is PENDING; the balance says the debit happened
+    CHECK(r.balance() == before);
+    r.kioskd->stop();
+    r.start(); // a second boot gives nothing more
+    CHECK(r.balance() == before);
+    r.kioskd->stop();
+    CHECK(r.unrecovered().empty());
+}
+
 #ifdef HC_KIOSK_TEST_SETTLEMENT
 TEST_CASE("kioskd with settlementd: insurance pays its share; kill -9 after the insurance "
           "settle -> the settlement is struck at restart, the card is not charged") {
@@ -349,8 +371,8 @@ TEST_CASE(
     int hisRefunds = 0;
     int cashRefunds = 0;
     for (const auto& s : j.steps(refundSession)) {
-        hisRefunds += s.type == hc::kiosk::StepType::HisRefund
-                && s.status == hc::kiosk::StepStatus::Ok
+        hisRefunds
+            += s.type == hc::kiosk::StepType::HisRefund && s.status == hc::kiosk::StepStatus::Ok
             ? 1
             : 0;
         if (s.type == hc::kiosk::StepType::PaymentRefund) {

@@ -923,8 +923,9 @@ void Engine::Impl::registerHandlers() {
             const auto rid = m.requestId("DEBIT");
             JournalStep step(*m.parts.journal, m.journalSession,
                 { StepType::CardDebit, rid, m.config.reportFeeFen,
-                    "card=" + cardKey(m.who.cardNumber) });
+                    "card=" + cardKey(m.who.cardNumber) + balanceBefore(*m.card) });
             const auto r = m.card->purchase(m.config.reportFeeFen);
+            m.failpoint("report_fee_answered"); // the card answered; the journal does not know
             if (r.status == PurseStatus::Done) {
                 step.ok(r.tac);
             } else if (r.status == PurseStatus::Declined) {
