@@ -198,6 +198,11 @@ TEST_CASE("kill -9 after the card is written, before it is ejected: at restart t
     // The resident can be issued another card; a second boot does nothing more.
     r.toConfirm();
     const auto v = r.action("confirm");
+    if (v.at("screen").as_string() != "issued") {
+        for (const auto& c : r.cards()) {
+            MESSAGE(c.cardNo << " " << iss::describe(c.status) << ": " << c.detail);
+        }
+    }
     REQUIRE_MESSAGE(v.at("screen").as_string() == "issued", json::serialize(v));
     (void)r.sim.command("XT");
     CHECK(r.waitScreen("idle"));

@@ -97,6 +97,12 @@ std::string SimDevice::control(const std::string& line) {
 }
 
 void SimDevice::startCard() {
+    // The transport takes a moment, and pcscd (vpcd polls every 400 ms) must see the reader empty
+    // between two cards, or it keeps the previous card's ATR for the new one.
+    const auto ready = m_left + std::chrono::milliseconds(1200);
+    if (std::chrono::steady_clock::now() < ready) {
+        std::this_thread::sleep_until(ready);
+    }
     ++m_serial;
     m_image = m_o.dir / ("card-" + std::to_string(m_serial) + ".json");
     fs::remove(m_image);
@@ -139,11 +145,13 @@ void SimDevice::stopCard() {
     if (m_child <= 0) {
         return;
     }
+    m_left = std::chrono::steady_clock::now();
     ::kill(m_child, SIGTERM);
     for (int i = 0; i < 100; ++i) {
         int st = 0;
         if (::waitpid(m_child, &st, WNOHANG) == m_child) {
             m_child = -1;
+            m_left = std::chrono::steady_clock::now();
             return;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -151,6 +159,7 @@ void SimDevice::stopCard() {
     ::kill(m_child, SIGKILL);
     ::waitpid(m_child, nullptr, 0);
     m_child = -1;
+    m_left = std::chrono::steady_clock::now();
 }
 
 std::string SimDevice::handle(const std::string& command) {

@@ -7,6 +7,7 @@
 // One thread (the server loop).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -49,6 +50,7 @@ private:
     std::uint32_t m_serial = 0;
     std::filesystem::path m_image;
     pid_t m_child = -1;
+    std::chrono::steady_clock::time_point m_left {}; ///< when the last card left the reader
     unsigned short m_controlPort = 0;
 };
 

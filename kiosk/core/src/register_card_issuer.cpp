@@ -173,7 +173,9 @@ IssuedCard RegisterCardIssuer::issue(const IssuanceApplicant& who, const std::st
 const dsp::DispenserStatus* RegisterCardIssuer::dispenserStatus(bool fresh) {
     auto& c = *m_cache;
     const auto now = std::chrono::steady_clock::now();
-    if (fresh || now - c.at > std::chrono::seconds(1)) {
+    // A dispenser that did not answer is asked again after 10 s, not at every view.
+    const auto keep = c.status ? std::chrono::seconds(1) : std::chrono::seconds(10);
+    if (fresh || c.at == std::chrono::steady_clock::time_point {} || now - c.at > keep) {
         c.at = now;
         try {
             c.status = m_options.dispenser->status();
