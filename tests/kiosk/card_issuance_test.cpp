@@ -8,6 +8,7 @@
 #include "engine_driver.hpp"
 #include "hc/kiosk/core/card_issuer.hpp"
 #include "hc/kiosk/core/engine.hpp"
+#include "hc/kiosk/core/recovery_executor.hpp"
 #include "hc/testing/process.hpp"
 
 #include <doctest/doctest.h>
@@ -387,4 +388,28 @@ TEST_CASE("card issuance without a card: back on the first screen returns to idl
     k.action("back");
     CHECK(k.screen() == "idle");
     CHECK(k.hasAction("issue_card"));
+}
+
+TEST_CASE("card issuance: a dispenser move and a card write left PENDING by a crash are resolved "
+          "FAILED at boot, nothing compensated, the session recovered") {
+    hc::testing::TempDir dir { "hc-kiss-rec-" };
+    Journal journal { dir / "journal.db" };
+    const auto session = journal.openSession("K01", "ISS");
+    journal.beginStep(
+        session, { StepType::DispenserMove, session + "-TOIC", 0, "dispenser_move;to_ic" });
+    journal.beginStep(
+        session, { StepType::CardIssue, session + "-ISSUE", 0, "card_issue;id=1101****" });
+    CHECK(journal.endOpenSessionsAfterCrash() == 1);
+    FakeHis his;
+    RecoveryExecutor recovery(journal, &his, nullptr, nullptr);
+    const auto reports = recovery.recoverAll(nullptr);
+    REQUIRE(reports.size() == 1);
+    CHECK(reports[0].recovered);
+    CHECK(reports[0].compensations == 0);
+    const auto steps = journal.steps(session);
+    REQUIRE(steps.size() == 2);
+    CHECK(steps[0].status == StepStatus::Failed);
+    CHECK(steps[0].reason.find("captured at boot") != std::string::npos);
+    CHECK(steps[1].status == StepStatus::Failed);
+    CHECK(journal.sessionsToRecover().empty());
 }
