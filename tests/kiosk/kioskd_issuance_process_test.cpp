@@ -16,6 +16,7 @@
 #include "sim_client.hpp"
 
 #include <boost/json.hpp>
+#include <csignal>
 #include <doctest/doctest.h>
 #include <fstream>
 #include <thread>
@@ -213,6 +214,41 @@ TEST_CASE("kill -9 after the card is written, before it is ejected: at restart t
     r.start();
     CHECK(r.cards().size() == 2);
     CHECK(std::string(iss::describe(r.cards()[1].status)) == "issued");
+    r.kioskd->stop();
+    hc::kiosk::Journal journal(r.dir / "journal.db");
+    CHECK(journal.sessionsToRecover().empty());
+}
+
+TEST_CASE("kill -9 while the card waits at the gate, and after a blank card reached the IC "
+          "position: each is captured at restart; only a written card is failed in the register") {
+    Rig r;
+    r.start();
+    r.toConfirm();
+    REQUIRE(r.action("confirm").at("screen").as_string() == "issued");
+    INFO(r.log() << r.sim.log());
+    r.kioskd->signal(SIGKILL);
+    REQUIRE(r.kioskd->wait(std::chrono::milliseconds(5000)) != -1);
+    CHECK(r.sim.driver().status().position == hc::dispenser::CardPosition::Gate);
+    // The boot rule: whoever stood there, the card at the gate is not left for anyone to take.
+    r.start("dispenser_to_ic");
+    auto st = r.sim.driver().status();
+    CHECK(st.position == hc::dispenser::CardPosition::None);
+    CHECK(st.binCount == 1);
+    auto cards = r.cards();
+    REQUIRE(cards.size() == 1);
+    CHECK(std::string(iss::describe(cards[0].status)) == "failed");
+    // Killed right after a blank card reached the IC position, before anything was written.
+    r.toConfirm();
+    try {
+        (void)httpPost(r.port, "/api/input", R"({"type":"action","action":"confirm"})");
+    } catch (const std::exception&) { }
+    REQUIRE(r.kioskd->wait(std::chrono::milliseconds(15000)) != -1);
+    CHECK(r.sim.driver().status().position == hc::dispenser::CardPosition::IcPosition);
+    r.start();
+    st = r.sim.driver().status();
+    CHECK(st.position == hc::dispenser::CardPosition::None);
+    CHECK(st.binCount == 2);
+    CHECK(r.cards().size() == 1); // no card number was taken for the blank card
     r.kioskd->stop();
     hc::kiosk::Journal journal(r.dir / "journal.db");
     CHECK(journal.sessionsToRecover().empty());
