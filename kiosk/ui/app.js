@@ -202,6 +202,13 @@
       b.type = 'button';
       b.id = 'action-' + a.id;
       b.dataset.id = a.id;
+      // An action the kiosk cannot offer now (no blank cards, printer out of paper) stays visible,
+      // greyed, with the reason under it, rather than failing after a tap.
+      b.disabled = !!a.disabled;
+      if (a.detail) {
+        b.append(el('span', 'detail', a.detail));
+        b.setAttribute('aria-description', a.detail);
+      }
       if (a.id === 'back') b.setAttribute('aria-keyshortcuts', 'Escape');
       b.addEventListener('click', () => { b.classList.add('busy'); send({ type: 'action', action: a.id }); });
       actions.append(b);

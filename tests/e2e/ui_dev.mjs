@@ -47,6 +47,10 @@ try {
   await waitScreen(page, 'idle');
   check((await text('h1')) === '欢迎使用自助服务机', 'idle: the welcome title renders');
   check(await visible('#elderly'), 'idle: the elderly switch is on screen');
+  check(await page.locator('#action-issue_card').isDisabled(),
+    'idle: card issuance without blank cards is shown disabled');
+  check((await text('#action-issue_card')).includes('暂无空白卡'),
+    'idle: the disabled action says why');
   await screenChecks('idle');
 
   // Keyboard only from here: number keys pick items, Tab/Enter/Space/Escape.

@@ -181,6 +181,11 @@ json::object ScriptedPort::viewLocked() const {
         message = "请将居民健康卡芯片朝上插入读卡口";
         items.push_back(item("dev_insert", "模拟插卡", "开发用：插入李娜的居民健康卡"));
         items.push_back(item("dev_cashier", "收费窗口", "开发用：工作人员登录"));
+        // As kioskd shows card issuance when the dispenser has no blank card left.
+        auto issue = action("issue_card", "办理健康卡");
+        issue["disabled"] = true;
+        issue["detail"] = "暂无空白卡，请到人工窗口办理";
+        actions.push_back(issue);
         data["hospital"] = "示范市第一人民医院";
     } else if (m_screen == "menu") {
         title = "请选择业务";
