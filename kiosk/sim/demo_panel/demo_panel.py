@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """demo-panel: the demo's hands. A small web page beside the kiosk that does what a visitor's hands
 would do at a real kiosk: insert or pull the emulated health card, empty or refill the receipt
-printer's paper, open its cover; and shows what came out of the printers (receipts and A4 reports).
+printer's paper, open its cover, take a newly issued card from the dispenser's gate; and shows
+what came out of the printers (receipts and A4 reports).
 
     demo_panel.py --port 8081 --kiosk-url http://127.0.0.1:8080/ --card-control 35990 \
-        --escpos-control 9101 --receipts DIR --reports DIR
+        --escpos-control 9101 --receipts DIR --reports DIR [--dispenser PORT]
 
 Not part of the kiosk: kioskd's UI forbids framing and knows nothing of this page. It talks only
 to the simulators' control ports (hcemu: insert/remove/status; escpos-sim: paper/cover/status), on
@@ -15,6 +16,7 @@ to the simulators' control ports (hcemu: insert/remove/status; escpos-sim: paper
                             "receipts": [{"name", "text"}...newest first, 5], "reports": [names]}
     POST /api/card         {"action": "insert"|"remove"}
     POST /api/printer      {"command": one of PRINTER_COMMANDS}
+    POST /api/dispenser    {"command": "take"}: take the card waiting at the dispenser's gate
     GET  /reports/<name>   a printed A4 report (PDF)
 """
 import argparse
@@ -49,6 +51,9 @@ button.alt{background:#fff;color:#0b4f8a}pre{background:#111;color:#eee;padding:
 <button class="alt" onclick="printer('paper ok')">装纸 paper ok</button><button onclick="printer('cover open')">开盖 cover open</button>
 <button class="alt" onclick="printer('cover closed')">合盖 cover closed</button>
 <h3>最近的小票 · latest receipts</h3><div id="receipts"></div></section>
+<section id="dispenser-box" hidden><h2>发卡机 · card dispenser</h2>
+<p>状态: <span class="state" id="dispenser">…</span></p>
+<button onclick="post('/api/dispenser',{command:'take'})">取走新卡 take the issued card</button></section>
 <section><h2>A4 报告 · printed reports</h2><ul id="reports"></ul></section>
 <script>
 async function post(path, body){const r=await fetch(path,{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify(body)});
@@ -59,6 +64,7 @@ function text(el,t){document.getElementById(el).textContent=t;}
 async function refresh(){try{const s=await (await fetch('/api/state')).json();
  text('card',{present:'已插入 present',removed:'已拔出 removed',unreachable:'模拟卡未运行 emulator not running'}[s.card]||s.card);
  const p=s.printer; text('printer', p.error?p.error:(p.paper_out?'缺纸 ':p.paper_near_end?'纸将尽 ':'纸正常 ')+(p.cover_open?'开盖':'合盖'));
+ if(s.dispenser){document.getElementById('dispenser-box').hidden=false;text('dispenser',s.dispenser);}
  const rc=document.getElementById('receipts'); rc.replaceChildren(...s.receipts.map(r=>{const d=document.createElement('div');
   const h=document.createElement('b');h.textContent=r.name;const pre=document.createElement('pre');pre.textContent=r.text;d.append(h,pre);return d;}));
  const rp=document.getElementById('reports'); rp.replaceChildren(...s.reports.map(n=>{const li=document.createElement('li');
@@ -79,6 +85,37 @@ def control(port, line, timeout=3.0):
                 break
             data += chunk
     return data.decode("utf-8", "replace").strip()
+
+
+def dispenser_command(port, payload, timeout=3.0):
+    """One command to dispenser-sim in its frame (STX LEN PAYLOAD ETX BCC); the reply payload."""
+    body = payload.encode("ascii")
+    bcc = len(body)
+    for b in body:
+        bcc ^= b
+    frame = bytes([0x02, len(body)]) + body + bytes([0x03, bcc])
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(frame)
+        data = b""
+        while len(data) < 2 or len(data) < data[1] + 4:
+            chunk = s.recv(512)
+            if not chunk:
+                raise OSError("dispenser-sim closed the connection")
+            data += chunk
+            if len(data) > 512:
+                raise OSError("dispenser-sim reply too long")
+    start = data.find(b"\x02")
+    if start < 0 or len(data) < start + 2 or len(data) < start + data[start + 1] + 4:
+        raise OSError("dispenser-sim: no frame in the reply")
+    return data[start + 2:start + 2 + data[start + 1]].decode("ascii", "replace")
+
+
+def describe_dispenser(reply):
+    """'OK S=19 L=3 B=0 F=0 P=N J=0' as words."""
+    f = dict(kv.split("=", 1) for kv in reply.split()[1:] if "=" in kv)
+    where = {"N": "无卡在通道", "I": "卡在读卡位置", "G": "卡在出卡口，请取走"}.get(f.get("P"), "?")
+    return "余卡 %s 张 · 废卡箱 %s 张 · %s%s" % (f.get("S", "?"), f.get("B", "?"), where,
+                                         " · 卡堵塞" if f.get("J") == "1" else "")
 
 
 class Panel(http.server.BaseHTTPRequestHandler):
@@ -119,7 +156,13 @@ class Panel(http.server.BaseHTTPRequestHandler):
         pdir = pathlib.Path(a.reports)
         if pdir.is_dir():
             reports = sorted((p.name for p in pdir.rglob("*") if p.is_file()), reverse=True)[:20]
-        return {"card": card, "printer": printer, "receipts": receipts, "reports": reports}
+        state = {"card": card, "printer": printer, "receipts": receipts, "reports": reports}
+        if a.dispenser:
+            try:
+                state["dispenser"] = describe_dispenser(dispenser_command(a.dispenser, "ST"))
+            except (OSError, ValueError) as e:
+                state["dispenser"] = "dispenser-sim not answering: %s" % e
+        return state
 
     def do_GET(self):
         if self.path in ("/", "/index.html"):
@@ -158,6 +201,13 @@ class Panel(http.server.BaseHTTPRequestHandler):
                 if cmd not in PRINTER_COMMANDS:
                     raise ValueError('"command" must be one of ' + ", ".join(PRINTER_COMMANDS))
                 return self.reply(200, {"reply": control(self.args.escpos_control, cmd)})
+            if self.path == "/api/dispenser" and self.args.dispenser:
+                if req.get("command") != "take":
+                    raise ValueError('"command" must be "take"')
+                reply = dispenser_command(self.args.dispenser, "XT")
+                if not reply.startswith("OK"):
+                    raise ValueError("no card at the gate (%s)" % reply)
+                return self.reply(200, {"reply": "taken"})
             return self.reply(404, {"error": "no such action: " + self.path})
         except ValueError as e:
             return self.reply(400, {"error": str(e)})
@@ -174,6 +224,7 @@ def main():
     ap.add_argument("--escpos-control", type=int, required=True, help="escpos-sim's control port")
     ap.add_argument("--receipts", required=True)
     ap.add_argument("--reports", required=True)
+    ap.add_argument("--dispenser", type=int, help="dispenser-sim's port (card issuance)")
     Panel.args = ap.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", Panel.args.port), Panel)
     if Panel.args.port_file:
