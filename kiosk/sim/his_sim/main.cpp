@@ -8,6 +8,7 @@
 //           [--cancel-cutoff-minutes 30] [--now 2026-11-24T07:30]
 //
 // See docs/kiosk.md for the routes. One thread per connection; the world is behind a mutex.
+#include "hc/card/health/model.hpp"
 #include "his_world.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -23,6 +24,20 @@ namespace {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
+
+// The request target as logged: the value of an `identifier` query parameter (a citizen ID
+// number) masked like every patient identifier in our logs.
+std::string loggedTarget(std::string target) {
+    for (std::size_t at = target.find("identifier="); at != std::string::npos;
+         at = target.find("identifier=", at + 1)) {
+        const auto start = at + 11;
+        const auto end = std::min(target.find('&', start), target.size());
+        const auto masked
+            = hc::card::health::maskIdentifier(std::string_view(target).substr(start, end - start));
+        target.replace(start, end - start, masked);
+    }
+    return target;
+}
 
 void serve(tcp::socket socket, hc::kiosk::hissim::HisWorld& world) {
     boost::beast::flat_buffer buffer;
@@ -42,8 +57,9 @@ void serve(tcp::socket socket, hc::kiosk::hissim::HisWorld& world) {
         bool drop = false;
         const auto reply = world.handle(
             std::string(req.method_string()), std::string(req.target()), req.body(), drop);
-        std::cout << req.method_string() << " " << req.target() << " -> " << reply.status
-                  << (drop ? " (reply dropped by the fault switch)" : "") << std::endl;
+        std::cout << req.method_string() << " " << loggedTarget(std::string(req.target())) << " -> "
+                  << reply.status << (drop ? " (reply dropped by the fault switch)" : "")
+                  << std::endl;
         if (drop) {
             socket.shutdown(tcp::socket::shutdown_both, ec);
             return;
