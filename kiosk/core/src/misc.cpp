@@ -19,6 +19,14 @@ const char* describe(CallOutcome outcome) {
     return "unknown";
 }
 
+void journalOutcome(JournalStep& step, const ServiceError& error) {
+    if (error.outcome() == CallOutcome::Unknown) {
+        step.unknown(error.what());
+    } else {
+        step.failed(error.what());
+    }
+}
+
 const char* describe(OrderState state) {
     switch (state) {
     case OrderState::Pending:

@@ -340,11 +340,7 @@ bool RecoveryExecutor::compensate(const std::string& session, StepType type,
             break;
         }
     } catch (const ServiceError& e) {
-        if (e.outcome() == CallOutcome::Unknown) {
-            step.unknown(e.what());
-        } else {
-            step.failed(e.what());
-        }
+        journalOutcome(step, e);
         return false;
     } catch (const his::HisOutcomeUnknown& e) {
         step.unknown(e.what());
@@ -375,11 +371,7 @@ bool RecoveryExecutor::refundMoney(const std::string& session, StepType type,
             m_insurance->strike(f["insRid"], rid);
             step.ok("struck");
         } catch (const ServiceError& e) {
-            if (e.outcome() == CallOutcome::Unknown) {
-                step.unknown(e.what());
-            } else {
-                step.failed(e.what());
-            }
+            journalOutcome(step, e);
             return false;
         }
         ++report.compensations;
@@ -426,11 +418,7 @@ bool RecoveryExecutor::refundMoney(const std::string& session, StepType type,
             m_gateway->refund(f["pay"], own, session + "-QR-REFUND");
             step.ok("refunded");
         } catch (const ServiceError& e) {
-            if (e.outcome() == CallOutcome::Unknown) {
-                step.unknown(e.what());
-            } else {
-                step.failed(e.what());
-            }
+            journalOutcome(step, e);
             return false;
         }
     }

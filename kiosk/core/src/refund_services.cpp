@@ -287,11 +287,7 @@ std::optional<std::string> Engine::Impl::runRefund() {
             step.ok("cancelled");
             biz.v["insDone"] = "1";
         } catch (const ServiceError& ex) {
-            if (ex.outcome() == CallOutcome::Unknown) {
-                step.unknown(ex.what());
-            } else {
-                step.failed(ex.what());
-            }
+            journalOutcome(step, ex);
             throw KioskError("refund_insurance_failed",
                 appointment ? "医保撤销未完成，请稍后重试（号已退，不会重复退号）"
                             : "医保撤销未完成，未退任何费用，请稍后重试",

@@ -401,11 +401,7 @@ void Engine::Impl::registerHandlers() {
                 q = m.parts.insurance->preSettle(m.who, m.biz.itemIds, m.biz.totalFen, rid);
                 step.ok(q.reference);
             } catch (const ServiceError& e) {
-                if (e.outcome() == CallOutcome::Unknown) {
-                    step.unknown(e.what());
-                } else {
-                    step.failed(e.what());
-                }
+                journalOutcome(step, e);
                 throw KioskError("insurance_unavailable",
                     "医保结算暂时无法办理，请稍后重试或到人工窗口缴费", NextStep::Retry);
             }
@@ -579,11 +575,7 @@ void Engine::Impl::registerHandlers() {
             try {
                 m.biz.order = m.parts.gateway->createOrder(rid, m.biz.ownFen, m.flow->label);
             } catch (const ServiceError& e) {
-                if (e.outcome() == CallOutcome::Unknown) {
-                    m.biz.payStep->unknown(e.what());
-                } else {
-                    m.biz.payStep->failed(e.what());
-                }
+                journalOutcome(*m.biz.payStep, e);
                 m.biz.payStep.reset();
                 throw KioskError("gateway_unavailable", "支付平台暂时无法连接，请选择其他支付方式",
                     NextStep::Retry);

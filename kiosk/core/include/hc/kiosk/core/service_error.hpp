@@ -8,6 +8,7 @@
 #pragma once
 
 #include "hc/card/error.hpp"
+#include "hc/kiosk/journal_step.hpp"
 
 #include <string>
 
@@ -37,5 +38,9 @@ public:
 private:
     CallOutcome m_outcome;
 };
+
+/** Writes what a failed call left on its journal step: UNKNOWN when it may have taken effect
+ * (recovery queries it later), FAILED when it surely did not. */
+void journalOutcome(JournalStep& step, const ServiceError& error);
 
 } // namespace hc::kiosk::core
