@@ -80,12 +80,13 @@ struct KioskdRig {
     std::vector<std::string> extra; ///< further kioskd options
     std::string patient = "P0001"; ///< his-sim patient of the card
 
-    KioskdRig() {
+    /** `hisArgs`: further his-sim options (its clock: --today, --now). */
+    explicit KioskdRig(const std::vector<std::string>& hisArgs = {}) {
         std::filesystem::create_directories(dir / "receipts");
-        his = std::make_unique<hc::testing::Process>(
-            std::vector<std::string> {
-                hc::testing::binaryPath("his-sim").string(), "--port", std::to_string(hisPort) },
-            dir / "his.log");
+        std::vector<std::string> hisArgv { hc::testing::binaryPath("his-sim").string(), "--port",
+            std::to_string(hisPort) };
+        hisArgv.insert(hisArgv.end(), hisArgs.begin(), hisArgs.end());
+        his = std::make_unique<hc::testing::Process>(hisArgv, dir / "his.log");
         pay = std::make_unique<hc::testing::Process>(
             std::vector<std::string> {
                 hc::testing::binaryPath("paygw-sim").string(), "--port", std::to_string(payPort) },

@@ -8,6 +8,7 @@
 // there (kioskd --mode cashier on the same journal).
 #include "hc/kiosk/journal.hpp"
 #include "hc/testing/process.hpp"
+#include "kioskd_harness.hpp"
 #include "sim_client.hpp"
 
 #include <boost/json.hpp>
@@ -18,21 +19,9 @@
 
 using namespace hc::kiosk::test;
 namespace json = boost::json;
+using hc::testing::readFile;
 
 namespace {
-
-json::value bodyOf(const std::string& http) {
-    const auto p = http.find("\r\n\r\n");
-    REQUIRE(p != std::string::npos);
-    return json::parse(http.substr(p + 4));
-}
-
-std::string readFile(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 /** Today in China (what kioskd's clock books). */
 std::string todayCn() {
@@ -51,65 +40,13 @@ std::string hashOf(const std::string& salt, const std::string& pin) {
     return h.out.substr(0, 64);
 }
 
-struct Rig {
-    hc::testing::TempDir dir { "hc-kioskd-refund-" };
+struct Rig : KioskdRig {
     std::string today = todayCn();
-    unsigned short hisPort = hc::testing::freeTcpPort();
-    unsigned short payPort = hc::testing::freeTcpPort();
-    unsigned short escPort = hc::testing::freeTcpPort();
-    unsigned short escCtl = hc::testing::freeTcpPort();
-    unsigned short port = hc::testing::freeTcpPort();
-    std::unique_ptr<hc::testing::Process> his;
-    std::unique_ptr<hc::testing::Process> pay;
-    std::unique_ptr<hc::testing::Process> esc;
-    std::unique_ptr<hc::testing::Process> kioskd;
-    std::vector<std::string> extra;
-
-    Rig() {
-        std::filesystem::create_directories(dir / "receipts");
-        // The HIS's clock at 06:00 today: every slot of the day can still be cancelled (the
-        // cut-off is 30 min before the start).
-        his = std::make_unique<hc::testing::Process>(
-            std::vector<std::string> { hc::testing::binaryPath("his-sim").string(), "--port",
-                std::to_string(hisPort), "--today", today, "--now", today + "T06:00" },
-            dir / "his.log");
-        pay = std::make_unique<hc::testing::Process>(
-            std::vector<std::string> {
-                hc::testing::binaryPath("paygw-sim").string(), "--port", std::to_string(payPort) },
-            dir / "pay.log");
-        esc = std::make_unique<hc::testing::Process>(
-            std::vector<std::string> { hc::testing::binaryPath("escpos-sim").string(), "--port",
-                std::to_string(escPort), "--control-port", std::to_string(escCtl), "--out",
-                (dir / "receipts").string() },
-            dir / "esc.log");
-        waitForPort(hisPort);
-        waitForPort(payPort);
-        waitForPort(escPort);
-    }
-    void start(const std::string& failpoint = {}) {
-        std::vector<std::string> argv { hc::testing::binaryPath("kioskd/kioskd").string(), "--port",
-            std::to_string(port), "--his", "http://127.0.0.1:" + std::to_string(hisPort), "--paygw",
-            "http://127.0.0.1:" + std::to_string(payPort), "--receipt",
-            "tcp:127.0.0.1:" + std::to_string(escPort), "--journal", (dir / "journal.db").string(),
-            "--fake-card", (dir / "card.json").string(), "--allow-ui-card-events" };
-        if (!failpoint.empty()) {
-            argv.push_back("--failpoint");
-            argv.push_back(failpoint);
-        }
-        for (const auto& e : extra) {
-            argv.push_back(e);
-        }
-        kioskd = std::make_unique<hc::testing::Process>(argv, dir / "kioskd.log");
-        waitForPort(port);
-    }
-    json::object input(const std::string& msg) {
-        return bodyOf(httpPost(port, "/api/input", msg)).as_object();
-    }
-    json::object choose(const std::string& id) {
-        return input(R"({"type":"choose","item":")" + id + "\"}");
-    }
-    json::object action(const std::string& id) {
-        return input(R"({"type":"action","action":")" + id + "\"}");
+    // The HIS's clock at 06:00 today: every slot of the day can still be cancelled (the cut-off
+    // is 30 min before the start).
+    Rig()
+        : KioskdRig({ "--today", todayCn(), "--now", todayCn() + "T06:00" }) {
+        cardArgs = { "--fake-card", (dir / "card.json").string(), "--allow-ui-card-events" };
     }
     json::object type(const std::string& v) {
         return input(R"({"type":"input","value":")" + v + "\"}");
@@ -118,20 +55,13 @@ struct Rig {
     std::int64_t balance() {
         return json::parse(readFile(dir / "card.json")).at("balance").as_int64();
     }
-    json::array orders() { return bodyOf(httpGet(payPort, "/orders")).at("orders").as_array(); }
-    json::array appointments() {
+    json::array appointmentList() {
         const auto b = bodyOf(httpGet(hisPort, "/fhir/Appointment?patient=P0001"));
         const auto* e = b.as_object().if_contains("entry");
         return e == nullptr ? json::array {} : e->as_array();
     }
     std::string appointmentStatus() {
-        return std::string(appointments().at(0).at("resource").at("status").as_string());
-    }
-    void inputUntilDeath(const std::string& msg) {
-        try {
-            (void)httpPost(port, "/api/input", msg);
-        } catch (const std::exception&) { }
-        CHECK(kioskd->wait(std::chrono::milliseconds(5000)) != -1);
+        return std::string(appointmentList().at(0).at("resource").at("status").as_string());
     }
     /** Registration of the first free slot, paid with `how`; returns the fee. Ends on menu. */
     std::int64_t register_(const std::string& how) {
@@ -181,10 +111,6 @@ struct Rig {
             }
         }
         return n;
-    }
-    std::vector<std::string> unrecovered() {
-        hc::kiosk::Journal j(dir / "journal.db");
-        return j.sessionsToRecover();
     }
 };
 
@@ -257,7 +183,7 @@ TEST_CASE("kioskd 退号 of a QR registration: kill -9 after the HIS cancel -> r
     r.register_("qr");
     REQUIRE(r.orders().size() == 1);
     const auto slotRef = std::string(
-        r.appointments().at(0).at("resource").at("slot").at(0).at("reference").as_string());
+        r.appointmentList().at(0).at("resource").at("slot").at(0).at("reference").as_string());
     r.kioskd->stop();
     r.start("his_cancel_appointment");
     r.insert();
@@ -285,7 +211,7 @@ TEST_CASE("kioskd 退号 of a QR registration: kill -9 after the HIS cancel -> r
         }
     }
     CHECK(freeAgain);
-    const std::string appt(r.appointments().at(0).at("resource").at("id").as_string());
+    const std::string appt(r.appointmentList().at(0).at("resource").at("id").as_string());
     const auto again = httpPost(
         r.hisPort, "/fhir/Appointment/" + appt + "/$cancel", R"({"requestId":"other-request"})");
     CHECK(again.find("409") != std::string::npos);
@@ -336,7 +262,7 @@ TEST_CASE("kioskd 退号 of a QR registration: kill -9 after the HIS cancel -> r
     // Attended (checked in at the clinic): his-sim refuses the cancel whatever the time.
     (void)httpPost(r.hisPort, "/admin/clock", R"({"now":")" + r.today + "T06:00\"}");
     std::string second;
-    for (const auto& e : r.appointments()) {
+    for (const auto& e : r.appointmentList()) {
         if (e.at("resource").at("status").as_string() == "booked") {
             second = std::string(e.at("resource").at("id").as_string());
         }
