@@ -14,7 +14,6 @@
 #ifdef HC_KIOSKD_WITH_SETTLE
 #include "settle_insurance.hpp"
 #endif
-
 #include "hc/kiosk/core/device_adapters.hpp"
 #include "hc/kiosk/core/engine.hpp"
 #include "hc/kiosk/core/kioskd_config.hpp"
@@ -23,11 +22,14 @@
 #include "hc/kiosk/his/http_his_adapter.hpp"
 #include "hc/kiosk/web_server.hpp"
 #include "hc/pcsc.hpp"
+#include "recovery_status.hpp"
 
 #include <atomic>
+#include <boost/json/serialize.hpp>
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -37,6 +39,9 @@ namespace core = hc::kiosk::core;
 namespace po = boost::program_options;
 
 namespace {
+
+// --status: report the journal's unfinished recovery instead of running.
+bool g_statusOnly = false;
 
 core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
     po::options_description desc("kioskd options");
@@ -61,8 +66,9 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
         "report-fee", po::value<std::int64_t>(), "fee per printed report, fen")(
         "allow-ui-card-events", "accept {\"type\":\"card\"} messages from the UI (tests, demo)")(
         "card-issuance", "offer card issuance")("hash-pin", po::value<std::string>(),
-        "print SM3(SALT || PIN) for a staff account; the PIN is read from stdin")("failpoint",
-        po::value<std::string>(),
+        "print SM3(SALT || PIN) for a staff account; the PIN is read from stdin")("status",
+        "print what recovery has not finished in the journal (JSON) and exit: 0 none, 3 some")(
+        "failpoint", po::value<std::string>(),
         "TEST ONLY: SIGKILL itself after this journaled step (kill -9 tests)");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -124,6 +130,7 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
     if (vm.count("allow-ui-card-events")) {
         c.allowUiCardEvents = true;
     }
+    g_statusOnly = vm.count("status") > 0;
     if (vm.count("failpoint")) {
         c.failpoint = vm["failpoint"].as<std::string>();
     }
@@ -163,6 +170,21 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         std::cerr << "kioskd: " << e.what() << std::endl;
         return 2;
+    }
+    if (g_statusOnly) {
+        try {
+            if (!std::filesystem::exists(cfg.journal)) {
+                throw std::runtime_error("no journal at " + cfg.journal
+                    + " (give --journal or the --config of the kiosk)");
+            }
+            hc::kiosk::Journal journal(cfg.journal);
+            const auto status = hc::kiosk::kioskd::recoveryStatus(journal);
+            std::cout << boost::json::serialize(status) << std::endl;
+            return status.at("pending").as_int64() == 0 ? 0 : 3;
+        } catch (const std::exception& e) {
+            std::cerr << "kioskd --status: " << e.what() << std::endl;
+            return 2;
+        }
     }
     sigset_t signals;
     sigemptyset(&signals);

@@ -175,6 +175,13 @@ struct KioskdRig {
     /** paygw-sim: every order. */
     json::array orders() { return bodyOf(httpGet(payPort, "/orders")).at("orders").as_array(); }
     std::string log() const { return hc::testing::readFile(dir / "kioskd.log"); }
+    /** `kioskd --status` on this rig's journal: {exit status, the JSON it printed}. */
+    std::pair<int, json::object> recoveryStatus() const {
+        const auto r = hc::testing::runCommand({ hc::testing::binaryPath("kioskd/kioskd").string(),
+            "--status", "--journal", (dir / "journal.db").string() });
+        INFO(r.err);
+        return { r.status, json::parse(r.out).as_object() };
+    }
     /** The journal after kioskd is gone: sessions whose recovery is not finished. */
     std::vector<std::string> unrecovered() {
         hc::kiosk::Journal j(dir / "journal.db");

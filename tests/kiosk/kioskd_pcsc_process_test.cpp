@@ -260,6 +260,16 @@ TEST_CASE("PC/SC payment: kill -9 after the card debit and the patient walks awa
     CHECK(r.count(session, StepType::CardDebitReverse) == 0);
     CHECK(r.count(session, StepType::HisConfirm) == 0);
     CHECK(r.unpaidItems() == unpaid); // nothing delivered, and the card still owes her the money
+    {
+        // What IT monitoring and staff see meanwhile: one session, the debit to give back.
+        const auto [code, status] = r.recoveryStatus();
+        CHECK(code == 3);
+        CHECK(status.at("pending").as_int64() == 1);
+        const auto& s = status.at("sessions").at(0).as_object();
+        CHECK(s.at("session").as_string() == session);
+        CHECK(s.at("at_stake_fen").as_int64() == own);
+        CHECK(json::serialize(s).find("card_debit_reverse") != std::string::npos);
+    }
     // She comes back: the insertion settles it.
     r.start();
     r.card.insert();
@@ -271,6 +281,7 @@ TEST_CASE("PC/SC payment: kill -9 after the card debit and the patient walks awa
     CHECK(r.unrecovered().empty());
     CHECK(r.count(session, StepType::CardDebitReverse) == 1);
     CHECK(r.unpaidItems() == unpaid);
+    CHECK(r.recoveryStatus().first == 0); // nothing pending any more
 }
 
 TEST_CASE("PC/SC payment: kill -9 after the card answered the debit, before the journal had "
