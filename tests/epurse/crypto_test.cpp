@@ -1,4 +1,4 @@
-// The e-purse crypto reproduces ../shared/test-vectors/pboc-epurse.json and sm4.json exactly.
+// The e-purse crypto reproduces tests/vectors/pboc-epurse.json and sm4.json exactly.
 #include "hc/card/epurse/crypto.hpp"
 
 #include <boost/json.hpp>

@@ -1,5 +1,5 @@
 // The SM4 purse (algorithm id 04): the same inputs as the 3DES vectors of
-// ../shared/test-vectors/pboc-epurse.json, with SM4. There is no published SM4 purse vector: the
+// tests/vectors/pboc-epurse.json, with SM4. There is no published SM4 purse vector: the
 // expected values below were computed independently with the openssl command line
 // (`openssl enc -sm4-ecb` / `-sm4-cbc -iv 0`, see docs/epurse.md "SM4 purse"), so these tests
 // cross-check our composition of the block cipher; sm4.json checks the cipher itself.

@@ -15,7 +15,7 @@ using hc::hsm::Bytes;
 using hc::hsm::ByteView;
 using hc::hsm::SecureBytes;
 
-/** Parses /work/shared/test-vectors/<file>. */
+/** Parses tests/vectors/<file> (the repository's copy of the published vectors). */
 boost::json::object loadVectors(const std::string& file);
 /** A string field of a JSON object, spaces removed. */
 std::string field(const boost::json::object& o, const char* name);

@@ -1,4 +1,4 @@
-// The shared test vectors (/work/shared/test-vectors) and the card-layer flows, run against any
+// The test vectors (tests/vectors, see its README for the sources) and the card-layer flows, run against any
 // Hsm backend. Included by the unit (software) and the PKCS#11 (SoftHSM2) tests.
 #pragma once
 

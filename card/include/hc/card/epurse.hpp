@@ -6,7 +6,7 @@
 //                              TerminalId, CardSerial, Mac4, BCD TransactionTime, money checks
 //   - epurse/crypto.hpp        DES/3DES/SM4 blocks, the PBOC MAC, SESLK/SESPK, MAC1/MAC2 of load
 //                              and purchase, TAC, key diversification (reproduces
-//                              shared/test-vectors/pboc-epurse.json and sm4.json)
+//                              tests/vectors/pboc-epurse.json and sm4.json)
 //   - epurse/commands.hpp      APDU builders (80 50/52/54/5A/5C, PSAM 80 70/72, EF 0015/0016
 //                              reads, log READ RECORD) and strict response parsers (fuzzed)
 //   - epurse/log_record.hpp    the 23-byte transaction log record
