@@ -21,7 +21,7 @@ struct HisSim {
     unsigned short port = hc::testing::freeTcpPort();
     hc::testing::Process process { { hc::testing::binaryPath("his-sim").string(), "--port",
                                        std::to_string(port), "--seed", "7", "--today", "2026-11-24",
-                                       "--hold-seconds", "1" },
+                                       "--now", "2026-11-24T08:00", "--hold-seconds", "1" },
         dir / "his-sim.log" };
     HisSim() { waitForPort(port); }
     HttpHisAdapter adapter(

@@ -894,11 +894,26 @@ void HisWorld::setNow(std::string localTime) {
     m_now = std::move(localTime);
 }
 
+void HisWorld::setClockDay(const std::string& today) {
+    int y = 0;
+    unsigned m = 0;
+    unsigned d = 0;
+    if (std::sscanf(today.c_str(), "%d-%u-%u", &y, &m, &d) != 3) {
+        throw std::runtime_error("--today must be YYYY-MM-DD");
+    }
+    const auto wanted = std::chrono::sys_days(
+        std::chrono::year(y) / std::chrono::month(m) / std::chrono::day(d));
+    const auto realLocal = std::chrono::floor<std::chrono::days>(
+        std::chrono::system_clock::now() + std::chrono::hours(8));
+    std::lock_guard lock(m_mutex);
+    m_dayShift = (wanted - realLocal).count();
+}
+
 std::string HisWorld::nowLocal() const {
     if (!m_now.empty()) {
         return m_now;
     }
-    const std::time_t t = std::time(nullptr) + 8 * 3600;
+    const std::time_t t = std::time(nullptr) + 8 * 3600 + static_cast<std::time_t>(m_dayShift) * 86400;
     std::tm tm {};
     ::gmtime_r(&t, &tm);
     char buf[32];

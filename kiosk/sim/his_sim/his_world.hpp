@@ -42,6 +42,10 @@ public:
     /** Fixes the HIS's local time ("YYYY-MM-DDTHH:MM", UTC+8); "" = the real clock. Also
      * settable over POST /admin/clock {"now"}. */
     void setNow(std::string localTime);
+    /** Without a fixed time: the HIS's clock runs with the real one but on the calendar day
+     * `today` ("YYYY-MM-DD", the first day of the slots), so a world generated for a given day
+     * stays coherent whatever today's date is. */
+    void setClockDay(const std::string& today);
 
 private:
     struct SlotRec {
@@ -103,7 +107,8 @@ private:
     std::map<std::string, std::string> m_refundByRequest; ///< refund request id -> invoice id
     std::map<std::string, std::string> m_cancelByRequest; ///< cancel request id -> appointment
     int m_cancelCutoffMinutes = 30;
-    std::string m_now; ///< fixed local time, "" = real clock
+    std::string m_now; ///< fixed local time, "" = real clock (moved by m_dayShift)
+    long long m_dayShift = 0; ///< whole days added to the real clock (setClockDay)
     int m_nextPatient = 1;
     int m_nextItem = 1;
     int m_nextAppointment = 1;

@@ -78,8 +78,9 @@ void serve(tcp::socket socket, hc::kiosk::hissim::HisWorld& world) {
     }
 }
 
-std::string todayUtc() {
-    const auto t = std::time(nullptr);
+// Today in the hospital's time zone (UTC+8).
+std::string todayLocal() {
+    const auto t = std::time(nullptr) + 8 * 3600;
     std::tm tm {};
     ::gmtime_r(&t, &tm);
     char buf[16];
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
     namespace po = boost::program_options;
     unsigned short port = 8080;
     unsigned seed = 42;
-    std::string today = todayUtc();
+    std::string today = todayLocal();
     double holdSeconds = 300;
     int cancelCutoff = 30;
     std::string now;
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
         hc::kiosk::hissim::HisWorld world(
             seed, today, std::chrono::milliseconds(static_cast<long long>(holdSeconds * 1000)));
         world.setCancelCutoffMinutes(cancelCutoff);
+        world.setClockDay(today);
         world.setNow(now);
         asio::io_context io;
         tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
