@@ -230,6 +230,21 @@ TEST_CASE("audit log: chain verifies; edits, reordering and deletions are detect
     CHECK_FALSE(v.ok);
     CHECK(v.problems.at(0).find("line 4") != std::string::npos);
 
+    // An edit whose author recomputed the edited entry's own hash (SHA-256 needs no key) keeps
+    // every line self-consistent and every sequence number in place: only the next entry's link
+    // to its predecessor shows it.
+    auto rehashed = original;
+    rehashed[3].replace(rehashed[3].find("result=ok"), 9, "result=no");
+    const auto cut = rehashed[3].rfind(" hash=");
+    rehashed[3] = rehashed[3].substr(0, cut) + " hash="
+        + auditLineHash(std::string_view(rehashed[3]).substr(0, cut));
+    writeLines(log, rehashed);
+    v = verifyAuditLog(log.string());
+    CHECK_FALSE(v.ok);
+    REQUIRE(v.problems.size() == 1);
+    CHECK(v.problems[0].find("line 5: does not link to the previous entry") != std::string::npos);
+    CHECK_FALSE(verifyAuditLog(log.string(), ok.headHash).ok);
+
     auto reordered = original;
     std::swap(reordered[2], reordered[3]);
     writeLines(log, reordered);

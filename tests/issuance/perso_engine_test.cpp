@@ -180,6 +180,29 @@ TEST_CASE("tearing mid-personalization leaves a card the engine reports spoiled"
     }
 }
 
+TEST_CASE("a card that reads back other bytes than it acknowledged is not counted as issued") {
+    // 李娜 is written; the card answers 9000 but reads 李纳 back (GBK C0EE C4C8 -> C0EE C4C9).
+    Fixture f;
+    const auto data = residentData("resident-li-na.json");
+    REQUIRE(data.identity.holder.name == "李娜");
+    BlankCard card;
+    CosChannel ch(card.os);
+    ch.readBackAs(Bytes { 0xC0, 0xEE, 0xC4, 0xC8 }, Bytes { 0xC0, 0xEE, 0xC4, 0xC9 });
+    try {
+        (void)f.perso.personalize(ch, inputFor(data));
+        FAIL("a card that reads back differently was personalized without an error");
+    } catch (const PersoError& e) {
+        CHECK(e.stage() == PersoStage::Verify);
+        CHECK(e.cardTouched());
+        CHECK(std::string(e.what()).find("read back differently") != std::string::npos);
+        CHECK(std::string(e.what()).find("name") != std::string::npos);
+    }
+    // The same card with a sound EEPROM personalizes (the failure above was the read-back's).
+    BlankCard sound(2);
+    CosChannel ok(sound.os);
+    CHECK_NOTHROW((void)f.perso.personalize(ok, inputFor(data)));
+}
+
 TEST_CASE("block, unblock and issuer PIN reset on an issued card") {
     Fixture f;
     BlankCard card;

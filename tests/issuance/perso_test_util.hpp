@@ -14,6 +14,7 @@
 #include "hc/perso.hpp"
 #include "hc/testing/process.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <memory>
 #include <stdexcept>
@@ -63,7 +64,16 @@ public:
             throw hc::CardProtocolError("test: card torn away");
         }
         ++m_sent;
-        return hc::card::ResponseApdu::parse(m_os.processRaw(c.encode()));
+        auto raw = m_os.processRaw(c.encode());
+        if (!m_weakFrom.empty() && (c.ins() == 0xB0 || c.ins() == 0xB2) && raw.size() > 2) {
+            // A weak EEPROM: what the card reads back differs from what it acknowledged.
+            const auto at = std::search(raw.begin(), raw.end() - 2, m_weakFrom.begin(),
+                m_weakFrom.end());
+            if (at != raw.end() - 2) {
+                std::copy(m_weakTo.begin(), m_weakTo.end(), at);
+            }
+        }
+        return hc::card::ResponseApdu::parse(raw);
     }
     Bytes atr() const override { return m_os.atr(); }
     void reset() override { m_os.reset(); }
@@ -71,12 +81,21 @@ public:
     /** Throws on the (n+1)th APDU from now on, as a card pulled out mid-command. */
     void tearAfter(std::size_t n) { m_failAfter = m_sent + n; }
     void heal() { m_failAfter.reset(); }
+    /** From now on the card reads `from` back as `to` (same length) wherever a READ BINARY or
+     * READ RECORD answer holds it, though it answered 9000 to the write: a card that stores
+     * something other than what it was sent. */
+    void readBackAs(Bytes from, Bytes to) {
+        m_weakFrom = std::move(from);
+        m_weakTo = std::move(to);
+    }
     std::size_t sent() const { return m_sent; }
 
 private:
     hc::emu::CardOs& m_os;
     std::size_t m_sent = 0;
     std::optional<std::size_t> m_failAfter;
+    Bytes m_weakFrom;
+    Bytes m_weakTo;
 };
 
 /** A blank card in memory (serial 0xA0 .. n). The image it persists lands in `saved`. */
