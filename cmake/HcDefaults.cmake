@@ -50,4 +50,33 @@ function(hc_doctest name)
   if(A_SERIAL)
     set_tests_properties(${name} PROPERTIES RESOURCE_LOCK pcscd)
   endif()
+  if(name IN_LIST HC_CLOCK_SHIFTED_TESTS)
+    set(_serial)
+    if(A_SERIAL)
+      set(_serial SERIAL)
+    endif()
+    hc_clock_shifted_copies(${name} COMMAND ${name} TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}"
+                            ${_serial})
+  endif()
+endfunction()
+
+# hc_clock_shifted_copies(<test> COMMAND ... [TIMEOUT s] [LABELS ...] [SERIAL])
+# Registers <test>@clock+1y and <test>@clock+10y: the same command with the wall clock of the test
+# and of every process it starts moved 366 and 3653 days ahead (tests/support/clock_shift.c,
+# LD_PRELOAD). A test that reads today's date instead of an injected clock fails there. The
+# date-sensitive tests are listed in HC_CLOCK_SHIFTED_TESTS (tests/CMakeLists.txt).
+function(hc_clock_shifted_copies name)
+  cmake_parse_arguments(A "SERIAL" "TIMEOUT" "COMMAND;LABELS" ${ARGN})
+  foreach(shift "1y;366" "10y;3653")
+    list(GET shift 0 tag)
+    list(GET shift 1 days)
+    add_test(NAME ${name}@clock+${tag} COMMAND ${A_COMMAND})
+    set_tests_properties(${name}@clock+${tag} PROPERTIES
+      TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS};clockshift"
+      ENVIRONMENT
+        "LD_PRELOAD=$<TARGET_FILE:hc_clock_shift>;HC_CLOCK_SHIFT_DAYS=${days};ASAN_OPTIONS=verify_asan_link_order=0")
+    if(A_SERIAL)
+      set_tests_properties(${name}@clock+${tag} PROPERTIES RESOURCE_LOCK pcscd)
+    endif()
+  endforeach()
 endfunction()
