@@ -45,7 +45,9 @@ foreach(t hcemu hcard hsm-tool settlementd center-sim settle his-sim escpos-sim 
 endforeach()
 if(_hc_demo_ok)
   add_test(NAME kiosk_demo_once COMMAND ${CMAKE_SOURCE_DIR}/scripts/demo --once --no-build)
-  set_tests_properties(kiosk_demo_once PROPERTIES LABELS integration TIMEOUT 120
+  # Both wait for the machine-wide pcscd lock first (other build trees' PC/SC tests), which the
+  # timeout includes: generous bounds, the walk itself takes about a minute.
+  set_tests_properties(kiosk_demo_once PROPERTIES LABELS integration TIMEOUT 600
     RESOURCE_LOCK pcscd ENVIRONMENT "HC_BUILD_DIR=${CMAKE_BINARY_DIR}")
   # (b) The real path: the demo's stack with kioskd, driven in chromium (insert the card,
   # register, pay, print a report).
@@ -54,7 +56,7 @@ if(_hc_demo_ok)
       COMMAND ${HC_NODE} ${HC_E2E_DIR}/kiosk_real.mjs --demo ${CMAKE_SOURCE_DIR}/scripts/demo
               --build-dir ${CMAKE_BINARY_DIR} --out ${HC_E2E_OUT}/kiosk-real
       WORKING_DIRECTORY ${HC_E2E_DIR})
-    set_tests_properties(kiosk_e2e_real PROPERTIES LABELS integration TIMEOUT 180
+    set_tests_properties(kiosk_e2e_real PROPERTIES LABELS integration TIMEOUT 600
       RUN_SERIAL TRUE RESOURCE_LOCK pcscd)
   endif()
 else()
