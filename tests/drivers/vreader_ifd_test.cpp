@@ -15,6 +15,7 @@ extern "C" {
 }
 
 using hc::vreader::test::FakeEmulator;
+using hc::vreader::test::ReservedPortPair;
 using Bytes = std::vector<std::uint8_t>;
 using namespace std::chrono_literals;
 
@@ -44,18 +45,6 @@ struct Driver {
         }
     }
 };
-
-/** A port p such that p and p + 1 were free a moment ago. */
-std::uint16_t freePortPair() {
-    for (std::uint16_t p = 47000; p < 48000; p += 2) {
-        FakeEmulator a(p);
-        FakeEmulator b(static_cast<std::uint16_t>(p + 1));
-        if (!a.connected() && !b.connected()) {
-            return p;
-        }
-    }
-    return 0;
-}
 
 unsigned char capByte(GetCaps caps, DWORD lun, DWORD tag) {
     UCHAR v[8] {};
@@ -87,8 +76,10 @@ TEST_CASE("capabilities, Lun -> port, events and APDUs through the C entry point
     auto transmit = d.fn<Transmit>("IFDHTransmitToICC");
     auto presence = d.fn<Presence>("IFDHICCPresence");
 
-    const std::uint16_t base = freePortPair();
-    REQUIRE(base != 0);
+    // The reader's two ports, from the kernel and held for the whole test: a test running in
+    // parallel cannot get them, and the driver still binds them (see ReservedPortPair).
+    const ReservedPortPair ports;
+    const std::uint16_t base = ports.base();
     std::string dev = "/dev/null:" + std::to_string(base);
     // Reader 1 (Lun 0x10000) slots 0 and 1, as pcscd opens them: same device name for each.
     const DWORD lun0 = 0x10000;
@@ -180,7 +171,9 @@ TEST_CASE("capabilities, Lun -> port, events and APDUs through the C entry point
     CHECK(close(lun0) == IFD_SUCCESS);
     CHECK(close(lun1) == IFD_SUCCESS);
     CHECK(presence(lun1) == IFD_COMMUNICATION_ERROR); // closed: no such Lun any more
-    // The ports are free again.
+    // Nobody listens on the ports any more (they stay reserved to this test until it ends).
     FakeEmulator after(base);
     CHECK_FALSE(after.connected());
+    FakeEmulator after1(static_cast<std::uint16_t>(base + 1));
+    CHECK_FALSE(after1.connected());
 }

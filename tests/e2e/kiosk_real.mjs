@@ -2,21 +2,26 @@
 // the SAM), the key store, center-sim + settlementd, his-sim, escpos-sim, ippeveprinter and
 // kioskd; headless chromium then inserts the emulated card (hcemu's control port), registers for
 // a slot, pays the unpaid items, prints a lab report, with a screenshot of every screen. Checks
-// that a receipt reached escpos-sim and a PDF reached ippeveprinter.
+// that a receipt reached escpos-sim, that his-sim has the items paid, and that a PDF reached
+// ippeveprinter.
+//
+// The fixture: the card holder is 李娜 (firmware-tools/images/resident-li-na.json, the demo's
+// card), whom his-sim always has as a patient with unpaid items and lab reports, whatever its
+// seed (HisWorld::addResidents). The test checks that in his-sim before it starts and fails when
+// they are missing: every business is walked to its end, none is skipped.
 //
 //   node kiosk_real.mjs --demo scripts/demo --build-dir build --out build/test-output/e2e/kiosk-real
-//   [--pin 111111]
-import { execFileSync } from 'node:child_process';
+//   [--pin 111111] [--card IMAGE --holder-id ID]
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { args, check, contrastFailures, failed, freePort, launch, shots, start, stop, waitScreen } from './lib.mjs';
 
 const a = args();
 if (!a.demo || !a['build-dir']) {
-  console.error('usage: node kiosk_real.mjs --demo scripts/demo --build-dir BUILD [--out DIR] [--pin PIN]');
+  console.error('usage: node kiosk_real.mjs --demo scripts/demo --build-dir BUILD [--out DIR] [--pin PIN] [--card IMAGE --holder-id ID]');
   process.exit(2);
 }
 const out = a.out || path.resolve('test-output/e2e/kiosk-real');
@@ -48,33 +53,61 @@ async function until(what, f, ms = 20000) {
   }
 }
 
-// The card: a resident who is one of his-sim's patients (seed 42, P0001 赵海燕), so that the
-// payment and report businesses have unpaid items and lab reports. Built like the other resident
-// images (firmware-tools/images/resident-gen.py, run on a copy so the tree is not written) from
-// card-zhao-haiyan.source.json; the SAM is the same resident-sam.json. --card IMAGE overrides.
+// The card and its holder's ID number: the demo's card (李娜) unless --card names another image,
+// whose holder's ID number --holder-id gives.
 const here = path.dirname(fileURLToPath(import.meta.url));
-let cardImage = a.card;
-if (!cardImage) {
-  const images = path.resolve(here, '../../firmware-tools/images');
-  const gen = fs.mkdtempSync(path.join(os.tmpdir(), 'hc-e2e-card-'));
-  fs.mkdirSync(path.join(gen, 'resident-sources'));
-  for (const f of ['resident-gen.py', 'resident-keys.json']) fs.copyFileSync(path.join(images, f), path.join(gen, f));
-  fs.copyFileSync(path.join(here, 'card-zhao-haiyan.source.json'), path.join(gen, 'resident-sources', 'zhao-haiyan.json'));
-  execFileSync('python3', [path.join(gen, 'resident-gen.py'), path.join(gen, 'resident-sources', 'zhao-haiyan.json')], { stdio: 'ignore' });
-  cardImage = path.join(gen, 'resident-zhao-haiyan.json');
+const cardImage = a.card || path.resolve(here, '../../firmware-tools/images/resident-li-na.json');
+const holderId = a.card
+  ? a['holder-id']
+  : JSON.parse(fs.readFileSync(path.resolve(here, '../../firmware-tools/images/resident-sources/li-na.json'), 'utf8')).holder.id_number;
+if (!holderId) {
+  console.error('--card needs --holder-id (the card holder\'s ID number, to find the patient in his-sim)');
+  process.exit(2);
 }
-console.log(`card image: ${cardImage}`);
+console.log(`card image: ${cardImage} (holder ${holderId.slice(0, 6)}********${holderId.slice(-4)})`);
+
+/** GET http://127.0.0.1:port/path from his-sim, as JSON. */
+function hisGet(port, target) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: target, timeout: 10000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => {
+        if (res.statusCode !== 200) { reject(new Error(`his-sim GET ${target}: HTTP ${res.statusCode}: ${body}`)); return; }
+        try { resolve(JSON.parse(body)); } catch (e) { reject(new Error(`his-sim GET ${target}: not JSON: ${e.message}`)); }
+      });
+    }).on('error', reject).on('timeout', function onTimeout() { this.destroy(new Error(`his-sim GET ${target}: no answer in 10 s`)); });
+  });
+}
+const entries = (bundle) => (bundle.entry || []).map((e) => e.resource);
 
 const webPort = await freePort();
 const demo = (await start(a.demo, ['--no-build', '--card-out', '--state', stateFile], {
-  ready: /The kiosk is running|demo: .*/, log: path.join(out, 'demo.log'), timeoutMs: Number(a['ready-timeout-ms'] || 150000),
+  ready: /The kiosk is running|demo: .*/, log: path.join(out, 'demo.log'), timeoutMs: Number(a['ready-timeout-ms'] || 480000), // includes the wait for the pcscd lock
   env: { HC_BUILD_DIR: a['build-dir'], HC_DEMO_PORT: String(webPort), HC_DEMO_CARD: cardImage },
 })).child;
 let browser;
 try {
-  const state = JSON.parse(await until('the demo state file', () => fs.existsSync(stateFile) && fs.readFileSync(stateFile, 'utf8'), 5000));
+  const state = JSON.parse(await until('the demo state file', () => fs.existsSync(stateFile) && fs.readFileSync(stateFile, 'utf8'), 5000)
+    .catch((e) => { throw new Error(`${e.message}; the demo said:\n${fs.readFileSync(path.join(out, 'demo.log'), 'utf8').split('\n').slice(-8).join('\n')}`); }));
   console.log(`demo up: ${state.url} (${state.kiosk}); run folder ${state.run}`);
   check(state.kiosk === 'kioskd', `the demo runs kioskd (${state.kiosk})`);
+
+  // The fixture, checked before anything is driven: the card holder is a his-sim patient with
+  // unpaid items and at least one lab report. Without them the payment and report walks would
+  // prove nothing, so the test stops here instead.
+  const patients = entries(await hisGet(state.his_port, `/fhir/Patient?identifier=${holderId}`));
+  if (patients.length !== 1) {
+    throw new Error(`fixture: his-sim has ${patients.length} patients with the card holder's ID number (expected 1; see HisWorld::addResidents)`);
+  }
+  const patient = patients[0].id;
+  const billable = entries(await hisGet(state.his_port, `/fhir/ChargeItem?patient=${patient}&status=billable`));
+  const labReports = entries(await hisGet(state.his_port, `/fhir/DiagnosticReport?patient=${patient}`));
+  if (billable.length === 0 || labReports.length === 0) {
+    throw new Error(`fixture: his-sim patient ${patient} has ${billable.length} unpaid items and ${labReports.length} lab reports; the test needs at least one of each (see HisWorld::addResidents)`);
+  }
+  check(true, `fixture: his-sim patient ${patient} has ${billable.length} unpaid items and ${labReports.length} lab reports`);
   browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1280, height: 1024 } });
   page.on('pageerror', (e) => check(false, 'page error: ' + e.message));
@@ -105,10 +138,6 @@ try {
       check(c.failing.length === 0, `${business}/${screen}: contrast >= 4.5:1 (${c.checked} texts)` + (c.failing.length ? ' ' + JSON.stringify(c.failing) : ''));
       if (!(await page.locator('#error').isHidden())) {
         const text = await page.locator('#error-text').innerText();
-        // 李娜 is a patient the kiosk creates in his-sim at her first visit: his-sim gives unpaid
-        // items and lab reports only to the patients it generates, so these businesses have
-        // nothing to do for her. Said so, not hidden.
-        if (step <= 1 && /没有/.test(text)) return { skipped: text };
         throw new Error(`${business}/${screen}: error shown: ${text}`);
       }
       check(screen === 'idle' || await page.locator('#countdown').isVisible(), `${business}/${screen}: countdown visible`);
@@ -137,8 +166,7 @@ try {
         await page.click('#action-confirm');
       } else {
         const message = await page.locator('#message').innerText();
-        if (step === 0 && /暂无|没有/.test(message)) return { skipped: message };
-        throw new Error(`${business}/${screen}: nothing to pick and no confirm`);
+        throw new Error(`${business}/${screen}: nothing to pick and no confirm (the kiosk says "${message}")`);
       }
     }
     throw new Error(`${business}: no "done" screen after 15 steps`);
@@ -160,30 +188,22 @@ try {
   const receipts1 = files(state.receipts, /\.txt$/).length;
   t = Date.now();
   const pay = await walk('payment', { choose_payment: 'qr' });
-  if (pay.skipped) {
-    console.log(`  SKIP payment: the kiosk says "${pay.skipped}" (his-sim has no unpaid items for this patient)`);
-    await page.click('#action-home');
-    await waitScreen(page, 'menu', 15000);
-  } else {
-    check(/缴费成功/.test(pay.text), `payment (insurance through settlementd, own share by QR): done in ${Date.now() - t} ms`);
-    await until('a payment receipt at escpos-sim', () => files(state.receipts, /\.txt$/).length > receipts1);
-    check(true, 'payment: the receipt was printed');
-    await finish();
-  }
+  check(/缴费成功/.test(pay.text), `payment (insurance through settlementd, own share by QR): done in ${Date.now() - t} ms`);
+  await until('a payment receipt at escpos-sim', () => files(state.receipts, /\.txt$/).length > receipts1);
+  check(true, 'payment: the receipt was printed');
+  // The hospital has the payment: items that were unpaid before are no longer billable.
+  const stillBillable = entries(await hisGet(state.his_port, `/fhir/ChargeItem?patient=${patient}&status=billable`));
+  const paidIds = billable.filter((b) => !stillBillable.some((c) => c.id === b.id)).map((b) => b.id);
+  check(paidIds.length > 0, `payment: his-sim has ${paidIds.length} of the ${billable.length} unpaid items paid (${paidIds.join(', ')})`);
+  await finish();
 
   // kioskd sends the A4 report to ippeveprinter, which keeps it in the reports folder.
   const reports0 = files(state.reports, /./).length;
   t = Date.now();
   const rep = await walk('report');
-  if (rep.skipped) {
-    console.log(`  SKIP report: the kiosk says "${rep.skipped}" (his-sim has no lab reports for this patient)`);
-    await page.click('#action-home');
-    await waitScreen(page, 'menu', 15000);
-  } else {
-    check(/打印完成/.test(rep.text), `report: done in ${Date.now() - t} ms`);
-    const printed = await until('a report at the report printer', () => files(state.reports, /./).length > reports0 && files(state.reports, /./));
-    check(true, `report: ${printed.length - reports0} file(s) in ${state.reports}: ${printed.join(', ')}`);
-  }
+  check(/打印完成/.test(rep.text), `report: done in ${Date.now() - t} ms`);
+  const printed = await until('a report at the report printer', () => files(state.reports, /./).length > reports0 && files(state.reports, /./));
+  check(true, `report: ${printed.length - reports0} file(s) in ${state.reports}: ${printed.join(', ')}`);
   await shot(page, 'after-report');
 } catch (e) {
   check(false, 'unexpected: ' + (e.stack || e));

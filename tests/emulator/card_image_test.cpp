@@ -6,9 +6,11 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
+#include <grp.h>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace hc;
@@ -152,6 +154,55 @@ bool hasTmpFile(const fs::path& dir) {
         }
     }
     return false;
+}
+
+/** saveCardImage(img, file) as a user that directory permissions apply to: the test's own user,
+ * or, when the test runs as root (which ignores them), user nobody in a child process, with `file`
+ * given to nobody. Returns the error's text, "saved" when it did not throw, or what went wrong in
+ * setting that up. */
+std::string saveAsUnprivileged(const CardImage& img, const fs::path& file) {
+    const auto attempt = [&]() -> std::string {
+        try {
+            saveCardImage(img, file);
+            return "saved";
+        } catch (const hc::Error& e) {
+            return e.what();
+        }
+    };
+    if (::geteuid() != 0) {
+        return attempt();
+    }
+    constexpr uid_t kNobody = 65534;
+    if (::chown(file.c_str(), kNobody, kNobody) != 0) {
+        return "setup: cannot give " + file.string() + " to nobody";
+    }
+    int out[2];
+    if (::pipe(out) != 0) {
+        return "setup: pipe failed";
+    }
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(out[0]);
+        std::string result;
+        if (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0) {
+            result = "setup: root cannot become nobody (no CAP_SETUID?)";
+        } else {
+            result = attempt();
+        }
+        [[maybe_unused]] const auto w = ::write(out[1], result.data(), result.size());
+        ::_exit(0);
+    }
+    ::close(out[1]);
+    std::string result;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(out[0], buf, sizeof buf)) > 0) {
+        result.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(out[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return result.empty() ? "setup: the child saving as nobody died" : result;
 }
 
 } // namespace
@@ -468,19 +519,20 @@ TEST_CASE("card image: a failed save leaves the old file intact and no temp file
         CHECK(readText(target / "inside") == "keep");
         CHECK_FALSE(hasTmpFile(dir.path));
     }
-    SUBCASE("read-only directory") {
+    SUBCASE("a directory its user may not write to") {
         const fs::path file = dir.path / "card.json";
         fs::copy_file(kImages / "demo-card.json", file);
         const std::string oldText = readText(file);
-        fs::permissions(dir.path, fs::perms::owner_read | fs::perms::owner_exec);
-        if (::geteuid() == 0) {
-            // root ignores directory permissions: nothing to observe here.
-            MESSAGE("running as root: read-only directory case skipped");
-        } else {
-            CHECK_THROWS_AS(saveCardImage(img, file), hc::Error);
-            CHECK(readText(file) == oldText);
-            CHECK_FALSE(hasTmpFile(dir.path));
-        }
+        // r-x for everybody. The file stays writable by the user who saves (as hcemu's image is):
+        // a save that wrote the file in place instead of replacing it would succeed, and be seen.
+        fs::permissions(dir.path,
+            fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read
+                | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+        const std::string outcome = saveAsUnprivileged(img, file);
         fs::permissions(dir.path, fs::perms::owner_all);
+        CHECK_MESSAGE(
+            outcome.starts_with("card image: cannot write " + file.string() + ".tmp"), outcome);
+        CHECK(readText(file) == oldText);
+        CHECK_FALSE(hasTmpFile(dir.path));
     }
 }

@@ -1,8 +1,13 @@
-// Records the transcripts that transcript_test.cpp replays (only when HC_RECORD_TRANSCRIPTS=1):
-// the read data is recorded in clear (fictional residents of the emulator), PINs and keys stay
-// masked by the default policy.
+// Integration: RecordingChannel on a live card (pcscd + vpcd + hcemu) records transcripts that
+// ReplayChannel replays to the same data, and the transcripts in the repository
+// (tests/healthcard/transcripts/, replayed by transcript_test.cpp) still follow the flows the
+// library runs today. Every run records into a temporary directory; with HC_RECORD_TRANSCRIPTS=1
+// the fresh recordings then replace the ones in the repository (after they replayed). The read
+// data is recorded in clear (fictional residents of the emulator); PINs and keys stay masked by
+// the default policy.
 #include "hc/card/health/health_card.hpp"
 #include "hc/card/recording_channel.hpp"
+#include "hc/card/replay_channel.hpp"
 #include "health_test_util.hpp"
 
 #include <cstdlib>
@@ -15,36 +20,97 @@ using namespace hc::card::health;
 using hc::testing::EmulatedCard;
 
 namespace {
-bool recording() {
-    return std::getenv("HC_RECORD_TRANSCRIPTS") != nullptr;
+
+bool updateRepository() {
+    const char* v = std::getenv("HC_RECORD_TRANSCRIPTS");
+    return v != nullptr && std::string(v) == "1";
 }
-std::string out(const std::string& name) {
-    return hc::testing::sourcePath("tests/healthcard/transcripts/" + name).string();
+
+std::filesystem::path committed(const std::string& name) {
+    return hc::testing::sourcePath("tests/healthcard/transcripts/" + name);
 }
+
+/** CLA INS P1 P2 P3 of each step ("RESET" for a reset): the flow, without the session's random
+ * challenges and the cryptograms computed from them. */
+std::vector<std::string> flow(const Transcript& t) {
+    std::vector<std::string> out;
+    for (const auto& s : t.steps) {
+        out.push_back(s.reset ? "RESET" : s.command.toHex().substr(0, 10));
+    }
+    return out;
+}
+
+/** Checks a fresh recording against the repository's transcript of the same name: the same
+ * flow step by step. Then, with HC_RECORD_TRANSCRIPTS=1, copies the recording over it. */
+void compareWithRepository(const std::filesystem::path& fresh, const std::string& name) {
+    const auto now = flow(loadTranscript(fresh));
+    const auto kept = flow(loadTranscript(committed(name)));
+    INFO("tests/healthcard/transcripts/" << name
+                                         << " no longer follows the library's flow: record it "
+                                            "again with HC_RECORD_TRANSCRIPTS=1 "
+                                            "build/tests/healthcard/test_health_transcript_record");
+    CHECK(now.size() == kept.size());
+    for (std::size_t i = 0; i < std::min(now.size(), kept.size()); ++i) {
+        CAPTURE(i + 1);
+        CHECK(now[i] == kept[i]);
+    }
+    if (updateRepository()) {
+        std::filesystem::copy_file(
+            fresh, committed(name), std::filesystem::copy_options::overwrite_existing);
+        MESSAGE("recorded " << committed(name).string());
+    }
+}
+
 } // namespace
 
-TEST_CASE("record: readAll of resident-li-na and readIdentity of resident-ayigul per record") {
-    if (!recording()) {
-        MESSAGE("set HC_RECORD_TRANSCRIPTS=1 to record the transcripts again");
-        return;
-    }
+TEST_CASE("record and replay: readAll of resident-li-na (bulk reads)") {
+    hc::testing::TempDir dir("hc-transcripts-");
+    const auto path = dir / "read-all-li-na.jsonl";
     auto sam = healthtest::testSam();
+    HealthCardData live;
     {
         EmulatedCard emu("resident-li-na.json");
-        std::ofstream file(out("read-all-li-na.jsonl"), std::ios::trunc);
+        std::ofstream file(path, std::ios::trunc);
         RecordingChannel ch(
             healthtest::connect(), file, MaskPolicy::defaults().withReadDataShown());
         HealthCard card(ch, CardProfile::ws543_2017(), sam.get());
-        CHECK(card.readAll().value.identity.holder.name == "李娜");
+        live = card.readAll().value;
+        REQUIRE(live.identity.holder.name == "李娜");
+        CHECK(ch.steps() > 10);
     }
+    // The recording replays without the card to the same data, every step used.
+    ReplayChannel replay(loadTranscript(path));
+    HealthCard again(replay, CardProfile::ws543_2017(), sam.get());
+    const auto replayed = again.readAll().value;
+    CHECK(replay.finished());
+    CHECK(replayed.identity.holder.name == live.identity.holder.name);
+    CHECK(replayed.identity.holder.idNumber == live.identity.holder.idNumber);
+    CHECK(replayed.allergies.size() == live.allergies.size());
+    CHECK(replayed.immunisations.size() == live.immunisations.size());
+    CHECK(replayed.clinical.otherAlert == live.clinical.otherAlert);
+    compareWithRepository(path, "read-all-li-na.jsonl");
+}
+
+TEST_CASE("record and replay: readIdentity of resident-ayigul per record") {
+    hc::testing::TempDir dir("hc-transcripts-");
+    const auto path = dir / "read-identity-ayigul-per-record.jsonl";
+    auto sam = healthtest::testSam();
+    auto profile = CardProfile::ws543_2017();
+    profile.bulkRead = false;
+    std::string liveName;
     {
         EmulatedCard emu("resident-ayigul.json");
-        std::ofstream file(out("read-identity-ayigul-per-record.jsonl"), std::ios::trunc);
+        std::ofstream file(path, std::ios::trunc);
         RecordingChannel ch(
             healthtest::connect(), file, MaskPolicy::defaults().withReadDataShown());
-        auto profile = CardProfile::ws543_2017();
-        profile.bulkRead = false;
         HealthCard card(ch, profile, sam.get());
-        CHECK(card.readIdentity().value.holder.ethnicity == 5);
+        const auto id = card.readIdentity().value;
+        REQUIRE(id.holder.ethnicity == 5);
+        liveName = id.holder.name;
     }
+    ReplayChannel replay(loadTranscript(path));
+    HealthCard again(replay, profile, sam.get());
+    CHECK(again.readIdentity().value.holder.name == liveName);
+    CHECK(replay.finished());
+    compareWithRepository(path, "read-identity-ayigul-per-record.jsonl");
 }

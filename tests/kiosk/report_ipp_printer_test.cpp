@@ -26,9 +26,21 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A plain HTTP GET to 127.0.0.1 (ippeveprinter's web forms); returns the status line and headers
-// ("" when it cannot connect). ippeveprinter keeps connections open, so only the head is read.
-std::string httpGet(unsigned short port, const std::string& target) {
+// A plain HTTP GET to 127.0.0.1 (ippeveprinter's web forms): the status line and headers, and
+// whether the whole body arrived. ippeveprinter keeps connections open, so the end of the body is
+// found from the chunked encoding (its last, empty chunk) rather than from the connection closing.
+//
+// Reading the whole body matters: ippeveprinter sends the status line and headers of /media
+// *before* it applies the form (show_media: respond_http first, then the update under the
+// printer's lock, then the page). A caller that stopped at the headers could ask for the
+// printer's state before the change was made (seen as a flaky "still media-empty" under load).
+// The page is written after the update, so its last chunk is the signal that the change is in.
+struct HttpReply {
+    std::string head; ///< "" when it could not connect
+    bool bodyComplete = false;
+};
+
+HttpReply httpGet(unsigned short port, const std::string& target) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd >= 0);
     timeval timeout { 5, 0 };
@@ -37,16 +49,43 @@ std::string httpGet(unsigned short port, const std::string& target) {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string reply;
+    HttpReply reply;
+    std::string data;
+    const auto more = [&] {
+        char buf[4096];
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) {
+            data.append(buf, static_cast<std::size_t>(n));
+        }
+        return n > 0;
+    };
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
         const std::string request = "GET " + target + " HTTP/1.1\r\nHost: localhost:"
             + std::to_string(port) + "\r\nConnection: close\r\n\r\n";
         if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-            char buf[4096];
-            ssize_t n = 0;
-            while (reply.find("\r\n\r\n") == std::string::npos
-                && (n = ::read(fd, buf, sizeof buf)) > 0) {
-                reply.append(buf, static_cast<std::size_t>(n));
+            while (data.find("\r\n\r\n") == std::string::npos && more()) { }
+            const std::size_t headEnd = data.find("\r\n\r\n");
+            if (headEnd != std::string::npos) {
+                reply.head = data.substr(0, headEnd + 4);
+                // The chunks: "<hex size>\r\n<data>\r\n", ending with a chunk of size 0.
+                std::size_t pos = headEnd + 4;
+                while (true) {
+                    std::size_t eol;
+                    while ((eol = data.find("\r\n", pos)) == std::string::npos && more()) { }
+                    if (eol == std::string::npos) {
+                        break;
+                    }
+                    const std::size_t size = std::stoul(data.substr(pos, eol - pos), nullptr, 16);
+                    if (size == 0) {
+                        reply.bodyComplete = true;
+                        break;
+                    }
+                    pos = eol + 2 + size + 2;
+                    while (data.size() < pos && more()) { }
+                    if (data.size() < pos) {
+                        break;
+                    }
+                }
             }
         }
     }
@@ -98,12 +137,15 @@ struct EvePrinter {
 
     /** Sets the sheets in the main tray through the /media web form (0 = paper out). The form
      * sets every source at once, and ippeveprinter reports media-empty while any source is
-     * empty, so the envelope feeder (source 3) is kept loaded. */
+     * empty, so the envelope feeder (source 3) is kept loaded. Returns once the change is made
+     * (the whole page has arrived, see httpGet). */
     void setSheets(int sheets) const {
-        const std::string reply = httpGet(port,
+        const HttpReply reply = httpGet(port,
             "/media?size1=iso_a4_210x297mm&type1=stationery&level1=" + std::to_string(sheets)
                 + "&size3=na_number-10_4.125x9.5in&type3=envelope&level3=25");
-        REQUIRE(reply.rfind("HTTP/1.1 200", 0) == 0);
+        INFO(reply.head);
+        REQUIRE(reply.head.rfind("HTTP/1.1 200", 0) == 0);
+        REQUIRE(reply.bodyComplete);
     }
 
     std::vector<fs::path> spooledPdfs() const {

@@ -144,8 +144,10 @@ TEST_CASE("a URI that is not ipp:// is a configuration error") {
     CHECK_THROWS_AS(IppPrinter("not a uri"), IppError);
     try {
         IppPrinter("lpd://x/");
+        FAIL("an lpd:// URI was accepted");
     } catch (const IppError& e) {
         CHECK(e.nextStep() == hc::NextStep::CheckConfiguration);
+        CHECK(std::string(e.what()).find("lpd://x/") != std::string::npos);
     }
     IppPrinter ok("ipp://localhost:8631/ipp/print");
     CHECK(ok.uri() == "ipp://localhost:8631/ipp/print");

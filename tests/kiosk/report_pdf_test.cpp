@@ -40,8 +40,12 @@ fs::path writePdf(const hc::testing::TempDir& dir, const std::vector<std::uint8_
     return path;
 }
 
-bool have(const std::string& tool) {
-    return runCommand({ "sh", "-c", "command -v " + tool }).status == 0;
+/** Fails the test case (never skips it) when `tool` is not on the PATH, with what installs it. */
+void requireTool(const std::string& tool) {
+    const bool found = runCommand({ "sh", "-c", "command -v " + tool }).status == 0;
+    REQUIRE_MESSAGE(found,
+        tool << " is not installed: the report checks need it (apt-get install poppler-utils "
+                "zbar-tools, or ./scripts/setup)");
 }
 
 } // namespace
@@ -59,6 +63,7 @@ TEST_CASE("the report's Chinese text copies out as the same Unicode") {
     CHECK(std::string(pdf.begin(), pdf.begin() + 5) == "%PDF-");
     const fs::path path = writePdf(dir, pdf);
 
+    requireTool("pdftotext");
     const auto text = runCommand({ "pdftotext", "-enc", "UTF-8", "-layout", path.string(), "-" });
     REQUIRE(text.status == 0);
     INFO(text.out);
@@ -85,6 +90,7 @@ TEST_CASE("the font is embedded and subset") {
     const auto report = bloodCount();
     const fs::path path = writePdf(dir,
         renderLabReportPdf(report, zhangSan(), { "示例市第一人民医院", "检验科", "" }, "HCRPT1|x"));
+    requireTool("pdffonts");
     const auto fonts = runCommand({ "pdffonts", path.string() });
     REQUIRE(fonts.status == 0);
     INFO(fonts.out);
@@ -113,10 +119,8 @@ TEST_CASE("the font is embedded and subset") {
 }
 
 TEST_CASE("the QR code decodes to the verification payload") {
-    if (!have("zbarimg") || !have("pdftoppm")) {
-        MESSAGE("zbarimg or pdftoppm missing (scripts/setup installs zbar-tools, poppler-utils)");
-        return;
-    }
+    requireTool("pdftoppm");
+    requireTool("zbarimg");
     hc::testing::TempDir dir("hc-report-");
     const auto report = bloodCount();
     const std::string payload = fingerprint(report).qrPayload();
@@ -142,6 +146,8 @@ TEST_CASE("many items continue on a second page") {
     hc::testing::TempDir dir("hc-report-");
     const fs::path path = writePdf(
         dir, renderLabReportPdf(report, zhangSan(), { "示例市第一人民医院", "", "" }, "HCRPT1|x"));
+    requireTool("pdfinfo");
+    requireTool("pdftotext");
     const auto info = runCommand({ "pdfinfo", path.string() });
     CHECK(info.out.find("Pages:           2") != std::string::npos);
     CHECK(info.out.find("595.276 x 841.89 pts (A4)") != std::string::npos);

@@ -185,6 +185,17 @@ std::string PcscdDaemon::log() const {
     return readFile(m_dir->path() / "pcscd.log");
 }
 
+bool PcscdDaemon::waitForLog(const std::string& text, std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (log().find(text) == std::string::npos) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
+
 const std::string& readerForSlot(int slot) {
     switch (slot) {
     case 0:
@@ -276,31 +287,39 @@ EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent,
 }
 
 void EmulatedCard::start() {
-    m_controlPort = freeTcpPort();
+    // The reader must be empty before this card goes in: a card of this slot that was just
+    // stopped can still show as present for one of pcscd's polls (vpcd: 400 ms; longer on a
+    // busy machine), and a "present" seen then would be the old card's, not this one's.
+    if (!waitForCard(m_reader, false)) {
+        throw std::runtime_error("EmulatedCard: " + m_reader
+            + " still holds a card after 10 s (a previous card of slot " + std::to_string(m_slot)
+            + " not gone, or another hcemu on it); cannot insert " + imagePath().string());
+    }
+    // The control port comes from the kernel (--control-port 0): hcemu binds it and reports it on
+    // its first line, which is also the sign that it is ready for control commands.
+    const auto logFile = m_dir->path() / "hcemu.log";
+    const std::size_t logStart = readFile(logFile).size(); // after a restart: only the new lines
     m_process = std::make_unique<Process>(
         std::vector<std::string> { binaryPath("hcemu").string(), "--image", imagePath().string(),
-            "--slot", std::to_string(m_slot), "--control-port", std::to_string(m_controlPort),
-            "--verbose" },
-        m_dir->path() / "hcemu.log");
-    // Wait for the control port.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            "--slot", std::to_string(m_slot), "--control-port", "0", "--verbose" },
+        logFile);
+    const std::string marker = "control on 127.0.0.1:";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a {};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(m_controlPort);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-        ::close(fd);
-        if (up) {
+        const std::string text = readFile(logFile);
+        const auto at = text.find(marker, logStart);
+        const auto eol = at == std::string::npos ? at : text.find('\n', at);
+        if (eol != std::string::npos) {
+            m_controlPort = static_cast<unsigned short>(
+                std::stoul(text.substr(at + marker.size(), eol - at - marker.size())));
             return;
         }
         if (!m_process->running()) {
             break;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    throw std::runtime_error("hcemu did not open its control port:\n" + log());
+    throw std::runtime_error("hcemu did not report its control port:\n" + log());
 }
 
 EmulatedCard::~EmulatedCard() {
@@ -355,8 +374,7 @@ void EmulatedCard::restart(bool hard) {
         m_process->signal(SIGKILL);
     }
     m_process->stop();
-    waitForCard(m_reader, false, std::chrono::milliseconds(3000));
-    start();
+    start(); // waits until pcscd has seen the old process's card go
     if (!waitForCard(m_reader, true)) {
         throw std::runtime_error("card not present after restart:\n" + log());
     }

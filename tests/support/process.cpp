@@ -119,6 +119,14 @@ CommandResult runCommand(const std::vector<std::string>& argvIn, const std::stri
     auto argv = argvIn;
     auto args = cargv(argv);
     const pid_t pid = ::fork();
+    if (pid < 0) {
+        const std::string why = std::strerror(errno);
+        for (const int fd : { in[0], in[1], out[0], out[1], err[0], err[1] }) {
+            ::close(fd);
+        }
+        // Not waitpid(-1, ...) below: that would reap another child of the test.
+        throw std::runtime_error("fork failed: " + why);
+    }
     if (pid == 0) {
         ::dup2(in[0], STDIN_FILENO);
         ::dup2(out[1], STDOUT_FILENO);

@@ -73,6 +73,11 @@ public:
     const TempDir& dir() const { return *m_dir; }
     /** pcscd's log so far. */
     std::string log() const;
+    /** Waits until pcscd's log holds `text` (a driver's line is written after the event it
+     * reports: a test that saw the event must wait for the line, not read the log at once).
+     * False when it did not appear within `timeout`. */
+    bool waitForLog(const std::string& text,
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) const;
     /** The driver serving the readers. */
     ReaderDriver driver() const { return m_options.driver; }
     /** Stops pcscd (SIGTERM, SIGKILL after `grace`) and returns its exit status; the lock is
