@@ -215,8 +215,8 @@ double benchSettlePath(
 // Visits and fee batches are registered through the socket first, not timed.
 void benchZmq(int clients, int n, int settleWaitMs, double rate) {
     TempDir dir;
-    Process center({ HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR, "--port-file",
-                       dir.file("center.port") },
+    Process center({ HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR, "--center-data",
+                       HC_TEST_CENTER_DATA, "--port-file", dir.file("center.port") },
         dir.file("center.log"));
     const auto centerPort = waitForPort(dir.file("center.port"));
     if (settleWaitMs == 0) {

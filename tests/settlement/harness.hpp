@@ -34,7 +34,8 @@ struct Harness {
     explicit Harness(ServiceConfig cfg = {}, SqliteOptions sqlite = {}) {
         center = std::make_unique<Process>(
             std::vector<std::string> { HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR,
-                "--policies", HC_TEST_POLICY_DIR, "--port-file", dir.file("port") },
+                "--policies", HC_TEST_POLICY_DIR, "--center-data", HC_TEST_CENTER_DATA,
+                "--port-file", dir.file("port") },
             dir.file("center.log"));
         port = waitForPort(dir.file("port"));
         policies.loadDirectory(HC_SETTLE_POLICY_DIR);
@@ -123,26 +124,43 @@ struct Harness {
                 { "chrg_bchno", "B1" } });
     }
 
-    /** Wait until no outbox entry is NEW, SENT or UNKNOWN. */
+    /** Wait until no outbox entry is NEW, SENT, UNKNOWN or RESOLVING. */
     bool drain(std::chrono::milliseconds timeout = std::chrono::milliseconds(20000)) {
         const auto end = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < end) {
             auto tx = store->begin();
             auto d = tx->outboxDepth();
             tx->commit();
-            if (d["NEW"] + d["SENT"] + d["UNKNOWN"] == 0) {
+            if (d["NEW"] + d["SENT"] + d["UNKNOWN"] + d["RESOLVING"] == 0) {
                 return true;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         auto tx = store->begin();
-        for (auto st : { OutboxState::New, OutboxState::Sent, OutboxState::Unknown }) {
+        for (auto st :
+            { OutboxState::New, OutboxState::Sent, OutboxState::Unknown, OutboxState::Resolving }) {
             for ([[maybe_unused]] const auto& e : tx->outboxInState(st, 5)) {
                 MESSAGE(e.infno << " " << stateName(e.state) << " attempts " << e.attempts << ": "
                                 << e.lastError);
             }
         }
         return false;
+    }
+
+    /** Entries (not 2601s) whose outcome reconciliation must decide. */
+    std::int64_t unresolved() {
+        auto tx = store->begin();
+        std::int64_t n = 0;
+        for (const auto& e : tx->outboxInState(OutboxState::Unresolved, 100000)) {
+            n += e.infno == "2601" ? 0 : 1;
+        }
+        tx->commit();
+        return n;
+    }
+
+    std::int64_t centerDuplicates() {
+        const auto r = admin("/admin/stats", "");
+        return parseJsonText(r.body, "stats").as_object().at("duplicate_msgids").as_int64();
     }
 
     std::int64_t centerActive() {

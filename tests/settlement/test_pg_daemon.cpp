@@ -38,8 +38,8 @@ TEST_CASE("two settlementd on one PostgreSQL ledger: one settlement per request 
     Keys server, kiosk;
     std::ofstream(dir.file("server.key")) << server.sec << "\n";
     std::ofstream(dir.file("allow")) << "kiosk-1 " << kiosk.pub << "\n";
-    Process center({ HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR, "--port-file",
-                       dir.file("center.port") },
+    Process center({ HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR, "--center-data",
+                       HC_TEST_CENTER_DATA, "--port-file", dir.file("center.port") },
         dir.file("center.log"));
     const auto centerPort = waitForPort(dir.file("center.port"));
     {
