@@ -62,7 +62,9 @@ void serve(tcp::socket socket, CenterSim& sim) {
                 if (target == "/admin/faults" && req.method() == http::verb::post) {
                     sim.setFaults(FaultConfig::fromJson(parseJsonText(req.body(), "faults")));
                 }
-                if (target == "/admin/stats") {
+                if (target == "/admin/settlements") {
+                    res.body() = json::serialize(sim.settlements());
+                } else if (target == "/admin/stats") {
                     res.body() = json::serialize(
                         json::object { { "active_settlements", sim.activeSettlements() },
                             { "duplicate_msgids", sim.duplicateMsgids() } });
@@ -73,8 +75,6 @@ void serve(tcp::socket socket, CenterSim& sim) {
                 res.result(http::status::bad_request);
                 res.body() = json::serialize(json::object { { "error", e.what() } });
             }
-        } else if (target == "/admin/settlements") {
-            res.body() = json::serialize(sim.settlements());
         } else {
             auto faults = sim.faults();
             if (faults.down && faults.downUntilMs != 0 && nowMs() >= faults.downUntilMs) {

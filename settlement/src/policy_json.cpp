@@ -184,7 +184,8 @@ SettlementSplit splitFromJson(const json::value& value) {
     s.hifmiPay = in.yuanOr("hifmi_pay", 0);
     s.mafPay = in.yuanOr("maf_pay", 0);
     s.fundPaySumamt = in.yuan("fund_pay_sumamt");
-    s.psnPartAmt = in.yuan("psn_part_amt");
+    // 2207 names the patient's burden psn_part_amt; 5203 names it psn_pay.
+    s.psnPartAmt = in.has("psn_part_amt") ? in.yuan("psn_part_amt") : in.yuan("psn_pay");
     s.acctPay = in.yuanOr("acct_pay", 0);
     // 2207 names the cash part psn_cash_pay; 5203 names it cash_payamt.
     s.psnCashPay = in.has("psn_cash_pay") ? in.yuan("psn_cash_pay", -kMaxFen)

@@ -378,6 +378,16 @@ public:
         return slot;
     }
 
+    std::optional<std::pair<std::string, std::string>> requestKey(
+        const std::string& requestId) override {
+        const R sel
+            = m_c.query("SELECT terminal, call FROM requests WHERE request_id = $1", { requestId });
+        if (sel.rows() > 0) {
+            return std::make_pair(sel.text(0, 0), sel.text(0, 1));
+        }
+        return std::nullopt;
+    }
+
     void setRequestReply(const std::string& requestId, const std::string& reply) override {
         m_c.query("UPDATE requests SET reply = $1 WHERE request_id = $2", { reply, requestId });
     }

@@ -433,6 +433,22 @@ ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::
     // verdict. Each line also carries the center's own numbers, so our rows are matched against
     // them locally (DetailMatcher) and a difference the center reported as balanced is found.
     std::vector<CenterResultLine> lines = parseCenterResultFile(content);
+    // A line of a row the center does not hold carries no msgid (our upload has none): it is
+    // ours by its setl_id.
+    std::map<std::string, std::string> msgidOfSetl;
+    for (const auto& r : rows) {
+        if (!r.setlId.empty()) {
+            msgidOfSetl[r.setlId] = r.msgid;
+        }
+    }
+    for (auto& l : lines) {
+        if (l.msgid.empty()) {
+            const auto it = msgidOfSetl.find(l.setlId);
+            if (it != msgidOfSetl.end()) {
+                l.msgid = it->second;
+            }
+        }
+    }
     resolveUnresolved(store, gateway, unresolved, lines, report);
     const auto found = matchResultLocally(rows, lines);
     report.counts["found_locally"] = found;

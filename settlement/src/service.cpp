@@ -200,6 +200,20 @@ std::string SettlementService::handle(const std::string& terminal, std::string_v
     return json::serialize(reply);
 }
 
+namespace {
+
+// A read-only call stores nothing under its request id, but an id already used for another
+// call or body (or by another terminal) is refused all the same.
+void checkReadOnlyId(StoreTransaction& tx, const std::string& requestId,
+    const std::string& terminal, const std::string& key) {
+    const auto used = tx.requestKey(requestId);
+    if (used && (used->first != terminal || used->second != key)) {
+        throw DuplicateError("request", "request id used before with another call or body");
+    }
+}
+
+} // namespace
+
 json::object SettlementService::dispatch(const Call& c) {
     const auto call = c.key.substr(0, c.key.find('#'));
     if (call == "register_visit") {
@@ -399,6 +413,7 @@ SettlementSplit SettlementService::estimate(StoreTransaction& tx, const std::str
 json::object SettlementService::preSettle(const Call& c) {
     const JsonIn in(*c.req, "");
     auto tx = m_store.beginRead();
+    checkReadOnlyId(*tx, c.requestId, c.terminal, c.key);
     ClaimInput claim;
     std::string key;
     const auto split = estimate(*tx, c.terminal, in.str("visit_id", 30), in.str("chrg_bchno", 30),
@@ -638,6 +653,7 @@ json::object SettlementService::query(const Call& c) {
     const JsonIn in(*c.req, "");
     const auto msgid = in.str("msgid", 30);
     auto tx = m_store.beginRead();
+    checkReadOnlyId(*tx, c.requestId, c.terminal, c.key);
     const auto rec = findSettlement(*tx, msgid);
     if (!rec) {
         throw InputError("msgid", "no settlement with this msgid");
@@ -652,6 +668,7 @@ json::object SettlementService::shiftTotals(const Call& c) {
     const JsonIn in(*c.req, "");
     const auto date = in.strOr("date", isoDate(std::chrono::system_clock::now()), 10);
     auto tx = m_store.beginRead();
+    checkReadOnlyId(*tx, c.requestId, c.terminal, c.key);
     json::object byStatus;
     for (const auto& r : tx->settlementsOfTerminal(c.terminal, date)) {
         auto& slot = byStatus[settlementStatusName(r.status)];

@@ -434,6 +434,16 @@ public:
         return slot;
     }
 
+    std::optional<std::pair<std::string, std::string>> requestKey(
+        const std::string& requestId) override {
+        Q sel(m_db, "SELECT terminal, call FROM requests WHERE request_id = ?");
+        sel.bind(1, requestId);
+        if (sel.step()) {
+            return std::make_pair(sel.text(0), sel.text(1));
+        }
+        return std::nullopt;
+    }
+
     void setRequestReply(const std::string& requestId, const std::string& reply) override {
         Q q(m_db, "UPDATE requests SET reply = ? WHERE request_id = ?");
         q.bind(1, reply).bind(2, requestId).step();

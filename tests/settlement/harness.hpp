@@ -30,6 +30,7 @@ struct Harness {
     std::atomic<bool> stop { false };
     std::thread dispatcher;
     int counter = 0;
+    boost::json::object last;
 
     explicit Harness(ServiceConfig cfg = {}, SqliteOptions sqlite = {}) {
         center = std::make_unique<Process>(
@@ -97,31 +98,41 @@ struct Harness {
         return parseJsonText(reply, "reply").as_object();
     }
 
-    /** Register, upload the 10,000 yuan example and settle; returns the settle reply. */
-    boost::json::object settleExample(
+    /** Register and upload the 10,000 yuan example; returns the visit id ("" on a refusal,
+     *  whose reply is left in `last`). */
+    std::string prepareExample(
         const std::string& terminal = "T1", const std::string& hospLv = "county") {
         const auto n = std::to_string(++counter);
         const auto visit = "V" + n + "-" + std::to_string(::getpid());
-        auto r = call(terminal,
+        last = call(terminal,
             { { "call", "register_visit" }, { "request_id", "rv" + visit }, { "visit_id", visit },
                 { "psn_no", "510100199001011234" }, { "insutype", "390" }, { "hosp_lv", hospLv },
                 { "med_type", "inpatient" }, { "year", 2014 } });
-        if (!r["ok"].as_bool()) {
-            return r;
+        if (!last["ok"].as_bool()) {
+            return "";
         }
         boost::json::array items;
         items.push_back({ { "code", "c" }, { "class", "丙" }, { "amount_fen", 80000 } });
         items.push_back({ { "code", "b" }, { "class", "乙" }, { "amount_fen", 200000 } });
         items.push_back({ { "code", "a" }, { "class", "甲" }, { "amount_fen", 720000 } });
-        r = call(terminal,
+        last = call(terminal,
             { { "call", "upload_fees" }, { "request_id", "uf" + visit }, { "visit_id", visit },
                 { "chrg_bchno", "B1" }, { "items", items } });
-        if (!r["ok"].as_bool()) {
-            return r;
-        }
+        return last["ok"].as_bool() ? visit : "";
+    }
+
+    /** Settle batch B1 of a prepared visit. */
+    boost::json::object settle(const std::string& visit, const std::string& terminal = "T1") {
         return call(terminal,
             { { "call", "settle" }, { "request_id", "st" + visit }, { "visit_id", visit },
                 { "chrg_bchno", "B1" } });
+    }
+
+    /** Register, upload the 10,000 yuan example and settle; returns the settle reply. */
+    boost::json::object settleExample(
+        const std::string& terminal = "T1", const std::string& hospLv = "county") {
+        const auto visit = prepareExample(terminal, hospLv);
+        return visit.empty() ? last : settle(visit, terminal);
     }
 
     /** Wait until no outbox entry is NEW, SENT, UNKNOWN or RESOLVING. */

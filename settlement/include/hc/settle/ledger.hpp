@@ -111,6 +111,11 @@ public:
     virtual RequestSlot reserveRequest(const std::string& requestId, const std::string& terminal,
         const std::string& call, std::int64_t nowMs)
         = 0;
+    /** The call key a request id was reserved with (see reserveRequest) and its terminal, for
+     *  read-only calls that store nothing; nullopt when the id is new. */
+    virtual std::optional<std::pair<std::string, std::string>> requestKey(
+        const std::string& requestId)
+        = 0;
     /** Store the reply for a reserved request id. */
     virtual void setRequestReply(const std::string& requestId, const std::string& reply) = 0;
 
