@@ -197,8 +197,9 @@ int main(int argc, char** argv) {
         po::value(&total)->default_value(20'000'000), "largest open provisional exposure")("owner",
         po::value(&owner)->default_value("settlementd"),
         "instance id for leases")("fixmedins-code", po::value(&code)->default_value("H51180000001"),
-        "12-char code")("msgid-range", po::value(&msgidRange)->default_value("0-9999"),
-        "msgid sequence range of this instance, e.g. 0-4999")("code-table", po::value(&codeTable),
+        "12-char code")("msgid-range", po::value(&msgidRange)->default_value("0-8999"),
+        "msgid sequence range of this instance, e.g. 0-4499 (9000-9999 is the settle CLI's)")(
+        "code-table", po::value(&codeTable),
         "JSON code table (national dictionary codes, doctor/department "
         "fields); default: the built-in one")("hosp-lv",
         po::value(&hospLv)->default_value("township"),

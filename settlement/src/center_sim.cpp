@@ -361,16 +361,30 @@ json::object CenterSim::uploadFees(Ctx& c) {
         }
         try {
             // cnt 16,4 → thousandths, the engine's quantity unit.
-            f.qtyMilli = parseDecimal(cnt.is_int64() ? std::to_string(cnt.get_int64())
-                                                     : std::string(wireDecimalText(cnt)),
-                3, 10'000'000);
+            std::string text = cnt.is_int64() ? std::to_string(cnt.get_int64())
+                                              : std::string(wireDecimalText(cnt));
+            const auto dot = text.find('.');
+            while (dot != std::string::npos && text.size() > dot + 4 && text.back() == '0') {
+                text.pop_back(); // 16,4: a fourth decimal that is 0 changes nothing
+            }
+            f.qtyMilli = parseDecimal(text, 3, 10'000'000);
         } catch (const std::invalid_argument& e) {
             throw InputError(d.at("cnt"), std::string("bad quantity: ") + e.what());
         }
         if (f.qtyMilli <= 0) {
             throw InputError(d.at("cnt"), "must be positive");
         }
-        (void)d.yuanNumber("pric");
+        const auto& pric = d.raw().at("pric");
+        if (!isWireDecimal(pric) && !pric.is_int64()) {
+            throw InputError(d.at("pric"), "expected a JSON number (数值型 16,6)");
+        }
+        try {
+            (void)parseDecimal(pric.is_int64() ? std::to_string(pric.get_int64())
+                                               : std::string(wireDecimalText(pric)),
+                6, INT64_MAX / 10);
+        } catch (const std::invalid_argument& e) {
+            throw InputError(d.at("pric"), std::string("bad unit price: ") + e.what());
+        }
         f.priceCap = cat->second.pricUplmt;
         if (f.cls == ItemClass::B) {
             f.selfpayRatio = cat->second.selfpayProp;

@@ -50,6 +50,10 @@ MsgidGenerator::MsgidGenerator(std::string fixmedinsCode, int seqLo, int seqHi)
     if (m_lo < 0 || m_hi > 9999 || m_lo > m_hi) {
         throw InputError("msgid_seq_range", "must satisfy 0 <= lo <= hi <= 9999");
     }
+    // The current second counts as used: a process restarted (or a CLI run again) within the
+    // second its predecessor ended in could otherwise send that second's msgids again.
+    m_second = compactTime(std::chrono::system_clock::now());
+    m_seq = m_hi + 1;
 }
 
 std::string MsgidGenerator::next() {

@@ -476,12 +476,21 @@ public:
 
     void renameOutbox(
         const std::string& from, const std::string& to, const std::string& payload) override {
-        m_c.query(
-            "UPDATE outbox SET msgid = $1, payload = $2 WHERE msgid = $3", { to, payload, from });
+        std::string constraint;
+        (void)m_c.guarded("UPDATE outbox SET msgid = $1, payload = $2 WHERE msgid = $3",
+            { to, payload, from }, constraint);
+        if (!constraint.empty()) {
+            throw DuplicateError("msgid", to);
+        }
     }
 
     void renameSettlement(const std::string& from, const std::string& to) override {
-        m_c.query("UPDATE settlements SET msgid = $1 WHERE msgid = $2", { to, from });
+        std::string constraint;
+        (void)m_c.guarded(
+            "UPDATE settlements SET msgid = $1 WHERE msgid = $2", { to, from }, constraint);
+        if (!constraint.empty()) {
+            throw DuplicateError("msgid", to);
+        }
     }
 
     std::optional<OutboxEntry> outboxByMsgid(const std::string& msgid) override {

@@ -26,7 +26,9 @@ public:
     /** `fixmedinsCode` must be 12 characters; the sequence runs in [seqLo, seqHi] per second so
      *  several instances sharing one code can be given disjoint ranges. */
     explicit MsgidGenerator(std::string fixmedinsCode, int seqLo = 0, int seqHi = 9999);
-    /** Next msgid; when the range of the current second is used up, waits for the next one. */
+    /** Next msgid; when the range of the current second is used up, waits for the next one. The
+     *  second the generator was made in counts as used up (a restarted process never repeats a
+     *  msgid of its predecessor's last second), so the first msgid may wait up to 1 s. */
     std::string next();
 
 private:
