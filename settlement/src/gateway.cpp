@@ -419,7 +419,8 @@ void CenterGateway::applyReversal(
             renew(tx, *original, OutboxEvent::ReversalOk,
                 "unknown outcome reversed by 2601 " + rev.msgid, hook);
         }
-    } else if (rev.state == OutboxState::Failed || rev.state == OutboxState::Unresolved) {
+    } else if (rev.state == OutboxState::Failed || rev.state == OutboxState::Unresolved
+        || rev.state == OutboxState::ManualReview) { // refused, lost, or expired unsent
         if (original->state == OutboxState::ReversalPending) {
             original->state = nextState(original->state, OutboxEvent::ReversalRejected);
             tx.updateOutbox(*original);
