@@ -309,6 +309,46 @@ void CenterGateway::applySettle(
     }
 }
 
+// The center decides each line's class, price cap and self-pay ratio (2204's output): the
+// stored fee batch takes them, so the local estimate (pre_settle, offline) uses the center's.
+void CenterGateway::adoptLineResults(
+    StoreTransaction& tx, const OutboxEntry& entry, const json::object& output) {
+    const auto env = parseWireJson(entry.payload, "outbox payload");
+    const auto& lines = env.at("input").at("feedetail").as_array();
+    const std::string local(lines.at(0).at("chrg_bchno").as_string());
+    const auto key = entry.visitId + "/" + local;
+    const auto doc = tx.getDoc("fees", key);
+    if (!doc) {
+        return;
+    }
+    auto items = parseJsonText(*doc, "fees");
+    auto& arr = items.as_array();
+    for (const auto& r : JsonIn(output, "output").objects("result", 2000)) {
+        const auto sn = r.str("feedetl_sn", 30);
+        const auto dash = sn.rfind('-');
+        std::size_t i = 0;
+        try {
+            i = std::stoul(sn.substr(dash + 1)) - 1;
+        } catch (const std::exception&) {
+            continue;
+        }
+        if (dash == std::string::npos || i >= arr.size()) {
+            continue;
+        }
+        auto& item = arr[i].as_object();
+        item["class"] = r.str("chrgitm_lv", 3);
+        if (r.has("selfpay_prop")) {
+            const auto bp = r.ratio("selfpay_prop");
+            item["selfpay_pct"]
+                = std::to_string(bp / 100) + "." + std::to_string(100 + bp % 100).substr(1);
+        }
+        if (r.has("pric_uplmt_amt")) {
+            item["price_cap_fen"] = r.yuan("pric_uplmt_amt");
+        }
+    }
+    tx.putDoc("fees", key, json::serialize(items));
+}
+
 void CenterGateway::renew(StoreTransaction& tx, OutboxEntry& entry, OutboxEvent event,
     const std::string& why, const ResolvedHook& hook) {
     const auto now = nowMs();
@@ -458,6 +498,8 @@ void CenterGateway::apply(StoreTransaction& tx, OutboxEntry& entry, OutboxEvent 
         auto visit = visitDoc(tx, entry.visitId);
         visit["mdtrt_id"] = JsonIn(*output, "output").object("data").str("mdtrt_id", 30);
         tx.putDoc("visit", entry.visitId, serializeWire(visit));
+    } else if (entry.infno == "2204" && entry.state == OutboxState::Ok && output != nullptr) {
+        adoptLineResults(tx, entry, *output);
     } else if (entry.infno == "2207") {
         applySettle(tx, entry, output);
     } else if (entry.infno == "2208" && entry.state == OutboxState::Ok) {

@@ -377,8 +377,8 @@ json::object SettlementService::uploadFees(const Call& c) {
 
 SettlementSplit SettlementService::estimate(StoreTransaction& tx, const std::string& terminal,
     const std::string& visitId, const std::string& batch, bool useAccount, ClaimInput& claim,
-    std::string& totalsKey) {
-    const auto v = ownVisit(tx, terminal, visitId);
+    std::string& totalsKey, json::object* visitOut) {
+    auto v = ownVisit(tx, terminal, visitId);
     const auto feesDoc = tx.getDoc("fees", visitId + "/" + batch);
     if (!feesDoc) {
         throw InputError("chrg_bchno", "no fee details uploaded for this batch");
@@ -407,6 +407,9 @@ SettlementSplit SettlementService::estimate(StoreTransaction& tx, const std::str
         totals.mafPaid = ti.fen("maf_paid");
     }
     const auto& table = year != 0 ? m_policies.find(claim.key) : m_policies.findInForce(claim.key);
+    if (visitOut != nullptr) {
+        *visitOut = std::move(v);
+    }
     return computeSettlement(table, claim, totals);
 }
 
@@ -457,8 +460,7 @@ json::object SettlementService::settle(const Call& c) {
     json::object visit;
     {
         auto rtx = m_store.beginRead();
-        est = estimate(*rtx, c.terminal, visitId, batch, useAccount, claim, totalsKey);
-        visit = ownVisit(*rtx, c.terminal, visitId);
+        est = estimate(*rtx, c.terminal, visitId, batch, useAccount, claim, totalsKey, &visit);
         rtx->commit();
     }
     if (est.medfeeSumamt > m_config.claimCap) {

@@ -110,6 +110,8 @@ private:
     void apply(StoreTransaction& tx, OutboxEntry& entry, OutboxEvent event,
         const boost::json::object* output, const ResolvedHook& hook);
     void applySettle(StoreTransaction& tx, OutboxEntry& entry, const boost::json::object* output);
+    void adoptLineResults(
+        StoreTransaction& tx, const OutboxEntry& entry, const boost::json::object& output);
     void applyReversal(StoreTransaction& tx, OutboxEntry& entry, const ResolvedHook& hook);
     void reversalFailed(StoreTransaction& tx, OutboxEntry& original, const ResolvedHook& hook);
     void renew(StoreTransaction& tx, OutboxEntry& entry, OutboxEvent event, const std::string& why,

@@ -94,7 +94,7 @@ private:
     boost::json::object shiftTotals(const Call& c);
     SettlementSplit estimate(StoreTransaction& tx, const std::string& terminal,
         const std::string& visitId, const std::string& batch, bool useAccount, ClaimInput& claim,
-        std::string& totalsKey);
+        std::string& totalsKey, boost::json::object* visitOut = nullptr);
     void refusedAudit(const std::string& terminal, const NotYoursError& e);
 
     LedgerStore& m_store;
