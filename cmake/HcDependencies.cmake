@@ -7,6 +7,7 @@ find_package(OpenSSL 3.0 REQUIRED)                  # SM4/SM3/SM2, 3DES, AES
 pkg_check_modules(PCSC REQUIRED IMPORTED_TARGET libpcsclite)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)       # 9101/9102 reconciliation files
 find_package(PostgreSQL REQUIRED)                   # libpq
 # Boost 1.81: Debian 12's default 1.74 has no Boost.JSON.
 find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json program_options)

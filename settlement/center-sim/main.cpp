@@ -2,7 +2,8 @@
 //   POST /fsi/api/<anything>   national envelope in, reply envelope out
 //   GET  /admin/faults         current fault switches
 //   POST /admin/faults         set fault switches (JSON, see FaultConfig)
-//   GET  /admin/stats          active settlements and duplicate msgids seen
+//   GET  /admin/stats          active settlements and duplicate msgids refused
+//   GET  /admin/settlements    every settlement the center holds (tests)
 // One thread per connection; keep-alive. Prints "listening <port>" when ready.
 #include "hc/settle/center_sim.hpp"
 #include "hc/settle/envelope.hpp"
@@ -15,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -60,7 +62,9 @@ void serve(tcp::socket socket, CenterSim& sim) {
                 if (target == "/admin/faults" && req.method() == http::verb::post) {
                     sim.setFaults(FaultConfig::fromJson(parseJsonText(req.body(), "faults")));
                 }
-                if (target == "/admin/stats") {
+                if (target == "/admin/settlements") {
+                    res.body() = json::serialize(sim.settlements());
+                } else if (target == "/admin/stats") {
                     res.body() = json::serialize(
                         json::object { { "active_settlements", sim.activeSettlements() },
                             { "duplicate_msgids", sim.duplicateMsgids() } });
@@ -88,12 +92,14 @@ void serve(tcp::socket socket, CenterSim& sim) {
                 res.result(http::status::service_unavailable);
                 res.body() = R"({"error":"center busy"})";
             } else {
-                try {
-                    res.body() = json::serialize(sim.handle(parseJsonText(req.body(), "request")));
-                } catch (const Error& e) {
-                    res.body() = json::serialize(makeReply(-1, "", "", e.what(), nullptr));
+                const auto answer = sim.handle(req.body());
+                res.body() = answer.body;
+                res.set(http::field::content_type, answer.contentType);
+                if (faults.replyDelayMs > 0) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(faults.replyDelayMs));
                 }
-                if (roll(faults.dropResponsePct)) {
+                if (roll(faults.dropResponsePct)
+                    || (answer.committed && sim.dropCommittedReply())) {
                     return; // committed, reply lost
                 }
                 duplicate = roll(faults.duplicateResponsePct);
@@ -115,16 +121,22 @@ void serve(tcp::socket socket, CenterSim& sim) {
 int main(int argc, char** argv) {
     po::options_description desc("center-sim options");
     std::vector<std::string> policyDirs;
-    std::string bind, portFile, faultsJson, admdvs;
+    std::string bind, portFile, faultsJson, admdvs, centerData;
+    int policyYear = 0;
     unsigned short port = 0;
     desc.add_options()("help", "show help")("policies",
         po::value(&policyDirs)->required()->composing(),
         "directory of rule tables (*.json); repeatable")(
         "bind", po::value(&bind)->default_value("127.0.0.1"), "listen address")(
         "port", po::value(&port)->default_value(0), "listen port (0 = any free port)")(
-        "port-file", po::value(&portFile), "write the chosen port here")("admdvs",
-        po::value(&admdvs)->default_value("511800"),
-        "center region code")("faults", po::value(&faultsJson), "initial fault switches as JSON");
+        "port-file", po::value(&portFile), "write the chosen port here")(
+        "admdvs", po::value(&admdvs)->default_value("511800"), "center region code")(
+        "faults", po::value(&faultsJson), "initial fault switches as JSON")("center-data",
+        po::value(&centerData),
+        "directory of institutions.json, catalog.json, persons.json, code-table.json (default: "
+        "the first --policies directory's center/)")("policy-year",
+        po::value(&policyYear)->default_value(0),
+        "year whose rule tables are in force (0 = this year by the clock)");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -142,7 +154,13 @@ int main(int argc, char** argv) {
         for (const auto& d : policyDirs) {
             lib.loadDirectory(d);
         }
-        CenterSim sim(std::move(lib), admdvs);
+        if (centerData.empty()) {
+            centerData = (std::filesystem::path(policyDirs.front()) / "center").string();
+        }
+        CenterSim sim(std::move(lib), CenterData::load(centerData), admdvs);
+        if (policyYear != 0) {
+            sim.setPolicyYear(policyYear);
+        }
         if (!faultsJson.empty()) {
             sim.setFaults(FaultConfig::fromJson(parseJsonText(faultsJson, "--faults")));
         }

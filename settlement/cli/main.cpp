@@ -5,7 +5,8 @@
 //                                          unknown (send the same request_id again), 6 not sent
 //   settle status   --db F                 queue depth per state, exposure, open adjustments
 //   settle unknown  --db F                 pending UNKNOWN entries
-//   settle review   --db F [--resolve MSGID --as ok|failed]   manual-review queue
+//   settle review   --db F [--resolve MSGID --as ok|failed]   manual-review queue (also decides
+//                                                             an UNRESOLVED entry)
 //   settle replay   --db F --center-port P [--center-host H]  run the outbox until drained,
 //                                          with a progress bar
 //   settle reconcile --db F --center-port P [--date D] [--format json|csv|text]
@@ -156,10 +157,18 @@ int main(int argc, char** argv) {
                 std::cout << resolve << " -> " << stateName(e->state) << "\n";
                 return 0;
             }
-            const auto st = cmd == "unknown" ? OutboxState::Unknown : OutboxState::ManualReview;
-            for (const auto& e : tx->outboxInState(st, 10000)) {
-                std::cout << e.msgid << "\t" << e.infno << "\t" << e.visitId << "\tattempts "
-                          << e.attempts << "\t" << e.lastError << "\n";
+            // unknown: UNKNOWN, RESOLVING (2601 under way) and UNRESOLVED (reconciliation or
+            // staff decides: `settle review --resolve MSGID --as ok|failed`).
+            const std::vector<OutboxState> states = cmd == "unknown"
+                ? std::vector<OutboxState> { OutboxState::Unknown, OutboxState::Resolving,
+                      OutboxState::Unresolved }
+                : std::vector<OutboxState> { OutboxState::ManualReview };
+            for (const auto st : states) {
+                for (const auto& e : tx->outboxInState(st, 10000)) {
+                    std::cout << e.msgid << "\t" << e.infno << "\t" << stateName(e.state) << "\t"
+                              << e.visitId << "\tattempts " << e.attempts << "\t" << e.lastError
+                              << "\n";
+                }
             }
             tx->commit();
             return 0;

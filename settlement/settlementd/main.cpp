@@ -59,6 +59,10 @@ void onSignal(int) {
     g_stop = true;
 }
 
+// The largest request frame a terminal may send (ZMQ_MAXMSGSIZE): libzmq drops a connection
+// whose frame is larger before allocating it. A request is a few KB; 2000 fee lines ~300 KB.
+constexpr std::int64_t kMaxMessageBytes = 1024 * 1024;
+
 // Requests that may wait for a worker before new ones are answered "busy".
 constexpr std::size_t kWorkQueueCapacity = 10000;
 
@@ -159,7 +163,9 @@ int main(int argc, char** argv) {
     unsigned short centerPort = 0;
     int pgConnections = 16;
     int workers = 64, dispatchers = 2, parallel = 16, settleWaitMs = 3000, centerTimeoutMs = 5000;
-    std::int64_t perClaim = 500'000, total = 20'000'000;
+    std::int64_t perClaim = 500'000, total = 20'000'000, claimCap = 100'000'000;
+    std::int64_t maxMsgSize = kMaxMessageBytes;
+    std::string codeTable, hospLv;
     bool insecure = false;
     std::string groupCommit;
     po::options_description desc("settlementd options");
@@ -191,8 +197,17 @@ int main(int argc, char** argv) {
         po::value(&total)->default_value(20'000'000), "largest open provisional exposure")("owner",
         po::value(&owner)->default_value("settlementd"),
         "instance id for leases")("fixmedins-code", po::value(&code)->default_value("H51180000001"),
-        "12-char code")("msgid-range", po::value(&msgidRange)->default_value("0-9999"),
-        "msgid sequence range of this instance, e.g. 0-4999");
+        "12-char code")("msgid-range", po::value(&msgidRange)->default_value("0-8999"),
+        "msgid sequence range of this instance, e.g. 0-4499 (9000-9999 is the settle CLI's)")(
+        "code-table", po::value(&codeTable),
+        "JSON code table (national dictionary codes, doctor/department "
+        "fields); default: the built-in one")("hosp-lv",
+        po::value(&hospLv)->default_value("township"),
+        "this hospital's level for the local estimate (the center knows it from fixmedins-code)")(
+        "claim-cap-fen", po::value(&claimCap)->default_value(100'000'000),
+        "sanity cap: a fee batch or claim above this total is refused")("max-message-bytes",
+        po::value(&maxMsgSize)->default_value(kMaxMessageBytes),
+        "ZMQ_MAXMSGSIZE: a terminal sending a larger frame is disconnected");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -237,6 +252,11 @@ int main(int argc, char** argv) {
             = offlineMode == "selfpay" ? OfflineMode::SelfPay : OfflineMode::Provisional;
         cfg.offline.perClaimLimit = perClaim;
         cfg.offline.totalLimit = total;
+        cfg.claimCap = claimCap;
+        cfg.hospLv = hospLv;
+        if (!codeTable.empty()) {
+            cfg.codes = CodeTable::load(codeTable);
+        }
         SettlementService service(*store, lib, ctx, msgids, cfg);
 
         zmq::context_t zctx(2);
@@ -251,6 +271,7 @@ int main(int argc, char** argv) {
             zap = std::thread(zapHandler, std::move(zapSocket), readAllowList(allowFile));
         }
         zmq::socket_t router(zctx, zmq::socket_type::router);
+        router.set(zmq::sockopt::maxmsgsize, maxMsgSize);
         if (!insecure) {
             router.set(zmq::sockopt::curve_server, 1);
             router.set(zmq::sockopt::curve_secretkey, readFirstLine(secretFile));

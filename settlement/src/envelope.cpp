@@ -2,6 +2,7 @@
 
 #include "hc/settle/error.hpp"
 #include "hc/settle/json_in.hpp"
+#include "hc/settle/wire_json.hpp"
 
 #include <cstdio>
 #include <ctime>
@@ -49,6 +50,10 @@ MsgidGenerator::MsgidGenerator(std::string fixmedinsCode, int seqLo, int seqHi)
     if (m_lo < 0 || m_hi > 9999 || m_lo > m_hi) {
         throw InputError("msgid_seq_range", "must satisfy 0 <= lo <= hi <= 9999");
     }
+    // The current second counts as used: a process restarted (or a CLI run again) within the
+    // second its predecessor ended in could otherwise send that second's msgids again.
+    m_second = compactTime(std::chrono::system_clock::now());
+    m_seq = m_hi + 1;
 }
 
 std::string MsgidGenerator::next() {
@@ -70,12 +75,12 @@ std::string MsgidGenerator::next() {
 
 json::object makeEnvelope(const EnvelopeContext& ctx, const std::string& infno,
     const std::string& msgid, const std::string& opterType, const std::string& opter,
-    json::object input) {
+    json::object input, bool psnNo) {
     json::object env;
     env["infno"] = infno;
     env["msgid"] = msgid;
     env["mdtrtarea_admvs"] = ctx.mdtrtareaAdmvs;
-    env["insuplc_admdvs"] = ctx.insuplcAdmdvs;
+    env["insuplc_admdvs"] = psnNo ? ctx.insuplcAdmdvs : "";
     env["recer_sys_code"] = "YBXT";
     env["dev_no"] = ctx.devNo;
     env["dev_safe_info"] = "";
@@ -96,10 +101,21 @@ json::object makeEnvelope(const EnvelopeContext& ctx, const std::string& infno,
 CenterReply parseCenterReply(const json::value& value) {
     const JsonIn in(value, "reply");
     CenterReply r;
-    r.infcode = static_cast<int>(in.integer("infcode", -99999, 99999));
+    const auto& code = in.raw().if_contains("infcode");
+    if (code != nullptr && code->is_string() && !isWireDecimal(*code)) {
+        const auto& s = code->get_string();
+        if (s == "0") {
+            r.infcode = 0;
+        } else if (s == "-1") {
+            r.infcode = -1;
+        } else {
+            throw InputError("reply.infcode", "expected 0 or -1");
+        }
+    } else {
+        r.infcode = static_cast<int>(in.integer("infcode", -99999, 99999));
+    }
     r.infRefmsgid = in.strOr("inf_refmsgid", "", 64);
     r.errMsg = in.strOr("err_msg", "", 2000);
-    r.reqMsgid = in.strOr("req_msgid", "", 64);
     if (in.has("output")) {
         r.output = in.raw().at("output");
         if (!r.output.is_object()) {
@@ -109,18 +125,8 @@ CenterReply parseCenterReply(const json::value& value) {
     return r;
 }
 
-json::object makeReply(int infcode, const std::string& refmsgid, const std::string& reqMsgid,
-    const std::string& errMsg, json::value output) {
-    json::object r;
-    r["infcode"] = infcode;
-    r["inf_refmsgid"] = refmsgid;
-    r["req_msgid"] = reqMsgid;
-    r["refmsg_time"] = isoTime(std::chrono::system_clock::now());
-    r["respond_time"] = isoTime(std::chrono::system_clock::now());
-    r["err_msg"] = errMsg;
-    r["warn_msg"] = "";
-    r["output"] = std::move(output);
-    return r;
+CenterReply parseCenterReplyText(std::string_view body) {
+    return parseCenterReply(parseWireJson(body, "reply"));
 }
 
 } // namespace hc::settle

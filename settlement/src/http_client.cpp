@@ -3,34 +3,34 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <optional>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 namespace hc::settle {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
+namespace beast = boost::beast;
+namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+// Every step (connect, write, read) runs asynchronously on a private io_context with a deadline
+// (beast::tcp_stream::expires_after): a blocking read with SO_RCVTIMEO is not bounded in asio,
+// whose synchronous read polls again without a timeout when recv() times out.
 struct HttpClient::Impl {
     std::string host;
     unsigned short port;
     std::chrono::milliseconds timeout;
     asio::io_context io;
-    std::optional<tcp::socket> socket;
-    boost::beast::flat_buffer buffer;
+    std::optional<beast::tcp_stream> stream;
+    beast::flat_buffer buffer;
 
-    void setTimeouts() {
-        timeval tv {};
-        tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-        tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-        const int fd = socket->native_handle();
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof one);
+    // Run the io_context until the operation's handler ran.
+    void runOne() {
+        io.restart();
+        io.run();
     }
 
     bool connect(std::string& error) {
@@ -41,25 +41,33 @@ struct HttpClient::Impl {
             error = "resolve: " + ec.message();
             return false;
         }
-        socket.emplace(io);
-        asio::connect(*socket, endpoints, ec);
+        stream.emplace(io);
+        stream->expires_after(timeout);
+        stream->async_connect(
+            endpoints, [&](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
+        runOne();
         if (ec) {
-            socket.reset();
+            stream.reset();
             error = "connect: " + ec.message();
             return false;
         }
-        setTimeouts();
+        stream->socket().set_option(tcp::no_delay(true), ec);
         buffer.clear();
         return true;
+    }
+
+    bool hasUnreadBytes() {
+        boost::system::error_code ec;
+        return buffer.size() > 0 || stream->socket().available(ec) > 0 || ec;
     }
 
     HttpResult exchange(http::verb verb, const std::string& target, const std::string& body) {
         HttpResult r;
         for (int attempt = 0; attempt < 2; ++attempt) {
-            if (socket.has_value() && (buffer.size() > 0 || socket->available() > 0)) {
-                socket.reset(); // unread bytes: a stale or duplicated response; start clean
+            if (stream.has_value() && hasUnreadBytes()) {
+                stream.reset(); // unread bytes: a stale or duplicated response; start clean
             }
-            const bool reused = socket.has_value();
+            const bool reused = stream.has_value();
             if (!reused && !connect(r.error)) {
                 r.outcome = HttpOutcome::NotDelivered;
                 return r;
@@ -71,10 +79,13 @@ struct HttpClient::Impl {
             req.body() = body;
             req.prepare_payload();
             boost::system::error_code ec;
-            http::write(*socket, req, ec);
+            stream->expires_after(timeout);
+            http::async_write(
+                *stream, req, [&](const boost::system::error_code& e, std::size_t) { ec = e; });
+            runOne();
             if (ec) {
-                socket.reset();
-                if (reused && attempt == 0) {
+                stream.reset();
+                if (reused && attempt == 0 && ec != beast::error::timeout) {
                     continue; // stale keep-alive connection; the write never reached a live peer
                 }
                 r.outcome = HttpOutcome::Unknown;
@@ -82,18 +93,24 @@ struct HttpClient::Impl {
                 return r;
             }
             http::response<http::string_body> res;
-            http::read(*socket, buffer, res, ec);
+            http::response_parser<http::string_body> parser;
+            parser.body_limit(1024ULL * 1024 * 1024);
+            stream->expires_after(timeout);
+            http::async_read(*stream, buffer, parser,
+                [&](const boost::system::error_code& e, std::size_t) { ec = e; });
+            runOne();
             if (ec) {
-                socket.reset();
+                stream.reset();
                 r.outcome = HttpOutcome::Unknown;
                 r.error = "read: " + ec.message();
                 return r;
             }
+            res = parser.release();
             r.outcome = HttpOutcome::Ok;
             r.status = static_cast<int>(res.result_int());
             r.body = std::move(res.body());
             if (!res.keep_alive()) {
-                socket.reset();
+                stream.reset();
             }
             return r;
         }

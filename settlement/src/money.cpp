@@ -94,6 +94,10 @@ std::int64_t parseScaled(std::string_view text, int scale, std::int64_t limit) {
 
 } // namespace
 
+std::int64_t parseDecimal(std::string_view text, int scale, std::int64_t limit) {
+    return parseScaled(text, scale, limit);
+}
+
 Fen parseYuan(std::string_view text) {
     return parseScaled(text, 2, kMaxFen);
 }

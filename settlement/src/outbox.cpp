@@ -6,8 +6,8 @@
 namespace hc::settle {
 
 namespace {
-constexpr std::array<const char*, 8> kStateNames
-    = { "NEW", "SENT", "OK", "FAILED", "UNKNOWN", "REVERSAL_PENDING", "REVERSED", "MANUAL_REVIEW" };
+constexpr std::array<const char*, 10> kStateNames = { "NEW", "SENT", "OK", "FAILED", "UNKNOWN",
+    "REVERSAL_PENDING", "REVERSED", "MANUAL_REVIEW", "RESOLVING", "UNRESOLVED" };
 }
 
 const char* stateName(OutboxState state) noexcept {
@@ -39,8 +39,10 @@ const char* eventName(OutboxEvent event) noexcept {
         return "server_error";
     case OutboxEvent::QueryFound:
         return "query_found";
-    case OutboxEvent::QueryNotFound:
-        return "query_not_found";
+    case OutboxEvent::Restarted:
+        return "restarted";
+    case OutboxEvent::Abandoned:
+        return "abandoned";
     case OutboxEvent::ReversalRequested:
         return "reversal_requested";
     case OutboxEvent::ReversalOk:
@@ -64,7 +66,7 @@ bool isFinal(OutboxState state) noexcept {
 
 bool blocksVisit(OutboxState state) noexcept {
     return state == OutboxState::New || state == OutboxState::Sent || state == OutboxState::Unknown
-        || state == OutboxState::ReversalPending;
+        || state == OutboxState::Resolving || state == OutboxState::Unresolved;
 }
 
 IllegalTransition::IllegalTransition(OutboxState from, OutboxEvent event, const std::string& why)
@@ -105,14 +107,36 @@ OutboxState nextState(OutboxState from, OutboxEvent event) {
         }
         break;
     case S::Unknown:
-        if (event == E::QueryFound) {
-            return S::Ok;
+        if (event == E::ReversalRequested) {
+            return S::Resolving;
         }
-        if (event == E::QueryNotFound) {
-            return S::New;
+        if (event == E::Abandoned) {
+            return S::Unresolved;
+        }
+        break;
+    case S::Resolving:
+        if (event == E::ReversalOk) {
+            return S::New; // sent again under a new msgid
+        }
+        if (event == E::ReversalRejected) {
+            return S::Unresolved;
         }
         if (event == E::ReversalRequested) {
-            throw IllegalTransition(from, event, "never reverse an unknown outcome; query first");
+            throw IllegalTransition(from, event, "a reversal is already under way");
+        }
+        break;
+    case S::Unresolved:
+        if (event == E::QueryFound || event == E::StaffResolvedOk) {
+            return S::Ok;
+        }
+        if (event == E::Restarted) {
+            return S::New;
+        }
+        if (event == E::StaffResolvedFailed) {
+            return S::Failed;
+        }
+        if (event == E::ReversalRequested) {
+            throw IllegalTransition(from, event, "its reversal was refused or lost; never twice");
         }
         break;
     case S::Ok:

@@ -74,6 +74,25 @@ const BenefitRule* RuleTable::match(const PolicyKey& key) const {
     return nullptr;
 }
 
+LineSplit splitLine(const FeeItem& item, BasisPoints defaultSelfpayRatio) {
+    LineSplit line;
+    if (item.cls == ItemClass::C) {
+        line.fulamtOwnpay = item.amount;
+        return line;
+    }
+    Fen within = item.amount;
+    if (item.priceCap > 0) {
+        const Fen capAmount = (item.priceCap * item.qtyMilli + 500) / 1000;
+        line.overlmt = std::max<Fen>(0, item.amount - capAmount);
+        within = item.amount - line.overlmt;
+    }
+    if (item.cls == ItemClass::B) {
+        line.preselfpay = applyRatio(within, item.selfpayRatio.value_or(defaultSelfpayRatio));
+    }
+    line.inscp = within - line.preselfpay;
+    return line;
+}
+
 SettlementSplit computeSettlement(
     const RuleTable& table, const ClaimInput& claim, const RunningTotals& totals) {
     const BenefitRule* rule = table.match(claim.key);
@@ -105,22 +124,7 @@ SettlementSplit computeSettlement(
         if (item.priceCap < 0 || item.priceCap > 1'000'000'000) {
             throw InputError(field + ".price_cap", "out of range");
         }
-        LineSplit line;
-        if (item.cls == ItemClass::C) {
-            line.fulamtOwnpay = item.amount;
-        } else {
-            Fen within = item.amount;
-            if (item.priceCap > 0) {
-                const Fen capAmount = (item.priceCap * item.qtyMilli + 500) / 1000;
-                line.overlmt = std::max<Fen>(0, item.amount - capAmount);
-                within = item.amount - line.overlmt;
-            }
-            if (item.cls == ItemClass::B) {
-                const auto ratio = item.selfpayRatio.value_or(table.defaultSelfpayRatio);
-                line.preselfpay = applyRatio(within, ratio);
-            }
-            line.inscp = within - line.preselfpay;
-        }
+        const LineSplit line = splitLine(item, table.defaultSelfpayRatio);
         out.medfeeSumamt += item.amount;
         out.fulamtOwnpayAmt += line.fulamtOwnpay;
         out.overlmtSelfpay += line.overlmt;
@@ -239,6 +243,20 @@ const RuleTable& PolicyLibrary::find(const PolicyKey& key, const std::string& ve
                 + (version.empty() ? std::string() : ", version " + version));
     }
     return *best;
+}
+
+const RuleTable& PolicyLibrary::findInForce(
+    const PolicyKey& key, const std::string& version) const {
+    int year = 0;
+    for (const auto& t : m_tables) {
+        if (t.region == key.region && t.insutype == key.insutype && t.year <= key.year
+            && t.year > year && t.match(key) != nullptr) {
+            year = t.year;
+        }
+    }
+    auto k = key;
+    k.year = year == 0 ? key.year : year;
+    return find(k, version);
 }
 
 } // namespace hc::settle

@@ -175,14 +175,21 @@ SettlementSplit splitFromJson(const json::value& value) {
     s.inscpScpAmt = in.yuanOr("inscp_scp_amt", 0);
     s.actPayDedc = in.yuanOr("act_pay_dedc", 0);
     s.hifpPay = in.yuanOr("hifp_pay", 0);
-    s.poolPropSelfpay
-        = static_cast<BasisPoints>(in.integerOr("pool_prop_selfpay_bp", 0, 0, kFullRatio));
+    if (in.has("pool_prop_selfpay")) {
+        s.poolPropSelfpay = in.ratio("pool_prop_selfpay");
+    } else {
+        s.poolPropSelfpay
+            = static_cast<BasisPoints>(in.integerOr("pool_prop_selfpay_bp", 0, 0, kFullRatio));
+    }
     s.hifmiPay = in.yuanOr("hifmi_pay", 0);
     s.mafPay = in.yuanOr("maf_pay", 0);
     s.fundPaySumamt = in.yuan("fund_pay_sumamt");
-    s.psnPartAmt = in.yuan("psn_part_amt");
+    // 2207 names the patient's burden psn_part_amt; 5203 names it psn_pay.
+    s.psnPartAmt = in.has("psn_part_amt") ? in.yuan("psn_part_amt") : in.yuan("psn_pay");
     s.acctPay = in.yuanOr("acct_pay", 0);
-    s.psnCashPay = in.yuan("psn_cash_pay");
+    // 2207 names the cash part psn_cash_pay; 5203 names it cash_payamt.
+    s.psnCashPay = in.has("psn_cash_pay") ? in.yuan("psn_cash_pay", -kMaxFen)
+                                          : in.yuan("cash_payamt", -kMaxFen);
     s.hospPartAmt = in.yuanOr("hosp_part_amt", 0);
     s.ruleTable = in.strOr("rule_table", "", 64);
     s.ruleVersion = in.strOr("rule_version", "", 32);

@@ -364,15 +364,28 @@ public:
             return RequestSlot { true, {} };
         }
         const R sel = m_c.query(
-            "SELECT reply, terminal FROM requests WHERE request_id = $1", { requestId });
+            "SELECT reply, terminal, call FROM requests WHERE request_id = $1", { requestId });
         RequestSlot slot;
         if (sel.rows() > 0) {
             if (sel.text(0, 1) != terminal) {
                 throw DuplicateError("request", "request id used by another terminal");
             }
+            if (sel.text(0, 2) != call) {
+                throw DuplicateError("request", "request id used before with another call or body");
+            }
             slot.reply = sel.text(0, 0);
         }
         return slot;
+    }
+
+    std::optional<std::pair<std::string, std::string>> requestKey(
+        const std::string& requestId) override {
+        const R sel
+            = m_c.query("SELECT terminal, call FROM requests WHERE request_id = $1", { requestId });
+        if (sel.rows() > 0) {
+            return std::make_pair(sel.text(0, 0), sel.text(0, 1));
+        }
+        return std::nullopt;
     }
 
     void setRequestReply(const std::string& requestId, const std::string& reply) override {
@@ -461,6 +474,25 @@ public:
                 P::opt(e.reply), P::opt(e.lastError), P::opt(e.owner), e.leaseMs, e.msgid });
     }
 
+    void renameOutbox(
+        const std::string& from, const std::string& to, const std::string& payload) override {
+        std::string constraint;
+        (void)m_c.guarded("UPDATE outbox SET msgid = $1, payload = $2 WHERE msgid = $3",
+            { to, payload, from }, constraint);
+        if (!constraint.empty()) {
+            throw DuplicateError("msgid", to);
+        }
+    }
+
+    void renameSettlement(const std::string& from, const std::string& to) override {
+        std::string constraint;
+        (void)m_c.guarded(
+            "UPDATE settlements SET msgid = $1 WHERE msgid = $2", { to, from }, constraint);
+        if (!constraint.empty()) {
+            throw DuplicateError("msgid", to);
+        }
+    }
+
     std::optional<OutboxEntry> outboxByMsgid(const std::string& msgid) override {
         auto v = readOutbox(
             m_c.query("SELECT " PG_OUTBOX_COLS " FROM outbox WHERE msgid = $1", { msgid }));
@@ -478,7 +510,8 @@ public:
             "SELECT " PG_OUTBOX_COLS " FROM outbox o WHERE o.state = 'NEW' AND o.next_ms <= $1 "
             "AND o.lease_ms <= $2 AND NOT EXISTS (SELECT 1 FROM outbox p WHERE "
             "p.visit_id = o.visit_id AND p.seq < o.seq AND p.state IN "
-            "('NEW','SENT','UNKNOWN')) ORDER BY o.seq LIMIT $3 FOR UPDATE OF o SKIP LOCKED",
+            "('NEW','SENT','UNKNOWN','RESOLVING','UNRESOLVED')) ORDER BY o.seq LIMIT $3 "
+            "FOR UPDATE OF o SKIP LOCKED",
             { nowMs, nowMs, lim(limit) }));
         for (auto& e : out) {
             e.state = nextState(e.state, OutboxEvent::Dispatch);

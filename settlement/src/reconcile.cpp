@@ -2,7 +2,10 @@
 
 #include "hc/settle/detail_match.hpp"
 #include "hc/settle/json_in.hpp"
+#include "hc/settle/wire_json.hpp"
+#include "hc/settle/zip_file.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -75,12 +78,12 @@ bool totalsBalanced(
     CenterGateway& gw, const std::vector<SettlementRecord>& rows, const std::string& date) {
     bool all = true;
     for (const auto& [key, t] : settledTotals(rows)) {
-        const auto out = gw.call("3201",
-            { { "insutype", key.first }, { "clr_type", key.second },
-                { "setl_optins", gw.context().mdtrtareaAdmvs }, { "stmt_begndate", date },
-                { "stmt_enddate", date }, { "medfee_sumamt", formatYuan(t.medfee) },
-                { "fund_pay_sumamt", formatYuan(t.fund) }, { "acct_pay", formatYuan(t.acct) },
-                { "fixmedins_setl_cnt", t.count }, { "refd_setl_flag", "0" } });
+        json::object data { { "insutype", key.first }, { "clr_type", key.second },
+            { "setl_optins", gw.context().mdtrtareaAdmvs }, { "stmt_begndate", date },
+            { "stmt_enddate", date }, { "medfee_sumamt", wireAmount(t.medfee) },
+            { "fund_pay_sumamt", wireAmount(t.fund) }, { "acct_pay", wireAmount(t.acct) },
+            { "fixmedins_setl_cnt", t.count }, { "refd_setl_flag", "0" } };
+        const auto out = gw.call("3201", json::object { { "data", std::move(data) } });
         const JsonIn info(out.at("stmtinfo"), "output.stmtinfo");
         all = all && parseStmtResult(info.str("stmt_rslt", 8)) == 0;
     }
@@ -280,6 +283,72 @@ std::int64_t matchResultLocally(
     return found;
 }
 
+namespace {
+
+// 9101: the file's bytes as a JSON array of byte values. The body is written as text directly
+// (a json::array of millions of values would cost far more memory than the file).
+std::string uploadFile(
+    CenterGateway& gateway, const std::string& filename, const std::string& zip) {
+    std::string bytes;
+    bytes.reserve(zip.size() * 4 + 2);
+    bytes += '[';
+    for (std::size_t i = 0; i < zip.size(); ++i) {
+        if (i != 0) {
+            bytes += ',';
+        }
+        bytes += std::to_string(static_cast<unsigned char>(zip[i]));
+    }
+    bytes += ']';
+    // The array goes in as a wire decimal: serializeWire writes its text as it is.
+    const auto out = gateway.call("9101",
+        json::object { { "fsUploadIn",
+            json::object { { "in", wireDecimal(bytes) }, { "filename", filename },
+                { "fixmedins_code", gateway.context().fixmedinsCode } } } });
+    return JsonIn(out, "output").str("file_qury_no", 30);
+}
+
+// Reconciliation decides the settlements whose 2207 stayed UNRESOLVED (its 2601 refused or
+// lost): a center-only line under its msgid is adopted through 5203 with the setl_id the
+// center listed; one the center does not list at all holds nothing there and is renewed under a
+// new msgid (the dispatcher sends it). The adopted lines leave the result (they balance now).
+void resolveUnresolved(LedgerStore& store, CenterGateway& gateway,
+    const std::vector<std::string>& unresolved, std::vector<CenterResultLine>& lines,
+    ReconReport& report) {
+    for (const auto& msgid : unresolved) {
+        const auto line = std::find_if(lines.begin(), lines.end(),
+            [&](const CenterResultLine& l) { return l.msgid == msgid && l.rslt == 1; });
+        std::optional<json::object> out;
+        std::string psnNo;
+        {
+            auto tx = store.begin();
+            const auto rec = tx->settlementByMsgid(msgid);
+            psnNo = rec ? rec->psnNo : "";
+            tx->commit();
+        }
+        if (line != lines.end()) {
+            out = gateway.call("5203",
+                json::object { { "data",
+                    json::object { { "psn_no", psnNo }, { "setl_id", line->setlId } } } });
+            lines.erase(line);
+        }
+        auto tx = store.begin();
+        if (gateway.resolveUnresolved(*tx, msgid, out ? &*out : nullptr)) {
+            ReconItem item;
+            item.cls = out ? ReconClass::CenterOnly : ReconClass::LocalOnly;
+            item.msgid = msgid;
+            item.repair = out ? "unresolved 2207 adopted from the center (5203)"
+                              : "unresolved 2207: the center holds nothing; settled again under a "
+                                "new msgid";
+            tx->audit(nowMs(), "reconcile", "recon.unresolved", msgid, item.repair);
+            ++report.counts[out ? "unresolved_adopted" : "unresolved_renewed"];
+            report.items.push_back(std::move(item));
+        }
+        tx->commit();
+    }
+}
+
+} // namespace
+
 ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::string& date,
     const ReconOptions& options) {
     (void)dayStartMs(date); // refuse a bad date before talking to the center
@@ -307,8 +376,22 @@ ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::
             report.items.push_back(held);
         }
     }
+    std::vector<std::string> unresolved; // msgids of settlements whose 2207 is UNRESOLVED
+    {
+        auto tx = store.begin();
+        for (const auto& r : rows) {
+            if (r.status == SettlementStatus::Pending || r.status == SettlementStatus::Provisional
+                || r.status == SettlementStatus::SelfPay) {
+                const auto e = tx->outboxByMsgid(r.msgid);
+                if (e && e->state == OutboxState::Unresolved) {
+                    unresolved.push_back(r.msgid);
+                }
+            }
+        }
+        tx->commit();
+    }
     report.totalsBalanced = totalsBalanced(gateway, rows, date);
-    if (report.totalsBalanced) {
+    if (report.totalsBalanced && unresolved.empty()) {
         report.balancedAfterRepair = true;
         report.counts["balanced"] = report.localCount;
         report.counts["held"] = static_cast<std::int64_t>(report.items.size());
@@ -316,37 +399,57 @@ ReconReport reconcileDay(LedgerStore& store, CenterGateway& gateway, const std::
         return report;
     }
 
-    // Details: upload our settled rows, ask for the comparison, download the result.
-    std::ostringstream file;
-    std::map<std::string, SettlementRecord> byMsgid;
+    // Details: upload our settled rows (9101, a ZIP holding one TAB-separated .txt), ask for
+    // the comparison (3202), download the result ZIP (9102).
+    std::string file;
     for (const auto& r : rows) {
-        byMsgid[r.msgid] = r;
         if (r.status == SettlementStatus::Settled) {
-            file << r.setlId << '\t' << r.visitId << '\t' << r.psnNo << '\t' << formatYuan(r.medfee)
-                 << '\t' << formatYuan(r.fund) << '\t' << formatYuan(r.acct) << "\t0\t" << r.msgid
-                 << '\n';
+            file += r.setlId + '\t' + r.visitId + '\t' + r.psnNo + '\t' + formatYuan(r.medfee)
+                + '\t' + formatYuan(r.fund) + '\t' + formatYuan(r.acct) + "\t0\n";
         }
     }
-    const auto up = gateway.call(
-        "9101", { { "filename", "stmt-" + date + ".txt" }, { "file_content", file.str() } });
-    const JsonIn upIn(up, "output");
-    const auto t = settledTotals(rows).begin()->second;
-    const auto res = gateway.call("3202",
-        { { "setl_optins", gateway.context().mdtrtareaAdmvs },
-            { "file_qury_no", upIn.str("file_qury_no", 30) }, { "stmt_begndate", date },
-            { "stmt_enddate", date }, { "medfee_sumamt", formatYuan(report.localMedfee) },
-            { "fund_pay_sumamt", formatYuan(report.localFund) },
-            { "cash_payamt", formatYuan(report.localMedfee - report.localFund - t.acct) },
-            { "fixmedins_setl_cnt", report.localCount }, { "clr_type", "11" },
-            { "refd_setl_flag", "0" } });
+    const auto fileQuryNo
+        = uploadFile(gateway, "stmt-" + date + ".zip", makeZip("stmt-" + date + ".txt", file));
+    Fen acct = 0;
+    for (const auto& r : rows) {
+        acct += r.status == SettlementStatus::Settled ? r.acct : 0;
+    }
+    json::object data { { "setl_optins", gateway.context().mdtrtareaAdmvs },
+        { "file_qury_no", fileQuryNo }, { "stmt_begndate", date }, { "stmt_enddate", date },
+        { "medfee_sumamt", wireAmount(report.localMedfee) },
+        { "fund_pay_sumamt", wireAmount(report.localFund) },
+        { "cash_payamt", wireAmount(report.localMedfee - report.localFund - acct) },
+        { "fixmedins_setl_cnt", report.localCount }, { "clr_type", "11" } };
+    const auto res = gateway.call("3202", json::object { { "data", std::move(data) } });
     const JsonIn fileinfo(res.at("fileinfo"), "output.fileinfo");
-    const auto dl = gateway.call("9102", { { "file_qury_no", fileinfo.str("file_qury_no", 30) } });
-    const auto content = JsonIn(dl, "output").str("file_content", 512 * 1024 * 1024);
+    const auto zip = gateway.download("9102",
+        json::object { { "fsDownloadIn",
+            json::object { { "file_qury_no", fileinfo.str("file_qury_no", 30) },
+                { "filename", fileinfo.str("filename", 200) },
+                { "fixmedins_code", gateway.context().fixmedinsCode } } } });
+    const auto content = readSingleTextZip(zip, "9102 result file", 1024 * 1024 * 1024).content;
 
     // The center's comparison result, one line per detail: its result code is input, not the
     // verdict. Each line also carries the center's own numbers, so our rows are matched against
     // them locally (DetailMatcher) and a difference the center reported as balanced is found.
     std::vector<CenterResultLine> lines = parseCenterResultFile(content);
+    // A line of a row the center does not hold carries no msgid (our upload has none): it is
+    // ours by its setl_id.
+    std::map<std::string, std::string> msgidOfSetl;
+    for (const auto& r : rows) {
+        if (!r.setlId.empty()) {
+            msgidOfSetl[r.setlId] = r.msgid;
+        }
+    }
+    for (auto& l : lines) {
+        if (l.msgid.empty()) {
+            const auto it = msgidOfSetl.find(l.setlId);
+            if (it != msgidOfSetl.end()) {
+                l.msgid = it->second;
+            }
+        }
+    }
+    resolveUnresolved(store, gateway, unresolved, lines, report);
     const auto found = matchResultLocally(rows, lines);
     report.counts["found_locally"] = found;
 

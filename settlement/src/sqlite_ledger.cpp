@@ -418,16 +418,30 @@ public:
         if (::sqlite3_changes(m_db.handle()) == 1) {
             return RequestSlot { true, {} };
         }
-        Q sel(m_db, "SELECT reply, terminal FROM requests WHERE request_id = ?");
+        Q sel(m_db, "SELECT reply, terminal, call FROM requests WHERE request_id = ?");
         sel.bind(1, requestId);
         RequestSlot slot;
         if (sel.step()) {
             if (sel.text(1) != terminal) {
                 throw DuplicateError("request", "request id used by another terminal");
             }
+            // The call column holds "<call>#<hash of the request body>" (SettlementService).
+            if (sel.text(2) != call) {
+                throw DuplicateError("request", "request id used before with another call or body");
+            }
             slot.reply = sel.text(0);
         }
         return slot;
+    }
+
+    std::optional<std::pair<std::string, std::string>> requestKey(
+        const std::string& requestId) override {
+        Q sel(m_db, "SELECT terminal, call FROM requests WHERE request_id = ?");
+        sel.bind(1, requestId);
+        if (sel.step()) {
+            return std::make_pair(sel.text(0), sel.text(1));
+        }
+        return std::nullopt;
     }
 
     void setRequestReply(const std::string& requestId, const std::string& reply) override {
@@ -566,6 +580,23 @@ public:
         q.step();
     }
 
+    void renameOutbox(
+        const std::string& from, const std::string& to, const std::string& payload) override {
+        Q q(m_db, "UPDATE outbox SET msgid = ?, payload = ? WHERE msgid = ?");
+        q.bind(1, to).bind(2, payload).bind(3, from).step();
+        if (!q.constraint().empty()) {
+            throw DuplicateError("msgid", to);
+        }
+    }
+
+    void renameSettlement(const std::string& from, const std::string& to) override {
+        Q q(m_db, "UPDATE settlements SET msgid = ? WHERE msgid = ?");
+        q.bind(1, to).bind(2, from).step();
+        if (!q.constraint().empty()) {
+            throw DuplicateError("msgid", to);
+        }
+    }
+
     std::optional<OutboxEntry> outboxByMsgid(const std::string& msgid) override {
         Q q(m_db, "SELECT " OUTBOX_COLS " FROM outbox WHERE msgid = ?");
         q.bind(1, msgid);
@@ -585,7 +616,7 @@ public:
                 "AND o.next_ms <= ? "
                 "AND o.lease_ms <= ? AND NOT EXISTS (SELECT 1 FROM outbox p WHERE "
                 "p.visit_id = o.visit_id AND p.seq < o.seq AND p.state IN "
-                "('NEW','SENT','UNKNOWN')) ORDER BY o.seq LIMIT ?");
+                "('NEW','SENT','UNKNOWN','RESOLVING','UNRESOLVED')) ORDER BY o.seq LIMIT ?");
             q.bind(1, nowMs).bind(2, nowMs).bind(3, static_cast<std::int64_t>(limit));
             while (q.step()) {
                 out.push_back(readOutbox(q));

@@ -155,10 +155,12 @@ void seedVisits(LedgerStore& store, const EnvelopeContext& ctx, int n) {
                 const auto v = "SV" + std::to_string(k);
                 char psn[32];
                 std::snprintf(psn, sizeof psn, "5101001990%08d", k);
+                // As register_visit stores it (national codes, the rule tables' keys).
                 boost::json::object visit { { "visit_id", v }, { "psn_no", psn },
                     { "insutype", "390" }, { "psn_type", "general" }, { "hosp_lv", "county" },
-                    { "med_type", "inpatient" }, { "year", 2014 }, { "region", ctx.mdtrtareaAdmvs },
-                    { "terminal", "T" } };
+                    { "med_type", "21" }, { "rule_med_type", "inpatient" },
+                    { "mdtrt_cert_type", "02" }, { "mdtrt_cert_no", psn }, { "year", 2014 },
+                    { "region", ctx.mdtrtareaAdmvs }, { "terminal", "T" } };
                 tx->insertDoc("visit", v, boost::json::serialize(visit));
                 boost::json::array items;
                 items.push_back({ { "code", "c" }, { "class", "丙" }, { "amount_fen", 80000 } });
@@ -215,8 +217,8 @@ double benchSettlePath(
 // Visits and fee batches are registered through the socket first, not timed.
 void benchZmq(int clients, int n, int settleWaitMs, double rate) {
     TempDir dir;
-    Process center({ HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR, "--port-file",
-                       dir.file("center.port") },
+    Process center({ HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR, "--center-data",
+                       HC_TEST_CENTER_DATA, "--port-file", dir.file("center.port") },
         dir.file("center.log"));
     const auto centerPort = waitForPort(dir.file("center.port"));
     if (settleWaitMs == 0) {
@@ -452,15 +454,18 @@ void benchOffline(int n, int replayN) {
     for (int i = 0; i < n; i += group) {
         auto tx = h.store->begin();
         for (int k = 0; k < group && i + k < n; ++k) {
-            boost::json::object in;
-            in["ipt_otp_no"] = "OFF" + std::to_string(i + k);
-            in["psn_no"] = "P";
-            in["insutype"] = "390";
-            in["hosp_lv"] = "county";
-            in["med_type"] = "inpatient";
-            in["year"] = 2014;
-            auto e = makeOutboxEntry(h.ctx, h.msgids, h.gw.retry, "2201",
-                "OFF" + std::to_string(i + k), "2", "T", std::move(in));
+            const auto visit = "OFF" + std::to_string(i + k);
+            // A 2201 as the service queues it, and its visit document (materialized at dispatch).
+            boost::json::object data { { "psn_no", "P" }, { "insutype", "390" },
+                { "begntime", "2026-11-23 10:00:00" }, { "mdtrt_cert_type", "02" },
+                { "mdtrt_cert_no", "P" }, { "ipt_otp_no", visit }, { "atddr_no", "D1" },
+                { "dr_name", "d" }, { "dept_code", "A01" }, { "dept_name", "g" },
+                { "caty", "A01" } };
+            tx->putDoc("visit", visit,
+                boost::json::serialize(boost::json::object {
+                    { "visit_id", visit }, { "psn_no", "P" }, { "terminal", "T" } }));
+            auto e = makeOutboxEntry(h.ctx, h.msgids, h.gw.retry, "2201", visit, "2", "T",
+                boost::json::object { { "data", std::move(data) } });
             e.nextMs = 0; // all due: the dispatcher leases from the head of the whole queue
             tx->insertOutbox(e);
         }

@@ -30,11 +30,13 @@ struct Harness {
     std::atomic<bool> stop { false };
     std::thread dispatcher;
     int counter = 0;
+    boost::json::object last;
 
     explicit Harness(ServiceConfig cfg = {}, SqliteOptions sqlite = {}) {
         center = std::make_unique<Process>(
             std::vector<std::string> { HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR,
-                "--policies", HC_TEST_POLICY_DIR, "--port-file", dir.file("port") },
+                "--policies", HC_TEST_POLICY_DIR, "--center-data", HC_TEST_CENTER_DATA,
+                "--port-file", dir.file("port") },
             dir.file("center.log"));
         port = waitForPort(dir.file("port"));
         policies.loadDirectory(HC_SETTLE_POLICY_DIR);
@@ -96,53 +98,80 @@ struct Harness {
         return parseJsonText(reply, "reply").as_object();
     }
 
-    /** Register, upload the 10,000 yuan example and settle; returns the settle reply. */
-    boost::json::object settleExample(
+    /** Register and upload the 10,000 yuan example; returns the visit id ("" on a refusal,
+     *  whose reply is left in `last`). */
+    std::string prepareExample(
         const std::string& terminal = "T1", const std::string& hospLv = "county") {
         const auto n = std::to_string(++counter);
         const auto visit = "V" + n + "-" + std::to_string(::getpid());
-        auto r = call(terminal,
+        last = call(terminal,
             { { "call", "register_visit" }, { "request_id", "rv" + visit }, { "visit_id", visit },
                 { "psn_no", "510100199001011234" }, { "insutype", "390" }, { "hosp_lv", hospLv },
                 { "med_type", "inpatient" }, { "year", 2014 } });
-        if (!r["ok"].as_bool()) {
-            return r;
+        if (!last["ok"].as_bool()) {
+            return "";
         }
         boost::json::array items;
         items.push_back({ { "code", "c" }, { "class", "丙" }, { "amount_fen", 80000 } });
         items.push_back({ { "code", "b" }, { "class", "乙" }, { "amount_fen", 200000 } });
         items.push_back({ { "code", "a" }, { "class", "甲" }, { "amount_fen", 720000 } });
-        r = call(terminal,
+        last = call(terminal,
             { { "call", "upload_fees" }, { "request_id", "uf" + visit }, { "visit_id", visit },
                 { "chrg_bchno", "B1" }, { "items", items } });
-        if (!r["ok"].as_bool()) {
-            return r;
-        }
+        return last["ok"].as_bool() ? visit : "";
+    }
+
+    /** Settle batch B1 of a prepared visit. */
+    boost::json::object settle(const std::string& visit, const std::string& terminal = "T1") {
         return call(terminal,
             { { "call", "settle" }, { "request_id", "st" + visit }, { "visit_id", visit },
                 { "chrg_bchno", "B1" } });
     }
 
-    /** Wait until no outbox entry is NEW, SENT or UNKNOWN. */
+    /** Register, upload the 10,000 yuan example and settle; returns the settle reply. */
+    boost::json::object settleExample(
+        const std::string& terminal = "T1", const std::string& hospLv = "county") {
+        const auto visit = prepareExample(terminal, hospLv);
+        return visit.empty() ? last : settle(visit, terminal);
+    }
+
+    /** Wait until no outbox entry is NEW, SENT, UNKNOWN or RESOLVING. */
     bool drain(std::chrono::milliseconds timeout = std::chrono::milliseconds(20000)) {
         const auto end = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < end) {
             auto tx = store->begin();
             auto d = tx->outboxDepth();
             tx->commit();
-            if (d["NEW"] + d["SENT"] + d["UNKNOWN"] == 0) {
+            if (d["NEW"] + d["SENT"] + d["UNKNOWN"] + d["RESOLVING"] == 0) {
                 return true;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         auto tx = store->begin();
-        for (auto st : { OutboxState::New, OutboxState::Sent, OutboxState::Unknown }) {
+        for (auto st :
+            { OutboxState::New, OutboxState::Sent, OutboxState::Unknown, OutboxState::Resolving }) {
             for ([[maybe_unused]] const auto& e : tx->outboxInState(st, 5)) {
                 MESSAGE(e.infno << " " << stateName(e.state) << " attempts " << e.attempts << ": "
                                 << e.lastError);
             }
         }
         return false;
+    }
+
+    /** Entries (not 2601s) whose outcome reconciliation must decide. */
+    std::int64_t unresolved() {
+        auto tx = store->begin();
+        std::int64_t n = 0;
+        for (const auto& e : tx->outboxInState(OutboxState::Unresolved, 100000)) {
+            n += e.infno == "2601" ? 0 : 1;
+        }
+        tx->commit();
+        return n;
+    }
+
+    std::int64_t centerDuplicates() {
+        const auto r = admin("/admin/stats", "");
+        return parseJsonText(r.body, "stats").as_object().at("duplicate_msgids").as_int64();
     }
 
     std::int64_t centerActive() {

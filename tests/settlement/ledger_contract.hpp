@@ -129,7 +129,14 @@ TEST_CASE("outbox leases only the head of each visit, in order") {
     a1.state = nextState(a1.state, OutboxEvent::Timeout);
     tx->updateOutbox(a1);
     CHECK(tx->leaseDispatchable(10, 10, "me", 1000).empty());
-    // Query finds it → OK, then A2 is next.
+    // Its 2601 under way (RESOLVING), then refused (UNRESOLVED): the visit still waits.
+    a1.state = nextState(a1.state, OutboxEvent::ReversalRequested);
+    tx->updateOutbox(a1);
+    CHECK(tx->leaseDispatchable(10, 10, "me", 1000).empty());
+    a1.state = nextState(a1.state, OutboxEvent::ReversalRejected);
+    tx->updateOutbox(a1);
+    CHECK(tx->leaseDispatchable(10, 10, "me", 1000).empty());
+    // Reconciliation finds it at the center → OK, then A2 is next.
     a1.state = nextState(a1.state, OutboxEvent::QueryFound);
     tx->updateOutbox(a1);
     auto next = tx->leaseDispatchable(10, 10, "me", 1000);
@@ -138,6 +145,33 @@ TEST_CASE("outbox leases only the head of each visit, in order") {
 
     CHECK(tx->outboxDepth()["SENT"] == 2); // B1 and A2
     CHECK(tx->outboxDepth()["OK"] == 1);
+}
+
+TEST_CASE("a renewed entry keeps its place in its visit's order under its new msgid; the old "
+          "msgid keeps a row of its own and the settlement follows") {
+    LedgerFixture fx;
+    auto store = fx.open();
+    auto tx = store->begin();
+    tx->insertOutbox(entry("A1", "VA", "2207"));
+    tx->insertOutbox(entry("A2", "VA", "2208"));
+    SettlementRecord s;
+    s.visitId = "VA";
+    s.chrgBchno = "B1";
+    s.msgid = "A1";
+    s.psnNo = "p";
+    s.insutype = "390";
+    s.terminal = "T";
+    s.setlDate = "2026-11-23";
+    tx->insertSettlement(s);
+    tx->renameOutbox("A1", "A1b", "{}");
+    tx->renameSettlement("A1", "A1b");
+    CHECK_FALSE(tx->outboxByMsgid("A1").has_value());
+    CHECK(tx->settlementByMsgid("A1b").has_value());
+    CHECK_THROWS_AS(tx->renameOutbox("A1b", "A2", "{}"), DuplicateError);
+    const auto lease = tx->leaseDispatchable(10, 10, "me", 1000);
+    REQUIRE(lease.size() == 1);
+    CHECK(lease[0].msgid == "A1b"); // still ahead of A2
+    CHECK(lease[0].payload == "{}");
 }
 
 TEST_CASE("a SENT entry whose lease ran out is reported stale (the sender died)") {

@@ -31,16 +31,29 @@ TEST_CASE("not delivered goes back to NEW; timeout and 5xx go to UNKNOWN") {
     CHECK(nextState(S::Sent, E::ServerError) == S::Unknown);
 }
 
-TEST_CASE("UNKNOWN is resolved only by a query, never by a reversal or a resend") {
-    CHECK(nextState(S::Unknown, E::QueryFound) == S::Ok);
-    CHECK(nextState(S::Unknown, E::QueryNotFound) == S::New);
-    CHECK_THROWS_AS(nextState(S::Unknown, E::ReversalRequested), IllegalTransition);
+TEST_CASE("UNKNOWN is resolved by a 2601 reversal, never by a resend or a 5203 without setl_id") {
+    CHECK(nextState(S::Unknown, E::ReversalRequested) == S::Resolving);
     CHECK_THROWS_AS(nextState(S::Unknown, E::Dispatch), IllegalTransition);
     CHECK_THROWS_AS(nextState(S::Unknown, E::ReplyOk), IllegalTransition);
+    CHECK_THROWS_AS(nextState(S::Unknown, E::QueryFound), IllegalTransition);
+    CHECK_THROWS_AS(nextState(S::Unknown, E::Restarted), IllegalTransition);
     CHECK(blocksVisit(S::Unknown));
+    CHECK(blocksVisit(S::Resolving));
+    CHECK(blocksVisit(S::Unresolved));
+    // The center confirmed the reversal: sent again, under a new msgid (the gateway renews it).
+    CHECK(nextState(S::Resolving, E::ReversalOk) == S::New);
+    CHECK_THROWS_AS(nextState(S::Resolving, E::ReversalRequested), IllegalTransition);
+    // Refused or lost reversal: UNRESOLVED, for reconciliation; never reversed a second time.
+    CHECK(nextState(S::Resolving, E::ReversalRejected) == S::Unresolved);
+    CHECK_THROWS_AS(nextState(S::Unresolved, E::ReversalRequested), IllegalTransition);
+    CHECK(nextState(S::Unresolved, E::QueryFound) == S::Ok);
+    CHECK(nextState(S::Unresolved, E::Restarted) == S::New);
+    CHECK(nextState(S::Unresolved, E::StaffResolvedFailed) == S::Failed);
+    // A 2601 whose own reply is lost is abandoned to reconciliation.
+    CHECK(nextState(S::Unknown, E::Abandoned) == S::Unresolved);
 }
 
-TEST_CASE("reversal: only from OK, never twice") {
+TEST_CASE("staff reversal: from OK, never twice") {
     auto s = nextState(S::Ok, E::ReversalRequested);
     CHECK(s == S::ReversalPending);
     CHECK_THROWS_AS(nextState(s, E::ReversalRequested), IllegalTransition);
@@ -50,6 +63,8 @@ TEST_CASE("reversal: only from OK, never twice") {
     CHECK(nextState(S::ReversalPending, E::ReversalRejected) == S::ManualReview);
     CHECK_THROWS_AS(nextState(S::New, E::ReversalRequested), IllegalTransition);
     CHECK_THROWS_AS(nextState(S::Failed, E::ReversalRequested), IllegalTransition);
+    CHECK_FALSE(blocksVisit(S::Reversed));
+    CHECK_FALSE(blocksVisit(S::ReversalPending));
 }
 
 TEST_CASE("expiry sends unresolved entries to manual review, never drops them") {
@@ -62,7 +77,7 @@ TEST_CASE("expiry sends unresolved entries to manual review, never drops them") 
 }
 
 TEST_CASE("state names round trip") {
-    for (int i = 0; i <= static_cast<int>(S::ManualReview); ++i) {
+    for (int i = 0; i <= static_cast<int>(S::Unresolved); ++i) {
         const auto s = static_cast<S>(i);
         REQUIRE(parseOutboxState(stateName(s)).has_value());
         CHECK(*parseOutboxState(stateName(s)) == s);

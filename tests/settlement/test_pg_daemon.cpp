@@ -3,9 +3,11 @@
 // request id gets one msgid from both, the center holds each settlement exactly once, and the
 // shared outbox drains with no msgid sent twice.
 #include "hc/settle/envelope.hpp"
+#include "hc/settle/gateway.hpp"
 #include "hc/settle/http_client.hpp"
 #include "hc/settle/json_in.hpp"
 #include "hc/settle/ledger.hpp"
+#include "hc/settle/reconcile.hpp"
 #include "pg_cluster.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
@@ -38,8 +40,8 @@ TEST_CASE("two settlementd on one PostgreSQL ledger: one settlement per request 
     Keys server, kiosk;
     std::ofstream(dir.file("server.key")) << server.sec << "\n";
     std::ofstream(dir.file("allow")) << "kiosk-1 " << kiosk.pub << "\n";
-    Process center({ HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR, "--port-file",
-                       dir.file("center.port") },
+    Process center({ HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR, "--center-data",
+                       HC_TEST_CENTER_DATA, "--port-file", dir.file("center.port") },
         dir.file("center.log"));
     const auto centerPort = waitForPort(dir.file("center.port"));
     {
@@ -56,8 +58,8 @@ TEST_CASE("two settlementd on one PostgreSQL ledger: one settlement per request 
                 "--owner", name, "--msgid-range", range, "--port-file", dir.file(name + ".port") },
             dir.file(name + ".log"));
     };
-    auto a = start("sd-a", "0-4999");
-    auto b = start("sd-b", "5000-9999");
+    auto a = start("sd-a", "0-4499");
+    auto b = start("sd-b", "4500-8999");
     const auto epA = "tcp://127.0.0.1:" + std::to_string(waitForPort(dir.file("sd-a.port")));
     const auto epB = "tcp://127.0.0.1:" + std::to_string(waitForPort(dir.file("sd-b.port")));
 
@@ -81,12 +83,22 @@ TEST_CASE("two settlementd on one PostgreSQL ledger: one settlement per request 
     ta.join();
     tb.join();
     CHECK(failures.load() == 0);
-    int fromB = 0; // msgids from instance B's sequence range (5000-9999)
+    int fromB = 0; // msgids from instance B's sequence range (4500-8999)
     for (int n = 0; n < total; ++n) {
         CAPTURE(n);
-        CHECK(msgids[0][n] == msgids[1][n]);
+        if (msgids[0][n] != msgids[1][n]) {
+            // Renewed meanwhile (its 2207's outcome was unknown and reversed): the old msgid is
+            // an alias of the new one, both name the one settlement.
+            auto store = openLedger(url);
+            auto tx = store->begin();
+            const auto sa = findSettlement(*tx, msgids[0][n]);
+            const auto sb = findSettlement(*tx, msgids[1][n]);
+            REQUIRE((sa && sb));
+            CHECK(sa->id == sb->id);
+            tx->commit();
+        }
         const auto& m = msgids[0][n];
-        fromB += m.size() >= 4 && m[m.size() - 4] >= '5' ? 1 : 0;
+        fromB += m.size() >= 4 && m.substr(m.size() - 4) >= "4500" ? 1 : 0;
     }
     MESSAGE("settlements created by instance A: " << total - fromB << ", by B: " << fromB);
     {
@@ -94,7 +106,13 @@ TEST_CASE("two settlementd on one PostgreSQL ledger: one settlement per request 
         (void)c.post("/admin/faults", "{}");
     }
     auto store = openLedger(url);
-    const auto tally = waitForDrain(*store, total, std::chrono::seconds(30));
+    const auto tally = drainAndDecide(*store, total, [&] {
+        MsgidGenerator cli("H51180000001", 9000, 9999); // the settle CLI's range
+        GatewayConfig gw;
+        gw.port = centerPort;
+        CenterGateway g(gw, EnvelopeContext {}, cli);
+        (void)reconcileDay(*store, g, isoDate(std::chrono::system_clock::now()));
+    });
     CHECK(tally.rows == static_cast<std::size_t>(total));
     CHECK(tally.settled == total);
     HttpClient c("127.0.0.1", centerPort);

@@ -54,13 +54,19 @@ TEST_CASE("a tampered day is classified, repaired with audit entries, then balan
             tx->updateSettlement(ghost);
             tx->commit();
         }
-        h.stopDispatcher();
-        h.faults(std::string(R"({"drop_response_pct":100,"result_codes":")") + codes + R"("})");
         {
-            // Dispatcher runs once by hand so the 2207 reaches the center and goes UNKNOWN.
-            h.startDispatcher();
-            const auto r = h.settleExample();
+            // The 2207 reaches the center, its reply is lost: UNKNOWN; its 2601 is lost on the
+            // way: UNRESOLVED, for reconciliation to decide (it adopts the center's record).
+            const auto visit = h.prepareExample();
+            REQUIRE(h.drain());
+            h.faults(std::string(R"({"reply_delay_ms":900,"result_codes":")") + codes + R"("})");
+            const auto r = h.settle(visit);
             CHECK(r.at("status") == "PROVISIONAL");
+            // Its 2601 never reaches the center: the settlement stands there.
+            h.faults(std::string(R"({"drop_request_pct":100,"result_codes":")") + codes + R"("})");
+            for (int i = 0; i < 200 && h.unresolved() == 0; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
             h.stopDispatcher();
         }
         h.faults(std::string(R"({"result_codes":")") + codes + R"("})");

@@ -33,7 +33,7 @@ struct Daemons {
         std::ofstream(dir.file("allow")) << "kiosk-7 " << kiosk.pub << "\n";
         center = std::make_unique<Process>(
             std::vector<std::string> { HC_CENTER_SIM, "--policies", HC_SETTLE_POLICY_DIR,
-                "--port-file", dir.file("center.port") },
+                "--center-data", HC_TEST_CENTER_DATA, "--port-file", dir.file("center.port") },
             dir.file("center.log"));
         centerPort = waitForPort(dir.file("center.port"));
         settled = std::make_unique<Process>(

@@ -130,10 +130,36 @@ inline DayTally waitForDrain(
         for (const auto& r : day) {
             tally.settled += r.status == SettlementStatus::Settled ? 1 : 0;
         }
-        if (depth["NEW"] + depth["SENT"] + depth["UNKNOWN"] == 0 && tally.settled == expected) {
+        if (depth["NEW"] + depth["SENT"] + depth["UNKNOWN"] + depth["RESOLVING"] == 0
+            && tally.settled == expected) {
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return tally;
+}
+
+/** Entries (not 2601s) left UNRESOLVED: their 2601 was refused or lost; reconciliation decides. */
+inline std::int64_t unresolvedEntries(LedgerStore& store) {
+    auto tx = store.begin();
+    std::int64_t n = 0;
+    for (const auto& e : tx->outboxInState(OutboxState::Unresolved, 100000)) {
+        n += e.infno == "2601" ? 0 : 1;
+    }
+    tx->commit();
+    return n;
+}
+
+/** Wait for the outbox; while UNRESOLVED settlements remain, run `reconcile` (which adopts or
+ *  renews them) and wait again. Returns the final tally. */
+template <typename Reconcile>
+DayTally drainAndDecide(LedgerStore& store, std::int64_t expected, Reconcile reconcile) {
+    auto tally = waitForDrain(store, expected, std::chrono::seconds(40));
+    for (int round = 0; round < 4 && tally.settled != expected; ++round) {
+        if (unresolvedEntries(store) > 0) {
+            reconcile();
+        }
+        tally = waitForDrain(store, expected, std::chrono::seconds(40));
     }
     return tally;
 }

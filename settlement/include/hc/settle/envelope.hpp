@@ -26,7 +26,9 @@ public:
     /** `fixmedinsCode` must be 12 characters; the sequence runs in [seqLo, seqHi] per second so
      *  several instances sharing one code can be given disjoint ranges. */
     explicit MsgidGenerator(std::string fixmedinsCode, int seqLo = 0, int seqHi = 9999);
-    /** Next msgid; when the range of the current second is used up, waits for the next one. */
+    /** Next msgid; when the range of the current second is used up, waits for the next one. The
+     *  second the generator was made in counts as used up (a restarted process never repeats a
+     *  msgid of its predecessor's last second), so the first msgid may wait up to 1 s. */
     std::string next();
 
 private:
@@ -48,25 +50,27 @@ struct EnvelopeContext {
     std::string devNo = "settlementd"; ///< device number
 };
 
-/** Build a request envelope. `opterType` 1 staff, 2 kiosk; `opter` is the terminal id. */
+/** Build a request envelope (reference §2.1). `input` is the transaction's input object
+ *  ({"data": …}, {"feedetail": […]}, {"fsUploadIn": …}, …); amounts in it are wire decimals
+ *  (wire_json.hpp). `opterType` 1 staff, 2 kiosk; `opter` is the terminal id. `psnNo` says
+ *  whether the input names a person: then insuplc_admdvs is filled, as the interface requires. */
 boost::json::object makeEnvelope(const EnvelopeContext& ctx, const std::string& infno,
     const std::string& msgid, const std::string& opterType, const std::string& opter,
-    boost::json::object input);
+    boost::json::object input, bool psnNo = true);
 
-/** A parsed, checked center reply. */
+/** A parsed, checked center reply (only the interface's fields). */
 struct CenterReply {
-    int infcode = -1; ///< 0 OK, otherwise failure
-    std::string infRefmsgid; ///< center message id
+    int infcode = -1; ///< 0 OK, otherwise failure (a number, or a numeric string)
+    std::string infRefmsgid; ///< center message id (admdvs 6 + time 14 + sequence 10)
     std::string errMsg; ///< error text when infcode != 0
-    std::string reqMsgid; ///< echo of our msgid (center-sim extension; empty if absent)
-    boost::json::value output; ///< the output object (may be null)
+    boost::json::value output; ///< the output object (null when absent); wire decimals inside
 };
 
-/** Parse a reply; throws InputError naming the bad field (e.g. "reply.infcode"). */
+/** Parse a reply parsed with parseWireJson; throws InputError naming the bad field (e.g.
+ *  "reply.infcode"). */
 CenterReply parseCenterReply(const boost::json::value& json);
 
-/** Build a reply (used by center-sim). */
-boost::json::object makeReply(int infcode, const std::string& refmsgid, const std::string& reqMsgid,
-    const std::string& errMsg, boost::json::value output);
+/** Parse a reply body: parseWireJson then parseCenterReply. */
+CenterReply parseCenterReplyText(std::string_view body);
 
 } // namespace hc::settle

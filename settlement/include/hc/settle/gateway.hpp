@@ -1,8 +1,20 @@
-// Center gateway: synchronous calls (9001, 2206, 5203, 5206, 3201, 3202, 9101, 9102) and the
-// outbox dispatcher that sends durable entries (2201, 2204, 2207, 2208, 2601) exactly once in
-// effect, applies the results to the ledger and resolves UNKNOWN outcomes only by 5203.
-// Thread-safety: one CenterGateway per thread (it owns an HTTP connection); the ledger store
-// serializes transactions.
+// Center gateway: synchronous calls (9001, 3201, 3202, 5203, 9101, 9102) and the outbox
+// dispatcher that sends durable entries (2201, 2204, 2207, 2208, 2601), applies the results to
+// the ledger and resolves unknown outcomes the national way (reference §2.5):
+//   - an entry is stored as a template; at dispatch the center's visit id (mdtrt_id, from the
+//     visit's 2201 reply) and the center-facing ipt_otp_no / chrg_bchno / feedetl_sn are filled
+//     in from the visit document ("materialized"); a visit without mdtrt_id fails locally;
+//   - an UNKNOWN entry is reversed with 2601 {psn_no, omsgid, oinfno}; once the center accepts,
+//     the entry is sent again under a NEW msgid (renewed: same place in the visit's order, the
+//     old msgid's row kept as REVERSED, a renewed 2207's settlement renamed, old msgid aliased);
+//   - a refused or lost 2601 leaves a 2207/2208 UNRESOLVED for reconciliation; a 2201/2204 is
+//     restarted at the center under a new ipt_otp_no / chrg_bchno (the orphan, if any, carries
+//     no money) and renewed;
+//   - a reply is checked against what was sent (2201 ipt_otp_no, 2204 feedetl_sn, 2207
+//     medins_setl_id and mdtrt_id, 2208 mdtrt_id) and a repeated inf_refmsgid on a connection
+//     is a stale duplicate: unusable replies make the outcome UNKNOWN.
+// A msgid is never sent twice: only an entry that provably never left (connect refused) is
+// sent again under the same msgid.
 #pragma once
 
 #include "hc/settle/envelope.hpp"
@@ -57,7 +69,7 @@ struct PassStats {
     std::size_t ok = 0; ///< answered OK
     std::size_t failed = 0; ///< rejected by the center
     std::size_t unknown = 0; ///< became UNKNOWN
-    std::size_t resolved = 0; ///< UNKNOWN resolved by 5203
+    std::size_t resolved = 0; ///< UNKNOWN entries whose 2601 reversal was requested
     std::size_t expired = 0; ///< moved to manual review
     /** Whether anything happened. */
     bool any() const noexcept { return sent + resolved + expired + unknown != 0; }
@@ -77,18 +89,33 @@ public:
         const std::string& opter = "settlementd");
     /** 9001 sign-in; stores sign_no in the envelope context. */
     void signIn();
-    /** One dispatcher pass over the outbox: expire, recover stale SENT, resolve UNKNOWN, send
+    /** A file transaction (9102): the answer is the file itself; a JSON answer is the center's
+     *  refusal (CenterRejected). Throws CenterUnavailable. */
+    std::string download(const std::string& infno, boost::json::object input);
+    /** One dispatcher pass over the outbox: expire, recover stale SENT, reverse UNKNOWN, send
      *  due NEW entries. */
     PassStats runOnce(LedgerStore& store, const ResolvedHook& hook = {});
+    /** Reconciliation's verdict on an UNRESOLVED entry, in the caller's transaction:
+     *  `setlinfo` (a 5203 output for the setl_id the center listed) adopts the center's record
+     *  (OK); nullptr means the center holds nothing under this msgid: the entry is renewed under
+     *  a new msgid. Returns false when the entry is not UNRESOLVED. */
+    bool resolveUnresolved(StoreTransaction& tx, const std::string& msgid,
+        const boost::json::object* setlinfoOutput, const ResolvedHook& hook = {});
     /** The envelope context (sign_no etc.). */
     const EnvelopeContext& context() const noexcept { return m_ctx; }
 
 private:
     HttpResult exchange(const std::string& infno, const std::string& body);
-    void resolveUnknown(
-        LedgerStore& store, OutboxEntry entry, PassStats& stats, const ResolvedHook& hook);
+    void startReversal(StoreTransaction& tx, OutboxEntry& entry, const ResolvedHook& hook);
     void apply(StoreTransaction& tx, OutboxEntry& entry, OutboxEvent event,
         const boost::json::object* output, const ResolvedHook& hook);
+    void applySettle(StoreTransaction& tx, OutboxEntry& entry, const boost::json::object* output);
+    void adoptLineResults(
+        StoreTransaction& tx, const OutboxEntry& entry, const boost::json::object& output);
+    void applyReversal(StoreTransaction& tx, OutboxEntry& entry, const ResolvedHook& hook);
+    void reversalFailed(StoreTransaction& tx, OutboxEntry& original, const ResolvedHook& hook);
+    void renew(StoreTransaction& tx, OutboxEntry& entry, OutboxEvent event, const std::string& why,
+        const ResolvedHook& hook);
     std::int64_t backoffFrom(std::int64_t now, int attempts);
 
     GatewayConfig m_config;
@@ -96,8 +123,21 @@ private:
     MsgidGenerator& m_msgids;
     HttpClient m_http;
     std::vector<std::unique_ptr<HttpClient>> m_pool;
+    std::vector<std::vector<std::string>> m_seenRefmsgids; // per connection: recent replies
     std::mt19937_64 m_rng;
 };
+
+/** The settlement with this msgid, following renewals (doc "msgid_alias": old → new). */
+std::optional<SettlementRecord> findSettlement(StoreTransaction& tx, const std::string& msgid);
+
+/** The body actually sent for an entry: its template with the visit's center ids filled in
+ *  (see the header comment). Throws InputError when the visit has no mdtrt_id yet. */
+std::string materialize(StoreTransaction& tx, const OutboxEntry& entry);
+
+/** Check a center reply's output against the request body sent (echoes, setlinfo invariant);
+ *  throws InputError naming the field. */
+void checkReply(const std::string& infno, const std::string& msgid,
+    const boost::json::value& sentEnvelope, const boost::json::object& output);
 
 /** Enqueue helper: builds the envelope with a fresh msgid and inserts a NEW entry. */
 OutboxEntry makeOutboxEntry(const EnvelopeContext& ctx, MsgidGenerator& msgids,
@@ -105,8 +145,12 @@ OutboxEntry makeOutboxEntry(const EnvelopeContext& ctx, MsgidGenerator& msgids,
     const std::string& opterType, const std::string& opter, boost::json::object input,
     const std::string& refMsgid = {});
 
-/** Request a 2601 reversal of an OK entry: original → REVERSAL_PENDING and a NEW 2601 entry,
- *  in the caller's transaction. Throws IllegalTransition when UNKNOWN or already reversed. */
+/** Lane (visit key) of a 2601 reversing `omsgid`: its own, so the original blocks its visit. */
+std::string reversalLane(const std::string& omsgid);
+
+/** Request a 2601 reversal of an entry (staff: an OK one → REVERSAL_PENDING; an UNKNOWN one →
+ *  RESOLVING) and insert the NEW 2601 entry, in the caller's transaction. Throws
+ *  IllegalTransition when a reversal was already requested or refused. */
 OutboxEntry requestReversal(StoreTransaction& tx, const EnvelopeContext& ctx,
     MsgidGenerator& msgids, const RetryPolicy& retry, const std::string& originalMsgid,
     const std::string& psnNo, const std::string& actor);

@@ -45,11 +45,19 @@ public:
     bool booleanOr(std::string_view name, bool fallback) const;
     /** Required integer fen in [lo, kMaxFen]. */
     Fen fen(std::string_view name, Fen lo = 0) const;
-    /** Required yuan amount: a decimal string ("12.34") or a whole JSON integer; fractional
-     *  JSON numbers are refused (no floating point money). */
+    /** Required yuan amount, read exactly: a JSON number (a wire decimal from parseWireJson,
+     *  e.g. 31210.0, or an integer) or a decimal string ("12.34"); never through a double. */
     Fen yuan(std::string_view name, Fen lo = 0) const;
     /** Optional yuan amount. */
     Fen yuanOr(std::string_view name, Fen fallback, Fen lo = 0) const;
+    /** Required yuan amount that must be a JSON number (数值型), as the interface types it;
+     *  a string is refused. */
+    Fen yuanNumber(std::string_view name, Fen lo = 0) const;
+    /** Optional yuan JSON number. */
+    Fen yuanNumberOr(std::string_view name, Fen fallback, Fen lo = 0) const;
+    /** Required ratio 0..1 as a JSON number or decimal string with at most 4 decimals (5,4),
+     *  e.g. 0.1 → 1000 basis points. */
+    BasisPoints ratio(std::string_view name) const;
     /** Required percentage string or integer → basis points. */
     BasisPoints percent(std::string_view name) const;
     /** Required nested object. */

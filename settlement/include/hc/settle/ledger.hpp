@@ -105,9 +105,16 @@ public:
     /** Make every change durable (fsync) and end the transaction. */
     virtual void commit() = 0;
 
-    /** Reserve a request id; unique index on request_id. */
+    /** Reserve a request id; unique index on request_id. `call` identifies the call and its
+     *  body (the service passes "<call>#<SHA-256 of the body>"): the same id again with another
+     *  terminal or another `call` throws DuplicateError("request"). */
     virtual RequestSlot reserveRequest(const std::string& requestId, const std::string& terminal,
         const std::string& call, std::int64_t nowMs)
+        = 0;
+    /** The call key a request id was reserved with (see reserveRequest) and its terminal, for
+     *  read-only calls that store nothing; nullopt when the id is new. */
+    virtual std::optional<std::pair<std::string, std::string>> requestKey(
+        const std::string& requestId)
         = 0;
     /** Store the reply for a reserved request id. */
     virtual void setRequestReply(const std::string& requestId, const std::string& reply) = 0;
@@ -135,6 +142,13 @@ public:
     virtual std::int64_t insertOutbox(const OutboxEntry& entry) = 0;
     /** Update state, attempts, timings, reply, error and lease of an entry. */
     virtual void updateOutbox(const OutboxEntry& entry) = 0;
+    /** Renew an entry under a new msgid: the row keeps its place (seq) in its visit's order and
+     *  takes msgid `to` and `payload` (the envelope naming `to`). */
+    virtual void renameOutbox(
+        const std::string& from, const std::string& to, const std::string& payload)
+        = 0;
+    /** Give the settlement with msgid `from` the msgid `to` (its 2207 was renewed). */
+    virtual void renameSettlement(const std::string& from, const std::string& to) = 0;
     /** The entry with this msgid. */
     virtual std::optional<OutboxEntry> outboxByMsgid(const std::string& msgid) = 0;
     /** Lease up to `limit` sendable entries: NEW and due, head of their visit, not leased;

@@ -33,6 +33,10 @@ std::string formatYuan(Fen amount);
  *  std::invalid_argument on syntax, more than two decimals, or |value| > kMaxFen. */
 Fen parseYuan(std::string_view text);
 
+/** Parse a decimal with at most `scale` decimals as value × 10^scale ("1.5", 3 → 1500);
+ *  throws std::invalid_argument on syntax, too many decimals or |value × 10^scale| > limit. */
+std::int64_t parseDecimal(std::string_view text, int scale, std::int64_t limit);
+
 /** Parse a percentage decimal ("82", "82.5", "0.25") to basis points; range 0..100 %. */
 BasisPoints parsePercent(std::string_view text);
 

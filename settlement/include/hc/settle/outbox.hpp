@@ -1,15 +1,21 @@
 // The durable outbox state machine (pure logic; the store persists it).
 //
-//   NEW ──dispatch──► SENT ──reply ok──► OK ──reversal requested──► REVERSAL_PENDING ─► REVERSED
-//                      │  ──rejected──► FAILED                                        └►
-//                      MANUAL_REVIEW │  ──not delivered (connect refused)──► NEW (retry with
-//                      backoff) └──timeout / 5xx / lost reply──► UNKNOWN ──5203 found──► OK
-//                                                                ──5203 not found──► NEW (same
-//                                                                msgid)
+//   NEW ──dispatch──► SENT ──reply ok──► OK ──reversal requested (staff)──► REVERSAL_PENDING
+//                      │  ──rejected──► FAILED                     2601 ok ► REVERSED
+//                      │  ──not delivered (connect refused)──► NEW  2601 refused ► MANUAL_REVIEW
+//                      └──timeout / 5xx / unusable reply──► UNKNOWN
+//   UNKNOWN ──2601 requested──► RESOLVING ──2601 ok──► NEW under a NEW msgid (the old msgid's
+//                                 │                    row is kept, REVERSED)
+//                                 └──2601 refused or lost──► UNRESOLVED
+//   UNRESOLVED ──reconciliation: the center holds it (5203 with its setl_id)──► OK
+//              ──reconciliation: the center does not hold it / visit restarted──► NEW (new msgid)
+//              ──staff──► OK / FAILED
 //   NEW / SENT / UNKNOWN past their expiry ──► MANUAL_REVIEW ──staff──► OK / FAILED
 //
-// Rules: nothing is reversed while UNKNOWN; a reversal is requested at most once per msgid;
-// a crash while SENT is treated as a timeout (UNKNOWN) on restart.
+// Rules (reference §2.5): a msgid is never sent twice (NEW after "not delivered" was never
+// sent); an unknown outcome is resolved by a 2601 reversal, never by resending; a reversal is
+// requested at most once per msgid; a 2601 is never reversed (its UNKNOWN is abandoned to
+// UNRESOLVED); a crash while SENT is treated as a timeout (UNKNOWN) on restart.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -23,7 +29,18 @@
 namespace hc::settle {
 
 /** State of one outbox entry. */
-enum class OutboxState { New, Sent, Ok, Failed, Unknown, ReversalPending, Reversed, ManualReview };
+enum class OutboxState {
+    New,
+    Sent,
+    Ok,
+    Failed,
+    Unknown,
+    ReversalPending,
+    Reversed,
+    ManualReview,
+    Resolving, ///< UNKNOWN, its 2601 reversal under way
+    Unresolved ///< UNKNOWN whose reversal was refused or lost: reconciliation or staff decides
+};
 
 /** What happened to an entry. */
 enum class OutboxEvent {
@@ -33,11 +50,12 @@ enum class OutboxEvent {
     NotDelivered, ///< provably not delivered (connection refused before writing)
     Timeout, ///< sent, no (valid) answer: the outcome is unknown
     ServerError, ///< HTTP 5xx: treated as unknown, the center may have committed
-    QueryFound, ///< 5203 found the msgid at the center
-    QueryNotFound, ///< 5203 says the center has no record of the msgid
-    ReversalRequested, ///< staff or the repair logic asks for a 2601 reversal
+    QueryFound, ///< reconciliation: the center holds it (5203 by its setl_id)
+    Restarted, ///< sent again under a new msgid (the center confirmed nothing stands)
+    ReversalRequested, ///< an unknown outcome, or staff, asks for a 2601 reversal
     ReversalOk, ///< the 2601 was accepted
-    ReversalRejected, ///< the 2601 was refused
+    ReversalRejected, ///< the 2601 was refused or its outcome is unknown
+    Abandoned, ///< an UNKNOWN that is not reversed (a 2601 itself): left to reconciliation
     Expired, ///< past expires_at while unresolved
     StaffResolvedOk, ///< manual review decided: the center has it
     StaffResolvedFailed ///< manual review decided: the center does not have it
@@ -52,8 +70,8 @@ const char* eventName(OutboxEvent event) noexcept;
 
 /** Whether no further automatic transition happens (OK stays reversible by request). */
 bool isFinal(OutboxState state) noexcept;
-/** Whether later entries of the same visit must wait for this one (NEW, SENT, UNKNOWN; a
- *  REVERSAL_PENDING original does not block the 2601 that resolves it). */
+/** Whether later entries of the same visit must wait for this one (NEW, SENT, UNKNOWN,
+ *  RESOLVING, UNRESOLVED). A 2601 runs in a lane of its own ("rev:" + omsgid). */
 bool blocksVisit(OutboxState state) noexcept;
 
 /** A transition the rules forbid (e.g. reversal while UNKNOWN, second reversal). */

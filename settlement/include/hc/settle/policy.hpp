@@ -153,6 +153,10 @@ RuleTable ruleTableFromJson(const boost::json::value& json);
 /** Load a rule table from a JSON file; throws InputError naming the file and field. */
 RuleTable loadRuleTable(const std::filesystem::path& file);
 
+/** The line-level split of one item (全自费, 超限价, 先行自付 with the item's ratio or
+ *  `defaultSelfpayRatio`, 符合政策范围); amounts and quantity must be in range. */
+LineSplit splitLine(const FeeItem& item, BasisPoints defaultSelfpayRatio);
+
 /** Compute the waterfall for one claim with the person's running totals. Throws InputError
  *  when no rule row matches the key or the claim is malformed. */
 SettlementSplit computeSettlement(
@@ -168,6 +172,10 @@ public:
     /** The newest version (by string order of `version`) for the key, or the exact version
      *  when `version` is non-empty; throws InputError when none. */
     const RuleTable& find(const PolicyKey& key, const std::string& version = {}) const;
+    /** The table in force in `key.year`: the newest year <= key.year that has a table for
+     *  (region, insutype) matching the key (a table stays in force until a newer one). Throws
+     *  InputError when none. */
+    const RuleTable& findInForce(const PolicyKey& key, const std::string& version = {}) const;
     /** Number of tables loaded. */
     std::size_t size() const noexcept { return m_tables.size(); }
 

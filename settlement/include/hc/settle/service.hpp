@@ -1,17 +1,27 @@
 // The settlement service core behind settlementd's terminal API (transport-free).
-// Calls (JSON, every call carries "request_id"; a repeated id gets the stored reply):
-//   register_visit {visit_id, psn_no, insutype, psn_type, hosp_lv, med_type, year}
+// Calls (JSON, every call carries "request_id"; a repeated id with the same call and body gets
+// the stored reply, with another call or body it is refused: the ledger keeps a SHA-256 of it):
+//   register_visit {visit_id, psn_no, insutype, med_type, [mdtrt_cert_type, mdtrt_cert_no,
+//                   psn_type, hosp_lv, year, region]} → 2201 queued
 //   upload_fees    {visit_id, chrg_bchno, items:[{code, class, amount_fen, qty_milli,
-//                   price_cap_fen, selfpay_pct}]}
+//                   price_cap_fen, selfpay_pct}]} → 2204 queued
 //   pre_settle     {visit_id, chrg_bchno}          → local estimate (nothing stored)
-//   settle         {visit_id, chrg_bchno, acct_used_flag} → settled | provisional | self_pay
+//   settle         {visit_id, chrg_bchno, acct_used_flag, [psn_setlway]} → settled |
+//                  provisional | self_pay
 //   cancel         {msgid}                         → 2208 queued (only after the center confirmed)
 //   query          {msgid}                         → the settlement as stored
 //   shift_totals   {date?}                         → the terminal's totals and open adjustments
+// Authorization: a visit belongs to the terminal that registered it, a settlement to the one
+// that settled it; any call on another terminal's visit or settlement is refused
+// ("auth.not_yours") and written to the audit log (auth.refused).
+// What goes to the center (docs/settlement.md "Wire format"): the national codes of med_type,
+// insutype, psn_setlway and mdtrt_cert_type from the code table; psn_type, hosp_lv, class,
+// price caps and self-pay ratios only feed the local estimate (the center knows its own).
 // Replies: {"ok":true, ...} or {"ok":false,"error":{"code","message","next_step","field"}}.
 // Thread-safety: handle() may be called from several worker threads at once.
 #pragma once
 
+#include "hc/settle/code_table.hpp"
 #include "hc/settle/envelope.hpp"
 #include "hc/settle/gateway.hpp"
 #include "hc/settle/ledger.hpp"
@@ -44,6 +54,18 @@ struct ServiceConfig {
     OfflinePolicy offline; ///< offline behaviour
     RetryPolicy retry; ///< outbox backoff and expiry
     std::string clrType = "11"; ///< clearing type of new settlements
+    CodeTable codes = CodeTable::builtin(); ///< national dictionary codes and fixed fields
+    std::string hospLv = "township"; ///< this hospital's level for the local estimate
+    /** Sanity cap: a fee batch (and so a claim) above this total is refused. */
+    Fen claimCap = 100'000'000;
+};
+
+/** A terminal asked about a visit or settlement of another terminal. Code "auth.not_yours",
+ *  next step call_staff; the refusal is audited. */
+class NotYoursError : public Error {
+public:
+    /** `what` names the visit or settlement (never the other terminal). */
+    explicit NotYoursError(const std::string& what);
 };
 
 /** Mask a patient identifier for logs: first 2 and last 2 characters kept. */
@@ -61,16 +83,19 @@ public:
     ResolvedHook hook();
 
 private:
-    boost::json::object dispatch(const std::string& terminal, const boost::json::value& request);
-    boost::json::object registerVisit(const std::string& terminal, const boost::json::value& req);
-    boost::json::object uploadFees(const std::string& terminal, const boost::json::value& req);
-    boost::json::object preSettle(const boost::json::value& req);
-    boost::json::object settle(const std::string& terminal, const boost::json::value& req);
-    boost::json::object cancel(const std::string& terminal, const boost::json::value& req);
-    boost::json::object query(const boost::json::value& req);
-    boost::json::object shiftTotals(const std::string& terminal, const boost::json::value& req);
-    SettlementSplit estimate(StoreTransaction& tx, const std::string& visitId,
-        const std::string& batch, bool useAccount, ClaimInput& claim, std::string& totalsKey);
+    struct Call; // one request: terminal, parsed body, request id, call key
+    boost::json::object dispatch(const Call& c);
+    boost::json::object registerVisit(const Call& c);
+    boost::json::object uploadFees(const Call& c);
+    boost::json::object preSettle(const Call& c);
+    boost::json::object settle(const Call& c);
+    boost::json::object cancel(const Call& c);
+    boost::json::object query(const Call& c);
+    boost::json::object shiftTotals(const Call& c);
+    SettlementSplit estimate(StoreTransaction& tx, const std::string& terminal,
+        const std::string& visitId, const std::string& batch, bool useAccount, ClaimInput& claim,
+        std::string& totalsKey, boost::json::object* visitOut = nullptr);
+    void refusedAudit(const std::string& terminal, const NotYoursError& e);
 
     LedgerStore& m_store;
     const PolicyLibrary& m_policies;
