@@ -44,6 +44,11 @@ TEST_CASE("his-sim: patients, departments, doctors, 14 days of slots, lab report
     REQUIRE(found);
     CHECK(found->id == patients[3].id);
     CHECK_FALSE(his.findPatient("110105199001011234"));
+    // The search is a POST (FHIR _search with a form body): an ID number in a URL is refused.
+    const auto inUrl
+        = hc::kiosk::test::httpGet(sim.port, "/fhir/Patient?identifier=" + patients[3].idNumber);
+    CHECK(inUrl.find(" 400 ") != std::string::npos);
+    CHECK(inUrl.find("POST /fhir/Patient/_search") != std::string::npos);
 
     Patient fresh;
     fresh.idNumber = "110105199003070025";

@@ -119,8 +119,8 @@ json::object Engine::Impl::view() {
             add("back");
         }
         for (const auto& a : s->actions) {
-            if (a == "cash_instead" && biz.method != "purse") {
-                continue; // only an e-purse payment can be refunded in cash instead
+            if (a == "cash_instead" && (biz.method != "purse" || biz.paid)) {
+                continue; // only an e-purse payment, and only before the HIS refund is done
             }
             add(a);
         }
@@ -133,6 +133,11 @@ json::object Engine::Impl::view() {
     v["input"] = input;
     v["error"] = error;
     v["data"] = data;
+    if (data.contains("pin")) {
+        // The issued card's initial PIN: only for the kiosk's own screen (the web server
+        // removes it from what a local tool is sent).
+        v["confidential"] = json::array { "pin" };
+    }
     return v;
 }
 
@@ -143,42 +148,6 @@ void Engine::Impl::push() {
 void Engine::Impl::event(const std::string& name, json::object detail) {
     outbox.push_back(
         json::object { { "type", "event" }, { "event", name }, { "detail", std::move(detail) } });
-}
-
-void Engine::Impl::showLogin(const std::string& why, bool password) {
-    flow = nullptr;
-    screen = password ? "staff_password" : "staff_login";
-    history.clear();
-    title = "收费员登录";
-    message = why.empty() ? (password ? "请输入密码" : "请输入工号") : why;
-    items = {};
-    data = {};
-    input = json::object { { "kind", password ? "password" : "text" },
-        { "label", password ? "密码" : "工号" }, { "min", password ? 4 : 1 },
-        { "max", password ? 12 : 16 } };
-    error = nullptr;
-    baseCountdown = password ? 60 : 0;
-    if (baseCountdown != 0) {
-        resetCountdown();
-    }
-}
-
-void Engine::Impl::login(const std::string& value) {
-    if (screen == "staff_login") {
-        pendingStaffId = value;
-        showLogin({}, true);
-        return;
-    }
-    for (const auto& a : config.staff) {
-        if (a.id == pendingStaffId && staffPinHash(a.salt, value) == a.pinSm3) {
-            staffUser = a;
-            errorCount = 0;
-            showMenu();
-            return;
-        }
-    }
-    showLogin({}, false);
-    throw KioskError("login_failed", "工号或密码错误，请重新输入", NextStep::FixInput);
 }
 
 void Engine::Impl::showIdle(const std::string& why) {
@@ -350,7 +319,10 @@ void Engine::Impl::fail(const std::exception& e) {
     error = json::object { { "text", text }, { "next", std::string(describe(next)) },
         { "code", code } };
     ++errorCount;
-    if (baseCountdown != 0) {
+    // A wrong PIN never buys time: the login / approval countdown runs on.
+    const bool guessing
+        = code == "login_failed" || code == "approval_refused" || code == "staff_wait";
+    if (baseCountdown != 0 && !guessing) {
         resetCountdown();
     }
 }
@@ -415,6 +387,7 @@ Engine::Engine(std::vector<Flow> flows, EngineParts parts, EngineConfig config)
         }
     }
     m_impl->loadShift();
+    m_impl->loadStaffPins();
     m_impl->showIdle({});
 }
 

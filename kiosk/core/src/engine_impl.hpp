@@ -39,6 +39,9 @@ struct BusinessState {
     std::chrono::steady_clock::time_point lastPoll {}; ///< last gateway query
     json::object result; ///< data of the result screen
     std::string resultMessage; ///< message of the result screen
+    std::optional<std::int64_t> balanceAfter; ///< the card's purse after this business, fen
+    std::string receipt; ///< "printed", "failed" or "" (no receipt printer)
+    json::array lines; ///< the result screen's detail lines (label, value), business first
 };
 
 struct Engine::Impl {
@@ -67,12 +70,19 @@ struct Engine::Impl {
     int errorCount = 0;
     std::set<std::string> printed;
 
-    // Cashier mode.
+    // Cashier mode (staff_login.cpp).
     std::optional<StaffAccount> staffUser;
     std::string pendingStaffId;
+    StaffGuard staffGuard; ///< per-account backoff and lockout
     bool cashier() const { return config.mode == "cashier"; }
     void showLogin(const std::string& why, bool password);
     void login(const std::string& value);
+    void loadStaffPins();
+    /** Checks `pin` for staff number `id` under the guard and audits the try (`what`: "login" or
+     * "approval"). The account when right (a legacy hash is rewritten), nullptr when wrong;
+     * throws KioskError staff_wait while the guard makes the account wait. */
+    const StaffAccount* authenticate(
+        const std::string& id, const std::string& pin, const char* what);
 
     // Shift (cashier shift close): sessions of the open shift with the staff who ran them.
     std::vector<std::pair<std::string, std::string>> shiftSessions;
@@ -144,9 +154,20 @@ struct Engine::Impl {
     std::string issuanceUnavailable(); // "" when a card can be issued now
     his::Patient& ensurePatient();
     std::string requestId(const std::string& tag) const;
+    /** The site's card keys (EngineParts::cardKeys or the process default). */
+    const CardKeys& keys() const {
+        return parts.cardKeys != nullptr ? *parts.cardKeys : CardKeys::processDefault();
+    }
+    /** The journal's name for the card in the reader ("card=<key>"). */
+    std::string cardField() const { return "card=" + keys().key(who.cardNumber); }
     void checkReceiptPrinter();
     void runComplete();
     void printReceipt(const std::string& title, const std::vector<std::string>& lines);
+    /** Adds a detail line to the result screen ("发票号", "INV000001"). */
+    void resultLine(const std::string& label, const std::string& value);
+    /** The result screen's data: the business's result, then what the patient leaves with:
+     * own share, how it was paid, the card balance after, where the receipt is. */
+    void showResult();
     void closeOrder();
     bool pollOrder(bool userAsked);
 };

@@ -21,9 +21,10 @@ KioskdConfig parseKioskdConfig(std::string_view text, KioskdConfig c) {
     }
     std::map<std::string, std::string*> strings { { "terminal", &c.terminal }, { "mode", &c.mode },
         { "listen", &c.listen }, { "docroot", &c.docroot }, { "flows", &c.flows },
-        { "journal", &c.journal }, { "his", &c.his }, { "cardReader", &c.cardReader },
-        { "samReader", &c.samReader }, { "issuerKeys", &c.issuerKeys }, { "receipt", &c.receipt },
-        { "report", &c.report }, { "paygw", &c.paygw }, { "settlementd", &c.settlementd },
+        { "journal", &c.journal }, { "siteKeyFile", &c.siteKeyFile }, { "tokenFile", &c.tokenFile },
+        { "his", &c.his }, { "cardReader", &c.cardReader }, { "samReader", &c.samReader },
+        { "issuerKeys", &c.issuerKeys }, { "receipt", &c.receipt }, { "report", &c.report },
+        { "paygw", &c.paygw }, { "settlementd", &c.settlementd },
         { "settlementdServerKey", &c.settlementdServerKey },
         { "settlementdPublicKey", &c.settlementdPublicKey },
         { "settlementdSecretKey", &c.settlementdSecretKey }, { "fakeCard", &c.fakeCard },
@@ -83,12 +84,18 @@ KioskdConfig parseKioskdConfig(std::string_view text, KioskdConfig c) {
                         acc.salt = fieldText;
                     } else if (f == "pinSm3") {
                         acc.pinSm3 = fieldText;
+                    } else if (f == "pinHash") {
+                        acc.pinHash = fieldText;
                     } else {
                         throw ConfigError(where + "." + f + ": unknown field");
                     }
                 }
-                if (acc.id.empty() || acc.pinSm3.size() != 64) {
-                    throw ConfigError(where + ": needs id and pinSm3 (64 hex digits)");
+                if (acc.id.empty()
+                    || (acc.pinHash.empty() ? acc.pinSm3.size() != 64
+                                            : !isStaffPinHash(acc.pinHash))) {
+                    throw ConfigError(where
+                        + ": needs id and pinHash (pbkdf2-sha256$ITER$SALT$KEY, printed by "
+                          "kioskd --hash-pin) or the legacy salt + pinSm3 (64 hex digits)");
                 }
                 if (acc.role != "cashier" && acc.role != "supervisor") {
                     throw ConfigError(where + ".role: expected cashier or supervisor");

@@ -1,6 +1,6 @@
 #include "hc/kiosk/core/recovery_executor.hpp"
 
-#include "hc/kiosk/core/card_key.hpp"
+#include "hc/kiosk/core/purse_journal.hpp"
 #include "hc/kiosk/his/his_adapter.hpp"
 #include "hc/kiosk/journal_step.hpp"
 #include "hc/kiosk/recovery_planner.hpp"
@@ -29,12 +29,12 @@ std::map<std::string, std::string> fields(const std::string& detail) {
     return out;
 }
 
-bool cardMatches(const StepRecord& step, PatientCard* card) {
+bool cardMatches(const CardKeys& keys, const StepRecord& step, PatientCard* card) {
     if (card == nullptr) {
         return false;
     }
     try {
-        return fields(step.detail)["card"] == cardKey(card->identity().cardNumber);
+        return keys.matches(fields(step.detail)["card"], card->identity().cardNumber);
     } catch (const std::exception&) {
         return false;
     }
@@ -42,12 +42,13 @@ bool cardMatches(const StepRecord& step, PatientCard* card) {
 
 } // namespace
 
-RecoveryExecutor::RecoveryExecutor(
-    Journal& journal, his::HisAdapter* his, InsuranceService* insurance, PaymentGateway* gateway)
+RecoveryExecutor::RecoveryExecutor(Journal& journal, his::HisAdapter* his,
+    InsuranceService* insurance, PaymentGateway* gateway, const CardKeys* keys)
     : m_journal(journal)
     , m_his(his)
     , m_insurance(insurance)
-    , m_gateway(gateway) {
+    , m_gateway(gateway)
+    , m_keys(keys != nullptr ? *keys : CardKeys::processDefault()) {
 }
 
 bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, RecoveryReport& report) {
@@ -95,17 +96,17 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
         }
         break;
     case StepType::CardRefundLoad:
-        if (cardMatches(step, card)) {
+        if (cardMatches(m_keys, step, card)) {
             if (step.status == StepStatus::Unknown && !step.reason.empty()
                 && step.reason.front() == '{') {
                 // The load's answer was lost: the card's transaction proof decides.
-                const auto r = card->settle(step.reason);
-                if (r.status == PurseStatus::Done) {
-                    found = StepStatus::Ok;
-                    note = "transaction proof " + r.tac;
-                } else if (r.status == PurseStatus::Declined) {
-                    found = StepStatus::Failed;
-                    note = "card: not loaded (" + r.reason + ")";
+                const auto r = card->settle(pendingOf(step.reason));
+                found = settledStatus(r); // Ok only on a verified proof
+                note = found == StepStatus::Ok ? "transaction proof " + r.tac
+                                               : "card: not loaded (" + r.reason + ")";
+                if (!found) {
+                    report.notes.push_back("wait: card_refund_load #" + std::to_string(step.id)
+                        + ": no verified proof (" + r.reason + "), staff check the card");
                 }
             } else {
                 // Killed mid-call, no transaction journaled: the balance before the load (in
@@ -173,7 +174,7 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
     case StepType::CardDebit:
     case StepType::CardLoad:
     case StepType::CardDebitReverse:
-        if (cardMatches(step, card)) {
+        if (cardMatches(m_keys, step, card)) {
             auto f = fields(step.detail);
             const auto sign = step.type == StepType::CardDebit ? -1 : 1; // load, give-back
             if (step.status == StepStatus::Pending && f.count("before") != 0) {
@@ -200,13 +201,14 @@ bool RecoveryExecutor::query(const StepRecord& step, PatientCard* card, Recovery
                 found = StepStatus::Failed;
                 note = "no pending transaction journaled: commit never sent";
             } else {
-                const auto r = card->settle(step.reason);
-                if (r.status == PurseStatus::Done) {
-                    found = StepStatus::Ok;
-                    note = "transaction proof " + r.tac;
-                } else if (r.status == PurseStatus::Declined) {
-                    found = StepStatus::Failed;
-                    note = "card: not done (" + r.reason + ")";
+                const auto r = card->settle(pendingOf(step.reason));
+                found = settledStatus(r); // Ok only on a verified proof
+                note = found == StepStatus::Ok ? "transaction proof " + r.tac
+                                               : "card: not done (" + r.reason + ")";
+                if (!found) {
+                    report.notes.push_back("wait: " + std::string(stepTypeName(step.type)) + " #"
+                        + std::to_string(step.id) + ": no verified proof (" + r.reason
+                        + "), staff check the card");
                 }
             }
         }
@@ -271,7 +273,7 @@ bool RecoveryExecutor::compensate(const std::string& session, StepType type,
         }
         break;
     case StepType::CardDebitReverse:
-        if (!cardMatches(target, card)) {
+        if (!cardMatches(m_keys, target, card)) {
             report.notes.push_back("wait: card_debit_reverse needs the card back");
             return false;
         }
@@ -321,14 +323,7 @@ bool RecoveryExecutor::compensate(const std::string& session, StepType type,
             step.ok("nothing committed");
             break;
         case StepType::CardDebitReverse: {
-            const auto r = card->load(target.amountFen);
-            if (r.status == PurseStatus::Done) {
-                step.ok(r.tac);
-            } else if (r.status == PurseStatus::Declined) {
-                step.failed(r.reason);
-                return false;
-            } else {
-                step.unknown(r.pending);
+            if (journalPurse(step, card->load(target.amountFen)) != PurseVerdict::Moved) {
                 return false;
             }
             break;
@@ -384,7 +379,7 @@ bool RecoveryExecutor::refundMoney(const std::string& session, StepType type,
     const auto note = "refund of " + f["pay"] + ";staff=" + f["staff"]
         + ";supervisor=" + f["supervisor"] + ";completed by recovery";
     if (type == StepType::CardRefundLoad) {
-        if (!cardMatches(hisStep, card)) {
+        if (!cardMatches(m_keys, hisStep, card)) {
             report.notes.push_back("wait: card_refund_load needs the patient's card");
             return false;
         }
@@ -392,14 +387,7 @@ bool RecoveryExecutor::refundMoney(const std::string& session, StepType type,
         JournalStep step(m_journal, session,
             { StepType::CardRefundLoad, hisStep.requestId + "-LOAD", own,
                 "card=" + f["card"] + ";before=" + std::to_string(before) + ";" + note, payStep });
-        const auto r = card->load(own);
-        if (r.status == PurseStatus::Done) {
-            step.ok(r.tac);
-        } else if (r.status == PurseStatus::Declined) {
-            step.failed(r.reason);
-            return false;
-        } else {
-            step.unknown(r.pending);
+        if (journalPurse(step, card->load(own)) != PurseVerdict::Moved) {
             return false;
         }
     } else if (means == "cash" || means == "cash_for_purse") {
@@ -473,11 +461,10 @@ std::vector<RecoveryReport> RecoveryExecutor::recoverAll(PatientCard* card) {
 std::vector<RecoveryReport> RecoveryExecutor::recoverCard(
     PatientCard& card, const CardIdentity& who) {
     std::vector<RecoveryReport> out;
-    const auto key = cardKey(who.cardNumber);
     for (const auto& s : m_journal.sessionsToRecover()) {
         bool mine = false;
         for (const auto& st : m_journal.steps(s)) {
-            mine = mine || st.detail.find("card=" + key) != std::string::npos;
+            mine = mine || m_keys.matches(fields(st.detail)["card"], who.cardNumber);
         }
         if (mine) {
             out.push_back(recoverSession(s, &card));

@@ -15,6 +15,7 @@
 // findCancellation, the card's transaction proof) and never repeated blind.
 #include "engine_impl.hpp"
 #include "hc/kiosk/core/card_key.hpp"
+#include "hc/kiosk/core/purse_journal.hpp"
 
 namespace hc::kiosk::core {
 
@@ -134,12 +135,10 @@ bool Engine::Impl::refundToCard(std::int64_t ownFen, const std::string& note) {
         if (s.status == StepStatus::Pending || s.status == StepStatus::Unknown) {
             auto* c = refundCard();
             std::optional<StepStatus> found;
-            if (c != nullptr && cardKey(refundCardWho().cardNumber) == biz.v["card"]) {
-                if (!s.reason.empty() && s.reason.front() == '{') {
-                    const auto r = c->settle(s.reason); // the transaction proof
-                    found = r.status == PurseStatus::Done   ? std::optional(StepStatus::Ok)
-                        : r.status == PurseStatus::Declined ? std::optional(StepStatus::Failed)
-                                                            : std::nullopt;
+            if (c != nullptr && keys().matches(biz.v["card"], refundCardWho().cardNumber)) {
+                if (!pendingOf(s.reason).empty()) {
+                    // The transaction proof: Ok only when verified.
+                    found = settledStatus(c->settle(pendingOf(s.reason)));
                 } else if (const auto b = fieldOf(s.detail, "before"); !b.empty()) {
                     // Cut off mid-call, no transaction: the balance before decides.
                     const auto now = c->balance();
@@ -160,7 +159,7 @@ bool Engine::Impl::refundToCard(std::int64_t ownFen, const std::string& note) {
         }
     }
     auto* c = refundCard();
-    if (c == nullptr || cardKey(refundCardWho().cardNumber) != biz.v["card"]) {
+    if (c == nullptr || !keys().matches(biz.v["card"], refundCardWho().cardNumber)) {
         return false;
     }
     const auto before = c->balance();
@@ -179,18 +178,19 @@ bool Engine::Impl::refundToCard(std::int64_t ownFen, const std::string& note) {
             "圈存结果待核实，请勿拔卡、勿重复退款，工作人员将核对卡内交易记录",
             NextStep::CallStaff);
     }
-    if (r.status == PurseStatus::Unknown) {
-        step.unknown(r.pending);
+    const auto verdict = journalPurse(step, r);
+    if (verdict == PurseVerdict::Unknown && r.status != PurseStatus::Done) {
         PurseResult s;
         try {
             s = c->settle(r.pending);
         } catch (const std::exception&) {
             s.status = PurseStatus::Unknown;
         }
-        if (s.status == PurseStatus::Done) {
+        const auto found = settledStatus(s);
+        if (found == StepStatus::Ok) {
             parts.journal->resolveStep(step.id(), StepStatus::Ok, "proof " + s.tac);
             r = s;
-        } else if (s.status == PurseStatus::Declined) {
+        } else if (found == StepStatus::Failed) {
             parts.journal->resolveStep(step.id(), StepStatus::Failed, "no proof: not loaded");
             throw KioskError("card_refund_failed", "圈存未成功，卡内金额未变，请重新插卡后重试",
                 NextStep::ReinsertCard);
@@ -199,12 +199,14 @@ bool Engine::Impl::refundToCard(std::int64_t ownFen, const std::string& note) {
                 "圈存结果待核实，请勿拔卡、勿重复退款，工作人员将核对卡内交易记录",
                 NextStep::CallStaff);
         }
-    } else if (r.status == PurseStatus::Declined) {
-        step.failed(r.reason);
+    } else if (verdict == PurseVerdict::Unknown) {
+        // The card answered the credit, but its TAC does not verify: not counted as refunded.
+        throw KioskError("card_refund_unknown",
+            "圈存结果待核实，请勿拔卡、勿重复退款，工作人员将核对卡内交易记录",
+            NextStep::CallStaff);
+    } else if (verdict == PurseVerdict::NotMoved) {
         throw KioskError("card_refund_failed", "圈存未成功，卡内金额未变，请重新插卡后重试",
             NextStep::ReinsertCard);
-    } else {
-        step.ok(r.tac);
     }
     failpoint("card_refund_load");
     biz.v["balanceAfter"] = std::to_string(r.balanceAfter);
@@ -355,6 +357,7 @@ std::optional<std::string> Engine::Impl::runRefund() {
                 NextStep::Retry);
         }
         biz.v["hisDone"] = "1";
+        biz.paid = true; // the refund is committed: no way back to change the means
         failpoint(appointment ? "his_cancel_appointment" : "his_refund");
     }
     // 3. 退号: the insurance part after the HIS let the appointment go.
@@ -401,7 +404,14 @@ void Engine::Impl::finishRefund() {
         { "paidBy", biz.method }, { "refundTo", means }, { "supervisor", biz.v["supervisor"] } };
     if (means == "purse") {
         biz.result["balanceFen"] = number(biz.v, "balanceAfter");
+        if (biz.ownFen > 0) {
+            biz.balanceAfter = number(biz.v, "balanceAfter");
+        }
     }
+    resultLine(appointment ? "预约号" : "发票号", target);
+    resultLine("合计", yuan(biz.totalFen) + " 元");
+    resultLine("医保撤销", yuan(insFen) + " 元");
+    resultLine("退还个人", yuan(biz.ownFen) + " 元，" + meansText(means));
     std::vector<std::string> lines { std::string(appointment ? "预约号: " : "发票号: ") + target };
     if (appointment && !biz.v["label"].empty()) {
         lines.push_back("就诊时间: " + biz.v["label"]);
@@ -467,6 +477,14 @@ void Engine::Impl::registerRefundHandlers() {
         }
     };
     handlers["refund_ask"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
+        if (m.biz.v.count("hisDone") != 0) {
+            // The HIS refund is done and its journal step holds the plan: the means is fixed
+            // (recovery finishes it by that plan; a second approval must not pay cash too).
+            throw KioskError("refund_means_fixed",
+                "医院系统已退费，退款方式已确定（" + meansText(m.biz.v["means"])
+                    + "），不能更改；请按“首页”结束，款项将按原方式退回",
+                NextStep::FixInput);
+        }
         m.biz.v["cashier"] = m.staffUser ? m.staffUser->id : std::string();
         m.biz.v["means"] = m.biz.method;
         if (e.kind == Kind::Action && e.value == "cash_instead") {
@@ -483,13 +501,8 @@ void Engine::Impl::registerRefundHandlers() {
         return std::nullopt;
     };
     handlers["refund_approve"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
-        bool approved = false;
-        for (const auto& a : m.config.staff) {
-            approved = approved
-                || (a.id == m.biz.v["supervisor"] && a.role == "supervisor"
-                    && a.id != m.biz.v["cashier"] && staffPinHash(a.salt, e.value) == a.pinSm3);
-        }
-        if (!approved) {
+        const auto* a = m.authenticate(m.biz.v["supervisor"], e.value, "approval");
+        if (a == nullptr || a->role != "supervisor" || a->id == m.biz.v["cashier"]) {
             throw KioskError("approval_refused",
                 "主管工号或密码错误，或该工号无退费授权（收费员本人不能授权）", NextStep::FixInput);
         }
@@ -500,7 +513,8 @@ void Engine::Impl::registerRefundHandlers() {
     loaders["refund_card_info"] = [](Impl& m) {
         auto* c = m.refundCard();
         const bool present = c != nullptr;
-        const bool right = present && cardKey(m.refundCardWho().cardNumber) == m.biz.v["card"];
+        const bool right
+            = present && m.keys().matches(m.biz.v["card"], m.refundCardWho().cardNumber);
         m.data = json::object { { "ownFen", m.biz.ownFen }, { "cardPresent", present },
             { "cardMatches", right } };
         m.message = right ? "已插入患者健康卡（" + maskName(m.refundCardWho().name)
@@ -596,7 +610,7 @@ void Engine::Impl::registerRefundHandlers() {
                 throw KioskError(
                     "cancel_at_window", "现金支付的挂号请到人工窗口退号", NextStep::CallStaff);
             }
-            if (m.biz.method == "purse" && cardKey(m.who.cardNumber) != m.biz.v["card"]) {
+            if (m.biz.method == "purse" && !m.keys().matches(m.biz.v["card"], m.who.cardNumber)) {
                 throw KioskError("cancel_other_card",
                     "该挂号由其他卡片支付，请插入原支付卡或到人工窗口退号", NextStep::CallStaff);
             }

@@ -1,8 +1,8 @@
 // The business handlers the flow files name: registration, payment, top-up, balance and history,
 // report printing. Each external step is journaled with JournalStep.
 #include "engine_impl.hpp"
-#include "hc/card/health/crypto.hpp"
 #include "hc/kiosk/core/card_key.hpp"
+#include "hc/kiosk/core/purse_journal.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -130,11 +130,63 @@ void Engine::Impl::printReceipt(const std::string& head, const std::vector<std::
     try {
         parts.receipt->print(head, lines, journalSession);
         step.ok("receipt");
-        data["receipt"] = true;
+        biz.receipt = "printed";
     } catch (const std::exception& e) {
         step.failed(e.what());
-        data["receipt"] = false;
-        biz.resultMessage += "（凭条打印失败，请到人工窗口补打）";
+        biz.receipt = "failed";
+    }
+}
+
+void Engine::Impl::resultLine(const std::string& label, const std::string& value) {
+    biz.lines.push_back(json::object { { "label", label }, { "value", value } });
+}
+
+namespace {
+
+std::string paidByText(const std::string& method) {
+    if (method == "purse") {
+        return "健康卡电子钱包";
+    }
+    if (method == "qr") {
+        return "微信/支付宝扫码";
+    }
+    if (method == "cash") {
+        return "现金";
+    }
+    return "无需个人支付";
+}
+
+} // namespace
+
+void Engine::Impl::showResult() {
+    data = biz.result;
+    auto lines = biz.lines;
+    const auto add = [&](const std::string& label, const std::string& value) {
+        lines.push_back(json::object { { "label", label }, { "value", value } });
+    };
+    const auto business = flow != nullptr ? flow->business : std::string();
+    const bool paysShare = biz.paid
+        && (business == "registration" || business == "payment" || business == "cash_payment"
+            || (business == "report" && biz.ownFen > 0));
+    if (paysShare) {
+        add("个人支付", yuan(biz.ownFen) + " 元");
+        add("支付方式", biz.ownFen > 0 ? paidByText(biz.method) : paidByText("none"));
+        data["ownFen"] = biz.ownFen;
+        data["paidBy"] = biz.ownFen > 0 ? biz.method : std::string("none");
+    }
+    if (biz.balanceAfter) {
+        add("卡内余额", yuan(*biz.balanceAfter) + " 元");
+        data["balanceAfterFen"] = *biz.balanceAfter;
+    }
+    if (biz.receipt == "printed") {
+        add("凭条", "已打印，请从出纸口取走");
+    } else if (biz.receipt == "failed") {
+        add("凭条", "打印失败，请到人工窗口补打");
+    }
+    data["receipt"] = biz.receipt == "printed";
+    data["lines"] = std::move(lines);
+    if (!biz.resultMessage.empty()) {
+        message = biz.resultMessage;
     }
 }
 
@@ -347,11 +399,18 @@ void Engine::Impl::registerHandlers() {
             step.unknown(ex.what());
             throw hisError(ex);
         }
-        m.biz.resultMessage = "挂号成功，请凭挂号凭条到 " + m.biz.v["department_name"] + " 候诊";
+        m.biz.resultMessage = "请于 " + m.biz.v["slot_label"] + " 前到 "
+            + m.biz.v["department_name"] + " 候诊"
+            + (m.parts.receipt != nullptr ? "，凭挂号凭条就诊" : "");
         m.biz.result = json::object { { "appointment", a.id },
             { "department", m.biz.v["department_name"] }, { "doctor", m.biz.v["doctor_name"] },
             { "time", m.parts.clock->today() + " " + m.biz.v["slot_label"] },
             { "feeFen", m.biz.totalFen }, { "paidBy", m.biz.method } };
+        m.resultLine("预约号", a.id);
+        m.resultLine("科室", m.biz.v["department_name"]);
+        m.resultLine("医生", m.biz.v["doctor_name"] + " " + m.biz.v["doctor_title"]);
+        m.resultLine("就诊时间", m.parts.clock->today() + " " + m.biz.v["slot_label"]);
+        m.resultLine("挂号费", yuan(m.biz.totalFen) + " 元");
         m.printReceipt("挂号凭条",
             { "姓名: " + maskName(m.who.name), "科室: " + m.biz.v["department_name"],
                 "医生: " + m.biz.v["doctor_name"],
@@ -437,9 +496,13 @@ void Engine::Impl::registerHandlers() {
             throw hisError(ex);
         }
         const auto fund = m.biz.quote ? m.biz.quote->fundFen : 0;
-        m.biz.resultMessage = "缴费成功";
+        m.biz.resultMessage = "本次费用已结清：合计 " + yuan(m.biz.totalFen) + " 元，医保支付 "
+            + yuan(fund) + " 元，个人支付 " + yuan(m.biz.ownFen) + " 元";
         m.biz.result = json::object { { "invoice", inv.id }, { "totalFen", m.biz.totalFen },
             { "insuranceFen", fund }, { "ownFen", m.biz.ownFen }, { "paidBy", m.biz.method } };
+        m.resultLine("发票号", inv.id);
+        m.resultLine("合计", yuan(m.biz.totalFen) + " 元");
+        m.resultLine("医保支付", yuan(fund) + " 元");
         m.printReceipt("门诊缴费凭条",
             { "姓名: " + maskName(m.who.name), "发票号: " + inv.id,
                 "合计: " + yuan(m.biz.totalFen) + " 元", "医保支付: " + yuan(fund) + " 元",
@@ -515,8 +578,7 @@ void Engine::Impl::registerHandlers() {
         // The card's e-purse.
         const auto rid = m.requestId("DEBIT");
         JournalStep step(*m.parts.journal, m.journalSession,
-            { StepType::CardDebit, rid, m.biz.ownFen,
-                "card=" + cardKey(m.who.cardNumber) + balanceBefore(*m.card) });
+            { StepType::CardDebit, rid, m.biz.ownFen, m.cardField() + balanceBefore(*m.card) });
         PurseResult r;
         try {
             r = m.card->purchase(m.biz.ownFen);
@@ -525,8 +587,15 @@ void Engine::Impl::registerHandlers() {
             step.failed(ex.what());
             throw;
         }
-        if (r.status == PurseStatus::Unknown) {
-            step.unknown(r.pending);
+        const auto verdict = journalPurse(step, r);
+        if (verdict == PurseVerdict::Unknown && r.status == PurseStatus::Done) {
+            // The card says 9000 but its MAC2 was not accepted by the PSAM: a counterfeit or a
+            // broken card. Not paid; recovery asks the card for its proof, staff look at it.
+            throw KioskError("card_debit_unverified",
+                "卡片扣款未通过安全校验，本次未计为已付款；请勿重复支付，请联系工作人员核实",
+                NextStep::CallStaff);
+        }
+        if (verdict == PurseVerdict::Unknown) {
             // Ask the card at once (GET TRANSACTION PROOF): never debit again blindly.
             PurseResult s;
             try {
@@ -534,10 +603,11 @@ void Engine::Impl::registerHandlers() {
             } catch (const std::exception&) {
                 s.status = PurseStatus::Unknown;
             }
-            if (s.status == PurseStatus::Done) {
+            const auto found = settledStatus(s);
+            if (found == StepStatus::Ok) {
                 m.parts.journal->resolveStep(step.id(), StepStatus::Ok, "proof " + s.tac);
                 r = s;
-            } else if (s.status == PurseStatus::Declined) {
+            } else if (found == StepStatus::Failed) {
                 m.parts.journal->resolveStep(
                     step.id(), StepStatus::Failed, "no proof: not debited");
                 throw KioskError(
@@ -546,20 +616,17 @@ void Engine::Impl::registerHandlers() {
                 throw KioskError("card_debit_unknown",
                     "扣款结果待核实，请勿拔卡并联系工作人员；不会重复扣款", NextStep::CallStaff);
             }
-        } else if (r.status == PurseStatus::Declined) {
-            step.failed(r.reason);
+        } else if (verdict == PurseVerdict::NotMoved) {
             if (r.insufficientFunds) {
                 throw KioskError(
                     "insufficient_funds", "余额不足，请充值或扫码支付", NextStep::FixInput);
             }
             throw KioskError("card_debit_failed", "卡片扣款未成功，未扣除费用，请重新插卡后重试",
                 NextStep::ReinsertCard);
-        } else {
-            step.ok(r.tac);
         }
         m.failpoint("card_debit");
         m.biz.paid = true;
-        m.data["balanceAfterFen"] = r.balanceAfter;
+        m.biz.balanceAfter = r.balanceAfter;
         m.runComplete();
         return std::nullopt;
     };
@@ -593,12 +660,7 @@ void Engine::Impl::registerHandlers() {
         const auto* s = m.currentStep();
         return s->next;
     };
-    loaders["result"] = [](Impl& m) {
-        m.data = m.biz.result;
-        if (!m.biz.resultMessage.empty()) {
-            m.message = m.biz.resultMessage;
-        }
-    };
+    loaders["result"] = [](Impl& m) { m.showResult(); };
 
     // ----- cashier mode -----
     handlers["lookup_patient"] = [](Impl& m, const UserEvent& e) -> std::optional<std::string> {
@@ -821,8 +883,7 @@ void Engine::Impl::registerHandlers() {
     completers["load_purse"] = [](Impl& m, const UserEvent&) -> std::optional<std::string> {
         const auto rid = m.requestId("LOAD");
         JournalStep step(*m.parts.journal, m.journalSession,
-            { StepType::CardLoad, rid, m.biz.totalFen,
-                "card=" + cardKey(m.who.cardNumber) + balanceBefore(*m.card) });
+            { StepType::CardLoad, rid, m.biz.totalFen, m.cardField() + balanceBefore(*m.card) });
         PurseResult r;
         try {
             r = m.card->load(m.biz.totalFen);
@@ -832,21 +893,25 @@ void Engine::Impl::registerHandlers() {
             throw KioskError("card_load_failed",
                 "充值未写入卡片，已付款项将原路退回，请联系工作人员", NextStep::CallStaff);
         }
-        if (r.status == PurseStatus::Declined) {
-            step.failed(r.reason);
+        const auto verdict = journalPurse(step, r);
+        if (verdict == PurseVerdict::NotMoved) {
             throw KioskError("card_load_failed",
                 "充值未写入卡片，已付款项将原路退回，请联系工作人员", NextStep::CallStaff);
         }
-        if (r.status == PurseStatus::Unknown) {
-            step.unknown(r.pending);
+        if (verdict == PurseVerdict::Unknown) {
+            // A lost answer, or a TAC the issuer keys do not verify: not counted as loaded (the
+            // payment is not refunded either until the card's proof settles it).
             throw KioskError(
                 "card_load_unknown", "充值结果待核实，请勿拔卡并联系工作人员", NextStep::CallStaff);
         }
-        step.ok(r.tac);
         m.failpoint("card_load");
-        m.biz.resultMessage = "充值成功，余额 " + yuan(r.balanceAfter) + " 元";
+        m.biz.resultMessage = yuan(m.biz.totalFen) + " 元已存入健康卡电子钱包，余额 "
+            + yuan(r.balanceAfter) + " 元";
         m.biz.result
             = json::object { { "amountFen", m.biz.totalFen }, { "balanceFen", r.balanceAfter } };
+        m.biz.balanceAfter = r.balanceAfter;
+        m.resultLine("充值金额", yuan(m.biz.totalFen) + " 元");
+        m.resultLine("付款方式", m.biz.method == "qr" ? "微信/支付宝扫码" : "现金");
         m.printReceipt("充值凭条",
             { "姓名: " + maskName(m.who.name), "充值: " + yuan(m.biz.totalFen) + " 元",
                 "余额: " + yuan(r.balanceAfter) + " 元" });
@@ -915,21 +980,21 @@ void Engine::Impl::registerHandlers() {
             const auto rid = m.requestId("DEBIT");
             JournalStep step(*m.parts.journal, m.journalSession,
                 { StepType::CardDebit, rid, m.config.reportFeeFen,
-                    "card=" + cardKey(m.who.cardNumber) + balanceBefore(*m.card) });
+                    m.cardField() + balanceBefore(*m.card) });
             const auto r = m.card->purchase(m.config.reportFeeFen);
             m.failpoint("report_fee_answered"); // the card answered; the journal does not know
-            if (r.status == PurseStatus::Done) {
-                step.ok(r.tac);
-            } else if (r.status == PurseStatus::Declined) {
-                step.failed(r.reason);
+            const auto verdict = journalPurse(step, r);
+            if (verdict == PurseVerdict::NotMoved) {
                 throw KioskError(r.insufficientFunds ? "insufficient_funds" : "card_debit_failed",
                     r.insufficientFunds ? "余额不足，请充值后再打印" : "卡片扣款未成功，请重试",
                     NextStep::FixInput);
-            } else {
-                step.unknown(r.pending);
-                throw KioskError(
-                    "card_debit_unknown", "扣款结果待核实，请联系工作人员", NextStep::CallStaff);
             }
+            if (verdict == PurseVerdict::Unknown) {
+                throw KioskError(
+                    r.status == PurseStatus::Done ? "card_debit_unverified" : "card_debit_unknown",
+                    "扣款结果待核实，未打印，请联系工作人员", NextStep::CallStaff);
+            }
+            m.biz.balanceAfter = r.balanceAfter;
             m.biz.paid = true;
         }
         ReportDocument doc { rep->id, rep->name, m.who.name, rep->issued, {}, *rep };
@@ -953,9 +1018,15 @@ void Engine::Impl::registerHandlers() {
             std::ofstream(m.config.printedReportsFile, std::ios::app) << rep->id << "\n";
         }
         m.biz.completed = true;
-        m.biz.resultMessage = "报告已打印，请取走报告";
+        m.biz.resultMessage = "报告已打印，请从报告打印机出纸口取走";
         m.biz.result = json::object { { "report", rep->id }, { "name", rep->name },
             { "feeFen", m.config.reportFeeFen } };
+        m.resultLine("报告", rep->name);
+        m.resultLine("报告单", "已打印，请从报告打印机（A4）出纸口取走");
+        if (m.config.reportFeeFen > 0) {
+            m.biz.ownFen = m.config.reportFeeFen;
+            m.biz.method = "purse";
+        }
         return std::nullopt;
     };
     registerIssuanceHandlers();
@@ -988,12 +1059,6 @@ void Engine::Impl::recordShiftSession() {
         std::ofstream(config.shiftFile, std::ios::app)
             << "S\t" << journalSession << "\t" << staff << "\n";
     }
-}
-
-std::string staffPinHash(const std::string& salt, const std::string& pin) {
-    const auto text = salt + pin;
-    return hc::toHex(hc::card::health::sm3(
-        hc::ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
 }
 
 const std::set<std::string>& engineHandlers() {
