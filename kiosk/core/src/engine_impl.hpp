@@ -1,5 +1,6 @@
 // Internal state of hc::kiosk::core::Engine, shared by engine.cpp (screens, countdowns, input)
-// and services.cpp (the business handlers named by the flow files). Guarded by Impl::mutex.
+// and the businesses (business.hpp: one class per flow, registering the handlers the flow files
+// name). Guarded by Impl::mutex.
 #pragma once
 
 #include "hc/kiosk/core/engine.hpp"
@@ -94,11 +95,18 @@ struct Engine::Impl {
     // cashier window (cashier mode: inserted for an e-purse refund, no card session).
     std::shared_ptr<PatientCard> windowCard;
     CardIdentity windowWho;
-    void registerRefundHandlers();
     PatientCard* refundCard();
     const CardIdentity& refundCardWho() const;
     void planFromPayment(const std::string& paySession);
     std::optional<std::string> runRefund();
+    std::string refundStaffNote();
+    std::string refundPlan();
+    void refundInsurance();
+    void refundAtHis();
+    void queryLostHisRefund(JournalStep& step, const std::string& rid, const std::string& why);
+    /** A card refund load journaled earlier for this refund: settled first (never loaded twice);
+     * true when it is OK. */
+    bool settlePriorRefundLoad();
     void refundMoney(const std::string& means, std::int64_t ownFen, const std::string& note);
     bool refundToCard(std::int64_t ownFen, const std::string& note);
     void finishRefund();
@@ -120,7 +128,7 @@ struct Engine::Impl {
     std::string journalSession;
     BusinessState biz;
 
-    // engine.cpp
+    // screens.cpp
     json::object view();
     void push();
     void event(const std::string& name, json::object detail = {});
@@ -131,6 +139,12 @@ struct Engine::Impl {
     void finishBusiness(SessionEnd reason);
     void endCardSession(SessionEnd reason, const std::string& why);
     void act(const UserEvent& e);
+    /** What the patient did, on the screen shown now (screens.cpp). */
+    void dispatch(const UserEvent& e);
+    void onMenu(const UserEvent& e);
+    void onStep(const FlowStep& s, const UserEvent& e);
+    void startBusinessNamed(const std::string& business);
+    void setElderly(bool on);
     void fail(const std::exception& e);
     void resetCountdown();
     int countdownLeft();
@@ -140,7 +154,6 @@ struct Engine::Impl {
     // services.cpp
     void failpoint(const char* name) const;
     void registerHandlers();
-    void registerIssuanceHandlers(); // card_issuance.cpp
     // card_issuance.cpp: the issued card at the dispenser's gate, watched across the end of its
     // business (taken -> the register counts it issued; not taken in time -> captured).
     struct GateWatch {

@@ -134,6 +134,7 @@ public:
     struct Impl;
 
 private:
+    void uiCardEvent(const std::string& event);
     std::unique_ptr<Impl> m_impl;
 };
 
