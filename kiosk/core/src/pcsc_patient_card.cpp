@@ -256,7 +256,6 @@ PurseResult PcscPatientCard::load(std::int64_t fen) {
         throw hc::Error(
             "no issuer keys configured: loads are refused", NextStep::CheckConfiguration);
     }
-    hc::pcsc::PcscCard::Transaction tx(*m_impl->card);
     m_impl->purse->open();
     return toResult(m_impl->purse->load(fen, sam.terminal, *sam.issuer));
 }
@@ -264,7 +263,7 @@ PurseResult PcscPatientCard::load(std::int64_t fen) {
 PurseResult PcscPatientCard::settle(const std::string& pendingJson) {
     std::unique_lock<std::mutex> lock;
     auto& sam = m_sam.use(lock);
-    hc::pcsc::PcscCard::Transaction tx(*m_impl->card);
+    // No PC/SC transaction around a load or a settle (see the header).
     m_impl->purse->open();
     return toResult(
         m_impl->purse->settle(ep::PendingTransaction::fromJson(pendingJson), sam.issuer.get()));

@@ -9,9 +9,13 @@
 // opens it once at boot; a card inserted later only connects to the card reader. A SAM that
 // fails (pulled, reset, pcscd restarted) is reopened at its next use.
 //
-// Each multi-APDU purse operation (purchase: INITIALIZE, PSAM MAC1, DEBIT, PSAM MAC2; load;
-// settle; balance + log) runs inside PC/SC transactions on the card and the SAM, so no other
-// process's APDU lands between them.
+// The purchase (INITIALIZE, PSAM MAC1, DEBIT, PSAM MAC2: the PSAM holds session state between
+// MAC1 and MAC2) runs inside PC/SC transactions on the card and the SAM, and so do the identity
+// read and balance + log, so no other process's APDU lands between them. A load (INITIALIZE,
+// CREDIT: the issuer's part is off-card) and a settle do not: with a transaction held, a card
+// pulled mid-CREDIT followed by a kill -9 left pcscd + vpcd unable to see the card inserted again
+// (kiosk_kioskd_pcsc_process_test, "torn give-back load"); until that is understood they run
+// without one.
 //
 // Threading: a KioskSam may be shared by threads (the reader monitor reads identities while the
 // engine pays): it serialises its users. A PcscPatientCard is used by one thread at a time.
