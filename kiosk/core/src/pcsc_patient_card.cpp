@@ -193,11 +193,6 @@ void PcscPatientCard::readIdentity() {
     std::unique_lock<std::mutex> lock;
     auto& sam = m_sam.use(lock);
     withSam(sam, [&] {
-        hc::pcsc::PcscCard::Transaction cardTx(*m_impl->card);
-        std::optional<hc::pcsc::PcscCard::Transaction> samTx;
-        if (sam.healthSam && sam.samPcsc != nullptr) {
-            samTx.emplace(*sam.samPcsc);
-        }
         hc::card::health::HealthCard health(
             *m_impl->card, hc::card::health::CardProfile::ws543_2017(), sam.healthSam.get());
         if (sam.healthSam) {
@@ -218,7 +213,6 @@ CardIdentity PcscPatientCard::identity() {
 bool PcscPatientCard::hasPurse() {
     if (!m_impl->hasPurse) {
         try {
-            hc::pcsc::PcscCard::Transaction tx(*m_impl->card);
             m_impl->purse->open();
             m_impl->hasPurse = true;
         } catch (const ep::PurseError&) {
@@ -229,7 +223,6 @@ bool PcscPatientCard::hasPurse() {
 }
 
 std::int64_t PcscPatientCard::balance() {
-    hc::pcsc::PcscCard::Transaction tx(*m_impl->card);
     m_impl->purse->open();
     return m_impl->purse->balance();
 }
@@ -270,7 +263,6 @@ PurseResult PcscPatientCard::settle(const std::string& pendingJson) {
 }
 
 std::vector<PurseLogEntry> PcscPatientCard::log(std::size_t max) {
-    hc::pcsc::PcscCard::Transaction tx(*m_impl->card);
     m_impl->purse->open();
     std::vector<PurseLogEntry> out;
     for (const auto& r : m_impl->purse->readLog(max)) {

@@ -10,12 +10,12 @@
 // fails (pulled, reset, pcscd restarted) is reopened at its next use.
 //
 // The purchase (INITIALIZE, PSAM MAC1, DEBIT, PSAM MAC2: the PSAM holds session state between
-// MAC1 and MAC2) runs inside PC/SC transactions on the card and the SAM, and so do the identity
-// read and balance + log, so no other process's APDU lands between them. A load (INITIALIZE,
-// CREDIT: the issuer's part is off-card) and a settle do not: with a transaction held, a card
-// pulled mid-CREDIT followed by a kill -9 left pcscd + vpcd unable to see the card inserted again
-// (kiosk_kioskd_pcsc_process_test, "torn give-back load"); until that is understood they run
-// without one.
+// MAC1 and MAC2) runs inside PC/SC transactions on the card and the SAM, so no other process's
+// APDU lands between them. Reads, a load (INITIALIZE, CREDIT: the issuer's part is off-card) and
+// a settle do not: with transactions around every read, insert -> menu went from 34 to 285 ms
+// (kiosk_bench: pcsc-lite polls a locked reader every 100 ms), and a load inside one, its card
+// pulled mid-CREDIT and the process killed, left pcscd + vpcd blind to the card's return
+// (kiosk_kioskd_pcsc_process_test, "torn give-back load").
 //
 // Threading: a KioskSam may be shared by threads (the reader monitor reads identities while the
 // engine pays): it serialises its users. A PcscPatientCard is used by one thread at a time.
