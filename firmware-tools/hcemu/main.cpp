@@ -41,8 +41,8 @@ int main(int argc, char** argv) {
         "vpcd slot: the card connects to port 35963 + slot")("port", po::value(&port),
         "vpcd port (overrides --slot)")("vpcd-host", po::value(&host)->default_value("127.0.0.1"),
         "host where pcscd's vpcd listens")("control-port", po::value(&controlPort),
-        "TCP port on 127.0.0.1 for control commands (remove, insert, tear, status, quit)")(
-        "no-persist", "do not write changes back to the image file")(
+        "TCP port on 127.0.0.1 for control commands (remove, insert, tear, forge mac2, status, "
+        "quit)")("no-persist", "do not write changes back to the image file")(
         "verbose,v", "log one line per APDU (INS and SW only)")(
         "blank", "create a blank card at --image when the file does not exist yet")("serial",
         po::value(&serialHex), "chip serial of a new blank card (16 hex digits; default random)")(

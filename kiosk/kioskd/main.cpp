@@ -19,6 +19,7 @@
 #include "hc/kiosk/core/kioskd_config.hpp"
 #include "hc/kiosk/core/pcsc_patient_card.hpp"
 #include "hc/kiosk/core/recovery_executor.hpp"
+#include "hc/kiosk/core/secret_file.hpp"
 #include "hc/kiosk/his/http_his_adapter.hpp"
 #include "hc/kiosk/web_server.hpp"
 #include "hc/pcsc.hpp"
@@ -33,6 +34,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <sys/random.h>
 #include <thread>
 
 namespace core = hc::kiosk::core;
@@ -65,8 +67,11 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
         po::value<std::string>(), "flow folder")("docroot", po::value<std::string>(), "UI folder")(
         "report-fee", po::value<std::int64_t>(), "fee per printed report, fen")(
         "allow-ui-card-events", "accept {\"type\":\"card\"} messages from the UI (tests, demo)")(
-        "card-issuance", "offer card issuance")("hash-pin", po::value<std::string>(),
-        "print SM3(SALT || PIN) for a staff account; the PIN is read from stdin")("status",
+        "card-issuance", "offer card issuance")(
+        "hash-pin", "print a staff account's pinHash (PBKDF2-SHA256) for the PIN read from stdin")(
+        "hash-pin-sm3", po::value<std::string>(),
+        "legacy: print SM3(SALT || PIN) for the PIN read from stdin (tests of the migration)")(
+        "status",
         "print what recovery has not finished in the journal (JSON) and exit: 0 none, 3 some")(
         "failpoint", po::value<std::string>(),
         "TEST ONLY: SIGKILL itself after this journaled step (kill -9 tests)");
@@ -78,11 +83,14 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
         help = true;
         return {};
     }
-    if (vm.count("hash-pin")) {
-        // Reads the PIN from stdin (never from the command line) and prints SM3(salt || PIN).
+    if (vm.count("hash-pin") || vm.count("hash-pin-sm3")) {
+        // The PIN from stdin (never from the command line, never logged).
         std::string pin;
         std::getline(std::cin, pin);
-        std::cout << core::staffPinHash(vm["hash-pin"].as<std::string>(), pin) << std::endl;
+        std::cout << (vm.count("hash-pin-sm3")
+                ? core::staffPinHash(vm["hash-pin-sm3"].as<std::string>(), pin)
+                : core::hashStaffPin(pin))
+                  << std::endl;
         help = true;
         return {};
     }
@@ -95,6 +103,10 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
         std::ostringstream ss;
         ss << in.rdbuf();
         c = core::parseKioskdConfig(ss.str());
+        if (!c.samPin.empty() || !c.settlementdSecretKey.empty() || !c.staff.empty()) {
+            // The SAM PIN, the CURVE secret key, the staff PIN hashes: owner only.
+            core::requireOwnerOnly(vm["config"].as<std::string>(), "--config");
+        }
     }
     const auto s = [&](const char* name, std::string& field) {
         if (vm.count(name)) {
@@ -140,10 +152,34 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
     if (c.mode != "patient" && c.mode != "cashier") {
         throw core::ConfigError("--mode: expected patient or cashier");
     }
+    if (c.siteKeyFile.empty()) {
+        c.siteKeyFile = c.journal + ".site-key";
+    }
+    if (c.tokenFile.empty()) {
+        c.tokenFile = c.journal + ".token";
+    }
+    if (!c.issuerKeys.empty()) {
+        core::requireOwnerOnly(c.issuerKeys, "issuer key file");
+    }
     if (c.mode == "cashier" && c.staff.empty()) {
         throw core::ConfigError("--mode cashier: the config file needs \"staff\" accounts");
     }
     return c;
+}
+
+/** A fresh per-boot access token: 32 random bytes, hex. */
+std::string newAccessToken() {
+    unsigned char b[32];
+    if (::getrandom(b, sizeof b, 0) != static_cast<ssize_t>(sizeof b)) {
+        throw std::runtime_error("no random bytes for the access token (getrandom)");
+    }
+    std::string out;
+    char h[3];
+    for (const auto c : b) {
+        std::snprintf(h, sizeof h, "%02x", c);
+        out += h;
+    }
+    return out;
 }
 
 void logRecovery(const std::vector<core::RecoveryReport>& reports) {
@@ -193,6 +229,11 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     try {
         hc::kiosk::Journal journal(cfg.journal);
+        const auto cardKeys = core::CardKeys::loadOrCreate(cfg.siteKeyFile);
+        if (const int n = cardKeys.migrateJournal(journal); n > 0) {
+            std::cout << "kioskd: " << n << " journal step(s): unkeyed card key rewritten as HMAC"
+                      << std::endl;
+        }
         const int crashed = journal.endOpenSessionsAfterCrash();
         if (crashed > 0) {
             std::cout << "kioskd: " << crashed << " session(s) left open by a crash" << std::endl;
@@ -249,7 +290,7 @@ int main(int argc, char** argv) {
                 core::CardIdentity { cfg.fakeCardId, cfg.fakeCardId, cfg.fakeCardName },
                 cfg.fakeCardBalanceFen);
         }
-        core::RecoveryExecutor recovery(journal, &his, insurance.get(), gateway.get());
+        core::RecoveryExecutor recovery(journal, &his, insurance.get(), gateway.get(), &cardKeys);
         logRecovery(recovery.recoverAll(fakeCard.get()));
 
         core::SystemClock clock;
@@ -262,6 +303,7 @@ int main(int argc, char** argv) {
         parts.receipt = receipt.get();
         parts.report = report.get();
         parts.recovery = &recovery;
+        parts.cardKeys = &cardKeys;
 #ifdef HC_KIOSKD_WITH_ISSUANCE
         std::unique_ptr<hc::kiosk::kioskd::KioskIssuer> blankCards;
         if (cfg.cardIssuance && !cfg.issuanceReader.empty()) {
@@ -282,12 +324,19 @@ int main(int argc, char** argv) {
         ec.staff = cfg.staff;
         ec.printedReportsFile = cfg.journal + ".printed-reports";
         ec.shiftFile = cfg.journal + ".shift";
+        ec.staffPinFile = cfg.journal + ".staff-pins";
         const std::string flowDir = cfg.flows.empty() ? std::string(HC_KIOSK_FLOWS_DIR) : cfg.flows;
         core::Engine engine(core::loadFlows(flowDir, core::engineHandlers()), parts, ec);
 
-        const auto pcscCard = [&cfg]() -> std::shared_ptr<core::PatientCard> {
-            return std::make_shared<core::PcscPatientCard>(
-                cfg.cardReader, cfg.samReader, cfg.samPin, cfg.issuerKeys, cfg.terminal);
+        // The SAM (health SAM unlocked, PSAM terminal id) and the issuer keys live as long as
+        // the kiosk: opened once here, reopened by KioskSam after a failure, not per card.
+        std::unique_ptr<core::KioskSam> sam;
+        if (!fakeCard) {
+            sam = std::make_unique<core::KioskSam>(
+                cfg.samReader, cfg.samPin, cfg.issuerKeys, cfg.terminal);
+        }
+        const auto pcscCard = [&cfg, &sam]() -> std::shared_ptr<core::PatientCard> {
+            return std::make_shared<core::PcscPatientCard>(cfg.cardReader, *sam);
         };
         if (cfg.allowUiCardEvents) {
             if (fakeCard) {
@@ -358,10 +407,15 @@ int main(int argc, char** argv) {
         if (!cfg.docroot.empty()) {
             wo.docroot = cfg.docroot;
         }
+        // A new secret every boot: the screen's launcher and local tools read it from the
+        // token file (owner only); any other local process is refused.
+        wo.accessToken = newAccessToken();
+        core::writeSecretFile(cfg.tokenFile, wo.accessToken + "\n");
         hc::kiosk::WebServer server(engine, wo);
         server.start();
         std::cout << "kioskd: terminal " << cfg.terminal << " listening on " << server.url()
-                  << std::endl;
+                  << " (the screen opens " << server.url() << "launch?token=<" << cfg.tokenFile
+                  << ">)" << std::endl;
         int sig = 0;
         sigwait(&signals, &sig);
         std::cout << "kioskd: stopping (signal " << sig << ")" << std::endl;

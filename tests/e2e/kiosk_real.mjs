@@ -111,7 +111,7 @@ try {
   browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1280, height: 1024 } });
   page.on('pageerror', (e) => check(false, 'page error: ' + e.message));
-  await page.goto(state.url);
+  await page.goto(state.screen_url || state.url); // /launch?token=…: the screen's cookie
 
   // The demo pulled the card once pcscd had seen it (--card-out): the kiosk waits on idle.
   await waitScreen(page, 'idle', 15000);

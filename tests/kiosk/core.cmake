@@ -39,3 +39,12 @@ if(TARGET hc_kiosk_issuer AND TARGET hcemu AND TARGET hc_perso AND TARGET hc_pcs
     LABELS integration SERIAL TIMEOUT 120)
   add_dependencies(kiosk_card_issuance_pcsc_test hcemu)
 endif()
+hc_doctest(kiosk_core_money_test SOURCES core_money_test.cpp
+  LIBS hc_kiosk_core hc_test_support LABELS unit TIMEOUT 60)
+hc_doctest(kiosk_staff_auth_test SOURCES staff_auth_test.cpp
+  LIBS hc_kiosk_core hc_test_support LABELS unit TIMEOUT 60)
+if(TARGET kioskd)
+  hc_doctest(kiosk_kioskd_access_test SOURCES kioskd_access_test.cpp
+    LIBS hc_kiosk_journal hc_test_support Boost::json LABELS integration TIMEOUT 180)
+  add_dependencies(kiosk_kioskd_access_test kioskd his-sim paygw-sim escpos-sim)
+endif()

@@ -1,12 +1,11 @@
 // Unit tests of the kiosk engine: every flow of kiosk/flows/ on the state machine with fakes
 // (HIS, insurance, card purse, printers, QR gateway, clock), countdowns, elderly mode, errors,
 // the journal's record of each external step, and the recovery executor at session end.
-#include "core_fakes.hpp"
-#include "engine_driver.hpp"
 #include "hc/kiosk/core/engine.hpp"
 #include "hc/kiosk/core/recovery_executor.hpp"
 #include "hc/kiosk/recovery_planner.hpp"
 #include "hc/testing/process.hpp"
+#include "kiosk_rig.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,66 +13,6 @@ using namespace hc::kiosk;
 using namespace hc::kiosk::core;
 using namespace hc::kiosk::testing;
 namespace json = boost::json;
-
-namespace {
-
-struct Kiosk : EngineDriver {
-    hc::testing::TempDir dir { "hc-kcore-" };
-    Journal journal { dir / "journal.db" };
-    FakeHis his;
-    FakeClock clock;
-    FakeInsurance insurance;
-    FakeGateway gateway;
-    FakeReceipt receipt;
-    FakeReport report;
-    std::shared_ptr<FakeCard> card = std::make_shared<FakeCard>();
-    RecoveryExecutor recovery { journal, &his, &insurance, &gateway };
-
-    explicit Kiosk(EngineConfig config = {}, bool withInsurance = true) {
-        EngineParts p;
-        p.journal = &journal;
-        p.his = &his;
-        p.clock = &clock;
-        p.insurance = withInsurance ? &insurance : nullptr;
-        p.gateway = &gateway;
-        p.receipt = &receipt;
-        p.report = &report;
-        p.recovery = &recovery;
-        attach(std::make_unique<Engine>(
-            loadFlows(hc::testing::sourcePath("kiosk/flows"), engineHandlers()), p, config));
-    }
-    ~Kiosk() { detach(); }
-    void insert() { engine->cardInserted(card); }
-    std::vector<StepRecord> steps() {
-        const auto s = lastSession();
-        return journal.steps(s);
-    }
-    void registerToPayment() {
-        insert();
-        choose("registration");
-        REQUIRE(screen() == "choose_department");
-        choose("D0101");
-        REQUIRE(screen() == "choose_doctor");
-        choose("DR001");
-        REQUIRE(screen() == "choose_slot");
-        choose("SL-DR001-08:00");
-        REQUIRE(screen() == "confirm");
-        action("confirm");
-        REQUIRE(screen() == "choose_payment");
-    }
-};
-
-std::string statusOf(const std::vector<StepRecord>& steps, StepType type) {
-    std::string out;
-    for (const auto& s : steps) {
-        if (s.type == type) {
-            out = std::string(statusName(s.status));
-        }
-    }
-    return out;
-}
-
-} // namespace
 
 TEST_CASE("idle until a card, then the menu lists every flow with a countdown") {
     Kiosk k;
@@ -411,7 +350,7 @@ TEST_CASE("flow files: errors name the field") {
 TEST_CASE("cashier mode: staff login, patient by ID number, cash payment journaled, logout") {
     EngineConfig c;
     c.mode = "cashier";
-    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468") } };
+    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468"), "" } };
     Kiosk k(c, false);
     CHECK(k.screen() == "staff_login");
     k.engine->cardInserted(k.card); // cards are not used at the window
@@ -451,7 +390,7 @@ TEST_CASE("cashier mode: staff login, patient by ID number, cash payment journal
 TEST_CASE("cashier mode: HIS refuses after the cash is taken -> a cash refund is journaled once") {
     EngineConfig c;
     c.mode = "cashier";
-    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468") } };
+    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468"), "" } };
     Kiosk k(c, false);
     k.type("S001");
     k.type("2468");
@@ -501,9 +440,9 @@ namespace {
 EngineConfig cashierConfig() {
     EngineConfig c;
     c.mode = "cashier";
-    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468") },
-        { "S002", "刘强", "cashier", "y7", staffPinHash("y7", "1357") },
-        { "M001", "陈主管", "supervisor", "z5", staffPinHash("z5", "9999") } };
+    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468"), "" },
+        { "S002", "刘强", "cashier", "y7", staffPinHash("y7", "1357"), "" },
+        { "M001", "陈主管", "supervisor", "z5", staffPinHash("z5", "9999"), "" } };
     return c;
 }
 

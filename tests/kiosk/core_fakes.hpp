@@ -241,6 +241,13 @@ struct FakeCard final : PatientCard {
     std::vector<PurseLogEntry> entries;
     bool nextUnknown = false; ///< the next purchase commits but its answer is lost
     bool nextUnknownNotDone = false; ///< the next purchase's answer is lost and it did not commit
+    /** The next purchase is a counterfeit's: "9000" with a MAC2 the PSAM refuses (Done, not
+     * verified), nothing moved and no proof kept (settle answers "no such transaction"). */
+    bool forgeNextMac2 = false;
+    /** The next load credits the purse but its TAC does not verify (Done, not verified); its
+     * proof does not verify either. */
+    bool forgeNextLoadTac = false;
+    std::set<std::string> forgedProofs; // pending json whose proof does not verify
     int purchases = 0;
     int loads = 0;
     std::set<std::string> committed; // pending json of transactions that committed
@@ -258,6 +265,11 @@ struct FakeCard final : PatientCard {
             nextUnknownNotDone = false;
             return { PurseStatus::Unknown, 0, "", "lost", pending, false };
         }
+        if (forgeNextMac2) {
+            forgeNextMac2 = false;
+            return { PurseStatus::Done, bal - fen, "00000000", "MAC2 refused by the PSAM", pending,
+                false, false };
+        }
         bal -= fen;
         entries.insert(entries.begin(), { "2026-11-23 10:00:00", fen, false, "000000000001" });
         committed.insert(pending);
@@ -265,7 +277,7 @@ struct FakeCard final : PatientCard {
             nextUnknown = false;
             return { PurseStatus::Unknown, 0, "", "lost", pending, false };
         }
-        return { PurseStatus::Done, bal, "AABBCCDD", "", pending, false };
+        return { PurseStatus::Done, bal, "AABBCCDD", "", pending, false, true };
     }
     bool nextLoadUnknown = false; ///< the next load commits but its answer is lost
     bool nextLoadThrows = false; ///< the next load throws before anything reached the card
@@ -283,11 +295,20 @@ struct FakeCard final : PatientCard {
             return { PurseStatus::Unknown, 0, "", "lost", pending, false };
         }
         entries.insert(entries.begin(), { "2026-11-23 10:00:00", fen, true, "000000000001" });
-        return { PurseStatus::Done, bal, "11223344", "", "", false };
+        if (forgeNextLoadTac) {
+            forgeNextLoadTac = false;
+            const auto pending = "{\"load\":" + std::to_string(loads) + "}";
+            committed.insert(pending);
+            forgedProofs.insert(pending);
+            return { PurseStatus::Done, bal, "00000000", "TAC does not verify", pending, false,
+                false };
+        }
+        return { PurseStatus::Done, bal, "11223344", "", "", false, true };
     }
     PurseResult settle(const std::string& pending) override {
         if (committed.count(pending)) {
-            return { PurseStatus::Done, bal, "AABBCCDD", "", pending, false };
+            return { PurseStatus::Done, bal, "AABBCCDD", "", pending, false,
+                forgedProofs.count(pending) == 0 };
         }
         return { PurseStatus::Declined, bal, "", "6985", pending, false };
     }

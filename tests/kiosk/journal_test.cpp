@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace hc::kiosk;
@@ -424,4 +425,34 @@ TEST_CASE("journal: a cashier HIS refund written before his_refund existed is re
     CHECK(stepTypeName(StepType::CardRefundLoad) == "card_refund_load");
     CHECK_FALSE(isCompensation(StepType::HisRefund));
     CHECK_FALSE(isCompensation(StepType::CardRefundLoad));
+}
+
+TEST_CASE("journal at rest: created 0600 (its WAL too), an open one narrowed; audit trail; "
+          "details rewritten in one transaction") {
+    TempJournal dir;
+    const auto path = dir.file();
+    {
+        hc::kiosk::Journal j(path);
+        const auto s = j.openSession("K01", "REG");
+        j.beginStep(s, { hc::kiosk::StepType::CardDebit, "r1", 100, "card=0123456789abcdef;x=1" });
+        j.audit("login_failed", "S001", "failures=1");
+        j.audit("login_ok", "M001", "");
+        struct stat st { };
+        REQUIRE(::stat(path.c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0600);
+        REQUIRE(::stat((path.string() + "-wal").c_str(), &st) == 0);
+        CHECK((st.st_mode & 0077) == 0);
+        CHECK(j.auditTrail().size() == 2);
+        CHECK(j.auditTrail("S001").size() == 1);
+        CHECK(j.auditTrail("S001")[0].event == "login_failed");
+        const int n = j.rewriteDetails("card=",
+            [](const std::string& d) -> std::optional<std::string> { return d + ";migrated=1"; });
+        CHECK(n == 1);
+        CHECK(j.steps(s)[0].detail == "card=0123456789abcdef;x=1;migrated=1");
+    }
+    ::chmod(path.c_str(), 0644);
+    hc::kiosk::Journal again(path);
+    struct stat st { };
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
 }

@@ -6,6 +6,7 @@
 #include "core_fakes.hpp"
 #include "hc/kiosk/core/engine.hpp"
 #include "hc/kiosk/core/pcsc_patient_card.hpp"
+#include "hc/kiosk/core/recovery_executor.hpp"
 #include "hc/testing/pcsc_stack.hpp"
 
 #include <doctest/doctest.h>
@@ -94,4 +95,69 @@ TEST_CASE("engine with the PC/SC card: menu, then a registration debits the card
     CHECK(engine.currentView().at("screen").as_string() == "done");
     CHECK(c->balance() == 5000);
     CHECK(his.bookings.size() == 1);
+}
+
+TEST_CASE("a counterfeit card through pcscd (hcemu forge mac2): the PSAM refuses its MAC2, the "
+          "engine journals the debit UNKNOWN, books nothing, and recovery finds no proof") {
+    hc::testing::sharedPcscd();
+    hc::testing::EmulatedCard card("resident-li-na.json", kCardSlot);
+    hc::testing::EmulatedCard sam("resident-sam.json", kSamSlot);
+    auto c = openCard();
+    const auto before = c->balance();
+    // The device: a forged DEBIT answer is Done but not verified.
+    REQUIRE(card.control("forge mac2").rfind("ok", 0) == 0);
+    const auto p = c->purchase(100);
+    CHECK(p.status == PurseStatus::Done);
+    CHECK(!p.verified);
+    CHECK(p.reason.find("MAC2") != std::string::npos);
+    CHECK(c->balance() == before); // the counterfeit moved nothing
+    // Its proof: the card has no such transaction.
+    CHECK(c->settle(p.pending).status == PurseStatus::Declined);
+
+    // The engine over the same card.
+    hc::testing::TempDir dir("hc-kpcsc-forge-");
+    hc::kiosk::Journal journal(dir / "j.db");
+    hc::kiosk::testing::FakeHis his;
+    hc::kiosk::testing::FakeClock clock;
+    his.patients[c->identity().idNumber]
+        = { "P0001", c->identity().idNumber, "李娜", "female", "", "" };
+    RecoveryExecutor recovery(journal, &his, nullptr, nullptr);
+    EngineParts parts;
+    parts.journal = &journal;
+    parts.his = &his;
+    parts.clock = &clock;
+    parts.recovery = &recovery;
+    Engine engine(loadFlows(hc::testing::sourcePath("kiosk/flows"), engineHandlers()), parts);
+    engine.cardInserted(c);
+    const auto choose = [&](const std::string& id) {
+        engine.handleInput({ { "type", "choose" }, { "item", id } });
+    };
+    choose("registration");
+    choose("D0101");
+    choose("DR001");
+    choose("SL-DR001-08:00");
+    engine.handleInput({ { "type", "action" }, { "action", "confirm" } });
+    REQUIRE(card.control("forge mac2").rfind("ok", 0) == 0);
+    choose("purse");
+    const auto v = engine.currentView();
+    CHECK(v.at("screen").as_string() == "choose_payment");
+    REQUIRE(v.at("error").is_object());
+    CHECK(v.at("error").at("code").as_string() == "card_debit_unverified");
+    CHECK(his.bookings.empty());
+    const auto session = std::string(v.at("session").as_string());
+    std::optional<hc::kiosk::StepRecord> debit;
+    for (const auto& s : journal.steps(session)) {
+        if (s.type == hc::kiosk::StepType::CardDebit) {
+            debit = s;
+        }
+    }
+    REQUIRE(debit);
+    CHECK(debit->status == hc::kiosk::StepStatus::Unknown);
+    // Home: the session ends, recovery asks the card (GET TRANSACTION PROOF): none -> FAILED,
+    // nothing given back, nothing booked; the balance never moved.
+    engine.handleInput({ { "type", "action" }, { "action", "home" } });
+    CHECK(journal.step(debit->id)->status == hc::kiosk::StepStatus::Failed);
+    CHECK(journal.session(session)->recovered);
+    CHECK(c->balance() == before);
+    CHECK(his.bookings.empty());
 }

@@ -16,6 +16,8 @@
 #include <boost/json.hpp>
 #include <csignal>
 #include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +66,24 @@ struct Settlement {
     }
 };
 
+/** Writes a config file that holds secrets (staff PIN hashes, the SAM PIN): owner only, as
+ * kioskd requires. */
+inline void writeSecretConfig(const std::filesystem::path& file, const std::string& text) {
+    std::ofstream(file) << text;
+    std::filesystem::permissions(file,
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace);
+}
+
+/** "Cookie: hc_kiosk=<token>\r\n" with the token kioskd wrote to `tokenFile`. */
+inline std::string kioskdScreenCookie(const std::filesystem::path& tokenFile) {
+    auto t = hc::testing::readFile(tokenFile);
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) {
+        t.pop_back();
+    }
+    return "Cookie: hc_kiosk=" + t + "\r\n";
+}
+
 /** The simulators and kioskd. */
 struct KioskdRig {
     hc::testing::TempDir dir { "hc-kioskd-" };
@@ -78,6 +98,8 @@ struct KioskdRig {
     std::unique_ptr<hc::testing::Process> kioskd;
     std::vector<std::string> cardArgs; ///< kioskd's card options
     std::vector<std::string> extra; ///< further kioskd options
+    std::vector<std::string>
+        wrapper; ///< runs kioskd under it ({"prlimit", "--nofile=64:64", "--"})
     std::string patient = "P0001"; ///< his-sim patient of the card
 
     /** `hisArgs`: further his-sim options (its clock: --today, --now). */
@@ -114,6 +136,7 @@ struct KioskdRig {
             argv.push_back(failpoint);
         }
         argv.insert(argv.end(), extra.begin(), extra.end());
+        argv.insert(argv.begin(), wrapper.begin(), wrapper.end());
         kioskd = std::make_unique<hc::testing::Process>(argv, dir / "kioskd.log");
         waitForPort(port);
     }
@@ -123,10 +146,13 @@ struct KioskdRig {
         kioskd->signal(SIGKILL);
         CHECK(kioskd->wait(std::chrono::milliseconds(5000)) != -1);
     }
+    /** The header line that makes a request the kiosk's own screen (the per-boot token kioskd
+     * wrote beside its journal, sent as the cookie /launch sets). */
+    std::string screenCookie() const { return kioskdScreenCookie(dir / "journal.db.token"); }
     json::object input(const std::string& msg) {
-        return bodyOf(httpPost(port, "/api/input", msg)).as_object();
+        return bodyOf(httpPost(port, "/api/input", msg, screenCookie())).as_object();
     }
-    json::object view() { return bodyOf(httpGet(port, "/api/view")).as_object(); }
+    json::object view() { return bodyOf(httpGet(port, "/api/view", screenCookie())).as_object(); }
     json::object choose(const std::string& id) {
         return input(R"({"type":"choose","item":")" + id + "\"}");
     }
@@ -145,7 +171,7 @@ struct KioskdRig {
     /** Sends a message that makes kioskd kill itself at its failpoint; waits for it to die. */
     void inputUntilDeath(const std::string& msg) {
         try {
-            (void)httpPost(port, "/api/input", msg);
+            (void)httpPost(port, "/api/input", msg, screenCookie());
         } catch (const std::exception&) { }
         CHECK(kioskd->wait(std::chrono::milliseconds(5000)) != -1);
     }

@@ -83,8 +83,19 @@ struct Rig {
         kioskd = std::make_unique<hc::testing::Process>(argv, dir / "kioskd.log");
         waitForPort(port);
     }
-    json::object input(const std::string& msg) { return bodyOf(httpPost(port, "/api/input", msg)); }
-    json::object view() { return bodyOf(httpGet(port, "/api/view")); }
+    /** The kiosk's own screen: the per-boot token kioskd wrote beside its journal, as the
+     * cookie /launch sets (the issued card's PIN is shown to the screen only). */
+    std::string cookie() const {
+        auto t = hc::testing::readFile(dir / "journal.db.token");
+        while (!t.empty() && t.back() == '\n') {
+            t.pop_back();
+        }
+        return "Cookie: hc_kiosk=" + t + "\r\n";
+    }
+    json::object input(const std::string& msg) {
+        return bodyOf(httpPost(port, "/api/input", msg, cookie()));
+    }
+    json::object view() { return bodyOf(httpGet(port, "/api/view", cookie())); }
     json::object action(const std::string& id) {
         return input(R"({"type":"action","action":")" + id + "\"}");
     }
@@ -172,7 +183,7 @@ TEST_CASE("kill -9 after the card is written, before it is ejected: at restart t
     r.start("card_issue");
     r.toConfirm();
     try {
-        (void)httpPost(r.port, "/api/input", R"({"type":"action","action":"confirm"})");
+        (void)httpPost(r.port, "/api/input", R"({"type":"action","action":"confirm"})", r.cookie());
     } catch (const std::exception&) { }
     REQUIRE(r.kioskd->wait(std::chrono::milliseconds(15000)) != -1);
     INFO(r.log() << r.sim.log());
@@ -240,7 +251,7 @@ TEST_CASE("kill -9 while the card waits at the gate, and after a blank card reac
     // Killed right after a blank card reached the IC position, before anything was written.
     r.toConfirm();
     try {
-        (void)httpPost(r.port, "/api/input", R"({"type":"action","action":"confirm"})");
+        (void)httpPost(r.port, "/api/input", R"({"type":"action","action":"confirm"})", r.cookie());
     } catch (const std::exception&) { }
     REQUIRE(r.kioskd->wait(std::chrono::milliseconds(15000)) != -1);
     CHECK(r.sim.driver().status().position == hc::dispenser::CardPosition::IcPosition);

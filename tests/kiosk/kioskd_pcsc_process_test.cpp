@@ -36,8 +36,21 @@ namespace {
 constexpr int kCardSlot = 2;
 constexpr int kSamSlot = 3;
 
+/** The purse issuer's development keys, copied owner-only (kioskd refuses a key file others may
+ * read). */
 std::string issuerKeys() {
-    return hc::testing::sourcePath("firmware-tools/images/purse-issuer-dev-keys.json").string();
+    static const std::string copy = [] {
+        const auto to = std::filesystem::temp_directory_path()
+            / ("hc-kiosk-issuer-keys-" + std::to_string(::getpid()) + ".json");
+        std::filesystem::copy_file(
+            hc::testing::sourcePath("firmware-tools/images/purse-issuer-dev-keys.json"), to,
+            std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::permissions(to,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+            std::filesystem::perm_options::replace);
+        return to.string();
+    }();
+    return copy;
 }
 
 /** The card as anyone can read it through pcscd: balance and the newest log records. */

@@ -212,17 +212,28 @@ TEST_CASE("kioskd with settlementd: insurance pays its share; kill -9 after the 
 TEST_CASE("kioskd --mode cashier: staff login, cash payment at the window, logout") {
     Rig r;
     const auto hash = hc::testing::runCommand(
-        { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin", "salt7" }, "2468\n");
+        { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin" }, "24681357\n");
     REQUIRE(hash.status == 0);
-    const auto pin = hash.out.substr(0, 64);
-    std::ofstream(r.dir / "cashier.json")
-        << R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"salt7","pinSm3":")"
-        << pin << "\"}]}";
+    const auto pinHash = hash.out.substr(0, hash.out.find('\n'));
+    CHECK(pinHash.rfind("pbkdf2-sha256$", 0) == 0);
+    const auto config
+        = R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","pinHash":")"
+        + pinHash + "\"}]}";
+    // A config holding staff PIN hashes that others may read is refused, naming the fix.
+    std::ofstream(r.dir / "cashier.json") << config;
+    std::filesystem::permissions(r.dir / "cashier.json", std::filesystem::perms::others_read,
+        std::filesystem::perm_options::add);
+    const auto refused
+        = hc::testing::runCommand({ hc::testing::binaryPath("kioskd/kioskd").string(), "--config",
+            (r.dir / "cashier.json").string(), "--journal", (r.dir / "j2.db").string() });
+    CHECK(refused.status == 2);
+    CHECK(refused.err.find("chmod 600") != std::string::npos);
+    writeSecretConfig(r.dir / "cashier.json", config);
     r.extra = { "--config", (r.dir / "cashier.json").string() };
     r.start();
     CHECK(r.view().at("screen").as_string() == "staff_login");
     r.input(R"({"type":"input","value":"S001"})");
-    auto v = r.input(R"({"type":"input","value":"2468"})");
+    auto v = r.input(R"({"type":"input","value":"24681357"})");
     REQUIRE(v.at("screen").as_string() == "menu");
     CHECK(v.at("mode").as_string() == "cashier");
     CHECK(r.choose("cash_payment").at("screen").as_string() == "find_patient");
@@ -242,15 +253,17 @@ TEST_CASE("kioskd --mode cashier: a supervisor approves the refund of a cash pay
     Rig r;
     const auto hashOf = [](const std::string& salt, const std::string& pin) {
         const auto h = hc::testing::runCommand(
-            { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin", salt }, pin + "\n");
+            { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin-sm3", salt },
+            pin + "\n");
         REQUIRE(h.status == 0);
         return h.out.substr(0, 64);
     };
-    std::ofstream(r.dir / "cashier.json")
-        << R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")"
-        << hashOf("s1", "2468")
-        << R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
-        << hashOf("s2", "9999") << "\"}]}";
+    writeSecretConfig(r.dir / "cashier.json",
+        std::string(
+            R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")")
+            + hashOf("s1", "2468")
+            + R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
+            + hashOf("s2", "9999") + "\"}]}");
     r.extra = { "--config", (r.dir / "cashier.json").string() };
     r.start();
     r.input(R"({"type":"input","value":"S001"})");
@@ -330,15 +343,17 @@ TEST_CASE(
     Rig r;
     const auto hashOf = [](const std::string& salt, const std::string& pin) {
         const auto h = hc::testing::runCommand(
-            { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin", salt }, pin + "\n");
+            { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin-sm3", salt },
+            pin + "\n");
         REQUIRE(h.status == 0);
         return h.out.substr(0, 64);
     };
-    std::ofstream(r.dir / "cashier.json")
-        << R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")"
-        << hashOf("s1", "2468")
-        << R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
-        << hashOf("s2", "9999") << "\"}]}";
+    writeSecretConfig(r.dir / "cashier.json",
+        std::string(
+            R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")")
+            + hashOf("s1", "2468")
+            + R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
+            + hashOf("s2", "9999") + "\"}]}");
     r.extra = { "--config", (r.dir / "cashier.json").string() };
     r.start("his_refund");
     r.input(R"({"type":"input","value":"S001"})");

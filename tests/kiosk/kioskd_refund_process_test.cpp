@@ -35,7 +35,7 @@ std::string todayCn() {
 
 std::string hashOf(const std::string& salt, const std::string& pin) {
     const auto h = hc::testing::runCommand(
-        { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin", salt }, pin + "\n");
+        { hc::testing::binaryPath("kioskd/kioskd").string(), "--hash-pin-sm3", salt }, pin + "\n");
     REQUIRE(h.status == 0);
     return h.out.substr(0, 64);
 }
@@ -295,11 +295,12 @@ TEST_CASE("kioskd --mode cashier: an e-purse payment refunded onto the card inse
     r.input(R"({"type":"card","event":"removed"})");
     r.kioskd->stop();
 
-    std::ofstream(r.dir / "cashier.json")
-        << R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")"
-        << hashOf("s1", "2468")
-        << R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
-        << hashOf("s2", "9999") << "\"}]}";
+    writeSecretConfig(r.dir / "cashier.json",
+        std::string(
+            R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")")
+            + hashOf("s1", "2468")
+            + R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
+            + hashOf("s2", "9999") + "\"}]}");
     r.extra = { "--config", (r.dir / "cashier.json").string() };
     r.start();
     r.type("S001");
@@ -342,11 +343,12 @@ TEST_CASE("kioskd --mode cashier: kill -9 after the HIS refund of an e-purse inv
     r.action("done");
     r.kioskd->stop();
 
-    std::ofstream(r.dir / "cashier.json")
-        << R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")"
-        << hashOf("s1", "2468")
-        << R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
-        << hashOf("s2", "9999") << "\"}]}";
+    writeSecretConfig(r.dir / "cashier.json",
+        std::string(
+            R"({"mode":"cashier","staff":[{"id":"S001","name":"王芳","role":"cashier","salt":"s1","pinSm3":")")
+            + hashOf("s1", "2468")
+            + R"("},{"id":"M001","name":"陈主管","role":"supervisor","salt":"s2","pinSm3":")"
+            + hashOf("s2", "9999") + "\"}]}");
     r.extra = { "--config", (r.dir / "cashier.json").string() };
     r.start("his_refund");
     r.type("S001");

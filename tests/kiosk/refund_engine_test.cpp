@@ -25,8 +25,8 @@ namespace {
 EngineConfig cashierConfig() {
     EngineConfig c;
     c.mode = "cashier";
-    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468") },
-        { "M001", "陈主管", "supervisor", "z5", staffPinHash("z5", "9999") } };
+    c.staff = { { "S001", "王芳", "cashier", "x9", staffPinHash("x9", "2468"), "" },
+        { "M001", "陈主管", "supervisor", "z5", staffPinHash("z5", "9999"), "" } };
     return c;
 }
 
@@ -284,8 +284,9 @@ TEST_CASE("recovery after a crash between the HIS cancel and the load: waits for
     {
         JournalStep st(k.journal, session,
             { StepType::HisCancelAppointment, session + "-HIS-CANCEL", 5000,
-                "appointment=AP1;means=purse;pay=" + pay.requestId + ";payStep="
-                    + std::to_string(pay.id) + ";own=5000;card=" + cardKey(k.card->id.cardNumber)
+                "appointment=AP1;means=purse;pay=" + pay.requestId
+                    + ";payStep=" + std::to_string(pay.id)
+                    + ";own=5000;card=" + CardKeys::processDefault().key(k.card->id.cardNumber)
                     + ";staff=-;supervisor=-" });
         st.ok("AP1");
     }
@@ -493,4 +494,40 @@ TEST_CASE("退号: an attended appointment is listed but cannot be cancelled") {
     k.choose(k.appointmentId());
     CHECK(k.screen() == "choose_appointment");
     CHECK(k.card->loads == 0);
+}
+
+TEST_CASE("window: once the HIS refund of an e-purse invoice is done the means cannot change: "
+          "no back, no cash instead; recovery loads it onto the card, no cash is journaled") {
+    Rig k;
+    k.engine->cardInserted(k.card);
+    k.choose("payment");
+    k.action("confirm");
+    k.choose("purse");
+    REQUIRE(k.screen() == "done");
+    const auto invoice = k.his.invoices.begin()->second.id;
+    k.engine->cardRemoved();
+    k.openWindow();
+    k.w("choose", "refund");
+    k.w("input", invoice);
+    REQUIRE(k.ws() == "refund_confirm");
+    CHECK(k.wHasAction("cash_instead")); // before the approval it may still be chosen
+    k.w("action", "confirm");
+    k.approve();
+    REQUIRE(k.ws() == "refund_card");
+    CHECK(k.his.invoices.begin()->second.status == "cancelled");
+    CHECK(!k.wHasAction("back"));
+    CHECK(!k.wHasAction("cash_instead"));
+    k.w("action", "back"); // refused: nothing to go back to once committed
+    CHECK(k.ws() == "refund_card");
+    k.w("action", "cash_instead"); // not offered here: ignored
+    CHECK(k.ws() == "refund_card");
+    k.w("action", "home");
+    const auto steps = k.steps();
+    CHECK(k.count(steps, StepType::PaymentRefund, StepStatus::Ok) == 0);
+    // The patient's card at the kiosk later: the plan (purse) is finished once.
+    k.engine->cardInserted(k.card);
+    CHECK(k.card->loads == 1);
+    CHECK(k.card->bal == 10000);
+    CHECK(k.count(k.journal.steps(steps.front().session), StepType::PaymentRefund, StepStatus::Ok)
+        == 0);
 }

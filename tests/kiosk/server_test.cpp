@@ -5,6 +5,7 @@
 #include "hc/kiosk/web_server.hpp"
 #include "hc/testing/process.hpp"
 
+#include <arpa/inet.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -13,7 +14,10 @@
 #include <doctest/doctest.h>
 #include <fstream>
 #include <mutex>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -35,6 +39,10 @@ public:
         v["countdown"] = 60;
         if (m_screen == "qr_pay") {
             v["data"] = json::object { { "qr", "https://pay.example.cn/hc/order/K01PAY1" } };
+        }
+        if (m_screen == "issued") {
+            v["data"] = json::object { { "pin", "150022" }, { "card", "1101***0022" } };
+            v["confidential"] = json::array { "pin" };
         }
         return v;
     }
@@ -89,16 +97,22 @@ struct Reply {
     unsigned status = 0;
     std::string contentType;
     std::string body;
+    std::string setCookie;
+    std::string location;
 };
 
 Reply request(unsigned short port, http::verb verb, const std::string& target,
     const std::string& body = {}, const std::string& contentType = "application/json",
-    const std::string& host = "127.0.0.1") {
+    const std::string& host = "127.0.0.1",
+    const std::vector<std::pair<http::field, std::string>>& headers = {}) {
     asio::io_context ioc;
     beast::tcp_stream stream(ioc);
     stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     http::request<http::string_body> req(verb, target, 11);
     req.set(http::field::host, host + ":" + std::to_string(port));
+    for (const auto& [f, v] : headers) {
+        req.set(f, v);
+    }
     if (!body.empty()) {
         req.set(http::field::content_type, contentType);
         req.body() = body;
@@ -110,22 +124,28 @@ Reply request(unsigned short port, http::verb verb, const std::string& target,
     parser.body_limit(1U << 22);
     http::read(stream, buffer, parser);
     const auto& res = parser.get();
-    return { res.result_int(), std::string(res[http::field::content_type]), res.body() };
+    return { res.result_int(), std::string(res[http::field::content_type]), res.body(),
+        std::string(res[http::field::set_cookie]), std::string(res[http::field::location]) };
 }
 
 /** A browser's WebSocket. */
 struct Ws {
     asio::io_context ioc;
     websocket::stream<beast::tcp_stream> ws { ioc };
-    explicit Ws(unsigned short port, const std::string& origin = {}) {
+    explicit Ws(unsigned short port, const std::string& origin = {},
+        const std::vector<std::pair<http::field, std::string>>& headers = {}) {
         beast::get_lowest_layer(ws).connect(
             tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
         beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(5));
-        ws.set_option(websocket::stream_base::decorator([origin](websocket::request_type& r) {
-            if (!origin.empty()) {
-                r.set(http::field::origin, origin);
-            }
-        }));
+        ws.set_option(
+            websocket::stream_base::decorator([origin, headers](websocket::request_type& r) {
+                if (!origin.empty()) {
+                    r.set(http::field::origin, origin);
+                }
+                for (const auto& [f, v] : headers) {
+                    r.set(f, v);
+                }
+            }));
         ws.handshake("127.0.0.1:" + std::to_string(port), "/ws");
     }
     json::object next() {
@@ -144,6 +164,12 @@ json::object parseObject(const std::string& s) {
     return json::parse(s).as_object();
 }
 
+template <class F> hc::kiosk::WebServerOptions options(F&& set) {
+    hc::kiosk::WebServerOptions o;
+    set(o);
+    return o;
+}
+
 template <class F> bool eventually(F f) {
     for (int i = 0; i < 200; ++i) {
         if (f()) {
@@ -158,7 +184,7 @@ struct Served {
     hc::testing::TempDir dir { "hc-kiosk-server-" };
     FakePort engine;
     std::unique_ptr<hc::kiosk::WebServer> server;
-    Served() {
+    explicit Served(hc::kiosk::WebServerOptions options = {}) {
         std::filesystem::create_directories(dir.path() / "ui" / "sub");
         std::ofstream(dir.path() / "ui" / "index.html") << "<!doctype html><title>kiosk</title>";
         std::ofstream(dir.path() / "ui" / "app.js") << "'use strict';";
@@ -167,8 +193,8 @@ struct Served {
         std::ofstream(dir.path() / "ui" / ".secret") << "no";
         std::ofstream(dir.path() / "outside.txt") << "outside";
         std::filesystem::create_symlink(dir.path() / "outside.txt", dir.path() / "ui" / "link.txt");
-        server = std::make_unique<hc::kiosk::WebServer>(
-            engine, hc::kiosk::WebServerOptions { .docroot = dir.path() / "ui" });
+        options.docroot = dir.path() / "ui";
+        server = std::make_unique<hc::kiosk::WebServer>(engine, options);
         server->start();
     }
     unsigned short port() const { return server->port(); }
@@ -315,7 +341,10 @@ TEST_CASE("web server: a browser reconnecting gets the current screen; stop() wi
 
     // The port is free again.
     FakePort other;
-    hc::kiosk::WebServer next(other, { .port = port, .docroot = s.dir.path() / "ui" });
+    hc::kiosk::WebServer next(other, options([&](hc::kiosk::WebServerOptions& o) {
+        o.port = port;
+        o.docroot = s.dir.path() / "ui";
+    }));
     CHECK_NOTHROW(next.start());
     CHECK(next.port() == port);
 }
@@ -323,12 +352,17 @@ TEST_CASE("web server: a browser reconnecting gets the current screen; stop() wi
 TEST_CASE("web server: start-up errors say what to fix") {
     FakePort engine;
     hc::testing::TempDir dir { "hc-kiosk-server-" };
-    hc::kiosk::WebServer first(engine, { .docroot = dir.path() });
+    hc::kiosk::WebServer first(
+        engine, options([&](hc::kiosk::WebServerOptions& o) { o.docroot = dir.path(); }));
     first.start();
     FakePort engine2;
-    hc::kiosk::WebServer clash(engine2, { .port = first.port(), .docroot = dir.path() });
+    hc::kiosk::WebServer clash(engine2, options([&](hc::kiosk::WebServerOptions& o) {
+        o.port = first.port();
+        o.docroot = dir.path();
+    }));
     CHECK_THROWS_AS(clash.start(), hc::kiosk::WebServerError);
-    hc::kiosk::WebServer noUi(engine2, { .docroot = dir.path() / "missing" });
+    hc::kiosk::WebServer noUi(engine2,
+        options([&](hc::kiosk::WebServerOptions& o) { o.docroot = dir.path() / "missing"; }));
     try {
         noUi.start();
         FAIL("started without a UI folder");
@@ -336,6 +370,112 @@ TEST_CASE("web server: start-up errors say what to fix") {
         CHECK(std::string(e.what()).find("missing") != std::string::npos);
         CHECK(e.nextStep() == hc::NextStep::CheckConfiguration);
     }
-    hc::kiosk::WebServer badAddress(engine2, { .address = "localhost", .docroot = dir.path() });
+    hc::kiosk::WebServer badAddress(engine2, options([&](hc::kiosk::WebServerOptions& o) {
+        o.address = "localhost";
+        o.docroot = dir.path();
+    }));
     CHECK_THROWS_AS(badAddress.start(), hc::kiosk::WebServerError);
+}
+
+TEST_CASE("web server access: a second local client without the per-boot token is refused; the "
+          "launcher's cookie is the screen; a tool's bearer token gets no confidential data") {
+    const std::string token = "5ec2e7-per-boot";
+    Served s(options([&](hc::kiosk::WebServerOptions& o) { o.accessToken = token; }));
+    const auto cookie = std::make_pair(http::field::cookie, "hc_kiosk=" + token);
+    const auto bearer = std::make_pair(http::field::authorization, "Bearer " + token);
+    // Another local process: refused on /api and /ws, whatever it tries.
+    auto r = request(s.port(), http::verb::get, "/api/view");
+    CHECK(r.status == 401);
+    CHECK(parseObject(r.body).at("text").as_string().find("token") != std::string::npos);
+    CHECK(
+        request(s.port(), http::verb::post, "/api/input", R"({"type":"choose","item":"x"})").status
+        == 401);
+    CHECK(request(s.port(), http::verb::get, "/api/view", {}, {}, "127.0.0.1",
+              { { http::field::cookie, "hc_kiosk=guess" } })
+              .status
+        == 401);
+    CHECK(request(s.port(), http::verb::get, "/api/view", {}, {}, "127.0.0.1",
+              { { http::field::authorization, "Bearer guess" } })
+              .status
+        == 401);
+    CHECK_THROWS(Ws(s.port(), "http://127.0.0.1:" + std::to_string(s.port())));
+    CHECK_THROWS(Ws(s.port()));
+    CHECK(s.engine.inputs().empty());
+    // The UI's files are public.
+    CHECK(request(s.port(), http::verb::get, "/").status == 200);
+    // The launcher: a wrong token is refused; the right one sets the screen's cookie.
+    CHECK(request(s.port(), http::verb::get, "/launch?token=guess").status == 403);
+    r = request(s.port(), http::verb::get, "/launch?token=" + token);
+    CHECK(r.status == 303);
+    CHECK(r.location == "/");
+    CHECK(r.setCookie.find("hc_kiosk=" + token) == 0);
+    CHECK(r.setCookie.find("HttpOnly") != std::string::npos);
+    CHECK(r.setCookie.find("SameSite=Strict") != std::string::npos);
+    // The screen sees the issued card's PIN; a tool does not.
+    s.engine.handleInput({ { "type", "choose" }, { "item", "issued" } });
+    auto screen = parseObject(
+        request(s.port(), http::verb::get, "/api/view", {}, {}, "127.0.0.1", { cookie }).body);
+    CHECK(screen.at("data").at("pin").as_string() == "150022");
+    auto tool = parseObject(
+        request(s.port(), http::verb::get, "/api/view", {}, {}, "127.0.0.1", { bearer }).body);
+    CHECK(tool.at("screen").as_string() == "issued");
+    CHECK(!tool.at("data").as_object().contains("pin"));
+    CHECK(tool.at("data").at("card").as_string() == "1101***0022");
+    CHECK(!tool.contains("confidential"));
+    // WebSockets: the screen needs its own Origin (a browser sends one); a tool sends none.
+    const auto own = "http://127.0.0.1:" + std::to_string(s.port());
+    CHECK_THROWS(Ws(s.port(), {}, { cookie }));
+    CHECK_THROWS(Ws(s.port(), "http://evil.example", { cookie }));
+    CHECK_THROWS(Ws(s.port(), "http://evil.example", { bearer }));
+    Ws screenWs(s.port(), own, { cookie });
+    Ws toolWs(s.port(), {}, { bearer });
+    CHECK(screenWs.next().at("data").at("pin").as_string() == "150022");
+    CHECK(!toolWs.next().at("data").as_object().contains("pin"));
+    s.engine.push(s.engine.currentView()); // a pushed view: the same split
+    CHECK(screenWs.next().at("data").as_object().contains("pin"));
+    CHECK(!toolWs.next().at("data").as_object().contains("pin"));
+}
+
+TEST_CASE("web server resources: idle connections past the cap make room, a half-sent request "
+          "is cut at the header timeout, WebSockets are capped") {
+    Served s(options([](hc::kiosk::WebServerOptions& o) {
+        o.maxHttpSessions = 16;
+        o.maxWsSessions = 2;
+        o.headerTimeout = std::chrono::milliseconds(300);
+    }));
+    // 200 connections that send half a request and wait.
+    std::vector<int> idle;
+    for (int i = 0; i < 200; ++i) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a {};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(s.port());
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        const std::string half = "GET /api/view HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+        (void)::send(fd, half.data(), half.size(), MSG_NOSIGNAL);
+        idle.push_back(fd);
+    }
+    // The screen still gets its view at once.
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(request(s.port(), http::verb::get, "/api/view").status == 200);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - t0)
+                        .count();
+    MESSAGE("/api/view with 200 idle connections (cap 16): " << ms << " ms");
+    CHECK(eventually([&] { return s.server->httpSessionCount() <= 16; }));
+    // The header timeout closes the half-sent ones that are left.
+    CHECK(eventually([&] { return s.server->httpSessionCount() == 0; }));
+    char c = 0;
+    CHECK(::recv(idle.back(), &c, 1, 0) <= 0); // closed by the server
+    for (const int fd : idle) {
+        ::close(fd);
+    }
+    // WebSockets: the third is refused (503), the first two still work.
+    Ws a(s.port());
+    Ws b(s.port());
+    (void)a.next();
+    (void)b.next();
+    CHECK_THROWS(Ws(s.port()));
+    CHECK(s.server->clientCount() == 2);
 }

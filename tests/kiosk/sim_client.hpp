@@ -59,13 +59,16 @@ inline std::string controlCommand(unsigned short port, const std::string& line) 
     return reply;
 }
 
-/** A one-shot HTTP GET (Connection: close); returns the whole response text. */
-inline std::string httpGet(unsigned short port, const std::string& path) {
+/** A one-shot HTTP GET (Connection: close); returns the whole response text. `headers`: more
+ * header lines, each ending in CRLF (the kiosk's access cookie). */
+inline std::string httpGet(
+    unsigned short port, const std::string& path, const std::string& headers = {}) {
     const int fd = connectLocal(port);
     if (fd < 0) {
         throw std::runtime_error("HTTP port refused");
     }
-    const auto msg = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    const auto msg = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        + headers + "\r\n";
     (void)::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
     std::string reply;
     char buf[1024];
@@ -78,7 +81,8 @@ inline std::string httpGet(unsigned short port, const std::string& path) {
 }
 
 /** A one-shot HTTP POST (Connection: close); returns the whole response text. */
-inline std::string httpPost(unsigned short port, const std::string& path, const std::string& body) {
+inline std::string httpPost(unsigned short port, const std::string& path, const std::string& body,
+    const std::string& headers = {}) {
     const int fd = connectLocal(port);
     if (fd < 0) {
         throw std::runtime_error("HTTP port refused");
@@ -86,7 +90,7 @@ inline std::string httpPost(unsigned short port, const std::string& path, const 
     const auto msg = "POST " + path
         + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
           "application/json\r\nConnection: close\r\nContent-Length: "
-        + std::to_string(body.size()) + "\r\n\r\n" + body;
+        + std::to_string(body.size()) + "\r\n" + headers + "\r\n" + body;
     (void)::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
     std::string reply;
     char buf[1024];

@@ -189,7 +189,16 @@ bool Emulator::handleVpcdFrame() {
         log("card pulled before processing the APDU (tear before)");
         return false;
     }
-    hc::Bytes rsp = m_os.processRaw(apdu);
+    hc::Bytes rsp;
+    if (m_forgeMac2 && apdu.size() > 1 && apdu[0] == 0x80 && apdu[1] == 0x54) {
+        // "forge mac2": what a counterfeit card answers to DEBIT FOR PURCHASE (TAC || MAC2, 9000)
+        // without any purse behind it.
+        m_forgeMac2 = false;
+        rsp = { 0x0B, 0xAD, 0x7A, 0xC0, 0x0B, 0xAD, 0x3A, 0xC2, 0x90, 0x00 };
+        log("DEBIT FOR PURCHASE answered with a forged MAC2 (forge mac2)");
+    } else {
+        rsp = m_os.processRaw(apdu);
+    }
     if (rsp.size() > kVpcdMaxPayload) {
         // 65534+ data bytes (a huge record, READ RECORD of all records with Le 0000): more than a
         // vpcd frame carries. Answer "wrong length" rather than end the emulator.
@@ -250,6 +259,15 @@ std::string Emulator::handleControl(const std::string& line) {
         m_tear = when == "before" ? Tear::Before : Tear::After;
         return "ok armed";
     }
+    if (cmd == "forge") {
+        std::string what;
+        in >> what;
+        if (what != "mac2") {
+            return "error: forge needs mac2";
+        }
+        m_forgeMac2 = true;
+        return "ok armed";
+    }
     if (cmd == "status") {
         return std::string("ok ") + (m_vpcd >= 0 ? "present" : "removed")
             + " apdus=" + std::to_string(m_os.apduCount());
@@ -258,7 +276,7 @@ std::string Emulator::handleControl(const std::string& line) {
         m_quit = true;
         return "ok bye";
     }
-    return "error: unknown command \"" + cmd + "\" (remove, insert, tear, status, quit)";
+    return "error: unknown command \"" + cmd + "\" (remove, insert, tear, forge, status, quit)";
 }
 
 void Emulator::run() {

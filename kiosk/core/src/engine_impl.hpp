@@ -1,5 +1,6 @@
 // Internal state of hc::kiosk::core::Engine, shared by engine.cpp (screens, countdowns, input)
-// and services.cpp (the business handlers named by the flow files). Guarded by Impl::mutex.
+// and the businesses (business.hpp: one class per flow, registering the handlers the flow files
+// name). Guarded by Impl::mutex.
 #pragma once
 
 #include "hc/kiosk/core/engine.hpp"
@@ -39,6 +40,9 @@ struct BusinessState {
     std::chrono::steady_clock::time_point lastPoll {}; ///< last gateway query
     json::object result; ///< data of the result screen
     std::string resultMessage; ///< message of the result screen
+    std::optional<std::int64_t> balanceAfter; ///< the card's purse after this business, fen
+    std::string receipt; ///< "printed", "failed" or "" (no receipt printer)
+    json::array lines; ///< the result screen's detail lines (label, value), business first
 };
 
 struct Engine::Impl {
@@ -67,12 +71,19 @@ struct Engine::Impl {
     int errorCount = 0;
     std::set<std::string> printed;
 
-    // Cashier mode.
+    // Cashier mode (staff_login.cpp).
     std::optional<StaffAccount> staffUser;
     std::string pendingStaffId;
+    StaffGuard staffGuard; ///< per-account backoff and lockout
     bool cashier() const { return config.mode == "cashier"; }
     void showLogin(const std::string& why, bool password);
     void login(const std::string& value);
+    void loadStaffPins();
+    /** Checks `pin` for staff number `id` under the guard and audits the try (`what`: "login" or
+     * "approval"). The account when right (a legacy hash is rewritten), nullptr when wrong;
+     * throws KioskError staff_wait while the guard makes the account wait. */
+    const StaffAccount* authenticate(
+        const std::string& id, const std::string& pin, const char* what);
 
     // Shift (cashier shift close): sessions of the open shift with the staff who ran them.
     std::vector<std::pair<std::string, std::string>> shiftSessions;
@@ -84,11 +95,18 @@ struct Engine::Impl {
     // cashier window (cashier mode: inserted for an e-purse refund, no card session).
     std::shared_ptr<PatientCard> windowCard;
     CardIdentity windowWho;
-    void registerRefundHandlers();
     PatientCard* refundCard();
     const CardIdentity& refundCardWho() const;
     void planFromPayment(const std::string& paySession);
     std::optional<std::string> runRefund();
+    std::string refundStaffNote();
+    std::string refundPlan();
+    void refundInsurance();
+    void refundAtHis();
+    void queryLostHisRefund(JournalStep& step, const std::string& rid, const std::string& why);
+    /** A card refund load journaled earlier for this refund: settled first (never loaded twice);
+     * true when it is OK. */
+    bool settlePriorRefundLoad();
     void refundMoney(const std::string& means, std::int64_t ownFen, const std::string& note);
     bool refundToCard(std::int64_t ownFen, const std::string& note);
     void finishRefund();
@@ -110,7 +128,7 @@ struct Engine::Impl {
     std::string journalSession;
     BusinessState biz;
 
-    // engine.cpp
+    // screens.cpp
     json::object view();
     void push();
     void event(const std::string& name, json::object detail = {});
@@ -121,6 +139,12 @@ struct Engine::Impl {
     void finishBusiness(SessionEnd reason);
     void endCardSession(SessionEnd reason, const std::string& why);
     void act(const UserEvent& e);
+    /** What the patient did, on the screen shown now (screens.cpp). */
+    void dispatch(const UserEvent& e);
+    void onMenu(const UserEvent& e);
+    void onStep(const FlowStep& s, const UserEvent& e);
+    void startBusinessNamed(const std::string& business);
+    void setElderly(bool on);
     void fail(const std::exception& e);
     void resetCountdown();
     int countdownLeft();
@@ -130,7 +154,6 @@ struct Engine::Impl {
     // services.cpp
     void failpoint(const char* name) const;
     void registerHandlers();
-    void registerIssuanceHandlers(); // card_issuance.cpp
     // card_issuance.cpp: the issued card at the dispenser's gate, watched across the end of its
     // business (taken -> the register counts it issued; not taken in time -> captured).
     struct GateWatch {
@@ -144,9 +167,20 @@ struct Engine::Impl {
     std::string issuanceUnavailable(); // "" when a card can be issued now
     his::Patient& ensurePatient();
     std::string requestId(const std::string& tag) const;
+    /** The site's card keys (EngineParts::cardKeys or the process default). */
+    const CardKeys& keys() const {
+        return parts.cardKeys != nullptr ? *parts.cardKeys : CardKeys::processDefault();
+    }
+    /** The journal's name for the card in the reader ("card=<key>"). */
+    std::string cardField() const { return "card=" + keys().key(who.cardNumber); }
     void checkReceiptPrinter();
     void runComplete();
     void printReceipt(const std::string& title, const std::vector<std::string>& lines);
+    /** Adds a detail line to the result screen ("发票号", "INV000001"). */
+    void resultLine(const std::string& label, const std::string& value);
+    /** The result screen's data: the business's result, then what the patient leaves with:
+     * own share, how it was paid, the card balance after, where the receipt is. */
+    void showResult();
     void closeOrder();
     bool pollOrder(bool userAsked);
 };

@@ -8,6 +8,59 @@ namespace hc::kiosk::core {
 
 namespace json = boost::json;
 
+namespace {
+
+/** config.staff: the cashier-mode accounts (pinHash, or the legacy salt + pinSm3). */
+std::vector<StaffAccount> parseStaff(const json::value& val) {
+    if (!val.is_array() || val.get_array().size() > 100) {
+        throw ConfigError("config.staff: expected an array of at most 100 accounts");
+    }
+    std::vector<StaffAccount> out;
+    for (std::size_t i = 0; i < val.get_array().size(); ++i) {
+        const auto& a = val.get_array()[i];
+        const auto where = "config.staff[" + std::to_string(i) + "]";
+        if (!a.is_object()) {
+            throw ConfigError(where + ": expected an object");
+        }
+        StaffAccount acc;
+        for (const auto& [fk, fv] : a.get_object()) {
+            const std::string f(fk);
+            if (!fv.is_string() || fv.get_string().size() > 128) {
+                throw ConfigError(where + "." + f + ": expected a string of ≤ 128 bytes");
+            }
+            const std::string fieldText(fv.get_string());
+            if (f == "id") {
+                acc.id = fieldText;
+            } else if (f == "name") {
+                acc.name = fieldText;
+            } else if (f == "role") {
+                acc.role = fieldText;
+            } else if (f == "salt") {
+                acc.salt = fieldText;
+            } else if (f == "pinSm3") {
+                acc.pinSm3 = fieldText;
+            } else if (f == "pinHash") {
+                acc.pinHash = fieldText;
+            } else {
+                throw ConfigError(where + "." + f + ": unknown field");
+            }
+        }
+        if (acc.id.empty()
+            || (acc.pinHash.empty() ? acc.pinSm3.size() != 64 : !isStaffPinHash(acc.pinHash))) {
+            throw ConfigError(where
+                + ": needs id and pinHash (pbkdf2-sha256$ITER$SALT$KEY, printed by "
+                  "kioskd --hash-pin) or the legacy salt + pinSm3 (64 hex digits)");
+        }
+        if (acc.role != "cashier" && acc.role != "supervisor") {
+            throw ConfigError(where + ".role: expected cashier or supervisor");
+        }
+        out.push_back(acc);
+    }
+    return out;
+}
+
+} // namespace
+
 KioskdConfig parseKioskdConfig(std::string_view text, KioskdConfig c) {
     if (text.size() > 64 * 1024) {
         throw ConfigError("config: larger than 64 KiB");
@@ -21,9 +74,10 @@ KioskdConfig parseKioskdConfig(std::string_view text, KioskdConfig c) {
     }
     std::map<std::string, std::string*> strings { { "terminal", &c.terminal }, { "mode", &c.mode },
         { "listen", &c.listen }, { "docroot", &c.docroot }, { "flows", &c.flows },
-        { "journal", &c.journal }, { "his", &c.his }, { "cardReader", &c.cardReader },
-        { "samReader", &c.samReader }, { "issuerKeys", &c.issuerKeys }, { "receipt", &c.receipt },
-        { "report", &c.report }, { "paygw", &c.paygw }, { "settlementd", &c.settlementd },
+        { "journal", &c.journal }, { "siteKeyFile", &c.siteKeyFile }, { "tokenFile", &c.tokenFile },
+        { "his", &c.his }, { "cardReader", &c.cardReader }, { "samReader", &c.samReader },
+        { "issuerKeys", &c.issuerKeys }, { "receipt", &c.receipt }, { "report", &c.report },
+        { "paygw", &c.paygw }, { "settlementd", &c.settlementd },
         { "settlementdServerKey", &c.settlementdServerKey },
         { "settlementdPublicKey", &c.settlementdPublicKey },
         { "settlementdSecretKey", &c.settlementdSecretKey }, { "fakeCard", &c.fakeCard },
@@ -56,45 +110,7 @@ KioskdConfig parseKioskdConfig(std::string_view text, KioskdConfig c) {
             }
             *bi->second = val.get_bool();
         } else if (k == "staff") {
-            if (!val.is_array() || val.get_array().size() > 100) {
-                throw ConfigError("config.staff: expected an array of at most 100 accounts");
-            }
-            c.staff.clear();
-            for (std::size_t i = 0; i < val.get_array().size(); ++i) {
-                const auto& a = val.get_array()[i];
-                const auto where = "config.staff[" + std::to_string(i) + "]";
-                if (!a.is_object()) {
-                    throw ConfigError(where + ": expected an object");
-                }
-                StaffAccount acc;
-                for (const auto& [fk, fv] : a.get_object()) {
-                    const std::string f(fk);
-                    if (!fv.is_string() || fv.get_string().size() > 128) {
-                        throw ConfigError(where + "." + f + ": expected a string of ≤ 128 bytes");
-                    }
-                    const std::string fieldText(fv.get_string());
-                    if (f == "id") {
-                        acc.id = fieldText;
-                    } else if (f == "name") {
-                        acc.name = fieldText;
-                    } else if (f == "role") {
-                        acc.role = fieldText;
-                    } else if (f == "salt") {
-                        acc.salt = fieldText;
-                    } else if (f == "pinSm3") {
-                        acc.pinSm3 = fieldText;
-                    } else {
-                        throw ConfigError(where + "." + f + ": unknown field");
-                    }
-                }
-                if (acc.id.empty() || acc.pinSm3.size() != 64) {
-                    throw ConfigError(where + ": needs id and pinSm3 (64 hex digits)");
-                }
-                if (acc.role != "cashier" && acc.role != "supervisor") {
-                    throw ConfigError(where + ".role: expected cashier or supervisor");
-                }
-                c.staff.push_back(acc);
-            }
+            c.staff = parseStaff(val);
         } else if (k == "port" || k == "hisTimeoutMs") {
             if (!val.is_int64() || val.get_int64() < 0 || val.get_int64() > 65535) {
                 throw ConfigError("config." + k + ": expected an integer 0..65535");

@@ -74,6 +74,17 @@ PurseResult MemoryCard::purchase(std::int64_t fen) {
     const auto atc = m_state.at("atc").as_int64() + 1;
     const auto pending = json::serialize(
         json::object { { "kind", "purchase" }, { "atc", atc }, { "amount", fen } });
+    const auto forge = m_file.string() + ".forge-mac2";
+    if (std::filesystem::exists(forge)) {
+        // A counterfeit card: it answers the debit "9000" with a MAC2 no PSAM accepts, and
+        // nothing moved (no record, no proof: GET TRANSACTION PROOF answers "no such").
+        std::filesystem::remove(forge);
+        m_state["atc"] = atc;
+        save();
+        return { PurseStatus::Done, bal - fen, "00000000",
+            "the card answered the debit but the PSAM did not accept its MAC2", pending, false,
+            false };
+    }
     m_state["atc"] = atc;
     m_state["balance"] = bal - fen;
     m_state["committed"].as_array().push_back(json::string(pending));
@@ -85,7 +96,7 @@ PurseResult MemoryCard::purchase(std::int64_t fen) {
         std::filesystem::remove(lose);
         return { PurseStatus::Unknown, 0, "", "answer lost (fault switch)", pending, false };
     }
-    return { PurseStatus::Done, bal - fen, "00000000", "", pending, false };
+    return { PurseStatus::Done, bal - fen, "00000000", "", pending, false, true };
 }
 
 PurseResult MemoryCard::load(std::int64_t fen) {
@@ -101,13 +112,13 @@ PurseResult MemoryCard::load(std::int64_t fen) {
     m_state["log"].as_array().insert(m_state["log"].as_array().begin(),
         json::object { { "when", nowText() }, { "amount", fen }, { "load", true } });
     save();
-    return { PurseStatus::Done, balance(), "00000000", "", pending, false };
+    return { PurseStatus::Done, balance(), "00000000", "", pending, false, true };
 }
 
 PurseResult MemoryCard::settle(const std::string& pendingJson) {
     for (const auto& c : m_state.at("committed").as_array()) {
         if (c.as_string() == pendingJson) {
-            return { PurseStatus::Done, balance(), "00000000", "", pendingJson, false };
+            return { PurseStatus::Done, balance(), "00000000", "", pendingJson, false, true };
         }
     }
     return { PurseStatus::Declined, balance(), "", "6985 no such transaction", pendingJson, false };

@@ -1,4 +1,3 @@
-#include "hc/kiosk/core/card_key.hpp"
 #include "hc/kiosk/core/devices.hpp"
 #include "hc/kiosk/core/service_error.hpp"
 
@@ -51,17 +50,6 @@ std::string SystemClock::today() {
     gmtime_r(&t, &tm);
     char buf[48];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-    return buf;
-}
-
-std::string cardKey(const std::string& cardNumber) {
-    std::uint64_t h = 14695981039346656037ULL;
-    for (const char c : cardNumber) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 1099511628211ULL;
-    }
-    char buf[20];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
     return buf;
 }
 

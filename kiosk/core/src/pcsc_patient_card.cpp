@@ -11,14 +11,104 @@ namespace hc::kiosk::core {
 
 namespace ep = hc::card::epurse;
 
-struct PcscPatientCard::Impl {
-    std::unique_ptr<hc::pcsc::PcscCard> card;
+struct KioskSam::Impl {
+    std::string reader;
+    std::string pin;
+    std::string terminalId;
+    hc::pcsc::PcscCard* samPcsc = nullptr; ///< inside samChannel
     std::unique_ptr<hc::card::CardChannel> samChannel;
+    std::unique_ptr<hc::card::health::SamCard> healthSam; ///< unlocked, when a PIN is given
     std::unique_ptr<ep::PsamCard> psam;
     std::unique_ptr<ep::SoftwareIssuer> issuer;
+    ep::TerminalId terminal {};
+    bool open = false;
+    std::string pinRefused; ///< the SAM refused the PIN: never verified again
+
+    /** Connects to the SAM reader and unlocks what it can; false when no SAM answers. */
+    bool reopen() {
+        healthSam.reset();
+        psam.reset();
+        samChannel.reset();
+        samPcsc = nullptr;
+        open = false;
+        if (reader.empty()) {
+            return false;
+        }
+        try {
+            auto card = std::make_unique<hc::pcsc::PcscCard>(reader);
+            samPcsc = card.get();
+            samChannel = std::make_unique<hc::card::T0Channel>(std::move(card));
+        } catch (const std::exception&) {
+            samPcsc = nullptr;
+            return false; // no SAM now: identity from EF05 only, no purchases; retried later
+        }
+        if (!pin.empty()) {
+            healthSam = std::make_unique<hc::card::health::SamCard>(*samChannel);
+            const auto r = healthSam->verifyPin(hc::Bytes(pin.begin(), pin.end()));
+            if (r.status != hc::card::health::PinStatus::Ok) {
+                // Never tried again by itself: each wrong try brings the SAM nearer its block.
+                healthSam.reset();
+                pinRefused = "SAM PIN: " + r.describe()
+                    + " (not tried again: fix samPin / HC_SAM_PIN and restart kioskd)";
+                throw hc::Error(pinRefused, NextStep::CheckConfiguration);
+            }
+        }
+        try {
+            psam = std::make_unique<ep::PsamCard>(*samChannel);
+            terminal = psam->terminalId();
+        } catch (const std::exception&) {
+            psam.reset(); // purchases refused until a PSAM is fitted
+        }
+        open = true;
+        return true;
+    }
+};
+
+KioskSam::KioskSam(std::string samReader, std::string samPin,
+    const std::filesystem::path& issuerKeys, std::string terminalId)
+    : m_impl(std::make_unique<Impl>()) {
+    m_impl->reader = std::move(samReader);
+    m_impl->pin = std::move(samPin);
+    m_impl->terminalId = std::move(terminalId);
+    if (!issuerKeys.empty()) {
+        m_impl->issuer = std::make_unique<ep::SoftwareIssuer>(ep::loadIssuerKeys(issuerKeys));
+    }
+    if (m_impl->reopen()) {
+        ++m_opens;
+    }
+}
+
+KioskSam::~KioskSam() = default;
+
+KioskSam::Impl& KioskSam::use(std::unique_lock<std::mutex>& lock) {
+    lock = std::unique_lock(m_mutex);
+    auto& s = *m_impl;
+    if (!s.pinRefused.empty()) {
+        throw hc::Error(s.pinRefused, NextStep::CheckConfiguration);
+    }
+    if (!s.open && s.reopen()) {
+        ++m_opens;
+    }
+    if (!s.psam) {
+        // No PSAM: loads still need a terminal id; take the last bytes of the kiosk's id.
+        s.terminal = {};
+        for (std::size_t i = 0; i < s.terminalId.size() && i < s.terminal.size(); ++i) {
+            s.terminal[s.terminal.size() - 1 - i]
+                = static_cast<std::uint8_t>(s.terminalId[s.terminalId.size() - 1 - i]);
+        }
+    }
+    return s;
+}
+
+void KioskSam::invalidate() {
+    std::lock_guard lock(m_mutex);
+    m_impl->open = false;
+}
+
+struct PcscPatientCard::Impl {
+    std::unique_ptr<hc::pcsc::PcscCard> card;
     std::unique_ptr<ep::PurseClient> purse;
     std::optional<bool> hasPurse;
-    ep::TerminalId terminal {};
     CardIdentity who;
 };
 
@@ -31,6 +121,12 @@ PurseResult toResult(const ep::Outcome& o) {
         r.balanceAfter = d->balanceAfter;
         r.tac = hc::toHex(hc::ByteView(d->tac.data(), d->tac.size()));
         r.pending = d->tx.toJson();
+        r.verified = d->verified; // MAC2 accepted by the PSAM / TAC checked by the issuer
+        if (!d->verified) {
+            r.reason = d->tx.kind == ep::TxKind::Purchase
+                ? "the card answered the debit but the PSAM did not accept its MAC2"
+                : "the card's TAC could not be verified with the issuer keys";
+        }
     } else if (const auto* n = std::get_if<ep::Declined>(&o)) {
         r.status = PurseStatus::Declined;
         r.reason = n->reason;
@@ -53,60 +149,62 @@ std::string bcd(const std::uint8_t* p, std::size_t n) {
     return s;
 }
 
+/** Runs `f` (the SAM's lock held) and marks the SAM for reopening when its connection failed
+ * under it (pulled, reset, pcscd restarted); a patient card pulled leaves the SAM alone. */
+template <class F> auto withSam(KioskSam::Impl& sam, F&& f) {
+    try {
+        return f();
+    } catch (const hc::pcsc::PcscError&) {
+        bool alive = false;
+        try {
+            alive = sam.samPcsc != nullptr && sam.samPcsc->present();
+        } catch (const std::exception&) { }
+        if (!alive) {
+            sam.open = false;
+        }
+        throw;
+    }
+}
+
 } // namespace
+
+PcscPatientCard::PcscPatientCard(const std::string& cardReader, KioskSam& sam)
+    : m_sam(sam)
+    , m_impl(std::make_unique<Impl>()) {
+    m_impl->card = std::make_unique<hc::pcsc::PcscCard>(cardReader);
+    readIdentity();
+    m_impl->purse = std::make_unique<ep::PurseClient>(*m_impl->card);
+}
 
 PcscPatientCard::PcscPatientCard(const std::string& cardReader, const std::string& samReader,
     const std::string& samPin, const std::filesystem::path& issuerKeys,
     const std::string& terminalId)
-    : m_impl(std::make_unique<Impl>()) {
+    : m_ownSam(std::make_unique<KioskSam>(samReader, samPin, issuerKeys, terminalId))
+    , m_sam(*m_ownSam)
+    , m_impl(std::make_unique<Impl>()) {
     m_impl->card = std::make_unique<hc::pcsc::PcscCard>(cardReader);
-    std::unique_ptr<hc::card::health::SamCard> healthSam;
-    if (!samReader.empty()) {
-        try {
-            m_impl->samChannel = std::make_unique<hc::card::T0Channel>(
-                std::make_unique<hc::pcsc::PcscCard>(samReader));
-        } catch (const std::exception&) {
-            m_impl->samChannel.reset(); // no SAM: identity from EF05 only, no purchases
-        }
-    }
-    if (m_impl->samChannel && !samPin.empty()) {
-        healthSam = std::make_unique<hc::card::health::SamCard>(*m_impl->samChannel);
-        const auto r = healthSam->verifyPin(hc::Bytes(samPin.begin(), samPin.end()));
-        if (r.status != hc::card::health::PinStatus::Ok) {
-            throw hc::Error("SAM PIN: " + r.describe(), NextStep::CallStaff);
-        }
-    }
-    hc::card::health::HealthCard health(
-        *m_impl->card, hc::card::health::CardProfile::ws543_2017(), healthSam.get());
-    if (healthSam) {
-        const auto id = health.readIdentity().value;
-        m_impl->who = { id.card.cardNumber, id.holder.idNumber, id.holder.name };
-    } else {
-        const auto card = health.readCardIdentification().value;
-        m_impl->who = { card.cardNumber, card.cardNumber, "" };
-    }
-    if (m_impl->samChannel) {
-        try {
-            m_impl->psam = std::make_unique<ep::PsamCard>(*m_impl->samChannel);
-            m_impl->terminal = m_impl->psam->terminalId();
-        } catch (const std::exception&) {
-            m_impl->psam.reset(); // purchases refused until a PSAM is fitted
-        }
-    }
-    if (!m_impl->psam) {
-        // No PSAM: loads still need a terminal id; take the last bytes of the kiosk's id.
-        for (std::size_t i = 0; i < terminalId.size() && i < m_impl->terminal.size(); ++i) {
-            m_impl->terminal[m_impl->terminal.size() - 1 - i]
-                = static_cast<std::uint8_t>(terminalId[terminalId.size() - 1 - i]);
-        }
-    }
-    if (!issuerKeys.empty()) {
-        m_impl->issuer = std::make_unique<ep::SoftwareIssuer>(ep::loadIssuerKeys(issuerKeys));
-    }
+    readIdentity();
     m_impl->purse = std::make_unique<ep::PurseClient>(*m_impl->card);
 }
 
 PcscPatientCard::~PcscPatientCard() = default;
+
+void PcscPatientCard::readIdentity() {
+    std::unique_lock<std::mutex> lock;
+    auto& sam = m_sam.use(lock);
+    withSam(sam, [&] {
+        hc::card::health::HealthCard health(
+            *m_impl->card, hc::card::health::CardProfile::ws543_2017(), sam.healthSam.get());
+        if (sam.healthSam) {
+            const auto id = health.readIdentity().value;
+            m_impl->who = { id.card.cardNumber, id.holder.idNumber, id.holder.name };
+        } else {
+            const auto card = health.readCardIdentification().value;
+            m_impl->who = { card.cardNumber, card.cardNumber, "" };
+        }
+        return 0;
+    });
+}
 
 CardIdentity PcscPatientCard::identity() {
     return m_impl->who;
@@ -130,26 +228,38 @@ std::int64_t PcscPatientCard::balance() {
 }
 
 PurseResult PcscPatientCard::purchase(std::int64_t fen) {
-    if (!m_impl->psam) {
+    std::unique_lock<std::mutex> lock;
+    auto& sam = m_sam.use(lock);
+    if (!sam.psam) {
         throw hc::Error("no PSAM in the SAM reader: purchases are refused", NextStep::CallStaff);
     }
-    m_impl->purse->open();
-    return toResult(m_impl->purse->purchase(fen, *m_impl->psam));
+    return withSam(sam, [&] {
+        // INITIALIZE, PSAM MAC1, DEBIT, PSAM MAC2: nothing else on either card in between.
+        hc::pcsc::PcscCard::Transaction cardTx(*m_impl->card);
+        hc::pcsc::PcscCard::Transaction samTx(*sam.samPcsc);
+        m_impl->purse->open();
+        return toResult(m_impl->purse->purchase(fen, *sam.psam));
+    });
 }
 
 PurseResult PcscPatientCard::load(std::int64_t fen) {
-    if (!m_impl->issuer) {
+    std::unique_lock<std::mutex> lock;
+    auto& sam = m_sam.use(lock);
+    if (!sam.issuer) {
         throw hc::Error(
             "no issuer keys configured: loads are refused", NextStep::CheckConfiguration);
     }
     m_impl->purse->open();
-    return toResult(m_impl->purse->load(fen, m_impl->terminal, *m_impl->issuer));
+    return toResult(m_impl->purse->load(fen, sam.terminal, *sam.issuer));
 }
 
 PurseResult PcscPatientCard::settle(const std::string& pendingJson) {
+    std::unique_lock<std::mutex> lock;
+    auto& sam = m_sam.use(lock);
+    // No PC/SC transaction around a load or a settle (see the header).
     m_impl->purse->open();
     return toResult(
-        m_impl->purse->settle(ep::PendingTransaction::fromJson(pendingJson), m_impl->issuer.get()));
+        m_impl->purse->settle(ep::PendingTransaction::fromJson(pendingJson), sam.issuer.get()));
 }
 
 std::vector<PurseLogEntry> PcscPatientCard::log(std::size_t max) {

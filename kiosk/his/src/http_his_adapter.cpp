@@ -44,8 +44,8 @@ HttpHisAdapter::HttpHisAdapter(
     , m_timeout(timeout) {
 }
 
-json::value HttpHisAdapter::call(
-    const std::string& method, const std::string& target, const std::string& body, bool mutating) {
+json::value HttpHisAdapter::call(const std::string& method, const std::string& target,
+    const std::string& body, bool mutating, const char* contentType) {
     const auto where = method + " " + target;
     asio::io_context io;
     boost::system::error_code ec;
@@ -60,7 +60,7 @@ json::value HttpHisAdapter::call(
     req.set(http::field::user_agent, "hc-kiosk");
     req.set(http::field::connection, "close");
     if (!body.empty()) {
-        req.set(http::field::content_type, "application/fhir+json");
+        req.set(http::field::content_type, contentType);
         req.body() = body;
     }
     req.prepare_payload();
@@ -140,8 +140,10 @@ json::value HttpHisAdapter::call(
 }
 
 std::optional<Patient> HttpHisAdapter::findPatient(const std::string& idNumber) {
-    auto list = parsePatientBundle(
-        call("GET", "/fhir/Patient?identifier=" + encode(idNumber), "", false));
+    // FHIR search by POST (_search, form body): the ID number stays out of the URL, which
+    // proxies and the HIS's access logs keep.
+    auto list = parsePatientBundle(call("POST", "/fhir/Patient/_search",
+        "identifier=" + encode(idNumber), false, "application/x-www-form-urlencoded"));
     if (list.empty()) {
         return std::nullopt;
     }

@@ -5,7 +5,10 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace hc::kiosk {
 
@@ -112,6 +115,19 @@ StepRecord readStep(const Stmt& s) {
 } // namespace
 
 Journal::Journal(const std::filesystem::path& path) {
+    // Created 0600 before SQLite opens it: the journal holds money, card keys and the audit
+    // trail. SQLite gives the -wal and -shm files the database file's mode.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        struct stat st { };
+        if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) {
+            ::fchmod(fd, 0600);
+            for (const char* ext : { "-wal", "-shm" }) {
+                ::chmod((path.string() + ext).c_str(), 0600);
+            }
+        }
+        ::close(fd);
+    }
     if (sqlite3_open_v2(path.c_str(), &m_db,
             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr)
         != SQLITE_OK) {
@@ -138,6 +154,9 @@ Journal::Journal(const std::filesystem::path& path) {
              " started_at TEXT NOT NULL, ended_at TEXT NOT NULL DEFAULT '',"
              " UNIQUE(session, seq))");
         exec("CREATE INDEX IF NOT EXISTS steps_by_request ON steps(request_id)");
+        exec("CREATE TABLE IF NOT EXISTS audit ("
+             " id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, event TEXT NOT NULL,"
+             " subject TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')");
     } catch (...) {
         sqlite3_close(m_db);
         throw;
@@ -309,6 +328,61 @@ std::optional<StepRecord> Journal::step(std::int64_t stepId) {
         return std::nullopt;
     }
     return readStep(s);
+}
+
+void Journal::audit(
+    const std::string& event, const std::string& subject, const std::string& detail) {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db, "INSERT INTO audit (at, event, subject, detail) VALUES (?,?,?,?)");
+    s.bind(1, utcNow(false)).bind(2, event).bind(3, subject.substr(0, 64)).bind(4, detail);
+    s.step();
+}
+
+std::vector<AuditRecord> Journal::auditTrail(const std::string& subject) {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db,
+        subject.empty()
+            ? "SELECT id, at, event, subject, detail FROM audit ORDER BY id"
+            : "SELECT id, at, event, subject, detail FROM audit WHERE subject = ? ORDER BY id");
+    if (!subject.empty()) {
+        s.bind(1, subject);
+    }
+    std::vector<AuditRecord> out;
+    while (s.step()) {
+        out.push_back({ s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4) });
+    }
+    return out;
+}
+
+int Journal::rewriteDetails(const std::string& marker,
+    const std::function<std::optional<std::string>(const std::string&)>& rewrite) {
+    std::lock_guard lock(m_mutex);
+    std::vector<std::pair<std::int64_t, std::string>> changes;
+    {
+        Stmt s(m_db, "SELECT id, detail FROM steps WHERE instr(detail, ?) > 0");
+        s.bind(1, marker);
+        while (s.step()) {
+            if (auto n = rewrite(s.text(1))) {
+                changes.emplace_back(s.integer(0), std::move(*n));
+            }
+        }
+    }
+    if (changes.empty()) {
+        return 0;
+    }
+    exec("BEGIN IMMEDIATE");
+    try {
+        for (const auto& [id, detail] : changes) {
+            Stmt u(m_db, "UPDATE steps SET detail = ? WHERE id = ?");
+            u.bind(1, detail).bind(2, id);
+            u.step();
+        }
+        exec("COMMIT");
+    } catch (...) {
+        exec("ROLLBACK");
+        throw;
+    }
+    return static_cast<int>(changes.size());
 }
 
 } // namespace hc::kiosk

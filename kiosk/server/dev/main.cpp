@@ -43,7 +43,11 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     try {
         hc::kiosk::dev::ScriptedPort engine(seconds);
-        hc::kiosk::WebServer server(engine, { .address = address, .port = port, .docroot = uiDir });
+        hc::kiosk::WebServerOptions options; // no access token: a development tool
+        options.address = address;
+        options.port = port;
+        options.docroot = uiDir;
+        hc::kiosk::WebServer server(engine, options);
         server.start();
         std::cout << "listening on " << server.url() << std::endl;
         int sig = 0;

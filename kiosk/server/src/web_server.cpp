@@ -1,5 +1,6 @@
 #include "hc/kiosk/web_server.hpp"
 
+#include "access.hpp"
 #include "qr_svg.hpp"
 #include "static_files.hpp"
 
@@ -8,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
@@ -18,6 +20,7 @@
 #include <cstdlib>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -104,11 +107,20 @@ struct WebServer::Impl {
 
     // Touched on the I/O thread only.
     std::set<std::shared_ptr<WsSession>> clients;
-    std::set<std::weak_ptr<HttpSession>, std::owner_less<std::weak_ptr<HttpSession>>> httpSessions;
+    /** Open HTTP connections by arrival (oldest first), for the cap. */
+    std::map<std::uint64_t, std::weak_ptr<HttpSession>> httpSessions;
+    std::uint64_t nextHttpId = 0;
     std::atomic<std::size_t> clientCountValue { 0 };
+    std::atomic<std::size_t> httpCountValue { 0 };
+    asio::steady_timer acceptBackoff { ioc };
+    std::chrono::milliseconds acceptDelay { 0 }; ///< current backoff after accept errors
+    std::uint64_t acceptErrors = 0; ///< accept errors seen (EMFILE, ...)
 
     void doAccept();
-    void broadcast(const std::shared_ptr<const std::string>& frame);
+    void admit(tcp::socket socket);
+    /** Closes the oldest HTTP connection still waiting for a request; false when none. */
+    bool evictIdleHttp();
+    void broadcast(const boost::json::object& message);
     bool hostAllowed(std::string_view host) const;
 
     /** Runs `work` on the port thread, then `done(result)` on the I/O thread. */
@@ -130,9 +142,12 @@ struct PortResult {
     http::status status = http::status::ok;
 };
 
-PortResult currentViewOf(UiPort& port) {
+PortResult currentViewOf(UiPort& port, detail::Client client) {
     try {
-        return { json::serialize(port.currentView()), http::status::ok };
+        auto view = port.currentView();
+        return { json::serialize(
+                     client == detail::Client::Screen ? view : detail::redacted(std::move(view))),
+            http::status::ok };
     } catch (const std::exception& e) {
         return { errorJson(
                      std::string("the kiosk engine failed to describe the screen: ") + e.what()),
@@ -140,7 +155,7 @@ PortResult currentViewOf(UiPort& port) {
     }
 }
 
-PortResult inputTo(UiPort& port, const json::object& message) {
+PortResult inputTo(UiPort& port, const json::object& message, detail::Client client) {
     try {
         port.handleInput(message);
     } catch (const hc::InputError& e) {
@@ -149,7 +164,7 @@ PortResult inputTo(UiPort& port, const json::object& message) {
         return { errorJson(std::string("the kiosk engine failed: ") + e.what()),
             http::status::internal_server_error };
     }
-    return currentViewOf(port);
+    return currentViewOf(port, client);
 }
 
 } // namespace
@@ -157,9 +172,13 @@ PortResult inputTo(UiPort& port, const json::object& message) {
 /** One browser's WebSocket. Lives on the I/O thread. */
 class WsSession : public std::enable_shared_from_this<WsSession> {
 public:
-    WsSession(WebServer::Impl& server, tcp::socket&& socket)
+    WsSession(WebServer::Impl& server, tcp::socket&& socket, detail::Client client)
         : m_server(server)
-        , m_ws(std::move(socket)) { }
+        , m_ws(std::move(socket))
+        , m_client(client) { }
+
+    /** The kiosk's own screen (sees confidential view data) or a tool. */
+    detail::Client client() const { return m_client; }
 
     void run(http::request<http::string_body> req) {
         websocket::stream_base::timeout timeouts {};
@@ -210,7 +229,8 @@ private:
         m_server.clients.insert(shared_from_this());
         m_server.clientCountValue = m_server.clients.size();
         // The screen as it is now, so a reconnecting browser catches up at once.
-        m_server.onPort([&port = m_server.port] { return currentViewOf(port); },
+        m_server.onPort(
+            [&port = m_server.port, client = m_client] { return currentViewOf(port, client); },
             [self = shared_from_this()](PortResult r) {
                 self->send(std::make_shared<const std::string>(std::move(r.body)));
             });
@@ -280,6 +300,7 @@ private:
     websocket::stream<beast::tcp_stream> m_ws;
     beast::flat_buffer m_buffer;
     std::deque<std::shared_ptr<const std::string>> m_queue;
+    detail::Client m_client;
     bool m_closed = false;
 };
 
@@ -291,7 +312,9 @@ public:
         , m_stream(std::move(socket)) { }
 
     void run() {
-        m_server.httpSessions.insert(weak_from_this());
+        m_id = ++m_server.nextHttpId;
+        m_server.httpSessions.emplace(m_id, weak_from_this());
+        m_server.httpCountValue = m_server.httpSessions.size();
         doRead();
     }
 
@@ -301,19 +324,47 @@ public:
         m_stream.close();
     }
 
+    /** True while the connection waits for (or reads) a request, not while one is answered. */
+    bool waiting() const { return m_waiting; }
+
 private:
     void doRead() {
         m_parser.emplace();
         m_parser->body_limit(m_server.options.maxMessageBytes);
         m_parser->header_limit(16 * 1024);
-        m_stream.expires_after(std::chrono::seconds(30));
+        m_stream.expires_after(m_server.options.headerTimeout);
+        m_waiting = true;
         http::async_read(m_stream, m_buffer, *m_parser,
             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
     }
 
+    void forget() {
+        m_server.httpSessions.erase(m_id);
+        m_server.httpCountValue = m_server.httpSessions.size();
+    }
+
     void finish() {
-        m_server.httpSessions.erase(weak_from_this());
+        forget();
         close();
+    }
+
+    void replyJson(http::status status, std::string body) {
+        reply(status, std::move(body), "application/json; charset=utf-8");
+    }
+
+    /** /launch?token=T: the kiosk's launcher; sets the screen's cookie. */
+    void launch(std::string_view target) {
+        const auto given = detail::queryParam(target, "token");
+        if (!detail::tokenMatches(m_server.options.accessToken, given)) {
+            replyJson(http::status::forbidden,
+                errorJson("launch: token missing or wrong (the kiosk's launcher passes the "
+                          "per-boot token kioskd wrote to its token file)"));
+            return;
+        }
+        m_setCookie = std::string(detail::kCookieName) + "=" + m_server.options.accessToken
+            + "; Path=/; HttpOnly; SameSite=Strict";
+        m_location = "/";
+        reply(http::status::see_other, "", "text/plain; charset=utf-8");
     }
 
     void onRead(beast::error_code ec) {
@@ -325,6 +376,7 @@ private:
                 "application/json; charset=utf-8");
             return;
         }
+        m_waiting = false;
         if (ec) {
             finish();
             return;
@@ -339,22 +391,22 @@ private:
         }
         const auto target = std::string(req.target());
         const auto path = target.substr(0, target.find('?'));
+        if (path == "/launch") {
+            launch(target);
+            return;
+        }
+        m_clientKind = detail::classify(m_server.options.accessToken, req[http::field::cookie],
+            req[http::field::authorization]);
+        const bool guarded = path == "/ws" || path.rfind("/api/", 0) == 0;
+        if (guarded && m_clientKind == detail::Client::None) {
+            m_keepAlive = false;
+            replyJson(http::status::unauthorized,
+                errorJson("access: this kiosk's per-boot token is required (the screen's cookie "
+                          "from /launch, or Authorization: Bearer for a local tool)"));
+            return;
+        }
         if (websocket::is_upgrade(req)) {
-            if (path != "/ws") {
-                reply(http::status::not_found, errorJson("target: the WebSocket is at /ws"),
-                    "application/json; charset=utf-8");
-                return;
-            }
-            const auto origin = req[http::field::origin];
-            if (!origin.empty() && origin != "http://" + std::string(req[http::field::host])) {
-                reply(http::status::forbidden,
-                    errorJson("Origin: only pages served by this kiosk may connect"),
-                    "application/json; charset=utf-8");
-                return;
-            }
-            m_server.httpSessions.erase(weak_from_this());
-            m_stream.expires_never();
-            std::make_shared<WsSession>(m_server, m_stream.release_socket())->run(std::move(req));
+            upgrade(std::move(req), path);
             return;
         }
         if (path == "/api/view") {
@@ -363,7 +415,8 @@ private:
                     "application/json; charset=utf-8");
                 return;
             }
-            m_server.onPort([&port = m_server.port] { return currentViewOf(port); },
+            m_server.onPort([&port = m_server.port,
+                                client = m_clientKind] { return currentViewOf(port, client); },
                 [self = shared_from_this()](PortResult r) {
                     self->reply(r.status, std::move(r.body), "application/json; charset=utf-8");
                 });
@@ -427,11 +480,40 @@ private:
             reply(http::status::bad_request, errorJson(error), "application/json; charset=utf-8");
             return;
         }
-        m_server.onPort(
-            [&port = m_server.port, msg = std::move(*message)] { return inputTo(port, msg); },
+        m_server.onPort([&port = m_server.port, msg = std::move(*message),
+                            client = m_clientKind] { return inputTo(port, msg, client); },
             [self = shared_from_this()](PortResult r) {
                 self->reply(r.status, std::move(r.body), "application/json; charset=utf-8");
             });
+    }
+
+    void upgrade(http::request<http::string_body> req, const std::string& path) {
+        if (path != "/ws") {
+            replyJson(http::status::not_found, errorJson("target: the WebSocket is at /ws"));
+            return;
+        }
+        const auto origin = req[http::field::origin];
+        const bool ownOrigin = origin == "http://" + std::string(req[http::field::host]);
+        // A browser always sends its Origin: the screen's must be this kiosk's own pages. A tool
+        // (bearer token) may send none, never another site's.
+        if ((m_clientKind == detail::Client::Screen && !m_server.options.accessToken.empty()
+                && !ownOrigin)
+            || (!origin.empty() && !ownOrigin)) {
+            replyJson(http::status::forbidden,
+                errorJson("Origin: only pages served by this kiosk may connect"));
+            return;
+        }
+        if (m_server.clients.size() >= m_server.options.maxWsSessions) {
+            m_keepAlive = false;
+            replyJson(http::status::service_unavailable,
+                errorJson("ws: too many WebSocket clients (at most "
+                    + std::to_string(m_server.options.maxWsSessions) + ")"));
+            return;
+        }
+        forget();
+        m_stream.expires_never();
+        std::make_shared<WsSession>(m_server, m_stream.release_socket(), m_clientKind)
+            ->run(std::move(req));
     }
 
     void serveFile(const std::string& target) {
@@ -461,6 +543,11 @@ private:
         res->set("Content-Security-Policy",
             "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
             "frame-ancestors 'none'");
+        if (!m_setCookie.empty()) {
+            res->set(http::field::set_cookie, m_setCookie);
+            res->set(http::field::location, m_location);
+            m_setCookie.clear();
+        }
         res->keep_alive(m_keepAlive);
         res->body() = std::move(body);
         res->prepare_payload();
@@ -481,28 +568,82 @@ private:
     beast::tcp_stream m_stream;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
+    std::uint64_t m_id = 0;
+    detail::Client m_clientKind = detail::Client::None;
+    std::string m_setCookie;
+    std::string m_location;
     bool m_keepAlive = false;
     bool m_head = false;
+    bool m_waiting = false;
 };
 
 void WebServer::Impl::doAccept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-        if (ec) {
-            if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
-                return;
-            }
-        } else {
-            std::make_shared<HttpSession>(*this, std::move(socket))->run();
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+            return;
         }
+        if (ec) {
+            // Out of descriptors (EMFILE/ENFILE) or memory: free a few slots (the oldest idle
+            // connections) and back off (5 ms, doubling to 1 s) instead of spinning on an accept
+            // that fails at once.
+            for (int i = 0; i < 16 && evictIdleHttp(); ++i) { }
+            acceptDelay = std::min(std::chrono::milliseconds(1000),
+                acceptDelay.count() == 0 ? std::chrono::milliseconds(5) : acceptDelay * 2);
+            ++acceptErrors;
+            acceptBackoff.expires_after(acceptDelay);
+            acceptBackoff.async_wait([this](beast::error_code e) {
+                if (!e && !closing) {
+                    doAccept();
+                }
+            });
+            return;
+        }
+        acceptDelay = std::chrono::milliseconds(0);
+        admit(std::move(socket));
         doAccept();
     });
 }
 
-void WebServer::Impl::broadcast(const std::shared_ptr<const std::string>& frame) {
+void WebServer::Impl::admit(tcp::socket socket) {
+    if (closing) {
+        return;
+    }
+    while (httpSessions.size() >= options.maxHttpSessions && evictIdleHttp()) { }
+    if (httpSessions.size() >= options.maxHttpSessions) {
+        beast::error_code ec;
+        socket.close(ec); // every slot is answering a request: this one waits for none
+        return;
+    }
+    std::make_shared<HttpSession>(*this, std::move(socket))->run();
+}
+
+bool WebServer::Impl::evictIdleHttp() {
+    for (auto it = httpSessions.begin(); it != httpSessions.end(); ++it) {
+        auto h = it->second.lock();
+        if (!h) {
+            httpSessions.erase(it);
+            httpCountValue = httpSessions.size();
+            return true;
+        }
+        if (h->waiting()) {
+            httpSessions.erase(it);
+            httpCountValue = httpSessions.size();
+            h->close();
+            return true;
+        }
+    }
+    return false;
+}
+
+void WebServer::Impl::broadcast(const json::object& message) {
+    const auto full = std::make_shared<const std::string>(json::serialize(message));
+    const auto safe = message.contains("confidential")
+        ? std::make_shared<const std::string>(json::serialize(detail::redacted(message)))
+        : full;
     // Copy: a send may close (and erase) a client.
     const auto targets = clients;
     for (const auto& c : targets) {
-        c->send(frame);
+        c->send(c->client() == detail::Client::Screen ? full : safe);
     }
 }
 
@@ -567,8 +708,7 @@ void WebServer::start() {
     s.boundPort = s.acceptor.local_endpoint().port();
     s.portPool.emplace(1);
     s.port.setListener([impl = m_impl.get()](const json::object& message) {
-        auto frame = std::make_shared<const std::string>(json::serialize(message));
-        asio::post(impl->ioc, [impl, frame] { impl->broadcast(frame); });
+        asio::post(impl->ioc, [impl, message] { impl->broadcast(message); });
     });
     s.doAccept();
     s.started = true;
@@ -599,7 +739,8 @@ void WebServer::stop() {
         for (const auto& c : clients) {
             c->close();
         }
-        for (const auto& weak : s.httpSessions) {
+        s.acceptBackoff.cancel();
+        for (const auto& [id, weak] : s.httpSessions) {
             if (auto h = weak.lock()) {
                 h->close();
             }
@@ -630,6 +771,10 @@ std::string WebServer::url() const {
 
 std::size_t WebServer::clientCount() const {
     return m_impl->clientCountValue;
+}
+
+std::size_t WebServer::httpSessionCount() const {
+    return m_impl->httpCountValue;
 }
 
 } // namespace hc::kiosk

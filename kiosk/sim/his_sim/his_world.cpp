@@ -456,10 +456,16 @@ Reply HisWorld::handle(const std::string& method, const std::string& target,
     dropReply = false;
     const auto qpos = target.find('?');
     const auto path = target.substr(0, qpos);
-    const auto query = qpos == std::string::npos ? std::map<std::string, std::string> {}
-                                                 : parseQuery(target.substr(qpos + 1));
+    auto query = qpos == std::string::npos ? std::map<std::string, std::string> {}
+                                           : parseQuery(target.substr(qpos + 1));
     json::value parsed;
-    if (!body.empty()) {
+    if (method == "POST" && path.size() > 8 && path.compare(path.size() - 8, 8, "/_search") == 0) {
+        // FHIR search by POST: the parameters are a form body (application/x-www-form-urlencoded),
+        // so an ID number never appears in a URL (and so in no access log).
+        for (const auto& [k, v] : parseQuery(body)) {
+            query[k] = v;
+        }
+    } else if (!body.empty()) {
         boost::system::error_code ec;
         parsed = json::parse(body, ec);
         if (ec) {
@@ -514,7 +520,13 @@ Reply HisWorld::route(const std::string& method, const std::string& path,
         const auto it = query.find(k);
         return it == query.end() ? std::string() : it->second;
     };
-    if (method == "GET" && path == "/fhir/Patient") {
+    if (method == "GET" && path == "/fhir/Patient" && !q("identifier").empty()) {
+        return outcome(400, "not-supported",
+            "identifier: an ID number does not go in a URL; search with POST "
+            "/fhir/Patient/_search (form body identifier=...)");
+    }
+    if ((method == "GET" && path == "/fhir/Patient")
+        || (method == "POST" && path == "/fhir/Patient/_search")) {
         json::array out;
         const auto id = q("identifier");
         for (const auto& p : m_patients) {

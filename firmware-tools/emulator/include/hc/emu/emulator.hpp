@@ -10,6 +10,9 @@
 //   insert                    put it back (connect again)
 //   tear before|after [INS]   at the next APDU (with that INS, hex), pull the card before the
 //                             card processes it, or after processing but before answering
+//   forge mac2                a counterfeit card, once: the next DEBIT FOR PURCHASE (INS 54) is
+//                             not given to the card OS but answered 9000 with a made-up TAC and
+//                             MAC2 (nothing debited, no proof kept; a terminal's PSAM refuses it)
 //   status                    "ok present|removed apdus=N"
 //   quit                      stop the emulator
 //
@@ -68,6 +71,7 @@ private:
     bool m_quit = false;
     Tear m_tear = Tear::None;
     std::optional<std::uint8_t> m_tearIns;
+    bool m_forgeMac2 = false;
 };
 
 } // namespace hc::emu

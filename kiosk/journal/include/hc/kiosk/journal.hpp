@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -75,10 +76,21 @@ struct SessionRecord {
     std::string startedAt; ///< UTC
 };
 
+/** One line of the audit trail (staff logins and approvals, lockouts, migrations). */
+struct AuditRecord {
+    std::int64_t id = 0; ///< row id, increasing
+    std::string at; ///< UTC, ISO 8601 with milliseconds
+    std::string event; ///< "login_failed", "login_ok", "approval_failed", "locked", ...
+    std::string subject; ///< who it is about (a staff number); never a PIN
+    std::string detail; ///< free text (terminal, screen, failures in a row)
+};
+
 /** The SQLite session journal. */
 class Journal {
 public:
-    /** Opens (creating if needed) the journal at `path`. Throws JournalError. */
+    /** Opens (creating if needed) the journal at `path`. A new file is created mode 0600 (its
+     * -wal and -shm files take the same mode); an existing one readable by group or others is
+     * narrowed to 0600. Throws JournalError. */
     explicit Journal(const std::filesystem::path& path);
     ~Journal();
     Journal(const Journal&) = delete;
@@ -109,6 +121,16 @@ public:
     std::vector<StepRecord> steps(const std::string& session);
     /** One step; nullopt when unknown. */
     std::optional<StepRecord> step(std::int64_t stepId);
+
+    /** Appends to the audit trail (durably). `subject` and `detail` must hold no PIN. */
+    void audit(const std::string& event, const std::string& subject, const std::string& detail);
+    /** The audit trail, oldest first; only `subject`'s lines when it is not empty. */
+    std::vector<AuditRecord> auditTrail(const std::string& subject = {});
+    /** Rewrites step details in one transaction: `rewrite` gets each detail that contains
+     * `marker` and returns the new text, or nullopt to keep it. Returns how many changed. For
+     * migrations at boot (the card key's format). */
+    int rewriteDetails(const std::string& marker,
+        const std::function<std::optional<std::string>(const std::string&)>& rewrite);
 
 private:
     void exec(const char* sql);

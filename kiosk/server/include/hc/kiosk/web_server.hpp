@@ -16,6 +16,23 @@
 // Binds 127.0.0.1 by default. A WebSocket whose Origin is not this server is refused (a page on
 // another site cannot drive the kiosk); so is a POST without a JSON content type.
 //
+// Access (WebServerOptions::accessToken, a secret kioskd makes at every boot): loopback is not a
+// lock (any local process, a logged-in cashier's session, can connect), so /api/* and /ws need
+// the token:
+//   GET  /launch?token=T   what the kiosk's launcher opens in its browser: sets the cookie
+//                          hc_kiosk=T (HttpOnly, SameSite=Strict) and redirects to /. A client
+//                          holding the cookie is the kiosk's own screen.
+//   Authorization: Bearer T   for local tools (scripts, monitoring): served, but a view's
+//                          confidential data (view "confidential": ["pin"], the issued card's
+//                          initial PIN) is removed: it goes only to the screen.
+// Without the token: 401 naming what is missing; a WebSocket with the cookie must also come from
+// this server's own Origin. The static files (the UI's code) need no token.
+//
+// Resources: at most maxHttpSessions HTTP connections (the oldest one still waiting for its
+// request is closed to make room, so idle connections cannot starve the screen), at most
+// maxWsSessions WebSockets (503 past that), a request header must arrive within headerTimeout,
+// and accept errors (EMFILE: out of descriptors) back off 100 ms instead of spinning.
+//
 // Usage (kioskd's main):
 //   hc::kiosk::WebServer server(engine, {.port = 8080});
 //   server.start();                       // returns once listening; port() is known
@@ -32,6 +49,7 @@
 #include "hc/card/error.hpp"
 #include "hc/kiosk/ui_port.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
@@ -49,6 +67,14 @@ struct WebServerOptions {
     std::filesystem::path docroot;
     /** Largest request body (POST /api/input) and WebSocket message accepted, in bytes. */
     std::size_t maxMessageBytes = 64 * 1024;
+    /** The per-boot access token; "" = no access control (kiosk-ui-dev, the server's tests). */
+    std::string accessToken;
+    /** Most HTTP connections at once; the oldest waiting for a request is closed past it. */
+    std::size_t maxHttpSessions = 128;
+    /** Most WebSocket clients at once; a further upgrade is answered 503. */
+    std::size_t maxWsSessions = 8;
+    /** Time allowed to receive a request (header and body) on an HTTP connection. */
+    std::chrono::milliseconds headerTimeout { 5000 };
 };
 
 /** The server could not start (address in use, docroot missing). */
@@ -84,6 +110,8 @@ public:
     std::string url() const;
     /** WebSocket clients connected right now. */
     std::size_t clientCount() const;
+    /** HTTP connections open right now (not counting WebSockets). */
+    std::size_t httpSessionCount() const;
 
     /** The UI folder of this source tree (kiosk/ui), or $HC_KIOSK_UI_DIR when set. */
     static std::filesystem::path defaultDocroot();

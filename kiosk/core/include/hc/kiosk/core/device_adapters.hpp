@@ -7,7 +7,11 @@
 //                         that folder makes problem() answer so (tests, the demo)
 //   MemoryCard            a card with an e-purse kept in a JSON file (kioskd --fake-card): the
 //                         demo and process tests without pcscd; every change is written to disk
-//                         (rename) before it returns, so a kill -9 never loses a debit
+//                         (rename) before it returns, so a kill -9 never loses a debit; it
+//                         stands for a card whose proofs the kiosk checks (Done is verified).
+//                         Fault switches beside the file: `<card>.lose-next` (the next purchase
+//                         commits and loses its answer), `<card>.forge-mac2` (the next purchase
+//                         is a counterfeit's: "9000" with a MAC2 no PSAM accepts, nothing moved)
 //   HttpPaymentGateway    the QR gateway over HTTP/JSON (paygw-sim, kiosk/sim/paygw_sim)
 // Threading: one thread at a time each (the engine serialises its calls).
 #pragma once

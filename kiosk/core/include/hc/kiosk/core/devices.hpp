@@ -41,7 +41,19 @@ struct PurseResult {
     std::string reason; ///< why Declined / Unknown (English)
     std::string pending; ///< PendingTransaction JSON (journal detail, proof query key)
     bool insufficientFunds = false; ///< Declined with 9401
+    /** Done only: the card's proof was checked by the kiosk's side — a purchase's MAC2 accepted
+     * by the PSAM, a load's (or a transaction proof's) TAC verified by the issuer keys. A Done
+     * that is not verified is NOT money moved for the engine: a counterfeit card answers a
+     * debit with 9000 and any MAC2. The engine journals it UNKNOWN, asks for staff and never
+     * counts it as paid (nor a give-back load as given back). Default false: whatever is not
+     * explicitly verified is not trusted. */
+    bool verified = false;
 };
+
+/** True when `r` is money moved that the kiosk may count: Done and verified. */
+inline bool provenDone(const PurseResult& r) {
+    return r.status == PurseStatus::Done && r.verified;
+}
 
 /** One line of the purse log (newest first). */
 struct PurseLogEntry {
@@ -65,7 +77,8 @@ public:
     virtual PurseResult purchase(std::int64_t fen) = 0;
     /** Credits `fen`, authorised by the issuer side. */
     virtual PurseResult load(std::int64_t fen) = 0;
-    /** Settles a transaction left Unknown (GET TRANSACTION PROOF): Done, Declined or Unknown. */
+    /** Settles a transaction left Unknown (GET TRANSACTION PROOF): Done, Declined or Unknown;
+     * Done is `verified` only when the proof's TAC was checked with the issuer keys. */
     virtual PurseResult settle(const std::string& pendingJson) = 0;
     /** Up to `max` log records, newest first. */
     virtual std::vector<PurseLogEntry> log(std::size_t max) = 0;

@@ -25,8 +25,10 @@
 #pragma once
 
 #include "hc/kiosk/core/card_issuer.hpp"
+#include "hc/kiosk/core/card_key.hpp"
 #include "hc/kiosk/core/devices.hpp"
 #include "hc/kiosk/core/flow.hpp"
+#include "hc/kiosk/core/staff_auth.hpp"
 #include "hc/kiosk/journal.hpp"
 #include "hc/kiosk/ui_port.hpp"
 
@@ -42,17 +44,15 @@ namespace hc::kiosk::core {
 
 class RecoveryExecutor;
 
-/** A cashier-mode account. The PIN is kept only as SM3(salt || PIN), hex (kioskd --hash-pin). */
+/** A cashier-mode account. The PIN is kept only as a slow hash (staff_auth.hpp). */
 struct StaffAccount {
     std::string id; ///< staff number ("S001")
     std::string name; ///< shown on the menu
     std::string role = "cashier"; ///< "cashier" or "supervisor"
-    std::string salt; ///< per-account salt
-    std::string pinSm3; ///< 64 hex digits (upper case): SM3(salt || PIN)
+    std::string salt; ///< legacy: the salt of pinSm3
+    std::string pinSm3; ///< legacy: SM3(salt || PIN), 64 hex; rewritten as pinHash at login
+    std::string pinHash; ///< "pbkdf2-sha256$..." (hashStaffPin, kioskd --hash-pin)
 };
-
-/** SM3(salt || pin) as 64 upper-case hex digits (what StaffAccount::pinSm3 holds). */
-std::string staffPinHash(const std::string& salt, const std::string& pin);
 
 /** Choices of an engine. */
 struct EngineConfig {
@@ -76,6 +76,9 @@ struct EngineConfig {
     std::string shiftFile;
     /** Cashier mode: the accounts that may log in (mode "cashier"). */
     std::vector<StaffAccount> staff;
+    /** Where PIN hashes rewritten at login (legacy SM3 -> PBKDF2) are kept, JSON {id: hash},
+     * mode 0600; read at start over `staff`. "" = memory only. */
+    std::string staffPinFile;
 };
 
 /** The external parts the engine drives (pointers may be null: that part is not fitted). */
@@ -89,6 +92,7 @@ struct EngineParts {
     ReportPrinter* report = nullptr; ///< none: report printing unavailable
     RecoveryExecutor* recovery = nullptr; ///< none: sessions stay for recovery at boot
     CardIssuer* issuer = nullptr; ///< blank cards fitted (with EngineConfig::cardIssuance)
+    const CardKeys* cardKeys = nullptr; ///< the site's card keys; none: CardKeys::processDefault()
 };
 
 /** The names of the handlers a flow file may use in `load`, `on` and `complete`. */
@@ -130,6 +134,7 @@ public:
     struct Impl;
 
 private:
+    void uiCardEvent(const std::string& event);
     std::unique_ptr<Impl> m_impl;
 };
 

@@ -24,6 +24,12 @@ struct KioskdConfig {
     std::string docroot; ///< UI folder ("" = the web server's default, kiosk/ui)
     std::string flows; ///< flow folder ("" = kiosk/flows of the source tree)
     std::string journal = "kiosk-journal.db"; ///< SQLite journal
+    /** The per-site card key (HMAC of card numbers in the journal), created at first boot, 0600;
+     * "" = "<journal>.site-key". */
+    std::string siteKeyFile;
+    /** Where kioskd writes the per-boot access token (0600) for the kiosk's launcher (opens
+     * /launch?token=…) and local tools (Authorization: Bearer …); "" = "<journal>.token". */
+    std::string tokenFile;
     std::string his = "http://127.0.0.1:8080"; ///< HIS base URL (http://HOST:PORT)
     int hisTimeoutMs = 3000; ///< per HIS call
     std::string cardReader = "Virtual PCD 00 00"; ///< patient card reader
@@ -72,7 +78,8 @@ struct KioskdConfig {
      * card is assumed in issuanceReader and handed out by staff). */
     std::string issuanceDispenser;
     std::int64_t reportFeeFen = 0; ///< fee per printed report
-    std::vector<StaffAccount> staff; ///< cashier mode: [{"id","name","role","salt","pinSm3"}]
+    /// cashier mode: [{"id","name","role","pinHash"}] (legacy: "salt" + "pinSm3")
+    std::vector<StaffAccount> staff;
     std::string failpoint; ///< test only (--failpoint; not read from the file): EngineConfig
 };
 

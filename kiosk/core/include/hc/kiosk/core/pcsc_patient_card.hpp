@@ -4,24 +4,76 @@
 // authorised by a SoftwareIssuer built from a development key file (production: the issuer's
 // HSM). A card without the purse application answers hasPurse() == false.
 //
-// Threading: one thread at a time (the engine's mutex); the PC/SC handles are the caller's.
+// KioskSam holds what lives as long as the kiosk, not the card: the SAM reader's connection (the
+// health SAM unlocked once with its PIN, the PSAM's terminal id) and the issuer's keys. kioskd
+// opens it once at boot; a card inserted later only connects to the card reader. A SAM that
+// fails (pulled, reset, pcscd restarted) is reopened at its next use.
+//
+// The purchase (INITIALIZE, PSAM MAC1, DEBIT, PSAM MAC2: the PSAM holds session state between
+// MAC1 and MAC2) runs inside PC/SC transactions on the card and the SAM, so no other process's
+// APDU lands between them. Reads, a load (INITIALIZE, CREDIT: the issuer's part is off-card) and
+// a settle do not: with transactions around every read, insert -> menu went from 34 to 285 ms
+// (kiosk_bench: pcsc-lite polls a locked reader every 100 ms), and a load inside one, its card
+// pulled mid-CREDIT and the process killed, left pcscd + vpcd blind to the card's return
+// (kiosk_kioskd_pcsc_process_test, "torn give-back load").
+//
+// Threading: a KioskSam may be shared by threads (the reader monitor reads identities while the
+// engine pays): it serialises its users. A PcscPatientCard is used by one thread at a time.
 #pragma once
 
 #include "hc/kiosk/core/devices.hpp"
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
+
+namespace hc::card::health {
+class SamCard;
+}
+namespace hc::card::epurse {
+class PsamCard;
+class SoftwareIssuer;
+} // namespace hc::card::epurse
 
 namespace hc::kiosk::core {
 
-/** The card in `cardReader`, with the PSAM in `samReader` ("" = no PSAM: purchases refused). */
+/** The kiosk-lifetime security parts of the card path. */
+class KioskSam {
+public:
+    /** Opens the SAM reader (`samReader`, "" = none: identity from EF05 only, no purchases),
+     * unlocks the health SAM with `samPin` ("" = not unlocked: no holder name), reads the PSAM's
+     * terminal id, loads `issuerKeys` ("" = no loads). A SAM that cannot be opened now is
+     * retried at its first use. The PIN is never logged. Throws for a wrong SAM PIN (CallStaff)
+     * and an unreadable issuer key file. */
+    KioskSam(std::string samReader, std::string samPin, const std::filesystem::path& issuerKeys,
+        std::string terminalId);
+    ~KioskSam();
+    KioskSam(const KioskSam&) = delete;
+    KioskSam& operator=(const KioskSam&) = delete;
+
+    /** How many times the SAM connection was opened (1 after a healthy boot). */
+    int opens() const { return m_opens; }
+
+    struct Impl;
+    /** The parts, under the lock: opens the SAM again when the last use failed. */
+    Impl& use(std::unique_lock<std::mutex>& lock);
+    /** The last use failed at the transport: reopen at the next use. */
+    void invalidate();
+
+private:
+    std::unique_ptr<Impl> m_impl;
+    std::mutex m_mutex;
+    int m_opens = 0;
+};
+
+/** The card in `cardReader`, with the kiosk's SAM. */
 class PcscPatientCard final : public PatientCard {
 public:
-    /** Connects and reads the identity. `samPin` unlocks the health SAM in `samReader` so the
-     * holder file (name, ID number) can be read; without it only DDF1/EF05 is read (card number,
-     * which is the ID number on a resident card; no name). The PIN is never logged or kept.
-     * `issuerKeys` ("" = no loads). Throws the PC/SC and card errors (NextStep::ReinsertCard for
-     * a card that does not answer). */
+    /** Connects and reads the identity with the kiosk's `sam` (which must outlive the card).
+     * Throws the PC/SC and card errors (NextStep::ReinsertCard for a card that does not
+     * answer). */
+    PcscPatientCard(const std::string& cardReader, KioskSam& sam);
+    /** A card with a SAM of its own (tools and tests): opens the SAM reader for this card. */
     PcscPatientCard(const std::string& cardReader, const std::string& samReader,
         const std::string& samPin, const std::filesystem::path& issuerKeys,
         const std::string& terminalId);
@@ -37,6 +89,9 @@ public:
     struct Impl;
 
 private:
+    void readIdentity();
+    std::unique_ptr<KioskSam> m_ownSam;
+    KioskSam& m_sam;
     std::unique_ptr<Impl> m_impl;
 };
 

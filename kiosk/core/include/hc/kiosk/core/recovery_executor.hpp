@@ -14,7 +14,8 @@
 //   payment_refund     PaymentGateway::query (refunded -> OK)
 //   insurance_settle   InsuranceService::settled
 //   card_debit/_load   PatientCard::settle with the journaled PendingTransaction, only when
-//                      that card is in the reader (otherwise the session waits for it)
+//                      that card is in the reader (otherwise the session waits for it); OK
+//                      only on a verified proof (purse_journal.hpp), else it waits for staff
 //   print              FAILED (a reprint is offered at the staff desk)
 //   his_refund         HisAdapter::findRefund(requestId)
 //   his_cancel_appointment  HisAdapter::findCancellation(requestId)
@@ -30,6 +31,7 @@
 // the engine runs).
 #pragma once
 
+#include "hc/kiosk/core/card_key.hpp"
 #include "hc/kiosk/core/devices.hpp"
 #include "hc/kiosk/journal.hpp"
 
@@ -54,9 +56,10 @@ struct RecoveryReport {
 /** Runs recovery plans. */
 class RecoveryExecutor {
 public:
-    /** Uses the parts given (null ones: their actions wait). */
+    /** Uses the parts given (null ones: their actions wait). `keys` matches journaled card keys
+     * (none: CardKeys::processDefault()). */
     RecoveryExecutor(Journal& journal, his::HisAdapter* his, InsuranceService* insurance,
-        PaymentGateway* gateway);
+        PaymentGateway* gateway, const CardKeys* keys = nullptr);
 
     /** One session; `card` is the card in the reader, if any. */
     RecoveryReport recoverSession(const std::string& session, PatientCard* card);
@@ -75,6 +78,7 @@ private:
     his::HisAdapter* m_his;
     InsuranceService* m_insurance;
     PaymentGateway* m_gateway;
+    const CardKeys& m_keys;
 };
 
 } // namespace hc::kiosk::core

@@ -52,7 +52,7 @@ public:
 private:
     /** One exchange; `mutating` decides how lost replies and 5xx are classified. */
     boost::json::value call(const std::string& method, const std::string& target,
-        const std::string& body, bool mutating);
+        const std::string& body, bool mutating, const char* contentType = "application/fhir+json");
     std::string m_host;
     unsigned short m_port;
     std::chrono::milliseconds m_timeout;

@@ -1,0 +1,58 @@
+#include "hc/kiosk/core/secret_file.hpp"
+
+#include "hc/card/error.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace hc::kiosk::core {
+
+void requireOwnerOnly(const std::filesystem::path& file, const std::string& what) {
+    struct stat st { };
+    if (::stat(file.c_str(), &st) != 0) {
+        throw hc::Error(what + ": cannot read " + file.string() + ": " + std::strerror(errno),
+            NextStep::CheckConfiguration);
+    }
+    if ((st.st_mode & 077) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        throw hc::Error(what + ": " + file.string() + " is readable by group or others (mode "
+                + mode + ") and holds a secret; refused. Run: chmod 600 " + file.string(),
+            NextStep::CheckConfiguration);
+    }
+}
+
+std::string readSecretFile(const std::filesystem::path& file, const std::string& what) {
+    requireOwnerOnly(file, what);
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (!in) {
+        throw hc::Error(what + ": cannot read " + file.string(), NextStep::CheckConfiguration);
+    }
+    return std::move(ss).str();
+}
+
+void writeSecretFile(const std::filesystem::path& file, const std::string& text) {
+    const auto tmp = file.string() + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw hc::Error(
+            "cannot write " + tmp + ": " + std::strerror(errno), NextStep::CheckConfiguration);
+    }
+    ::fchmod(fd, 0600); // an old temporary file may have had another mode
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())
+        && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
+        throw hc::Error("cannot write " + file.string(), NextStep::CheckConfiguration);
+    }
+}
+
+} // namespace hc::kiosk::core
