@@ -34,7 +34,8 @@ TEST_CASE("record: readAll of resident-li-na and readIdentity of resident-ayigul
         std::ofstream file(out("read-all-li-na.jsonl"), std::ios::trunc);
         RecordingChannel ch(
             healthtest::connect(), file, MaskPolicy::defaults().withReadDataShown());
-        HealthCard card(ch, CardProfile::ws543_2017(), sam.get());
+        StrategyCache cache; // a fresh kind: the transcript shows the first card's commands
+        HealthCard card(ch, CardProfile::ws543_2017(), sam.get(), &cache);
         CHECK(card.readAll().value.identity.holder.name == "李娜");
     }
     {
@@ -44,7 +45,8 @@ TEST_CASE("record: readAll of resident-li-na and readIdentity of resident-ayigul
             healthtest::connect(), file, MaskPolicy::defaults().withReadDataShown());
         auto profile = CardProfile::ws543_2017();
         profile.bulkRead = false;
-        HealthCard card(ch, profile, sam.get());
+        StrategyCache cache;
+        HealthCard card(ch, profile, sam.get(), &cache);
         CHECK(card.readIdentity().value.holder.ethnicity == 5);
     }
 }

@@ -258,9 +258,11 @@ bool waitForCard(const std::string& reader, bool present, std::chrono::milliseco
     return ok;
 }
 
-EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent, std::string reader)
+EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent, std::string reader,
+    std::vector<std::string> extraArgs)
     : m_slot(slot)
-    , m_reader(reader.empty() ? readerForSlot(slot) : std::move(reader)) {
+    , m_reader(reader.empty() ? readerForSlot(slot) : std::move(reader))
+    , m_extraArgs(std::move(extraArgs)) {
     sharedPcscd();
     m_dir = std::make_unique<TempDir>("hc-card-");
     std::filesystem::path src = image;
@@ -277,11 +279,11 @@ EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent,
 
 void EmulatedCard::start() {
     m_controlPort = freeTcpPort();
-    m_process = std::make_unique<Process>(
-        std::vector<std::string> { binaryPath("hcemu").string(), "--image", imagePath().string(),
-            "--slot", std::to_string(m_slot), "--control-port", std::to_string(m_controlPort),
-            "--verbose" },
-        m_dir->path() / "hcemu.log");
+    std::vector<std::string> argv { binaryPath("hcemu").string(), "--image", imagePath().string(),
+        "--slot", std::to_string(m_slot), "--control-port", std::to_string(m_controlPort),
+        "--verbose" };
+    argv.insert(argv.end(), m_extraArgs.begin(), m_extraArgs.end());
+    m_process = std::make_unique<Process>(argv, m_dir->path() / "hcemu.log");
     // Wait for the control port.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (std::chrono::steady_clock::now() < deadline) {
