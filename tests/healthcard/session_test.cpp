@@ -198,6 +198,22 @@ TEST_CASE("extended Le only when the ATR announces it: DDF1/EF05 in one READ REC
     CHECK(toHex(card.diversifier()) == "893501F183009000");
 }
 
+TEST_CASE("padded records longer than the exact Le (6700 above 256 bytes): asked once for all") {
+    const auto p = CardProfile::ws543_2017();
+    std::string padded;
+    for (const auto& r : ef05(p)) {
+        padded += r + "0000"; // fixed-size records, 00-padded
+    }
+    ScriptedChannel ch({ { "00A4000002DDF1", "9000" }, { "00B2012D00011C", "6700" },
+                           { "00B2012D000000", padded + "9000" } },
+        withTck(kExtendedAtr));
+    StrategyCache cache;
+    HealthCard card(ch, p, nullptr, &cache);
+    CHECK(card.readCardIdentification().value.securityCode == "123");
+    CHECK(ch.finished());
+    CHECK_FALSE(card.bulkFallback());
+}
+
 TEST_CASE("61xx and 6Cxx are handled without a T=0 layer below the session") {
     const auto p = CardProfile::ws543_2017();
     std::vector<ScriptStep> steps { { "00A4000002DDF1", "6110" },

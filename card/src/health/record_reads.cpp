@@ -87,6 +87,14 @@ std::optional<ResponseApdu> HealthCard::readBulk(
         if (!detail::bulkRefused(r.sw())) {
             throw CardRefused(what, r.sw());
         }
+        const std::size_t wildcard = ne <= kShortMaxNe ? kShortMaxNe : kExtendedMaxNe;
+        if (r.sw() == sw::WrongLength && ne != wildcard) {
+            // Records longer than the layout's (padded fixed-size records) make the exact Le
+            // too short, and no 6Cxx can say so above 256 bytes: ask for "all there is" once.
+            ++m_failedProbes;
+            ne = wildcard;
+            continue;
+        }
         if (sfi && !m_strategy.sfi.yes()) {
             // SFI or bulk? One record by SFI tells; then bulk again if that was the SFI.
             const auto p2one = static_cast<std::uint8_t>((file.sfi << 3) | 0x04);
