@@ -121,7 +121,6 @@ CardOs::CardOs(CardImage image, PersistFn persist)
 void CardOs::setPersonality(const CosPersonality& personality) {
     m_atr = personalityAtr(m_image.atr, personality);
     m_personality = personality;
-    m_t0 = m_image.t0 || personality.t0;
 }
 
 std::optional<ResponseApdu> CardOs::personalityRefusal(const CommandApdu& c) const {
@@ -143,7 +142,7 @@ std::optional<ResponseApdu> CardOs::personalityRefusal(const CommandApdu& c) con
 
 std::optional<ResponseApdu> CardOs::wrongLe(const CommandApdu& c, const ResponseApdu& r) const {
     const bool strict
-        = m_personality.strictLe || (m_t0 && c.apduCase() == hc::card::ApduCase::Case2);
+        = m_personality.strictLe || (t0() && c.apduCase() == hc::card::ApduCase::Case2);
     const bool dataAnswer = !r.data().empty() && (r.sw().ok() || r.sw() == sw::EndOfFile);
     const bool withLe
         = c.apduCase() == hc::card::ApduCase::Case2 || c.apduCase() == hc::card::ApduCase::Case4;
@@ -224,7 +223,7 @@ hc::Bytes CardOs::processRaw(hc::ByteView raw) {
         m_pendingResponse.clear();
         return status(sw::WrongLength).encode(); // a short-APDU card: Lc/Le of 3 bytes is wrong
     }
-    if (m_t0 && cmd.ins() == 0xC0 && (cmd.cla() & 0x80) == 0) {
+    if (t0() && cmd.ins() == 0xC0 && (cmd.cla() & 0x80) == 0) {
         if (m_pendingResponse.empty()) {
             return status(sw::ConditionsNotSatisfied).encode();
         }
@@ -252,7 +251,7 @@ hc::Bytes CardOs::processRaw(hc::ByteView raw) {
         m_currentRecord = recordBefore;
         return wrong->encode();
     }
-    if (m_t0 && !r.data().empty()
+    if (t0() && !r.data().empty()
         && (cmd.apduCase() == hc::card::ApduCase::Case4
             || cmd.apduCase() == hc::card::ApduCase::Case3)) {
         m_pendingResponse = r.data();

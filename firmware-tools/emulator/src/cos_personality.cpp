@@ -100,9 +100,16 @@ bool CosPersonality::changesAtr() const {
 }
 
 hc::Bytes personalityAtr(hc::ByteView imageAtr, const CosPersonality& p) {
-    const auto atr = hc::card::Atr::parse(imageAtr);
     if (!p.changesAtr()) {
-        return hc::Bytes(imageAtr.begin(), imageAtr.end());
+        return hc::Bytes(imageAtr.begin(), imageAtr.end()); // as it is, even if it does not parse
+    }
+    hc::card::Atr atr;
+    try {
+        atr = hc::card::Atr::parse(imageAtr);
+    } catch (const hc::InputError& e) {
+        throw hc::InputError(std::string("COS personality ") + p.toString()
+            + ": the image's ATR does not parse, so no ATR can be built from it (" + e.what()
+            + ")");
     }
     const hc::Bytes& h = atr.historicalBytes();
     hc::Bytes div(8, 0x00);

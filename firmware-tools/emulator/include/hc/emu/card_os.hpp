@@ -124,7 +124,8 @@ private:
     PersistFn m_persist;
     CosPersonality m_personality;
     hc::Bytes m_atr;
-    bool m_t0 = false;
+    /** T=0 behaviour: the image says so (it may change at run time) or the personality does. */
+    bool t0() const { return m_image.t0 || m_personality.t0; }
     std::vector<std::shared_ptr<CommandHandler>> m_handlers;
     SecurityState m_security;
     FileNode* m_currentDf = nullptr;

@@ -59,9 +59,9 @@ struct CosPersonality {
     friend bool operator==(const CosPersonality&, const CosPersonality&) = default;
 };
 
-/** The ATR a card with image ATR `imageAtr` answers under `p`: `imageAtr` itself when no switch
- * changes it, otherwise the form described above. Throws hc::InputError when `imageAtr` does
- * not parse. */
+/** The ATR a card with image ATR `imageAtr` answers under `p`: `imageAtr` itself (as it is) when
+ * no switch changes it, otherwise the form described above; then throws hc::InputError when
+ * `imageAtr` does not parse. */
 hc::Bytes personalityAtr(hc::ByteView imageAtr, const CosPersonality& p);
 
 } // namespace hc::emu
