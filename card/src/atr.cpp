@@ -183,6 +183,34 @@ std::optional<int> Atr::di() const {
     return v == 0 ? std::nullopt : std::optional<int>(v);
 }
 
+std::optional<Bytes> Atr::historicalObject(std::uint8_t tag) const {
+    const Bytes& h = m_historical;
+    if (h.empty() || (h[0] != 0x00 && h[0] != 0x80)) {
+        return std::nullopt;
+    }
+    // Category 00: the last three bytes are the status indicator, outside the objects.
+    const std::size_t end = h[0] == 0x00 ? (h.size() >= 4 ? h.size() - 3 : 1) : h.size();
+    std::size_t pos = 1;
+    while (pos < end) {
+        const std::uint8_t t = static_cast<std::uint8_t>(h[pos] >> 4);
+        const std::size_t len = h[pos] & 0x0F;
+        if (len > end - pos - 1) {
+            return std::nullopt;
+        }
+        if (t == tag) {
+            return Bytes(h.begin() + static_cast<std::ptrdiff_t>(pos + 1),
+                h.begin() + static_cast<std::ptrdiff_t>(pos + 1 + len));
+        }
+        pos += 1 + len;
+    }
+    return std::nullopt;
+}
+
+bool Atr::announcesExtendedLength() const {
+    const auto caps = historicalObject(0x07);
+    return caps && caps->size() >= 3 && ((*caps)[2] & 0x40) != 0;
+}
+
 std::optional<Bytes> Atr::contactlessHistoricalBytes() const {
     if (!m_contactless) {
         return std::nullopt;

@@ -30,7 +30,7 @@ int cmdPin(const CommonOptions& o, const std::vector<std::string>& argsIn) {
         throw hc::InputError("hcard pin: verify PIN | change OLD NEW | unblock PUK NEW");
     }
     auto ch = openCard(o);
-    h::HealthCard card(*ch);
+    h::HealthCard card(*ch, h::CardProfile::ws543_2017(), nullptr, &strategyCache(o));
     h::PinResult r;
     if (action == "verify") {
         r = card.verifyPin(values[0]);

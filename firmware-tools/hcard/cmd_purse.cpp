@@ -147,6 +147,22 @@ std::string kindName(const ep::PendingTransaction& t) {
     return t.kind == ep::TxKind::Purchase ? "purchase" : "load";
 }
 
+/** What `verified` says for this outcome: a purchase's MAC2 is checked by the PSAM (the TAC can
+ * only be checked by the issuer, who holds the TAC key); a load's TAC, and a TAC from a proof,
+ * by the issuer keys given. */
+std::string whatWasVerified(const ep::Done& d) {
+    const bool purchase = d.tx.kind == ep::TxKind::Purchase && !d.byProof;
+    if (purchase) {
+        return d.verified ? "MAC2 verified by the PSAM; the TAC is for the issuer to verify"
+                          : "MAC2 NOT verified by the PSAM (the card debited): report it";
+    }
+    if (d.verified) {
+        return "TAC verified with the issuer keys";
+    }
+    return d.byProof ? "TAC not verified (no issuer keys given)"
+                     : "TAC NOT verified with the issuer keys: report it";
+}
+
 int report(const CommonOptions& o, const ep::Outcome& out, const std::string& journal) {
     boost::json::object j { { "outcome", ep::outcomeName(out) } };
     int code = 0;
@@ -160,6 +176,10 @@ int report(const CommonOptions& o, const ep::Outcome& out, const std::string& jo
         j["terminal"] = hc::toHex(d->tx.terminal);
         j["tac"] = hc::toHex(d->tac);
         j["verified"] = d->verified;
+        j["verified_what"] = d->tx.kind == ep::TxKind::Purchase && !d->byProof
+            ? "mac2 by the psam"
+            : "tac by the issuer";
+        j["check"] = whatWasVerified(*d);
         j["by_proof"] = d->byProof;
     } else if (const auto* n = std::get_if<ep::Declined>(&out)) {
         j["sw"] = n->sw.hex();
@@ -185,8 +205,8 @@ int report(const CommonOptions& o, const ep::Outcome& out, const std::string& jo
                   << "  balance  " << ep::formatYuan(d->tx.balanceBefore) << " -> "
                   << ep::formatYuan(d->balanceAfter) << " yuan\n"
                   << "  ATC " << d->tx.atc << "  TTSN " << d->tx.ttsn << "  TAC "
-                  << hc::toHex(d->tac)
-                  << (d->verified ? " (verified)" : " (NOT verified: report it)") << "\n";
+                  << hc::toHex(d->tac) << "\n"
+                  << "  " << whatWasVerified(*d) << "\n";
     } else if (const auto* n = std::get_if<ep::Declined>(&out)) {
         std::cout << "declined, no money moved: " << n->reason << " (SW " << n->sw.hex() << ")\n";
     } else {
@@ -214,8 +234,9 @@ std::optional<int> settleJournal(
     return std::nullopt;
 }
 
-ep::PurseClientOptions clientOptions(const PurseArgs& a) {
+ep::PurseClientOptions clientOptions(const CommonOptions& o, const PurseArgs& a) {
     ep::PurseClientOptions opt;
+    opt.strategies = &strategyCache(o);
     opt.kind = a.ed ? ep::PurseKind::Ed : ep::PurseKind::Ep;
     if (!a.journal.empty()) {
         const auto path = a.journal;
@@ -244,7 +265,7 @@ void verifyEdPin(ep::PurseClient& client, const PurseArgs& a) {
 int cmdBalance(const CommonOptions& o, const std::vector<std::string>& args) {
     const auto a = parseArgs(args, false);
     auto ch = openCard(o);
-    ep::PurseClient client(*ch, clientOptions(a));
+    ep::PurseClient client(*ch, clientOptions(o, a));
     const auto pub = client.open();
     verifyEdPin(client, a);
     const auto bal = client.balance();
@@ -263,7 +284,7 @@ int cmdPurchase(const CommonOptions& o, const std::vector<std::string>& args) {
     auto ch = openCard(o);
     auto psamCh = openPsam(a.psam, ch->readerName(), o);
     ep::PsamCard psam(*psamCh);
-    ep::PurseClient client(*ch, clientOptions(a));
+    ep::PurseClient client(*ch, clientOptions(o, a));
     client.open();
     if (auto stop = settleJournal(o, client, a, nullptr)) {
         return *stop;
@@ -288,7 +309,7 @@ int cmdLoad(const CommonOptions& o, const std::vector<std::string>& args) {
         auto psamCh = openPsam(a.psam, ch->readerName(), o);
         terminal = ep::PsamCard(*psamCh).terminalId();
     }
-    ep::PurseClient client(*ch, clientOptions(a));
+    ep::PurseClient client(*ch, clientOptions(o, a));
     client.open();
     if (auto stop = settleJournal(o, client, a, &issuer)) {
         return *stop;
@@ -300,7 +321,7 @@ int cmdLoad(const CommonOptions& o, const std::vector<std::string>& args) {
 int cmdLog(const CommonOptions& o, const std::vector<std::string>& args) {
     const auto a = parseArgs(args, false);
     auto ch = openCard(o);
-    ep::PurseClient client(*ch);
+    ep::PurseClient client(*ch, clientOptions(o, a));
     const auto log = client.readLog(a.max);
     boost::json::array arr;
     for (const auto& r : log) {

@@ -79,7 +79,7 @@ int cmdWriteVisit(const CommonOptions& o, const std::vector<std::string>& argsIn
     }
     OpenedSam sam = openSam(ho);
     auto ch = openCard(o);
-    h::HealthCard card(*ch, loadProfile(ho), sam.module.get());
+    h::HealthCard card(*ch, loadProfile(ho), sam.module.get(), &strategyCache(o));
     h::Counted<std::size_t> r;
     if (signer) {
         r = card.writeSignedVisit(inpatient, data, *signer);

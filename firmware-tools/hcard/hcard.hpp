@@ -2,6 +2,7 @@
 #pragma once
 
 #include "hc/card/card_channel.hpp"
+#include "hc/card/health/strategy_cache.hpp"
 
 #include <boost/json/value.hpp>
 #include <functional>
@@ -22,7 +23,15 @@ struct CommonOptions {
     std::string traceFile;
     /** Send APDUs as they are: no GET RESPONSE / Le retry below the tool. */
     bool raw = false;
+    /** Where what cards taught about themselves is kept (--strategy-cache FILE, or "none" for
+     * this run only); empty = $HC_CARD_STRATEGY_CACHE, else
+     * ${XDG_CACHE_HOME:-$HOME/.cache}/hc/card-strategies.json. */
+    std::string strategyCache;
 };
+
+/** The card-strategy cache the options name (opened once per run). Throws hc::Error when the
+ * file does not parse (the message says to delete it). */
+hc::card::health::StrategyCache& strategyCache(const CommonOptions& options);
 
 /** Picks the reader the options name (or the first with a card) and connects, with the T=0 and
  * tracing decorators as the options ask. Throws hc::Error with a next step. */

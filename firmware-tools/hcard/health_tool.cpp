@@ -100,6 +100,19 @@ json::object codeName(const std::string& code, std::string_view name) {
 }
 } // namespace
 
+json::object strategyJson(const h::StrategyReport& r) {
+    auto fact = [](const h::Fact& f) {
+        return json::object { { "value", std::string(h::knownName(f.value)) }, { "why", f.why } };
+    };
+    const auto& s = r.strategy;
+    return { { "kind", r.kind }, { "from_cache", r.fromCache }, { "failed_probes", r.failedProbes },
+        { "sfi", fact(s.sfi) }, { "bulk", fact(s.bulk) }, { "record_ids", fact(s.recordIds) },
+        { "df_by_name", fact(s.dfByName) }, { "pin_local", fact(s.pinLocal) },
+        { "extended_length", r.extendedLength }, { "extended_why", r.extendedWhy },
+        { "wrong_le", r.wrongLe }, { "get_responses", r.getResponses },
+        { "text", h::describe(r) } };
+}
+
 json::object identityJson(const h::Identity& id) {
     const auto& c = id.card;
     const auto& p = id.holder;

@@ -43,6 +43,9 @@ struct OpenedSam {
 /** Opens the software SAM or the SAM card as the options say; empty when neither is given. */
 OpenedSam openSam(const HealthOptions& options);
 
+/** JSON of a session's strategy report (hcard read --explain --json). */
+boost::json::object strategyJson(const hc::card::health::StrategyReport& r);
+
 /** JSON of the identity (UTF-8 text, codes with their names). */
 boost::json::object identityJson(const hc::card::health::Identity& id);
 /** JSON of everything readAll returns. */

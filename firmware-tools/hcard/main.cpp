@@ -6,7 +6,9 @@
 //   hcard apdu [--reader R] [APDU ...|--file F]   send APDUs, print responses and SW meanings
 //
 // Options for every command: --reader NAME|INDEX, --json, --trace FILE (masked APDU trace),
-// --raw (no GET RESPONSE / Le retry). Exit codes: 0 done, 1 card/reader error, 2 bad input.
+// --raw (no GET RESPONSE / Le retry), --strategy-cache FILE|none (what cards of each kind taught
+// the reader; default ~/.cache/hc/card-strategies.json). Exit codes: 0 done, 1 card/reader
+// error, 2 bad input.
 #include "hc/card/error.hpp"
 #include "hcard.hpp"
 
@@ -23,7 +25,8 @@ void usage() {
         u.resize(std::max<std::size_t>(u.size(), 40), ' ');
         std::cerr << "  " << u << " " << info.help << "\n";
     }
-    std::cerr << "options for every command: --reader NAME|INDEX  --json  --trace FILE  --raw\n";
+    std::cerr << "options for every command: --reader NAME|INDEX  --json  --trace FILE  --raw  "
+                 "--strategy-cache FILE|none\n";
 }
 } // namespace
 
@@ -59,6 +62,8 @@ int main(int argc, char** argv) {
                 opt.reader = value("--reader");
             } else if (a == "--trace") {
                 opt.traceFile = value("--trace");
+            } else if (a == "--strategy-cache") {
+                opt.strategyCache = value("--strategy-cache");
             } else {
                 rest.push_back(a);
             }

@@ -5,6 +5,8 @@
 #include "hcard.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 namespace hc::tool {
@@ -55,6 +57,36 @@ hc::card::CardChannelPtr openCard(const CommonOptions& o) {
         ch = std::make_unique<hc::card::T0Channel>(std::move(ch));
     }
     return ch;
+}
+
+hc::card::health::StrategyCache& strategyCache(const CommonOptions& o) {
+    static std::unique_ptr<hc::card::health::StrategyCache> cache;
+    if (cache) {
+        return *cache;
+    }
+    std::string path = o.strategyCache;
+    if (path.empty()) {
+        if (const char* env = std::getenv("HC_CARD_STRATEGY_CACHE"); env && *env) {
+            path = env;
+        } else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+            path = std::string(xdg) + "/hc/card-strategies.json";
+        } else if (const char* home = std::getenv("HOME"); home && *home) {
+            path = std::string(home) + "/.cache/hc/card-strategies.json";
+        } else {
+            path = "none";
+        }
+    }
+    if (path == "none") {
+        cache = std::make_unique<hc::card::health::StrategyCache>();
+    } else {
+        const std::filesystem::path p(path);
+        std::error_code ec;
+        if (p.has_parent_path()) {
+            std::filesystem::create_directories(p.parent_path(), ec);
+        }
+        cache = std::make_unique<hc::card::health::StrategyCache>(p);
+    }
+    return *cache;
 }
 
 std::map<std::string, CommandInfo>& commands() {

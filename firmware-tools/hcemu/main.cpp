@@ -1,7 +1,10 @@
 // hcemu: the card OS emulator. Plugs a card image into a vpcd reader slot of pcscd.
 //
 //   hcemu --image card.json [--slot 0 | --port 35963] [--vpcd-host 127.0.0.1]
-//         [--control-port 35990] [--no-persist] [--verbose]
+//         [--control-port 35990] [--no-persist] [--verbose] [--cos LIST]
+//         --cos plays another COS vendor's card on any image (hc/emu/cos_personality.hpp:
+//         no-sfi, no-bulk, no-extended, t0, strict-le, name-only, delay=N, contactless); it
+//         replaces the image's own "extensions": {"cos": ...}
 //   hcemu --blank --image new.json [--serial 16HEX] [--transport-master 32HEX] ...
 //         a blank card (profile "blank-card", docs/issuance-card-os.md) written to the image
 //         path first when that file does not exist yet (an existing file is used as it is)
@@ -36,6 +39,7 @@ int main(int argc, char** argv) {
     std::string host;
     std::string serialHex;
     std::string transportMasterHex = hc::emu::kTestTransportMasterHex;
+    std::string cos;
     desc.add_options()("help,h", "show this help")("image", po::value(&image)->required(),
         "card image file (JSON, format hcemu-image/1)")("slot", po::value(&slot)->default_value(0),
         "vpcd slot: the card connects to port 35963 + slot")("port", po::value(&port),
@@ -47,7 +51,10 @@ int main(int argc, char** argv) {
         "blank", "create a blank card at --image when the file does not exist yet")("serial",
         po::value(&serialHex), "chip serial of a new blank card (16 hex digits; default random)")(
         "transport-master", po::value(&transportMasterHex),
-        "transport master of a new blank card (32 hex digits; default the TEST master)");
+        "transport master of a new blank card (32 hex digits; default the TEST master)")("cos",
+        po::value(&cos),
+        "COS personality, comma-separated: standard, no-sfi, no-bulk, no-extended, t0, "
+        "strict-le, name-only, delay=N (ms), contactless (replaces the image's extensions.cos)");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -82,6 +89,9 @@ int main(int argc, char** argv) {
             persist = [image](const hc::emu::CardImage& i) { hc::emu::saveCardImage(i, image); };
         }
         hc::emu::CardOs os(std::move(img), persist);
+        if (vm.count("cos")) {
+            os.setPersonality(hc::emu::CosPersonality::parse(cos));
+        }
         hc::emu::installProfiles(os);
         hc::emu::EmulatorOptions opt;
         opt.vpcdHost = host;
@@ -95,7 +105,8 @@ int main(int argc, char** argv) {
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);
         std::signal(SIGPIPE, SIG_IGN);
-        std::cerr << "hcemu: card \"" << image << "\" for vpcd " << host << ":" << port;
+        std::cerr << "hcemu: card \"" << image << "\" (COS " << os.personality().toString()
+                  << ") for vpcd " << host << ":" << port;
         if (opt.controlPort) {
             std::cerr << ", control on 127.0.0.1:" << emu.controlPort();
         }

@@ -75,8 +75,10 @@ DF_KEYS = {
     "DF03": {"84": "4734", "85": "472F", "86": "2730"},
 }
 TRANSPORT = {"DDF1": "2802", "DF01": "2803", "DF02": "4804", "DF03": "4805"}
-SM_FILES = ["DDF1/EF05", "DDF1/EF06", "DDF1/EF08", "DF01/EF05", "DF01/EF06", "DF01/EF07", "DF01/EF08",
-            "DF02/EF05", "DF02/EF06"]
+# DF names (AIDs) for SELECT by name. The public layout names none (reference gap 1): these are
+# this project's TEST names, so that a card OS that selects DFs by name only (hcemu --cos
+# name-only) can be played; a reader uses them only when a profile gives them (dfs[].aid).
+DF_NAMES = {n: ("HC.TEST." + n).encode("ascii").hex().upper() for n in ("DDF1", "DF01", "DF02", "DF03")}
 
 
 def sm4_ecb(key_hex, data):
@@ -198,7 +200,7 @@ def tlv_records(src, file):
 
 
 def atr(hist, contactless):
-    body = bytes([0x8D]) + (bytes([0x80, 0x01]) if contactless else bytes([0x81, 0x31, 0xFE, 0x45])) + hist
+    body = bytes([0x80 | len(hist)]) + (bytes([0x80, 0x01]) if contactless else bytes([0x81, 0x31, 0xFE, 0x45])) + hist
     tck = 0
     for b in body:
         tck ^= b
@@ -214,7 +216,10 @@ def build(src, masters, purse_masters):
     assert len(div) == 8
     city = str(lookup(src, "card.city_code"))
     city8 = (city[:2] + "000000").encode("ascii")
-    hist = bytes.fromhex("80318065B0") + div
+    # COMPACT-TLV historical bytes: card capabilities 73 00 00 40 (extended Lc/Le: a reader sends
+    # extended Le only when the ATR says so), then pre-issuing data 69 B0 <diversifier>, so the
+    # diversifier stays the last 8 bytes (docs/healthcard.md).
+    hist = bytes.fromhex("807300004069B0") + div
 
     def key(slot):
         return card_key(masters[slot], slot[0] == "4", div, city8)
@@ -226,8 +231,11 @@ def build(src, masters, purse_masters):
         node.update(kw)
         return node
 
+    def sm(rule):
+        return rule + "+sm"  # updates only with secure messaging (a MAC the card checks)
+
     def df(name, fid, children):
-        return {"fid": fid, "type": "df",
+        return {"fid": fid, "type": "df", "name": DF_NAMES[name],
                 "keys": [{"id": kid, "alg": "sm4", "value": key(slot), "tries_left": 15, "max_tries": 15}
                          for kid, slot in DF_KEYS[name].items()],
                 "children": children}
@@ -244,23 +252,24 @@ def build(src, masters, purse_masters):
     visits_out = [ef("ED0%d" % (i + 1), "transparent", 0, "key:84", "key:85", size=3267) for i in range(5)]
     lv = dict(record_size=255)
     ddf1 = df("DDF1", "DDF1", [
-        ef("EF05", "linear-variable", 5, "always", "key:05", max_records=10, records=tlv_records(src, "DDF1/EF05"), **lv),
-        ef("EF06", "linear-variable", 6, "key:04", "key:05", max_records=5, records=tlv_records(src, "DDF1/EF06"), **lv),
+        ef("EF05", "linear-variable", 5, "always", sm("key:05"), max_records=10, records=tlv_records(src, "DDF1/EF05"), **lv),
+        ef("EF06", "linear-variable", 6, "key:04", sm("key:05"), max_records=5, records=tlv_records(src, "DDF1/EF06"), **lv),
         ef("EF07", "transparent", 7, "key:04", "key:05", size=3072, data=photo_data),
-        ef("EF08", "linear-variable", 8, "key:04", "key:05", max_records=6, records=tlv_records(src, "DDF1/EF08"), **lv),
+        ef("EF08", "linear-variable", 8, "key:04", sm("key:05"), max_records=6, records=tlv_records(src, "DDF1/EF08"), **lv),
         df("DF01", "DF01", [
-            ef("EF0%d" % n, "linear-variable", n, "key:84", "key:85", max_records=m,
+            ef("EF0%d" % n, "linear-variable", n, "key:84", sm("key:85"), max_records=m,
                records=tlv_records(src, "DF01/EF0%d" % n), **lv) for n, m in ((5, 4), (6, 9), (7, 3), (8, 4))]),
         df("DF02", "DF02", [
-            ef("EF05", "linear-variable", 5, "key:84", "key:85", max_records=15, records=tlv_records(src, "DF02/EF05"), **lv),
-            ef("EF06", "linear-variable", 6, "key:84", "key:86", max_records=1, records=tlv_records(src, "DF02/EF06"), **lv),
+            ef("EF05", "linear-variable", 5, "key:84", sm("key:85"), max_records=15, records=tlv_records(src, "DF02/EF05"), **lv),
+            ef("EF06", "linear-variable", 6, "key:84", sm("key:86"), max_records=1, records=tlv_records(src, "DF02/EF06"), **lv),
             ef("EF07", "cyclic", 7, "key:84", "key:87", record_size=120, max_records=3, records=allergies),
             ef("EF08", "cyclic", 8, "key:84", "key:87", record_size=24, max_records=10, records=immunisations),
         ]),
         df("DF03", "DF03", [
-            ef("EF05", "linear-fixed", 5, "key:84", "key:85", record_size=1, max_records=3,
+            # index flags: set and cleared only by the MAC-protected 84 D2 / 84 0C (reference §5.4)
+            ef("EF05", "linear-fixed", 5, "key:84", sm("key:85"), record_size=1, max_records=3,
                records=["00" if u else "FF" for u in inp]),
-            ef("EF06", "linear-fixed", 6, "key:84", "key:85", record_size=1, max_records=5,
+            ef("EF06", "linear-fixed", 6, "key:84", sm("key:85"), record_size=1, max_records=5,
                records=["00" if u else "FF" for u in outp]),
         ] + visits_in + visits_out),
     ])
@@ -277,8 +286,6 @@ def build(src, masters, purse_masters):
             "profiles": ["health-card"],
             "health-card": {
                 "transport_keys": {name: key(slot) for name, slot in TRANSPORT.items()},
-                "sm_files": SM_FILES,
-                "bad_mac_sw": "9302",
             },
         },
     }

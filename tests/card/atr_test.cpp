@@ -141,3 +141,25 @@ TEST_CASE("ATR: errors") {
         != std::string::npos);
     CHECK(atrError(std::string(34 * 2, 'B')).find("at most 33") != std::string::npos);
 }
+
+TEST_CASE("COMPACT-TLV historical bytes: card capabilities announce extended Lc/Le or not") {
+    // 80 | 73 00 00 40 | 69 B0 <8-byte diversifier>: extended announced.
+    const auto ext = Atr::parse(fromHex("3B8F8131FE45807300004069B01101050000000003F8"));
+    REQUIRE(ext.historicalObject(0x07));
+    CHECK(toHex(*ext.historicalObject(0x07)) == "000040");
+    CHECK(ext.announcesExtendedLength());
+    CHECK(toHex(*ext.historicalObject(0x06)) == "B01101050000000003");
+    // The same with byte 3 = 00: short only.
+    CHECK_FALSE(Atr::parse(fromHex("3B8F8131FE45807300000069B01101050000000003B8"))
+                    .announcesExtendedLength());
+    // No card capabilities, or objects that run past the bytes (a serial number after them):
+    // nothing is announced, nothing is read past the end.
+    const auto old = Atr::parse(fromHex("3B8D8131FE4580318065B0110105000000000374"));
+    CHECK_FALSE(old.historicalObject(0x07));
+    CHECK_FALSE(old.announcesExtendedLength());
+    // A proprietary category (no COMPACT-TLV at all).
+    CHECK_FALSE(Atr::parse(fromHex("3B6800004843454D55000001")).announcesExtendedLength());
+    // Category 00: the last three bytes are the status indicator, not objects.
+    CHECK(
+        toHex(*Atr::parse(fromHex("3B68000000730000C0009000")).historicalObject(0x07)) == "0000C0");
+}

@@ -92,6 +92,19 @@ TEST_CASE("T0Channel: 6Cxx resends the same command with Le = SW2, once") {
     CHECK(raw->finished());
 }
 
+TEST_CASE("transmitT0 over a bare channel reports what the dialogue cost") {
+    ScriptedChannel ch(
+        { { "00B2010400", "6C05" }, { "00B2010405", "6102" }, { "00C0000002", "ABCD9000" } });
+    T0Exchange cost;
+    const auto r = transmitT0(ch, CommandApdu(0x00, 0xB2, 0x01, 0x04, {}, 256), {}, &cost);
+    CHECK(toHex(r.data()) == "ABCD");
+    CHECK(r.ok());
+    CHECK(cost.wrongLe == 1);
+    CHECK(cost.getResponses == 1);
+    CHECK(cost.apdus() == 3);
+    CHECK(ch.finished());
+}
+
 TEST_CASE("T0Channel: limits on GET RESPONSE count and total size") {
     std::vector<ScriptStep> endless { { "00B2010400", "6101" } };
     for (int i = 0; i < 10; ++i) {

@@ -60,7 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FuzzCard card(data, size);
         auto profile = CardProfile::ws543_2017();
         profile.bulkRead = bulk;
-        HealthCard hc(card, profile, &sam);
+        StrategyCache cache; // a fresh card kind each run: what one input taught stays there
+        HealthCard hc(card, profile, &sam, &cache);
         try {
             (void)hc.readAll();
         } catch (const hc::Error&) { }

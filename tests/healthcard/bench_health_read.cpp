@@ -1,6 +1,8 @@
 // Benchmark: APDU count and wall time of readIdentity and readAll through pcscd + vpcd + hcemu,
-// bulk and per record, beside the vendor-SDK pattern (SELECT + READ per data element). Prints a
-// table; it asserts nothing about time (goals: readIdentity <= 4 APDUs bulk, <= 17 per record).
+// bulk and per record, beside the vendor-SDK pattern (SELECT + READ per data element), and on a
+// card of a known kind that allows neither SFI nor bulk reads (hcemu --cos no-sfi,no-bulk: the
+// current EF, one record per command). Prints a table; it asserts nothing about time (goals:
+// readIdentity <= 4 APDUs bulk, <= 17 per record).
 //
 //   bench_health_read [iterations]      (default 20; ctest label "bench")
 #include "hc/card/health/health_card.hpp"
@@ -67,18 +69,52 @@ std::size_t vendorIdentity(HealthCard& card) {
     return card.apduCount() - before;
 }
 
+void benchStandard(std::vector<Row>& rows, int iterations);
+void printTable(const std::vector<Row>& rows, int iterations);
+
 } // namespace
 
 int main(int argc, char** argv) {
     const int iterations = argc > 1 ? std::max(1, std::atoi(argv[1])) : 20;
     try {
-        hc::testing::EmulatedCard emu("resident-li-na.json");
+        std::vector<Row> rows;
+        {
+            auto emu = std::make_unique<hc::testing::EmulatedCard>("resident-li-na.json");
+            benchStandard(rows, iterations);
+        }
+        {
+            hc::testing::EmulatedCard emu(
+                "resident-li-na.json", 0, true, {}, { "--cos", "no-sfi,no-bulk" });
+            auto ch = healthtest::connect();
+            auto sam = healthtest::testSam();
+            const auto profile = CardProfile::ws543_2017();
+            {
+                HealthCard first(*ch, profile, sam.get()); // the first card of the kind probes
+                (void)first.readIdentity();
+            }
+            auto identity = [](HealthCard& c) { return c.readIdentity().apdus; };
+            auto all = [](HealthCard& c) { return c.readAll().apdus; };
+            rows.push_back(measure(*ch, *sam, "readIdentity", "current EF, 1/cmd", "<= 20",
+                iterations, identity, profile));
+            rows.push_back(
+                measure(*ch, *sam, "readAll", "current EF, 1/cmd", "-", iterations, all, profile));
+        }
+        printTable(rows, iterations);
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "bench_health_read: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+namespace {
+void benchStandard(std::vector<Row>& rows, int iterations) {
+    {
         auto ch = healthtest::connect();
         auto sam = healthtest::testSam();
         const auto bulk = CardProfile::ws543_2017();
         auto perRecord = bulk;
         perRecord.bulkRead = false;
-        std::vector<Row> rows;
         auto identity = [](HealthCard& c) { return c.readIdentity().apdus; };
         auto all = [](HealthCard& c) { return c.readAll().apdus; };
         rows.push_back(measure(
@@ -91,23 +127,23 @@ int main(int argc, char** argv) {
             measure(*ch, *sam, "readAll", "bulk (P2=05, SFI)", "-", iterations, all, bulk));
         rows.push_back(
             measure(*ch, *sam, "readAll", "per record (SFI)", "-", iterations, all, perRecord));
-        std::printf("health-card reads through pcscd + vpcd + hcemu (resident-li-na, software "
-                    "SAM), %d iterations\n\n",
-            iterations);
-        std::printf("| %-12s | %-20s | %5s | %9s | %8s | %-8s |\n", "call", "mode", "APDUs",
-            "mean ms", "min ms", "goal");
-        std::printf(
-            "|--------------|----------------------|-------|-----------|----------|----------|\n");
-        for (const auto& r : rows) {
-            std::printf("| %-12s | %-20s | %5zu | %9.2f | %8.2f | %-8s |\n", r.what.c_str(),
-                r.mode.c_str(), r.apdus, r.meanMs, r.minMs, r.goal.c_str());
-        }
-        std::printf("\nAPDUs count user-card commands only (SELECT, READ, GET CHALLENGE, EXTERNAL "
-                    "AUTHENTICATE);\n"
-                    "the identity read includes 2 for the read-key authentication of DDF1/EF06.\n");
-        return 0;
-    } catch (const std::exception& e) {
-        std::cerr << "bench_health_read: " << e.what() << "\n";
-        return 1;
     }
 }
+
+void printTable(const std::vector<Row>& rows, int iterations) {
+    std::printf("health-card reads through pcscd + vpcd + hcemu (resident-li-na, software "
+                "SAM), %d iterations\n\n",
+        iterations);
+    std::printf("| %-12s | %-20s | %5s | %9s | %8s | %-8s |\n", "call", "mode", "APDUs", "mean ms",
+        "min ms", "goal");
+    std::printf(
+        "|--------------|----------------------|-------|-----------|----------|----------|\n");
+    for (const auto& r : rows) {
+        std::printf("| %-12s | %-20s | %5zu | %9.2f | %8.2f | %-8s |\n", r.what.c_str(),
+            r.mode.c_str(), r.apdus, r.meanMs, r.minMs, r.goal.c_str());
+    }
+    std::printf("\nAPDUs count user-card commands only (SELECT, READ, GET CHALLENGE, EXTERNAL "
+                "AUTHENTICATE);\n"
+                "the identity read includes 2 for the read-key authentication of DDF1/EF06.\n");
+}
+} // namespace

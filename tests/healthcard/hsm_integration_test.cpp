@@ -3,8 +3,8 @@
 #include "hc/card/health/health_card.hpp"
 #include "hc/card/health/hsm_sam.hpp"
 #include "hc/hsm/pkcs11_hsm.hpp"
-#include "hc/testing/softhsm_token.hpp"
 #include "hc/hsm/software_hsm.hpp"
+#include "hc/testing/softhsm_token.hpp"
 #include "health_test_util.hpp"
 
 #include <boost/json.hpp>

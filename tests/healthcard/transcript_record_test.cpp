@@ -73,14 +73,16 @@ TEST_CASE("record and replay: readAll of resident-li-na (bulk reads)") {
         std::ofstream file(path, std::ios::trunc);
         RecordingChannel ch(
             healthtest::connect(), file, MaskPolicy::defaults().withReadDataShown());
-        HealthCard card(ch, CardProfile::ws543_2017(), sam.get());
+        StrategyCache cache; // a fresh kind: the transcript shows the first card's commands
+        HealthCard card(ch, CardProfile::ws543_2017(), sam.get(), &cache);
         live = card.readAll().value;
         REQUIRE(live.identity.holder.name == "李娜");
         CHECK(ch.steps() > 10);
     }
     // The recording replays without the card to the same data, every step used.
     ReplayChannel replay(loadTranscript(path));
-    HealthCard again(replay, CardProfile::ws543_2017(), sam.get());
+    StrategyCache fresh; // the same first-card discovery as the recording
+    HealthCard again(replay, CardProfile::ws543_2017(), sam.get(), &fresh);
     const auto replayed = again.readAll().value;
     CHECK(replay.finished());
     CHECK(replayed.identity.holder.name == live.identity.holder.name);
@@ -103,13 +105,15 @@ TEST_CASE("record and replay: readIdentity of resident-ayigul per record") {
         std::ofstream file(path, std::ios::trunc);
         RecordingChannel ch(
             healthtest::connect(), file, MaskPolicy::defaults().withReadDataShown());
-        HealthCard card(ch, profile, sam.get());
+        StrategyCache cache;
+        HealthCard card(ch, profile, sam.get(), &cache);
         const auto id = card.readIdentity().value;
         REQUIRE(id.holder.ethnicity == 5);
         liveName = id.holder.name;
     }
     ReplayChannel replay(loadTranscript(path));
-    HealthCard again(replay, profile, sam.get());
+    StrategyCache fresh; // the same first-card discovery as the recording
+    HealthCard again(replay, profile, sam.get(), &fresh);
     CHECK(again.readIdentity().value.holder.name == liveName);
     CHECK(replay.finished());
     compareWithRepository(path, "read-identity-ayigul-per-record.jsonl");

@@ -30,7 +30,8 @@ std::unique_ptr<SoftwareSam> sam() {
 TEST_CASE("replay: readAll of resident-li-na (bulk reads)") {
     ReplayChannel ch(loadTranscript(transcript("read-all-li-na.jsonl")));
     auto keys = sam();
-    HealthCard card(ch, CardProfile::ws543_2017(), keys.get());
+    StrategyCache cache; // a fresh kind, as when the transcript was recorded
+    HealthCard card(ch, CardProfile::ws543_2017(), keys.get(), &cache);
     const auto all = card.readAll();
     CHECK(all.value.identity.holder.name == "李娜");
     CHECK(all.value.allergies.size() == 2);
@@ -45,7 +46,8 @@ TEST_CASE("replay: readIdentity of resident-ayigul per record (contactless pseud
     auto keys = sam();
     auto profile = CardProfile::ws543_2017();
     profile.bulkRead = false;
-    HealthCard card(ch, profile, keys.get());
+    StrategyCache cache;
+    HealthCard card(ch, profile, keys.get(), &cache);
     CHECK(toHex(card.diversifier()) == "6501020000000002");
     const auto id = card.readIdentity();
     CHECK(id.value.holder.name == "阿依古丽·买买提");
@@ -58,7 +60,8 @@ TEST_CASE("replay: a session that diverges from the transcript is caught") {
     auto keys = sam();
     auto profile = CardProfile::ws543_2017();
     profile.bulkRead = false; // different commands than recorded
-    HealthCard card(ch, profile, keys.get());
+    StrategyCache cache;
+    HealthCard card(ch, profile, keys.get(), &cache);
     CHECK_THROWS_AS(card.readAll(), ReplayMismatch);
 }
 

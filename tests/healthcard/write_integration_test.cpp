@@ -74,8 +74,8 @@ TEST_CASE("add an allergy and an immunisation; update phones and addresses with 
     CHECK_THROWS_AS(again.updatePhones("1234567890123456789012", ""), ValidationError);
 }
 
-TEST_CASE(
-    "a bad MAC is refused with 9302 and nothing changes; plain UPDATE RECORD of an SM file too") {
+TEST_CASE("through pcscd: a bad MAC is refused with 6988 and nothing changes; a plain UPDATE "
+          "RECORD of an SM file (no MAC at all) is refused with 6987") {
     EmulatedCard emu("resident-zhang-zhe.json");
     auto ch = healthtest::connect();
     auto good = healthtest::testSam();
@@ -85,26 +85,29 @@ TEST_CASE(
         card.updateElement("validity.phone1", "13100000000");
         FAIL("bad MAC accepted");
     } catch (const CardRefused& e) {
-        CHECK(e.sw() == sw::MacInvalid);
+        CHECK(e.sw() == sw::SmDataObjectsIncorrect);
     }
-    // Plain 00 DC to an SM file, even with the update key authenticated: 6982.
+    // Plain 00 DC to an SM file, even with the update key authenticated: 6987 (MAC missing).
     const auto* spec = card.profile().element("validity.phone1");
     const Bytes tlv = concat(
         Bytes { spec->tag, static_cast<std::uint8_t>(spec->length) }, encodeAn("13100000000", 20));
     CHECK(card.send(CommandApdu(0x00, 0xDC, spec->record, (8 << 3) | 4, tlv)).sw()
-        == sw::SecurityStatusNotSatisfied);
+        == sw::SmDataObjectsMissing);
     card.setSecureAccessModule(good.get());
     CHECK(card.readValidity().value.phone1 == "13800138000");
 
-    // A bad MAC on the index flag too.
+    // A bad MAC on the index flag too: the flag stays as it was.
+    const auto indexBefore = card.readInpatientIndex().value.inUse;
     HealthCard idx(*ch, CardProfile::ws543_2017(), &bad);
     idx.forgetState();
     try {
         idx.eraseVisitIndex(true, 1);
         FAIL("bad MAC accepted");
     } catch (const CardRefused& e) {
-        CHECK(e.sw() == sw::MacInvalid);
+        CHECK(e.sw() == sw::SmDataObjectsIncorrect);
     }
+    card.forgetState();
+    CHECK(card.readInpatientIndex().value.inUse == indexBefore);
 }
 
 TEST_CASE("an outpatient record goes into the next free slot with its index flag (MAC-only)") {

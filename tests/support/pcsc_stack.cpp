@@ -269,9 +269,11 @@ bool waitForCard(const std::string& reader, bool present, std::chrono::milliseco
     return ok;
 }
 
-EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent, std::string reader)
+EmulatedCard::EmulatedCard(const std::string& image, int slot, bool waitPresent, std::string reader,
+    std::vector<std::string> extraArgs)
     : m_slot(slot)
-    , m_reader(reader.empty() ? readerForSlot(slot) : std::move(reader)) {
+    , m_reader(reader.empty() ? readerForSlot(slot) : std::move(reader))
+    , m_extraArgs(std::move(extraArgs)) {
     sharedPcscd();
     m_dir = std::make_unique<TempDir>("hc-card-");
     std::filesystem::path src = image;
@@ -299,10 +301,10 @@ void EmulatedCard::start() {
     // its first line, which is also the sign that it is ready for control commands.
     const auto logFile = m_dir->path() / "hcemu.log";
     const std::size_t logStart = readFile(logFile).size(); // after a restart: only the new lines
-    m_process = std::make_unique<Process>(
-        std::vector<std::string> { binaryPath("hcemu").string(), "--image", imagePath().string(),
-            "--slot", std::to_string(m_slot), "--control-port", "0", "--verbose" },
-        logFile);
+    std::vector<std::string> argv { binaryPath("hcemu").string(), "--image", imagePath().string(),
+        "--slot", std::to_string(m_slot), "--control-port", "0", "--verbose" };
+    argv.insert(argv.end(), m_extraArgs.begin(), m_extraArgs.end());
+    m_process = std::make_unique<Process>(argv, logFile);
     const std::string marker = "control on 127.0.0.1:";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {

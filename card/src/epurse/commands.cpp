@@ -101,11 +101,12 @@ CommandApdu getTransactionProof(std::uint8_t type, std::uint16_t atc) {
     appendBigEndian(d, atc, 2);
     return CommandApdu(0x80, 0x5A, 0x00, type, std::move(d), 8);
 }
-CommandApdu readLogRecord(std::uint8_t number) {
-    return CommandApdu(0x00, 0xB2, number, static_cast<std::uint8_t>((0x18 << 3) | 0x04), {}, 23);
+CommandApdu readLogRecord(std::uint8_t number, bool bySfi) {
+    return CommandApdu(
+        0x00, 0xB2, number, static_cast<std::uint8_t>((bySfi ? 0x18 << 3 : 0) | 0x04), {}, 23);
 }
-CommandApdu readPublicData() {
-    return CommandApdu(0x00, 0xB0, 0x95, 0x00, {}, 30);
+CommandApdu readPublicData(bool bySfi) {
+    return CommandApdu(0x00, 0xB0, bySfi ? 0x95 : 0x00, 0x00, {}, 30);
 }
 CommandApdu psamMac1(const PsamMac1Request& r) {
     Bytes d(r.random.begin(), r.random.end());

@@ -1,6 +1,9 @@
 #include "hc/card/epurse/purse_client.hpp"
 
+#include "../health/refusals.hpp"
 #include "hc/card/epurse/crypto.hpp"
+#include "hc/card/health/strategy.hpp"
+#include "hc/card/t0_channel.hpp"
 
 namespace hc::card::epurse {
 
@@ -10,7 +13,33 @@ PurseClient::PurseClient(CardChannel& card, PurseClientOptions options)
 }
 
 ResponseApdu PurseClient::send(const CommandApdu& c) {
-    return m_card.transmit(c);
+    return transmitT0(m_card, c);
+}
+
+bool PurseClient::bySfi() {
+    if (!m_kind) {
+        // The whole historical bytes: purse cards carry no per-card diversifier there.
+        m_kind = "purse:" + health::cardKind(m_card.atr(), health::DiversifierSpec { 0, 0 });
+        auto& cache
+            = m_options.strategies ? *m_options.strategies : health::StrategyCache::shared();
+        if (auto s = cache.find(*m_kind)) {
+            m_strategy = *s;
+        }
+    }
+    return !m_strategy.sfi.no();
+}
+
+void PurseClient::noSfi(std::uint16_t fid, const std::string& why) {
+    m_strategy.sfi = { health::Known::No, why };
+    auto& cache = m_options.strategies ? *m_options.strategies : health::StrategyCache::shared();
+    cache.store(*m_kind, m_strategy);
+    const auto sel = send(apdu::selectFid(fid));
+    if (!sel.ok()) {
+        throw PurseError("SELECT EF "
+                + toHex(
+                    Bytes { static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid) }),
+            sel.sw());
+    }
 }
 
 TransactionTime PurseClient::now() const {
@@ -23,7 +52,18 @@ PublicData PurseClient::open() {
     if (!sel.ok()) {
         throw PurseError("SELECT purse application " + toHex(m_options.aid), sel.sw());
     }
-    const auto pub = send(cmd::readPublicData());
+    const bool sfi = bySfi();
+    if (!sfi) {
+        const auto ef = send(apdu::selectFid(cmd::kPublicDataFid));
+        if (!ef.ok()) {
+            throw PurseError("SELECT EF 0015 (public application data)", ef.sw());
+        }
+    }
+    auto pub = send(cmd::readPublicData(sfi));
+    if (sfi && health::detail::formRefused(pub.sw())) {
+        noSfi(cmd::kPublicDataFid, "READ BINARY by SFI 21 (EF 0015) answered " + pub.sw().hex());
+        pub = send(cmd::readPublicData(false));
+    }
     if (!pub.ok()) {
         throw PurseError("READ BINARY EF 0015 (public application data)", pub.sw());
     }
@@ -292,8 +332,21 @@ Outcome PurseClient::settle(const PendingTransaction& p, PurseIssuer* issuer) {
 std::vector<LogRecord> PurseClient::readLog(std::size_t max) {
     publicData();
     std::vector<LogRecord> out;
+    bool selected = false;
     for (std::size_t n = 1; n <= max && n <= 255; ++n) {
-        const auto r = send(cmd::readLogRecord(static_cast<std::uint8_t>(n)));
+        if (!bySfi() && !selected) {
+            const auto sel = send(apdu::selectFid(cmd::kLogFid));
+            if (!sel.ok()) {
+                throw PurseError("SELECT EF 0018 (transaction log)", sel.sw());
+            }
+            selected = true;
+        }
+        auto r = send(cmd::readLogRecord(static_cast<std::uint8_t>(n), !selected));
+        if (!selected && health::detail::formRefused(r.sw())) {
+            noSfi(cmd::kLogFid, "READ RECORD by SFI 24 (EF 0018) answered " + r.sw().hex());
+            selected = true;
+            r = send(cmd::readLogRecord(static_cast<std::uint8_t>(n), false));
+        }
         if (r.sw() == sw::RecordNotFound) {
             break;
         }

@@ -2,7 +2,8 @@
 
 #include "hc/card/atr.hpp"
 #include "hc/card/health/crypto.hpp"
-#include "hc/card/tlv.hpp"
+#include "hc/card/t0_channel.hpp"
+#include "refusals.hpp"
 
 #include <algorithm>
 
@@ -18,10 +19,6 @@ std::string byteHex(std::uint8_t v) {
     const std::uint8_t b[1] = { v };
     return toHex(b);
 }
-bool bulkUnsupported(StatusWord s) {
-    return s == sw::IncorrectP1P2 || s == sw::WrongP1P2 || s == sw::InsNotSupported
-        || s == sw::WrongLength || s == sw::FunctionNotSupported;
-}
 } // namespace
 
 CardRefused::CardRefused(std::string step, StatusWord s)
@@ -33,10 +30,12 @@ CardRefused::CardRefused(std::string step, StatusWord s)
     , m_sw(s) {
 }
 
-HealthCard::HealthCard(CardChannel& channel, CardProfile profile, SecureAccessModule* sam)
+HealthCard::HealthCard(
+    CardChannel& channel, CardProfile profile, SecureAccessModule* sam, StrategyCache* cache)
     : m_channel(channel)
     , m_profile(std::move(profile))
-    , m_sam(sam) {
+    , m_sam(sam)
+    , m_cache(cache ? *cache : StrategyCache::shared()) {
 }
 
 template <typename F> auto HealthCard::counted(F&& fn) -> Counted<decltype(fn())> {
@@ -52,8 +51,17 @@ void HealthCard::forgetState() {
 }
 
 ResponseApdu HealthCard::send(const CommandApdu& command) {
-    ++m_apdus;
-    return m_channel.transmit(command);
+    T0Exchange cost;
+    struct Count {
+        HealthCard& card;
+        T0Exchange& cost;
+        ~Count() {
+            card.m_apdus += cost.apdus();
+            card.m_wrongLe += cost.wrongLe;
+            card.m_getResponses += cost.getResponses;
+        }
+    } count { *this, cost };
+    return transmitT0(m_channel, command, {}, &cost);
 }
 
 ResponseApdu HealthCard::sendOk(const CommandApdu& command, const std::string& step) {
@@ -101,6 +109,13 @@ void HealthCard::selectDf(std::uint16_t fid) {
     if (!target) {
         throw hc::InputError("card profile " + m_profile.name + " has no DF " + fidHex(fid));
     }
+    loadStrategy();
+    if (m_strategy.dfByName.yes() && !target->aid.empty()) {
+        m_currentEf = 0;
+        sendOk(apdu::selectName(target->aid), "SELECT " + target->name + " by name");
+        m_currentDf = fid;
+        return;
+    }
     if (target->parent != 0) {
         const DfSpec* cur = m_profile.df(m_currentDf);
         const bool reachable
@@ -110,8 +125,31 @@ void HealthCard::selectDf(std::uint16_t fid) {
         }
     }
     m_currentEf = 0;
-    sendOk(apdu::selectFid(fid), "SELECT " + target->name);
+    const auto r = send(apdu::selectFid(fid));
+    // A T=0 card may answer 61xx (FCI waiting) to a SELECT without Le: selected all the same.
+    if (!r.ok() && !r.sw().moreData() && !selectDfByName(*target, r.sw())) {
+        throw CardRefused("SELECT " + target->name
+                + (target->aid.empty() && detail::formRefused(r.sw())
+                        ? " by FID (if this card selects DFs by name only, give the DF's AID in "
+                          "the card profile, dfs[].aid: the public layout names none)"
+                        : ""),
+            r.sw());
+    }
     m_currentDf = fid;
+}
+
+bool HealthCard::selectDfByName(const DfSpec& df, StatusWord fidAnswer) {
+    if (df.aid.empty() || !detail::formRefused(fidAnswer)) {
+        return false;
+    }
+    const auto r = send(apdu::selectName(df.aid));
+    if (!r.ok() && !r.sw().moreData()) {
+        throw CardRefused(
+            "SELECT " + df.name + " by FID (" + fidAnswer.hex() + ") and by name", r.sw());
+    }
+    learn(&CardStrategy::dfByName, Known::Yes,
+        "SELECT " + df.name + " by FID answered " + fidAnswer.hex() + ", by name 9000", true);
+    return true;
 }
 
 std::string HealthCard::cityCode() {
@@ -173,101 +211,29 @@ void HealthCard::prepareFile(const FileSpec& file, bool forWrite) {
     if (key) {
         authenticate(*m_profile.df(file.df), *key, forWrite);
     }
-    const bool bySfi = m_profile.addressBySfi && file.sfi != 0;
-    if (!bySfi && m_currentEf != file.fid) {
+    if (!addressBySfi(file)) {
+        selectEf(file);
+    }
+}
+
+bool HealthCard::addressBySfi(const FileSpec& file) {
+    loadStrategy();
+    return m_profile.addressBySfi && file.sfi != 0 && !m_strategy.sfi.no();
+}
+
+void HealthCard::selectEf(const FileSpec& file) {
+    selectDf(file.df);
+    if (m_currentEf != file.fid) {
         sendOk(apdu::selectFid(file.fid), "SELECT " + file.name);
         m_currentEf = file.fid;
     }
 }
 
-std::uint8_t HealthCard::recordP2(const FileSpec& file, std::uint8_t mode) const {
-    if (m_profile.addressBySfi && file.sfi != 0) {
+std::uint8_t HealthCard::recordP2(const FileSpec& file, std::uint8_t mode) {
+    if (addressBySfi(file)) {
         return static_cast<std::uint8_t>((file.sfi << 3) | mode);
     }
     return mode;
-}
-
-std::vector<Bytes> HealthCard::readRecords(const FileSpec& file, std::size_t expectedBytes) {
-    prepareFile(file, false);
-    std::vector<Bytes> out;
-    const std::size_t ne = expectedBytes <= kShortMaxNe
-        ? kShortMaxNe
-        : (m_profile.extendedLength ? kExtendedMaxNe : 0);
-    if (m_profile.bulkRead && !m_noBulk && ne != 0) {
-        auto r = send(CommandApdu(0x00, 0xB2, 0x01, recordP2(file, 0x05), {}, ne));
-        if (r.ok()) {
-            if (m_profile.addressBySfi && file.sfi) {
-                m_currentEf = file.fid;
-            }
-            const Bytes& all = r.data();
-            if (file.kind == FileKind::TlvRecords) {
-                for (const auto& e : parseSimpleTlv(all, SimplePadding::AllowTrailing)) {
-                    out.push_back(e.encode());
-                }
-            } else {
-                const std::size_t size = std::max<std::size_t>(file.size, 1);
-                if (all.size() % size != 0) {
-                    throw hc::InputError(file.name + ": " + std::to_string(all.size())
-                        + " bytes are not whole " + std::to_string(size) + "-byte records");
-                }
-                for (std::size_t i = 0; i < all.size(); i += size) {
-                    out.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(i),
-                        all.begin() + static_cast<std::ptrdiff_t>(i + size));
-                }
-            }
-            return out;
-        }
-        if (r.sw() == sw::RecordNotFound) {
-            return out;
-        }
-        if (!bulkUnsupported(r.sw())) {
-            throw CardRefused("READ RECORD (all) " + file.name, r.sw());
-        }
-        m_noBulk = true;
-    }
-    for (std::size_t n = 1; n <= file.records; ++n) {
-        auto r = send(CommandApdu(
-            0x00, 0xB2, static_cast<std::uint8_t>(n), recordP2(file, 0x04), {}, kShortMaxNe));
-        if (r.sw() == sw::RecordNotFound) {
-            break;
-        }
-        if (!r.ok()) {
-            throw CardRefused("READ RECORD " + std::to_string(n) + " " + file.name, r.sw());
-        }
-        if (m_profile.addressBySfi && file.sfi) {
-            m_currentEf = file.fid;
-        }
-        out.push_back(r.data());
-    }
-    return out;
-}
-
-Bytes HealthCard::readBinary(const FileSpec& file, std::size_t offset, std::size_t length) {
-    prepareFile(file, false);
-    Bytes out;
-    while (out.size() < length) {
-        const std::size_t pos = offset + out.size();
-        const std::size_t n
-            = std::min(length - out.size(), std::max<std::size_t>(m_profile.binaryChunk, 1));
-        std::uint8_t p1 = static_cast<std::uint8_t>((pos >> 8) & 0x7F);
-        std::uint8_t p2 = static_cast<std::uint8_t>(pos & 0xFF);
-        const bool bySfi = m_profile.addressBySfi && file.sfi != 0 && m_currentEf != file.fid;
-        if (bySfi) {
-            if (pos > 0xFF) {
-                sendOk(apdu::selectFid(file.fid), "SELECT " + file.name);
-            } else {
-                p1 = static_cast<std::uint8_t>(0x80 | file.sfi);
-            }
-        }
-        auto r = sendOk(CommandApdu(0x00, 0xB0, p1, p2, {}, n), "READ BINARY " + file.name);
-        m_currentEf = file.fid;
-        if (r.data().empty()) {
-            break;
-        }
-        out.insert(out.end(), r.data().begin(), r.data().end());
-    }
-    out.resize(std::min(out.size(), length));
-    return out;
 }
 
 Counted<ElementValues> HealthCard::readElements(const std::string& fileName) {
@@ -276,25 +242,7 @@ Counted<ElementValues> HealthCard::readElements(const std::string& fileName) {
         if (file.kind != FileKind::TlvRecords) {
             throw hc::InputError(fileName + " is not a TLV record file");
         }
-        std::size_t expected = 0;
-        for (const auto* e : m_profile.elementsOf(fileName)) {
-            expected += 2 + e->length;
-        }
-        ElementValues values;
-        for (const auto& rec : readRecords(file, expected)) {
-            for (const auto& e : parseSimpleTlv(rec, SimplePadding::AllowTrailing)) {
-                const ElementSpec* spec = m_profile.element(e.tag);
-                if (!spec || spec->file != fileName) {
-                    continue; // an element this profile does not know: skipped, not guessed
-                }
-                if (e.value.size() != spec->length) {
-                    throw ValidationError(spec->key, "length",
-                        std::to_string(e.value.size()) + " bytes on the card, "
-                            + std::to_string(spec->length) + " expected");
-                }
-                values[e.tag] = e.value;
-            }
-        }
+        ElementValues values = readTlvFile(file);
         if (fileName == "DDF1/EF05") {
             if (const auto it = values.find(0x39); it != values.end()) {
                 m_city = decodeElement(*m_profile.element(0x39), it->second);
@@ -377,7 +325,7 @@ Counted<std::vector<Allergy>> HealthCard::readAllergies() {
     return counted([&] {
         const FileSpec& f = fileSpec("DF02/EF07");
         std::vector<Allergy> out;
-        for (const auto& r : readRecords(f, f.records * f.size)) {
+        for (const auto& r : readFixedRecords(f)) {
             if (auto a = decodeAllergy(r)) {
                 out.push_back(std::move(*a));
             }
@@ -390,7 +338,7 @@ Counted<std::vector<Immunisation>> HealthCard::readImmunisations() {
     return counted([&] {
         const FileSpec& f = fileSpec("DF02/EF08");
         std::vector<Immunisation> out;
-        for (const auto& r : readRecords(f, f.records * f.size)) {
+        for (const auto& r : readFixedRecords(f)) {
             if (auto i = decodeImmunisation(r)) {
                 out.push_back(std::move(*i));
             }
@@ -413,14 +361,14 @@ VisitIndex indexFrom(const std::vector<Bytes>& recs, std::size_t slots) {
 Counted<VisitIndex> HealthCard::readInpatientIndex() {
     return counted([&] {
         const FileSpec& f = fileSpec("DF03/EF05");
-        return indexFrom(readRecords(f, f.records * f.size), f.records);
+        return indexFrom(readFixedRecords(f), f.records);
     });
 }
 
 Counted<VisitIndex> HealthCard::readOutpatientIndex() {
     return counted([&] {
         const FileSpec& f = fileSpec("DF03/EF06");
-        return indexFrom(readRecords(f, f.records * f.size), f.records);
+        return indexFrom(readFixedRecords(f), f.records);
     });
 }
 

@@ -60,6 +60,7 @@ CardProfile CardProfile::ws543_2017() {
     const KeySlot uk1Df03 = key(0x85, 0x47, 0x2F);
 
     tlvFile(p, "DDF1/EF05", 0xDDF1, 0xEF05, std::nullopt, ukDdf1, 10);
+    p.files.back().readByIdentifier = true; // reference §2.1: 00 B2 <tag> 00 <2+len>
     tlvFile(p, "DDF1/EF06", 0xDDF1, 0xEF06, rkDdf1, ukDdf1, 5);
     otherFile(p, "DDF1/EF07", 0xDDF1, 0xEF07, FileKind::Binary, rkDdf1, ukDdf1, 0, 3072, 7);
     tlvFile(p, "DDF1/EF08", 0xDDF1, 0xEF08, rkDdf1, ukDdf1, 6);

@@ -159,18 +159,26 @@ std::string CardProfile::toJson() const {
     o["name"] = name;
     json::array d;
     for (const auto& df : dfs) {
-        d.push_back(json::object { { "name", df.name }, { "fid", hex2(df.fid) },
+        json::object one { { "name", df.name }, { "fid", hex2(df.fid) },
             { "parent", hex2(df.parent) }, { "read_key", keyJson(df.readKey) },
-            { "transport_key", keyJson(df.transportKey) } });
+            { "transport_key", keyJson(df.transportKey) } };
+        if (!df.aid.empty()) {
+            one["aid"] = toHex(df.aid);
+        }
+        d.push_back(std::move(one));
     }
     o["dfs"] = d;
     json::array f;
     for (const auto& file : files) {
-        f.push_back(json::object { { "name", file.name }, { "df", hex2(file.df) },
+        json::object one { { "name", file.name }, { "df", hex2(file.df) },
             { "fid", hex2(file.fid) }, { "sfi", file.sfi }, { "kind", kindName(file.kind) },
             { "read_key", keyJson(file.readKey) }, { "update_key", keyJson(file.updateKey) },
             { "secure_messaging", file.secureMessaging }, { "records", file.records },
-            { "size", file.size } });
+            { "size", file.size } };
+        if (file.readByIdentifier) {
+            one["read_by_identifier"] = true;
+        }
+        f.push_back(std::move(one));
     }
     o["files"] = f;
     json::array e;
@@ -225,6 +233,12 @@ CardProfile CardProfile::fromJson(std::string_view text) {
         }
         df.readKey = *rk;
         df.transportKey = *tk;
+        if (d.contains("aid")) {
+            df.aid = hexField(d, "aid", path, 0);
+            if (df.aid.empty() || df.aid.size() > 16) {
+                bad(path + ".aid", "a DF name is 1 to 16 bytes");
+            }
+        }
         p.dfs.push_back(std::move(df));
     }
     i = 0;
@@ -253,6 +267,8 @@ CardProfile CardProfile::fromJson(std::string_view text) {
         f.secureMessaging = flag(d, "secure_messaging", path);
         f.records = num(d, "records", path, 254);
         f.size = num(d, "size", path, 0x7FFF);
+        f.readByIdentifier
+            = d.contains("read_by_identifier") && flag(d, "read_by_identifier", path);
         if (!p.df(f.df)) {
             bad(path + ".df", "no DF " + hex2(f.df) + " in dfs");
         }

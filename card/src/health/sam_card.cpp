@@ -1,6 +1,7 @@
 #include "hc/card/health/sam_card.hpp"
 
 #include "hc/card/health/health_card.hpp"
+#include "hc/card/t0_channel.hpp"
 
 namespace hc::card::health {
 
@@ -39,8 +40,13 @@ SamCard::SamCard(CardChannel& channel)
 }
 
 ResponseApdu SamCard::send(const CommandApdu& c) {
-    ++m_apdus;
-    return m_channel.transmit(c);
+    T0Exchange cost;
+    struct Count {
+        std::size_t& n;
+        T0Exchange& cost;
+        ~Count() { n += cost.apdus(); }
+    } count { m_apdus, cost };
+    return transmitT0(m_channel, c, {}, &cost); // the SAM is T=0: 61xx/6Cxx on any channel
 }
 
 PinResult SamCard::verifyPin(ByteView pin) {

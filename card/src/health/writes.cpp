@@ -4,6 +4,7 @@
 #include "hc/card/health/crypto.hpp"
 #include "hc/card/health/health_card.hpp"
 #include "hc/card/tlv.hpp"
+#include "refusals.hpp"
 
 namespace hc::card::health {
 
@@ -16,58 +17,100 @@ std::size_t since(std::size_t before, std::size_t now) {
 void HealthCard::smUpdateRecord(const FileSpec& file, std::uint8_t record, const Bytes& tlv) {
     const DfSpec& df = *m_profile.df(file.df);
     SecureAccessModule& module = sam("secure messaging for " + file.name);
-    Bytes div = diversificationData(df.transportKey);
-    selectDf(df.fid);
-    const Bytes rand = sendOk(apdu::getChallenge(8), "GET CHALLENGE").data();
-    div.insert(div.end(), rand.begin(), rand.end());
+    const Bytes div = diversificationData(df.transportKey);
     // PT = Lp || TLV || 80 00.., ENC = SM4-ECB(K_s, PT).
     Bytes lpTlv;
     lpTlv.push_back(static_cast<std::uint8_t>(tlv.size()));
     lpTlv.insert(lpTlv.end(), tlv.begin(), tlv.end());
-    module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, div);
-    const Bytes enc = module.encrypt(pad80(lpTlv));
-    const std::uint8_t p2 = recordP2(file, 0x04);
-    const auto lc = static_cast<std::uint8_t>(enc.size() + 4);
-    Bytes macInput { 0x04, 0xDC, record, p2, lc };
-    macInput.insert(macInput.end(), enc.begin(), enc.end());
-    module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, div);
-    const Bytes mac = module.mac(Bytes(16, 0x00), pad80(macInput));
-    sendOk(CommandApdu(0x04, 0xDC, record, p2, concat(enc, mac)),
-        "UPDATE RECORD (SM) " + std::to_string(record) + " " + file.name);
+    for (;;) {
+        const bool sfi = addressBySfi(file);
+        if (!sfi) {
+            selectEf(file);
+        }
+        selectDf(df.fid);
+        const Bytes rand = sendOk(apdu::getChallenge(8), "GET CHALLENGE").data();
+        const Bytes sessionDiv = concat(div, rand);
+        module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, sessionDiv);
+        const Bytes enc = module.encrypt(pad80(lpTlv));
+        const std::uint8_t p2 = recordP2(file, 0x04);
+        const auto lc = static_cast<std::uint8_t>(enc.size() + 4);
+        Bytes macInput { 0x04, 0xDC, record, p2, lc };
+        macInput.insert(macInput.end(), enc.begin(), enc.end());
+        module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, sessionDiv);
+        const Bytes mac = module.mac(Bytes(16, 0x00), pad80(macInput));
+        const auto r = send(CommandApdu(0x04, 0xDC, record, p2, concat(enc, mac)));
+        const std::string what = "UPDATE RECORD (SM) " + std::to_string(record)
+            + (sfi ? " by SFI " + std::to_string(file.sfi) : "") + " " + file.name;
+        if (r.ok()) {
+            return;
+        }
+        if (sfi && detail::formRefused(r.sw())) {
+            learn(&CardStrategy::sfi, Known::No, what + " answered " + r.sw().hex(), true);
+            continue;
+        }
+        throw CardRefused(what, r.sw());
+    }
 }
 
 void HealthCard::macIndexCommand(const FileSpec& index, std::uint8_t ins, std::uint8_t record) {
     const DfSpec& df = *m_profile.df(index.df);
     SecureAccessModule& module = sam("MAC for " + index.name);
-    Bytes div = diversificationData(df.transportKey);
-    selectDf(df.fid);
-    const Bytes rand = sendOk(apdu::getChallenge(8), "GET CHALLENGE").data();
-    div.insert(div.end(), rand.begin(), rand.end());
-    const std::uint8_t p2 = recordP2(index, 0x04);
-    module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, div);
-    const Bytes mac = module.mac(Bytes(16, 0x00), pad80(Bytes { 0x84, ins, record, p2, 0x04 }));
-    sendOk(CommandApdu(0x84, ins, record, p2, mac),
-        std::string(ins == 0xD2 ? "WRITE RECORD " : "ERASE RECORD ") + std::to_string(record) + " "
-            + index.name);
+    const Bytes div = diversificationData(df.transportKey);
+    for (;;) {
+        const bool sfi = addressBySfi(index);
+        if (!sfi) {
+            selectEf(index);
+        }
+        selectDf(df.fid);
+        const Bytes rand = sendOk(apdu::getChallenge(8), "GET CHALLENGE").data();
+        const std::uint8_t p2 = recordP2(index, 0x04);
+        module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, concat(div, rand));
+        const Bytes mac = module.mac(Bytes(16, 0x00), pad80(Bytes { 0x84, ins, record, p2, 0x04 }));
+        const auto r = send(CommandApdu(0x84, ins, record, p2, mac));
+        const std::string what = std::string(ins == 0xD2 ? "WRITE RECORD " : "ERASE RECORD ")
+            + std::to_string(record) + (sfi ? " by SFI " + std::to_string(index.sfi) : "") + " "
+            + index.name;
+        if (r.ok()) {
+            return;
+        }
+        if (sfi && detail::formRefused(r.sw())) {
+            learn(&CardStrategy::sfi, Known::No, what + " answered " + r.sw().hex(), true);
+            continue;
+        }
+        throw CardRefused(what, r.sw());
+    }
+}
+
+void HealthCard::cyclicAdd(const FileSpec& f, const Bytes& rec) {
+    prepareFile(f, true);
+    for (;;) {
+        const bool sfi = addressBySfi(f);
+        if (!sfi) {
+            selectEf(f);
+        }
+        const auto r = send(CommandApdu(0x00, 0xDC, 0x00, recordP2(f, 0x03), rec));
+        const std::string what = "UPDATE RECORD (cyclic)"
+            + (sfi ? " by SFI " + std::to_string(f.sfi) : "") + " " + f.name;
+        if (r.ok()) {
+            return;
+        }
+        if (sfi && detail::formRefused(r.sw())) {
+            learn(&CardStrategy::sfi, Known::No, what + " answered " + r.sw().hex(), true);
+            continue;
+        }
+        throw CardRefused(what, r.sw());
+    }
 }
 
 std::size_t HealthCard::addAllergy(const Allergy& allergy) {
     const std::size_t before = m_apdus;
-    const Bytes rec = encodeAllergy(allergy);
-    const FileSpec& f = fileSpec("DF02/EF07");
-    prepareFile(f, true);
-    sendOk(
-        CommandApdu(0x00, 0xDC, 0x00, recordP2(f, 0x03), rec), "UPDATE RECORD (cyclic) " + f.name);
+    cyclicAdd(fileSpec("DF02/EF07"), encodeAllergy(allergy));
     return since(before, m_apdus);
 }
 
 std::size_t HealthCard::addImmunisation(const Immunisation& immunisation) {
     const std::size_t before = m_apdus;
-    const Bytes rec = encodeImmunisation(immunisation);
-    const FileSpec& f = fileSpec("DF02/EF08");
-    prepareFile(f, true);
-    sendOk(
-        CommandApdu(0x00, 0xDC, 0x00, recordP2(f, 0x03), rec), "UPDATE RECORD (cyclic) " + f.name);
+    cyclicAdd(fileSpec("DF02/EF08"), encodeImmunisation(immunisation));
     return since(before, m_apdus);
 }
 

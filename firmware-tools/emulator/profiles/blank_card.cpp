@@ -717,7 +717,10 @@ hc::Bytes blankCardAtr(hc::ByteView serial8) {
     if (serial8.size() != 8) {
         throw hc::InputError("blank card: the chip serial must be 8 bytes");
     }
-    hc::Bytes atr { 0x3B, 0x8D, 0x81, 0x31, 0xFE, 0x45, 0x80, 0x31, 0x80, 0x65, 0xB0 };
+    // Historical bytes 80 | 73 00 00 40 | 69 B0 <serial>: COMPACT-TLV card capabilities that
+    // announce extended Lc/Le (a reader sends extended Le only then), and the serial as the last
+    // 8 bytes (the health card's key diversifier).
+    hc::Bytes atr { 0x3B, 0x8F, 0x81, 0x31, 0xFE, 0x45, 0x80, 0x73, 0x00, 0x00, 0x40, 0x69, 0xB0 };
     for (std::uint8_t b : serial8) {
         atr.push_back(b);
     }

@@ -8,14 +8,22 @@
 //                          tries down (63Cx), 0 tries = 6983.
 //   UPDATE RECORD (SM)     04 DC rec 04 Lc ENC || MAC4: MAC over pad80(04 DC rec 04 Lc || ENC)
 //                          with the DF's transmission key diversified by the last challenge;
-//                          bad MAC = 9302 (extensions.health-card.bad_mac_sw may say 6988).
-//                          ENC decrypts to Lp || TLV || 80 00..
+//                          a wrong MAC = 6988 (extensions.health-card.bad_mac_sw may say another
+//                          SW, e.g. 9302), no challenge = 6984. ENC decrypts to Lp || TLV || 80
+//                          00..
 //   WRITE / ERASE RECORD   84 D2 / 84 0C rec 04 04 MAC4: sets the index record to 00 / FF.
+// The MAC is checked before anything changes; a refused command writes nothing, and the
+// challenge is used up either way (a replayed command meets no challenge or another one).
+// Secure messaging is required for an update when the EF's update rule ends in "+sm" (or the EF
+// is listed in sm_files): then a plain 00 DC / 00 D2 / 00 0C is refused 6987 (SM data objects
+// missing), as the ISO layer refuses a plain UPDATE BINARY/RECORD to such a file.
 // Access conditions and keys come from the image (DF "keys", EF "read"/"update"). The image's
 // extensions["health-card"] holds what CardImage has no place for:
 //   "transport_keys": {"DDF1": "<hex>", ...}   STK per DF (card keys, diversified)
-//   "sm_files": ["DDF1/EF06", ...]             files whose plain 00 DC is refused (6982)
-//   "bad_mac_sw": "9302"
+//   "sm_files": ["DDF1/EF06", ...]             files that need SM for updates (older images and
+//                                              cards issued by the blank-card profile; new
+//                                              images say "+sm" in the rule)
+//   "bad_mac_sw": "6988"
 #include "hc/card/error.hpp"
 #include "hc/card/health/crypto.hpp"
 #include "hc/emu/profile.hpp"
@@ -90,8 +98,12 @@ public:
         if (c.cla() == 0x84 && (c.ins() == 0xD2 || c.ins() == 0x0C)) {
             return macIndexWrite(os, c);
         }
-        if (c.cla() == 0x00 && c.ins() == 0xDC && isSmFile(os, c)) {
-            return status(sw::SecurityStatusNotSatisfied);
+        const bool plainRecordWrite
+            = c.cla() == 0x00 && (c.ins() == 0xDC || c.ins() == 0xD2 || c.ins() == 0x0C);
+        if (plainRecordWrite && needsSm(os, c)) {
+            const FileNode* ef = targetEf(os, c.p2());
+            return status(os.satisfied(ef->update) ? sw::SmDataObjectsMissing
+                                                   : sw::SecurityStatusNotSatisfied);
         }
         return std::nullopt;
     }
@@ -104,10 +116,14 @@ private:
         return df.fid == 0xDDF1 ? "DDF1" : fidHex(df.fid).substr(0, 4);
     }
 
-    bool isSmFile(CardOs& os, const CommandApdu& c) {
+    /** True when the EF the command addresses needs secure messaging for updates. */
+    bool needsSm(CardOs& os, const CommandApdu& c) {
         const FileNode* target = targetEf(os, c.p2());
-        if (!target || !target->parent) {
+        if (!target || !target->parent || target->isDf()) {
             return false;
+        }
+        if (target->update.secureMessaging) {
+            return true;
         }
         const std::string name = dfName(*target->parent) + "/" + fidHex(target->fid);
         return std::find(m_smFiles.begin(), m_smFiles.end(), name) != m_smFiles.end();
@@ -280,7 +296,7 @@ private:
 
     std::map<std::string, hc::Bytes> m_transport;
     std::vector<std::string> m_smFiles;
-    StatusWord m_badMac = sw::MacInvalid;
+    StatusWord m_badMac = sw::SmDataObjectsIncorrect;
 };
 
 const ProfileRegistrar registrar(

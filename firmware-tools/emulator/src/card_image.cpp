@@ -219,10 +219,10 @@ json::object nodeToJson(const FileNode& n) {
         = { static_cast<std::uint8_t>(n.fid >> 8), static_cast<std::uint8_t>(n.fid) };
     o["fid"] = hc::toHex(fid);
     o["type"] = toString(n.type);
-    if (n.read.kind != AccessRule::Kind::Always) {
+    if (!n.read.isDefault()) {
         o["read"] = n.read.toString();
     }
-    if (n.update.kind != AccessRule::Kind::Always) {
+    if (!n.update.isDefault()) {
         o["update"] = n.update.toString();
     }
     if (n.sfi) {

@@ -103,7 +103,59 @@ CardOs::CardOs(CardImage image, PersistFn persist)
     if (!m_image.mf) {
         throw hc::InputError("card image has no MF");
     }
+    CosPersonality p;
+    if (const auto* cos = m_image.extensions.if_contains("cos")) {
+        if (!cos->is_string()) {
+            throw hc::InputError("card image: extensions.cos: expected a text like \"no-sfi,t0\"");
+        }
+        try {
+            p = CosPersonality::parse(cos->get_string());
+        } catch (const hc::InputError& e) {
+            throw hc::InputError(std::string("card image: extensions.cos: ") + e.what());
+        }
+    }
+    setPersonality(p);
     clearVolatile();
+}
+
+void CardOs::setPersonality(const CosPersonality& personality) {
+    m_atr = personalityAtr(m_image.atr, personality);
+    m_personality = personality;
+}
+
+std::optional<ResponseApdu> CardOs::personalityRefusal(const CommandApdu& c) const {
+    const std::uint8_t ins = c.ins();
+    const bool interindustry = (c.cla() & 0x80) == 0;
+    if (!m_personality.sfi) {
+        const bool binarySfi = interindustry && (ins == 0xB0 || ins == 0xD6) && (c.p1() & 0x80);
+        const bool recordIns = (interindustry && (ins == 0xB2 || ins == 0xDC || ins == 0xE2))
+            || ins == 0xD2 || ins == 0x0C;
+        if (binarySfi || (recordIns && (c.p2() >> 3) != 0)) {
+            return status(sw::CommandNotAllowedNoEf);
+        }
+    }
+    if (!m_personality.bulk && interindustry && ins == 0xB2 && (c.p2() & 0x07) >= 5) {
+        return status(sw::IncorrectP1P2);
+    }
+    return std::nullopt;
+}
+
+std::optional<ResponseApdu> CardOs::wrongLe(const CommandApdu& c, const ResponseApdu& r) const {
+    const bool strict
+        = m_personality.strictLe || (t0() && c.apduCase() == hc::card::ApduCase::Case2);
+    const bool dataAnswer = !r.data().empty() && (r.sw().ok() || r.sw() == sw::EndOfFile);
+    const bool withLe
+        = c.apduCase() == hc::card::ApduCase::Case2 || c.apduCase() == hc::card::ApduCase::Case4;
+    if (!strict || !dataAnswer || !withLe || r.data().size() == c.ne()) {
+        return std::nullopt;
+    }
+    if (r.data().size() > 256) {
+        // No 6Cxx can name the length: a strict card refuses, a T=0 image hands it out.
+        return m_personality.strictLe ? std::optional<ResponseApdu>(status(sw::WrongLength))
+                                      : std::nullopt;
+    }
+    const auto n = r.data().size();
+    return status(StatusWord(0x6C, static_cast<std::uint8_t>(n == 256 ? 0 : n)));
 }
 
 void CardOs::clearVolatile() {
@@ -167,7 +219,11 @@ hc::Bytes CardOs::processRaw(hc::ByteView raw) {
         m_pendingResponse.clear();
         return status(sw::WrongLength).encode();
     }
-    if (m_image.t0 && cmd.ins() == 0xC0 && (cmd.cla() & 0x80) == 0) {
+    if (cmd.extended() && !m_personality.takesExtended()) {
+        m_pendingResponse.clear();
+        return status(sw::WrongLength).encode(); // a short-APDU card: Lc/Le of 3 bytes is wrong
+    }
+    if (t0() && cmd.ins() == 0xC0 && (cmd.cla() & 0x80) == 0) {
         if (m_pendingResponse.empty()) {
             return status(sw::ConditionsNotSatisfied).encode();
         }
@@ -189,27 +245,26 @@ hc::Bytes CardOs::processRaw(hc::ByteView raw) {
     FileNode* const efBefore = m_currentEf;
     const std::size_t recordBefore = m_currentRecord;
     ResponseApdu r = process(cmd);
-    if (m_image.t0 && !r.data().empty()) {
-        const bool warnOrOk = r.sw().ok() || r.sw() == sw::EndOfFile;
-        if (cmd.apduCase() == hc::card::ApduCase::Case2 && warnOrOk && r.data().size() != cmd.ne()
-            && r.data().size() <= 256) {
-            // 6Cxx means "resend with Le = xx": the resend must find the same EF and record.
-            m_currentEf = efBefore;
-            m_currentRecord = recordBefore;
-            const auto n = r.data().size();
-            return status(StatusWord(0x6C, static_cast<std::uint8_t>(n == 256 ? 0 : n))).encode();
-        }
-        if (cmd.apduCase() == hc::card::ApduCase::Case4
-            || cmd.apduCase() == hc::card::ApduCase::Case3) {
-            m_pendingResponse = r.data();
-            const auto n = std::min<std::size_t>(m_pendingResponse.size(), 256);
-            return status(StatusWord(0x61, static_cast<std::uint8_t>(n == 256 ? 0 : n))).encode();
-        }
+    if (const auto wrong = wrongLe(cmd, r)) {
+        // 6Cxx means "resend with Le = xx": the resend must find the same EF and record.
+        m_currentEf = efBefore;
+        m_currentRecord = recordBefore;
+        return wrong->encode();
+    }
+    if (t0() && !r.data().empty()
+        && (cmd.apduCase() == hc::card::ApduCase::Case4
+            || cmd.apduCase() == hc::card::ApduCase::Case3)) {
+        m_pendingResponse = r.data();
+        const auto n = std::min<std::size_t>(m_pendingResponse.size(), 256);
+        return status(StatusWord(0x61, static_cast<std::uint8_t>(n == 256 ? 0 : n))).encode();
     }
     return r.encode();
 }
 
 ResponseApdu CardOs::process(const CommandApdu& c) {
+    if (auto refused = personalityRefusal(c)) {
+        return *refused;
+    }
     for (auto& h : m_handlers) {
         if (auto r = h->handle(*this, c)) {
             return *r;
@@ -217,6 +272,10 @@ ResponseApdu CardOs::process(const CommandApdu& c) {
     }
     if ((c.cla() & 0x80) != 0) {
         return status(sw::ClaNotSupported);
+    }
+    if ((c.cla() & 0x0C) != 0) {
+        // Secure messaging (CLA b4-b3) that no profile verified: not processed as plain.
+        return status(StatusWord(0x6882)); // secure messaging not supported
     }
     switch (c.ins()) {
     case 0xA4:
@@ -347,6 +406,10 @@ ResponseApdu CardOs::select(const CommandApdu& c) {
     if (!target) {
         return status(sw::FileNotFound);
     }
+    if (m_personality.nameOnly && target->isDf() && target != mf && c.p1() != 0x04
+        && c.p1() != 0x03) {
+        return status(sw::FileNotFound); // this COS finds DFs by name only
+    }
     if (target->isDf()) {
         m_currentDf = target;
         m_currentEf = nullptr;
@@ -397,8 +460,12 @@ CardOs::BinaryTarget CardOs::binaryTarget(const CommandApdu& c, bool forUpdate) 
     if (ef->type != FileType::Transparent) {
         return { nullptr, 0, StatusWord(0x6981) };
     }
-    if (!satisfied(forUpdate ? ef->update : ef->read)) {
+    const AccessRule& rule = forUpdate ? ef->update : ef->read;
+    if (!satisfied(rule)) {
         return { nullptr, 0, sw::SecurityStatusNotSatisfied };
+    }
+    if (rule.secureMessaging) {
+        return { nullptr, 0, sw::SmDataObjectsMissing }; // a plain command to an SM file
     }
     if (offset > ef->data.size()) {
         return { nullptr, 0, sw::WrongP1P2 };
@@ -546,6 +613,10 @@ FileNode* CardOs::recordWriteTarget(const CommandApdu& c, StatusWord& error) {
     }
     if (!satisfied(ef->update)) {
         error = sw::SecurityStatusNotSatisfied;
+        return nullptr;
+    }
+    if (ef->update.secureMessaging) {
+        error = sw::SmDataObjectsMissing; // a plain command to an SM file
         return nullptr;
     }
     if (!sizeFits(*ef, c.data().size())) {

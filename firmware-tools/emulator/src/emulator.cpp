@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <sstream>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -211,6 +212,9 @@ bool Emulator::handleVpcdFrame() {
         os << "APDU INS=" << hc::toHex(hc::ByteView(apdu.data() + 1, 1))
            << " -> SW=" << hc::toHex(hc::ByteView(rsp.data() + rsp.size() - 2, 2));
         log(os.str());
+    }
+    if (const unsigned ms = m_os.personality().delayMs) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms)); // a slow card or link
     }
     if (tearThis && m_tear == Tear::After) {
         m_tear = Tear::None;

@@ -40,7 +40,19 @@ FileType fileTypeFromString(const std::string& w) {
         + "\" (expected df, transparent, linear-fixed, linear-variable or cyclic)");
 }
 
-AccessRule AccessRule::parse(const std::string& text) {
+AccessRule AccessRule::parse(const std::string& textIn) {
+    std::string text = textIn;
+    bool sm = false;
+    if (text.size() > 3 && text.ends_with("+sm")) {
+        text.resize(text.size() - 3);
+        sm = true;
+    }
+    AccessRule r = parseKind(text, textIn);
+    r.secureMessaging = sm;
+    return r;
+}
+
+AccessRule AccessRule::parseKind(const std::string& text, const std::string& whole) {
     if (text == "always") {
         return { Kind::Always, 0 };
     }
@@ -56,21 +68,23 @@ AccessRule AccessRule::parse(const std::string& text) {
             return { Kind::Key, b[0] };
         }
     }
-    throw hc::InputError("unknown access rule \"" + text
-        + "\" (expected always, never, pin or key:NN with NN a hex key id)");
+    throw hc::InputError("unknown access rule \"" + whole
+        + "\" (expected always, never, pin or key:NN with NN a hex key id, optionally followed "
+          "by +sm)");
 }
 
 std::string AccessRule::toString() const {
+    const char* sm = secureMessaging ? "+sm" : "";
     switch (kind) {
     case Kind::Always:
-        return "always";
+        return std::string("always") + sm;
     case Kind::Never:
-        return "never";
+        return std::string("never") + sm;
     case Kind::Pin:
-        return "pin";
+        return std::string("pin") + sm;
     case Kind::Key: {
         const std::uint8_t b[1] = { keyId };
-        return "key:" + hc::toHex(b);
+        return "key:" + hc::toHex(b) + sm;
     }
     }
     return "never";

@@ -83,6 +83,16 @@ public:
     /** Baud rate adjustment factor Di from TA1 (1 when TA1 is absent); empty for RFU values. */
     std::optional<int> di() const;
 
+    /** The COMPACT-TLV data object with that tag (ISO 7816-4 8.1.1: 1 = country, 2 = issuer,
+     * 3 = card service data, 4 = initial access data, 5 = issuer data, 6 = pre-issuing data,
+     * 7 = card capabilities, 8 = status indicator) when the historical bytes start with category
+     * indicator 00 or 80. The walk stops at an object that runs past the historical bytes: what
+     * follows is not read as data objects (many cards end with a serial number). */
+    std::optional<Bytes> historicalObject(std::uint8_t tag) const;
+    /** True when the card capabilities (tag 7, third software function table, b7) announce
+     * extended Lc and Le fields. Without that announcement a reader sends short APDUs only. */
+    bool announcesExtendedLength() const;
+
     /** True for a PC/SC part 3 contactless pseudo-ATR (3B 8n 80 01 ... TCK). */
     bool isContactless() const { return m_contactless; }
     /** For a contactless pseudo-ATR: the ATS historical bytes (for a storage card, the PC/SC

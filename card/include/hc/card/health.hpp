@@ -19,6 +19,11 @@
 //                         is linked)
 //   - health_card.hpp     HealthCard: the session (reads with APDU counts, external
 //                         authentication, SM writes, MAC-only index flags, PIN, signed visits)
+//   - strategy.hpp        what a card showed about itself (SFI, bulk reads, record identifiers,
+//                         DF names, PIN reference) and the card kind it is remembered under
+//   - strategy_cache.hpp  StrategyCache: card kind -> strategy, in memory or in a JSON file
+//   - records.hpp         record parsers for both addressing modes; RecordError names the file
+//                         and the record of a malformed answer
 //   - visit_signature.hpp SM2/SM3 visit-record signatures, RecordSigner, Sm2SoftwareSigner
 //
 // TYPICAL USE
@@ -54,7 +59,10 @@
 #include "hc/card/health/health_card.hpp"
 #include "hc/card/health/model.hpp"
 #include "hc/card/health/profile.hpp"
+#include "hc/card/health/records.hpp"
 #include "hc/card/health/sam.hpp"
 #include "hc/card/health/sam_card.hpp"
+#include "hc/card/health/strategy.hpp"
+#include "hc/card/health/strategy_cache.hpp"
 #include "hc/card/health/validation.hpp"
 #include "hc/card/health/visit_signature.hpp"

@@ -23,6 +23,25 @@ struct T0Options {
     std::uint8_t getResponseCla = 0x00;
 };
 
+/** What the T=0 length dialogue cost for one command (for callers that count APDUs). */
+struct T0Exchange {
+    /** 6Cxx answers that made the command be sent again with Ne = xx. */
+    std::size_t wrongLe = 0;
+    /** GET RESPONSE commands sent after 61xx. */
+    std::size_t getResponses = 0;
+    /** Every APDU that crossed `channel`, the command itself included. */
+    std::size_t apdus() const { return 1 + wrongLe + getResponses; }
+};
+
+/** The T=0 length dialogue as a function: sends `command` over `channel`, resends once with
+ * Ne = xx after 6Cxx and sends GET RESPONSE while the card answers 61xx, within the limits of
+ * `options`. Harmless over a channel that already does this (T0Channel): the card's answers are
+ * then never 61xx/6Cxx. `cost`, when given, receives what was sent. Throws CardProtocolError
+ * beyond the limits. This is what T0Channel::transmit does; the card applications call it
+ * themselves so that 61xx and 6Cxx are handled whatever the channel below them is. */
+ResponseApdu transmitT0(CardChannel& channel, const CommandApdu& command,
+    const T0Options& options = {}, T0Exchange* cost = nullptr);
+
 /** Decorator handling 61xx and 6Cxx for the channel it owns. */
 class T0Channel final : public CardChannel {
 public:

@@ -107,9 +107,9 @@ public:
     /** `image` is a path relative to the source tree's firmware-tools/images, or absolute.
      * Waits until pcscd sees the card (10 s), unless `waitPresent` is false. `reader` names the
      * reader port 35963 + slot shows up as when pcscd has a non-standard set-up (default:
-     * readerForSlot(slot)). */
-    EmulatedCard(
-        const std::string& image, int slot = 0, bool waitPresent = true, std::string reader = {});
+     * readerForSlot(slot)). `extraArgs` go to hcemu as they are (e.g. {"--cos", "no-sfi"}). */
+    EmulatedCard(const std::string& image, int slot = 0, bool waitPresent = true,
+        std::string reader = {}, std::vector<std::string> extraArgs = {});
     ~EmulatedCard();
 
     /** Sends a control command ("remove", "insert", "tear after 54", "status") and returns the
@@ -134,6 +134,7 @@ private:
     int m_slot;
     unsigned short m_controlPort = 0;
     std::string m_reader;
+    std::vector<std::string> m_extraArgs;
 };
 
 /** Waits until the reader reports a card present (or absent). False on timeout. */

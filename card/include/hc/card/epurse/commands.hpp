@@ -150,10 +150,15 @@ CommandApdu updateCappDataCache(const CappUpdate& u);
 CommandApdu debitForPurchase(std::uint32_t ttsn, const TransactionTime& when, const Mac4& mac1);
 /** GET TRANSACTION PROOF: 80 5A 00 type 02 ATC2, Le 08. */
 CommandApdu getTransactionProof(std::uint8_t type, std::uint16_t atc);
-/** READ RECORD of the transaction log (SFI 18): 00 B2 n C4 17. */
-CommandApdu readLogRecord(std::uint8_t number);
-/** READ BINARY of the public application data EF 0015 (SFI 15), 30 bytes. */
-CommandApdu readPublicData();
+/** READ RECORD of the transaction log (SFI 18): 00 B2 n C4 17; with `bySfi` false the current
+ * EF (select EF 0018 first): 00 B2 n 04 17. */
+CommandApdu readLogRecord(std::uint8_t number, bool bySfi = true);
+/** READ BINARY of the public application data EF 0015 (SFI 15), 30 bytes; with `bySfi` false the
+ * current EF (select EF 0015 first): 00 B0 00 00 1E. */
+CommandApdu readPublicData(bool bySfi = true);
+/** FID of the public application data (EF 0015) and of the transaction log (EF 0018). */
+inline constexpr std::uint16_t kPublicDataFid = 0x0015;
+inline constexpr std::uint16_t kLogFid = 0x0018;
 /** PSAM MAC1 generation: 80 70 00 00 1C data28, Le 08. */
 CommandApdu psamMac1(const PsamMac1Request& r);
 /** PSAM MAC2 verification: 80 72 00 00 04 MAC2. */

@@ -7,6 +7,11 @@
 //               purchase() with type 09                                        4 + n APDUs
 //   load()      INITIALIZE FOR LOAD, issuer MAC1 check/MAC2, CREDIT FOR LOAD          2 APDUs
 //   readLog()   READ RECORD SFI 18, newest first, until 6A83                      1 per record
+//
+// A card that refuses short file identifiers (6986, 6A82, 6A86 ... to READ BINARY 95 / READ
+// RECORD P2=C4) gets EF 0015 / EF 0018 selected by FID and read as the current EF; the card kind
+// (ATR historical bytes) remembers it in the StrategyCache, so the next such card costs no
+// failed probe. 61xx and 6Cxx are handled on every command whatever the channel (transmitT0).
 //   settle()    GET TRANSACTION PROOF (80 5A) for a transaction left Unknown        1-2 APDUs
 //
 // Exactly once: purchase() and load() never resend a commit command. When the commit's answer
@@ -22,6 +27,7 @@
 #include "hc/card/epurse/log_record.hpp"
 #include "hc/card/epurse/outcome.hpp"
 #include "hc/card/epurse/psam.hpp"
+#include "hc/card/health/strategy_cache.hpp"
 
 #include <functional>
 #include <optional>
@@ -45,6 +51,9 @@ struct PurseClientOptions {
     /** Called with the transaction just before the commit command (DEBIT / CREDIT) is sent, so
      * the caller can journal it; if it throws, nothing is sent and the exception propagates. */
     std::function<void(const PendingTransaction&)> beforeCommit;
+    /** Where what a card taught about SFI addressing is kept; null = the process-wide
+     * health::StrategyCache::shared(). */
+    health::StrategyCache* strategies = nullptr;
 };
 
 /** The terminal side of the purse. */
@@ -92,6 +101,10 @@ public:
 
 private:
     ResponseApdu send(const CommandApdu& c);
+    /** True while EFs are addressed by SFI (the card kind has not refused it). */
+    bool bySfi();
+    /** Records that the card refused SFI addressing (`why`) and selects `fid`. */
+    void noSfi(std::uint16_t fid, const std::string& why);
     Outcome purchaseImpl(std::int64_t amount, Psam& psam, const std::vector<CappUpdate>* updates,
         bool withdrawal = false);
     TransactionTime now() const;
@@ -99,6 +112,8 @@ private:
     CardChannel& m_card;
     PurseClientOptions m_options;
     std::optional<PublicData> m_public;
+    std::optional<std::string> m_kind;
+    health::CardStrategy m_strategy;
 };
 
 } // namespace hc::card::epurse

@@ -2,20 +2,31 @@
 // with as few APDUs as the card allows, authenticates with the SecureAccessModule before
 // protected reads, and counts every APDU it sends.
 //
-// APDU economy:
-//   - each DF is selected at most once per session (the session remembers the current DF and
-//     selects siblings and the parent directly);
-//   - EFs are addressed by SFI in READ RECORD / READ BINARY (profile.addressBySfi), so no SELECT
-//     per EF;
-//   - a record file is read with one READ RECORD P2=05 ("all records from P1",
-//     profile.bulkRead), with extended Le when it holds more than 256 bytes; a card answering
-//     6A86/6B00/6D00/6700/6A81 to that is read per record from then on;
-//   - each read key is authenticated once per session.
-// Every read call returns the APDUs it cost (Counted<T>::apdus).
+// The card decides how (strategy.hpp); nothing is configured per card:
+//   - EFs are addressed by SFI in READ RECORD / READ BINARY and the writes (no SELECT per EF)
+//     until the card refuses that (6986, 6A81, 6A82, 6A86, 6D00, 6E00 or another 69xx/6Axx that
+//     is not a security or data refusal); then the EF is selected by FID and the current EF is
+//     addressed;
+//   - a record file is read with one READ RECORD P2=05 (all records from P1) until the card
+//     refuses that; then one record per command, DDF1/EF05 by record identifier (P2=00, P1 = tag)
+//     as the public reference reads it, the other files by number (P2=04), Le = the record length;
+//   - Le stays short (the long file is read as single records and a bulk tail that fits 256
+//     bytes) unless the ATR announces extended Lc/Le (Atr::announcesExtendedLength);
+//   - 61xx (GET RESPONSE) and 6Cxx (resend with Le = xx) are handled on every command, whatever
+//     the channel below (transmitT0);
+//   - a DF the card will not select by FID is selected by name when the profile has its AID;
+//   - the PIN is VERIFY P2=00, or P2=80 in DDF1 when the card does not know the global reference.
+// What one card taught is kept per card kind in a StrategyCache (default: the process-wide
+// StrategyCache::shared()), so the next card of that kind costs no failed probe; strategyReport()
+// says what was chosen and why (`hcard read --explain`).
+// Each DF is selected at most once per session and each read key authenticated once. Every read
+// call returns the APDUs it cost (Counted<T>::apdus), GET RESPONSE and resends included.
 //
-// Errors: a status word the flow cannot accept throws CardRefused (with the SW and the step);
-// data that does not decode throws ValidationError; missing SAM for a protected file throws
-// hc::Error (CheckConfiguration). Patient identifiers never appear in messages.
+// Errors: a status word the flow cannot accept throws CardRefused (with the SW and the step); a
+// record that does not fit the layout throws RecordError (records.hpp: file and record named;
+// a file is read whole or not at all); data that does not decode throws ValidationError; missing
+// SAM for a protected file throws hc::Error (CheckConfiguration). Patient identifiers never
+// appear in messages.
 // Threading: one thread at a time; the channel and the SAM must outlive the session.
 #pragma once
 
@@ -25,6 +36,7 @@
 #include "hc/card/health/profile.hpp"
 #include "hc/card/health/sam.hpp"
 #include "hc/card/health/sam_card.hpp"
+#include "hc/card/health/strategy_cache.hpp"
 #include "hc/card/health/visit_signature.hpp"
 #include "hc/card/status_word.hpp"
 
@@ -59,13 +71,38 @@ private:
     StatusWord m_sw;
 };
 
+/** What a session knows about talking to its card, and what finding out cost. */
+struct StrategyReport {
+    /** The card kind (cardKind()). */
+    std::string kind;
+    /** The facts came from an earlier card of this kind (the cache), not from this card. */
+    bool fromCache = false;
+    /** The facts, each with its evidence. */
+    CardStrategy strategy;
+    /** Extended Le is used for reads longer than 256 bytes. */
+    bool extendedLength = false;
+    /** Why extended Le is used or not. */
+    std::string extendedWhy;
+    /** Commands the card refused while the session learned (0 for a known kind). */
+    std::size_t failedProbes = 0;
+    /** 6Cxx answers (the command was sent again with the right Le). */
+    std::size_t wrongLe = 0;
+    /** GET RESPONSE commands after 61xx. */
+    std::size_t getResponses = 0;
+    /** The profile's own limits (bulkRead, addressBySfi, extendedLength off), for the text. */
+    std::vector<std::string> profileLimits;
+};
+
+/** The report as text, one line per decision ("hcard read --explain"). */
+std::string describe(const StrategyReport& report);
+
 /** A session with one health card. */
 class HealthCard {
 public:
     /** Uses `channel` (T=0 handling below it if needed) with `profile`; `sam` may be null when
      * only free files (DDF1/EF05) are read. */
     explicit HealthCard(CardChannel& channel, CardProfile profile = CardProfile::ws543_2017(),
-        SecureAccessModule* sam = nullptr);
+        SecureAccessModule* sam = nullptr, StrategyCache* cache = nullptr);
 
     /** Sets or replaces the security module. */
     void setSecureAccessModule(SecureAccessModule* sam) { m_sam = sam; }
@@ -150,8 +187,10 @@ public:
     Bytes diversifier() const;
     /** APDUs sent since the session started. */
     std::size_t apduCount() const { return m_apdus; }
-    /** True when the card refused bulk reads and the session fell back to per-record reads. */
-    bool bulkFallback() const { return m_noBulk; }
+    /** True when the card refused bulk reads and the session reads one record per command. */
+    bool bulkFallback() const { return m_strategy.bulk.no(); }
+    /** What the session chose and why (loads the cached strategy of the card's kind first). */
+    StrategyReport strategyReport();
     /** Forgets the selected DF and the security state (after a card reset). */
     void forgetState();
 
@@ -168,30 +207,60 @@ public:
     Bytes diversificationData(const KeySlot& key);
     /** The security module; throws hc::Error naming `why` when there is none. */
     SecureAccessModule& sam(const std::string& why);
-    /** Makes `file` current for record or binary commands (SELECT unless addressed by SFI). */
+    /** Selects the DF, authenticates the key the access needs, and selects the EF unless it is
+     * addressed by SFI. */
     void prepareFile(const FileSpec& file, bool forWrite);
+    /** True when `file` is addressed by SFI (profile allows, the file has one, the card has not
+     * refused it). */
+    bool addressBySfi(const FileSpec& file);
+    /** Selects the EF by FID unless it is the current EF. */
+    void selectEf(const FileSpec& file);
     /** The file of that name; throws hc::InputError when the profile has none. */
     const FileSpec& fileSpec(const std::string& name) const;
 
 private:
     void smUpdateRecord(const FileSpec& file, std::uint8_t record, const Bytes& tlv);
     void macIndexCommand(const FileSpec& index, std::uint8_t ins, std::uint8_t record);
+    void cyclicAdd(const FileSpec& file, const Bytes& record);
+    PinResult pinCommand(std::uint8_t ins, const Bytes& data, const char* what);
     Bytes readBinaryAll(const FileSpec& file);
     template <typename F> auto counted(F&& fn) -> Counted<decltype(fn())>;
-    std::vector<Bytes> readRecords(const FileSpec& file, std::size_t expectedBytes);
+    /** Every element of a TLV file (RecordError when one is missing or malformed). */
+    ElementValues readTlvFile(const FileSpec& file);
+    /** The records of a fixed-size record file that the card holds. */
+    std::vector<Bytes> readFixedRecords(const FileSpec& file);
+    /** One READ RECORD; nullopt for 6A83. `tag` given: by identifier when the file is read so. */
+    std::optional<Bytes> readOneRecord(
+        const FileSpec& file, std::size_t record, std::optional<std::uint8_t> tag, std::size_t le);
+    /** READ RECORD P2=05 from `first`; nullopt when the card refuses bulk reads (learned). */
+    std::optional<ResponseApdu> readBulk(const FileSpec& file, std::size_t first, std::size_t ne);
     Bytes readBinary(const FileSpec& file, std::size_t offset, std::size_t length);
-    std::uint8_t recordP2(const FileSpec& file, std::uint8_t mode) const;
+    std::uint8_t recordP2(const FileSpec& file, std::uint8_t mode);
     std::string cityCode();
+    bool selectDfByName(const DfSpec& df, StatusWord fidAnswer);
+    void loadStrategy();
+    bool extendedAllowed();
+    /** Records a fact (and stores it in the cache); `refused` counts a failed probe. */
+    void learn(Fact CardStrategy::*fact, Known value, std::string why, bool refused);
 
     CardChannel& m_channel;
     CardProfile m_profile;
     SecureAccessModule* m_sam = nullptr;
+    StrategyCache& m_cache;
     std::size_t m_apdus = 0;
     std::uint16_t m_currentDf = 0; // 0 = MF or unknown
     std::uint16_t m_currentEf = 0;
     std::set<std::pair<std::uint16_t, std::uint8_t>> m_authenticated;
     std::optional<std::string> m_city;
-    bool m_noBulk = false;
+    bool m_strategyLoaded = false;
+    bool m_fromCache = false;
+    std::string m_kind;
+    CardStrategy m_strategy;
+    std::optional<bool> m_extended;
+    std::string m_extendedWhy;
+    std::size_t m_failedProbes = 0;
+    std::size_t m_wrongLe = 0;
+    std::size_t m_getResponses = 0;
 };
 
 } // namespace hc::card::health

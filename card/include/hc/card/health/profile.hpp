@@ -41,6 +41,9 @@ struct DfSpec {
     KeySlot readKey;
     /** The transmission key (STK) for SM encryption and MACs; cardP2 unused. */
     KeySlot transportKey;
+    /** DF name (AID) for SELECT by name, tried only when the card refuses SELECT by FID for this
+     * DF. Empty in the default profile: the public layout names no AID (reference gap 1). */
+    Bytes aid {};
 };
 
 /** How a file's content is organised. */
@@ -74,6 +77,10 @@ struct FileSpec {
     std::size_t records = 0;
     /** Record size (cyclic and index files) or file size (binary files). */
     std::size_t size = 0;
+    /** Read one record at a time by record identifier (READ RECORD P2 b3-b1 = 000, P1 = the
+     * element's tag), as the vendor terminal code reads DDF1/EF05; by number (P2 = 04) when the
+     * card refuses that. */
+    bool readByIdentifier = false;
 };
 
 /** One of the 57 data elements: where it lives and how it is coded. */

@@ -14,6 +14,7 @@
 
 #include "hc/card/apdu.hpp"
 #include "hc/emu/card_image.hpp"
+#include "hc/emu/cos_personality.hpp"
 
 #include <functional>
 #include <memory>
@@ -50,10 +51,16 @@ class CardOs {
 public:
     using PersistFn = std::function<void(const CardImage&)>;
 
+    /** Takes the personality from the image's extensions.cos when there is one (throws
+     * hc::InputError naming that member when it does not parse). */
     CardOs(CardImage image, PersistFn persist = {});
 
-    /** The ATR the card answers with. */
-    const hc::Bytes& atr() const { return m_image.atr; }
+    /** The ATR the card answers with (the image's, or the personality's). */
+    const hc::Bytes& atr() const { return m_atr; }
+    /** Switches the COS personality (hcemu --cos); takes effect at once, the ATR included. */
+    void setPersonality(const CosPersonality& personality);
+    /** The COS personality in use. */
+    const CosPersonality& personality() const { return m_personality; }
     void powerOn();
     void powerOff();
     void reset();
@@ -95,6 +102,10 @@ private:
     R changeReferenceData(const C& c);
     R resetRetryCounter(const C& c);
     R externalAuthenticate(const C& c);
+    /** The personality's refusals that come before any handler (SFI, bulk), or nullopt. */
+    std::optional<R> personalityRefusal(const C& c) const;
+    /** strict-le / T=0 6Cxx for a case 2 or 4 answer whose length is not Le, or nullopt. */
+    std::optional<R> wrongLe(const C& c, const R& r) const;
     FileNode* efForCommand(std::uint8_t sfi, hc::card::StatusWord& error);
     /** The transparent EF and offset a READ/UPDATE BINARY addresses, or null and the SW. */
     struct BinaryTarget {
@@ -111,6 +122,10 @@ private:
 
     CardImage m_image;
     PersistFn m_persist;
+    CosPersonality m_personality;
+    hc::Bytes m_atr;
+    /** T=0 behaviour: the image says so (it may change at run time) or the personality does. */
+    bool t0() const { return m_image.t0 || m_personality.t0; }
     std::vector<std::shared_ptr<CommandHandler>> m_handlers;
     SecurityState m_security;
     FileNode* m_currentDf = nullptr;

@@ -22,15 +22,24 @@ std::string toString(FileType type);
 FileType fileTypeFromString(const std::string& word);
 
 /** An access condition: always, never, after PIN verification, or after external
- * authentication with a key of the current DF (or of an ancestor). */
+ * authentication with a key of the current DF (or of an ancestor); "+sm" adds that the command
+ * must carry secure messaging (a MAC the card verifies): a plain command is refused 6987. */
 struct AccessRule {
     enum class Kind { Always, Never, Pin, Key };
     Kind kind = Kind::Always;
     std::uint8_t keyId = 0;
+    /** The command must come with secure messaging ("+sm"). */
+    bool secureMessaging = false;
 
-    /** Parses "always", "never", "pin", "key:05". Throws hc::InputError otherwise. */
+    /** Parses "always", "never", "pin", "key:05", each optionally followed by "+sm". Throws
+     * hc::InputError otherwise. */
     static AccessRule parse(const std::string& text);
     std::string toString() const;
+    /** True for the default rule ("always" without "+sm"), which images leave out. */
+    bool isDefault() const { return kind == Kind::Always && !secureMessaging; }
+
+private:
+    static AccessRule parseKind(const std::string& text, const std::string& whole);
 };
 
 /** A key held by a DF. */
