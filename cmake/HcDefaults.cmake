@@ -46,7 +46,10 @@ function(hc_doctest name)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 300)
   endif()
-  set_tests_properties(${name} PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}")
+  # hcard keeps what it learned about card kinds in ~/.cache by default; tests start from nothing
+  # (HC_CARD_STRATEGY_CACHE=none: each hcard run learns afresh), so no run depends on an earlier one.
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}"
+                       ENVIRONMENT "HC_CARD_STRATEGY_CACHE=none")
   if(A_SERIAL)
     set_tests_properties(${name} PROPERTIES RESOURCE_LOCK pcscd)
   endif()
@@ -74,7 +77,7 @@ function(hc_clock_shifted_copies name)
     set_tests_properties(${name}@clock+${tag} PROPERTIES
       TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS};clockshift"
       ENVIRONMENT
-        "LD_PRELOAD=$<TARGET_FILE:hc_clock_shift>;HC_CLOCK_SHIFT_DAYS=${days};ASAN_OPTIONS=verify_asan_link_order=0")
+        "LD_PRELOAD=$<TARGET_FILE:hc_clock_shift>;HC_CLOCK_SHIFT_DAYS=${days};ASAN_OPTIONS=verify_asan_link_order=0;HC_CARD_STRATEGY_CACHE=none")
     if(A_SERIAL)
       set_tests_properties(${name}@clock+${tag} PROPERTIES RESOURCE_LOCK pcscd)
     endif()
