@@ -80,6 +80,24 @@ function hisGet(port, target) {
     }).on('error', reject).on('timeout', function onTimeout() { this.destroy(new Error(`his-sim GET ${target}: no answer in 10 s`)); });
   });
 }
+/** POST a form body to his-sim (the patient search: an ID number never goes in a URL), as JSON. */
+function hisPost(port, target, form) {
+  const body = new URLSearchParams(form).toString();
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, method: 'POST', timeout: 10000,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        if (res.statusCode !== 200) { reject(new Error(`his-sim POST ${target}: HTTP ${res.statusCode}: ${text}`)); return; }
+        try { resolve(JSON.parse(text)); } catch (e) { reject(new Error(`his-sim POST ${target}: not JSON: ${e.message}`)); }
+      });
+    });
+    req.on('error', reject).on('timeout', function onTimeout() { this.destroy(new Error(`his-sim POST ${target}: no answer in 10 s`)); });
+    req.end(body);
+  });
+}
 const entries = (bundle) => (bundle.entry || []).map((e) => e.resource);
 
 const webPort = await freePort();
@@ -97,7 +115,7 @@ try {
   // The fixture, checked before anything is driven: the card holder is a his-sim patient with
   // unpaid items and at least one lab report. Without them the payment and report walks would
   // prove nothing, so the test stops here instead.
-  const patients = entries(await hisGet(state.his_port, `/fhir/Patient?identifier=${holderId}`));
+  const patients = entries(await hisPost(state.his_port, '/fhir/Patient/_search', { identifier: holderId }));
   if (patients.length !== 1) {
     throw new Error(`fixture: his-sim has ${patients.length} patients with the card holder's ID number (expected 1; see HisWorld::addResidents)`);
   }
