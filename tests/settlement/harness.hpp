@@ -8,6 +8,7 @@
 #include "temp_dir.hpp"
 
 #include <atomic>
+#include <mutex>
 #ifdef HC_SETTLE_PG
 #include "pg_cluster.hpp"
 #endif
@@ -29,8 +30,9 @@ struct Harness {
     std::unique_ptr<SettlementService> service;
     std::atomic<bool> stop { false };
     std::thread dispatcher;
-    int counter = 0;
-    boost::json::object last;
+    std::atomic<int> counter { 0 }; // benches call prepareExample from many threads
+    std::mutex lastMutex;
+    boost::json::object last; // the last refusal of prepareExample, written under lastMutex
 
     explicit Harness(ServiceConfig cfg = {}, SqliteOptions sqlite = {}) {
         center = std::make_unique<Process>(
@@ -104,21 +106,30 @@ struct Harness {
         const std::string& terminal = "T1", const std::string& hospLv = "county") {
         const auto n = std::to_string(++counter);
         const auto visit = "V" + n + "-" + std::to_string(::getpid());
-        last = call(terminal,
+        auto reply = call(terminal,
             { { "call", "register_visit" }, { "request_id", "rv" + visit }, { "visit_id", visit },
                 { "psn_no", "510100199001011234" }, { "insutype", "390" }, { "hosp_lv", hospLv },
                 { "med_type", "inpatient" }, { "year", 2014 } });
-        if (!last["ok"].as_bool()) {
-            return "";
+        if (!reply["ok"].as_bool()) {
+            return refused(std::move(reply));
         }
         boost::json::array items;
         items.push_back({ { "code", "c" }, { "class", "丙" }, { "amount_fen", 80000 } });
         items.push_back({ { "code", "b" }, { "class", "乙" }, { "amount_fen", 200000 } });
         items.push_back({ { "code", "a" }, { "class", "甲" }, { "amount_fen", 720000 } });
-        last = call(terminal,
+        reply = call(terminal,
             { { "call", "upload_fees" }, { "request_id", "uf" + visit }, { "visit_id", visit },
                 { "chrg_bchno", "B1" }, { "items", items } });
-        return last["ok"].as_bool() ? visit : "";
+        return reply["ok"].as_bool() ? visit : refused(std::move(reply));
+    }
+    std::string refused(boost::json::object reply) {
+        std::lock_guard lock(lastMutex);
+        last = std::move(reply);
+        return "";
+    }
+    boost::json::object lastRefusal() {
+        std::lock_guard lock(lastMutex);
+        return last;
     }
 
     /** Settle batch B1 of a prepared visit. */
@@ -132,7 +143,7 @@ struct Harness {
     boost::json::object settleExample(
         const std::string& terminal = "T1", const std::string& hospLv = "county") {
         const auto visit = prepareExample(terminal, hospLv);
-        return visit.empty() ? last : settle(visit, terminal);
+        return visit.empty() ? lastRefusal() : settle(visit, terminal);
     }
 
     /** Wait until no outbox entry is NEW, SENT, UNKNOWN or RESOLVING. */
