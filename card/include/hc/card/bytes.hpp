@@ -1,42 +1,4 @@
-// Byte buffers and hex text: the vocabulary every other card/ header speaks.
-// Pure functions, no I/O, safe to call from any thread.
+// Byte buffers and hex text: base's (hc/base/bytes.hpp), the vocabulary every card/ header speaks.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <span>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace hc {
-
-/** An owned byte buffer (APDU bodies, file contents, keys in transit). */
-using Bytes = std::vector<std::uint8_t>;
-/** A borrowed, read-only view of bytes. */
-using ByteView = std::span<const std::uint8_t>;
-
-/** Upper-case hex without separators: {0x3B, 0x8F} -> "3B8F". */
-std::string toHex(ByteView bytes);
-
-/**
- * Parses hex text. Spaces, tabs, colons and newlines between byte pairs are ignored, so
- * "00 A4 04 00" and "00a40400" both work. Throws hc::InputError naming the offending
- * character position on an odd digit count or a non-hex character.
- */
-Bytes fromHex(std::string_view text);
-
-/** Big-endian unsigned integer from 1..8 bytes. Throws hc::InputError when out of range. */
-std::uint64_t readBigEndian(ByteView bytes);
-
-/** Appends `value` as `width` big-endian bytes (width 1..8). */
-void appendBigEndian(Bytes& out, std::uint64_t value, std::size_t width);
-
-/** Concatenation helper: concat(a, b, c). */
-template <typename... Parts> Bytes concat(const Parts&... parts) {
-    Bytes out;
-    (out.insert(out.end(), std::begin(parts), std::end(parts)), ...);
-    return out;
-}
-
-} // namespace hc
+#include "hc/base/bytes.hpp"

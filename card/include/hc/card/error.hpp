@@ -1,48 +1,10 @@
-// The base of every error the middleware throws. Each error says what the caller must do next,
-// so a kiosk screen or a cashier window can act on it without parsing the message.
+// Errors of the card layer. The root hc::Error with its hc::NextStep, and hc::InputError, are
+// base's (hc/base/error.hpp); the card layer adds the protocol error below.
 #pragma once
 
-#include <stdexcept>
-#include <string>
-#include <string_view>
+#include "hc/base/error.hpp"
 
 namespace hc {
-
-/** What the caller should do about an error. */
-enum class NextStep {
-    FixInput, ///< The input was wrong (bad hex, malformed APDU, bad field): correct it.
-    Retry, ///< A transient condition: the same call may succeed if repeated.
-    ReinsertCard, ///< The card was removed or cannot be talked to: ask for the card again.
-    ReselectApplication, ///< The card was reset: security state is gone, select and authenticate
-                         ///< again.
-    CheckConfiguration, ///< Service, reader or file missing or misconfigured: fix the set-up.
-    CallStaff, ///< Nothing the user can do: a person must look at it.
-};
-
-/** Human-readable name of a NextStep ("reinsert the card"); not toString, which test frameworks find by ADL. */
-std::string_view describe(NextStep step);
-
-/** Base of all middleware errors: a message plus the next step. */
-class Error : public std::runtime_error {
-public:
-    /** An error with its message and the next step for the caller. */
-    Error(std::string message, NextStep next)
-        : std::runtime_error(std::move(message))
-        , m_next(next) { }
-    /** What the caller should do now. */
-    NextStep nextStep() const noexcept { return m_next; }
-
-private:
-    NextStep m_next;
-};
-
-/** Malformed input from outside (hex text, APDU bytes, TLV, ATR, frames, files). */
-class InputError : public Error {
-public:
-    /** An input error; the message names the offset or field and what was wrong. */
-    explicit InputError(std::string message)
-        : Error(std::move(message), NextStep::FixInput) { }
-};
 
 /** The card (or the layer below) broke the protocol: an endless 61xx chain, a response larger
  * than any the middleware accepts. The card is unusable as it stands; ask for it again. */

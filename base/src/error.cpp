@@ -1,4 +1,4 @@
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 
 namespace hc {
 

@@ -1,6 +1,6 @@
-#include "hc/card/bytes.hpp"
+#include "hc/base/bytes.hpp"
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 
 namespace hc {
 
@@ -83,6 +83,17 @@ void appendBigEndian(Bytes& out, std::uint64_t value, std::size_t width) {
     for (std::size_t i = width; i-- > 0;) {
         out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
     }
+}
+
+bool constantTimeEqual(ByteView a, ByteView b) noexcept {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    unsigned diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        diff |= static_cast<unsigned>(a[i] ^ b[i]);
+    }
+    return diff == 0;
 }
 
 } // namespace hc
