@@ -27,6 +27,10 @@ TEST_CASE("SHA-256: FIPS 180-4 example \"abc\" and the empty message") {
         == "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855");
 }
 
+TEST_CASE("toLowerHex writes a digest as text formats do") {
+    CHECK(toLowerHex(fromHex("66C7F00A")) == "66c7f00a");
+}
+
 TEST_CASE("HMAC-SHA256: RFC 4231 test cases 1 and 2") {
     const Bytes hiThere = fromHex("4869205468657265"); // "Hi There"
     CHECK(toHex(hmacSha256(Bytes(20, 0x0B), hiThere))

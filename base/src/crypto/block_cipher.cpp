@@ -2,6 +2,7 @@
 
 #include "hc/base/error.hpp"
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <openssl/crypto.h>
@@ -59,32 +60,28 @@ const EVP_CIPHER* evpCipher(BlockCipher cipher, std::size_t keySize, CipherMode 
     throw InputError("block cipher: unknown cipher");
 }
 
-bool keySizeOk(BlockCipher cipher, std::size_t n) {
-    switch (cipher) {
-    case BlockCipher::Des:
-        return n == 8;
-    case BlockCipher::Des3:
-        return n == 16 || n == 24;
-    case BlockCipher::Sm4:
-        return n == 16;
-    case BlockCipher::Aes:
-        return n == 16 || n == 24 || n == 32;
-    }
-    return false;
+/** What the error messages and checks need to know of each cipher, by BlockCipher value. */
+struct CipherInfo {
+    const char* name;
+    std::size_t block;
+    const char* keySizes;
+    std::array<std::size_t, 3> keys; // valid key lengths (0 = none)
+};
+
+constexpr std::array<CipherInfo, 4> kInfo { {
+    { "DES", 8, "8", { 8, 0, 0 } },
+    { "3DES", 8, "16 or 24", { 16, 24, 0 } },
+    { "SM4", 16, "16", { 16, 0, 0 } },
+    { "AES", 16, "16, 24 or 32", { 16, 24, 32 } },
+} };
+
+const CipherInfo& info(BlockCipher cipher) noexcept {
+    return kInfo[static_cast<std::size_t>(cipher) % kInfo.size()];
 }
 
-const char* keySizes(BlockCipher cipher) {
-    switch (cipher) {
-    case BlockCipher::Des:
-        return "8";
-    case BlockCipher::Des3:
-        return "16 or 24";
-    case BlockCipher::Sm4:
-        return "16";
-    case BlockCipher::Aes:
-        return "16, 24 or 32";
-    }
-    return "?";
+bool keySizeOk(BlockCipher cipher, std::size_t n) {
+    const auto& keys = info(cipher).keys;
+    return n != 0 && std::find(keys.begin(), keys.end(), n) != keys.end();
 }
 
 /** The key as OpenSSL's DES-EDE3 wants it: DES and 2-key 3DES expanded to 24 bytes. */
@@ -112,21 +109,11 @@ void fill(EvpKey& k, BlockCipher cipher, ByteView key) {
 } // namespace
 
 std::size_t blockSize(BlockCipher cipher) noexcept {
-    return cipher == BlockCipher::Des || cipher == BlockCipher::Des3 ? 8 : 16;
+    return info(cipher).block;
 }
 
 const char* describe(BlockCipher cipher) noexcept {
-    switch (cipher) {
-    case BlockCipher::Des:
-        return "DES";
-    case BlockCipher::Des3:
-        return "3DES";
-    case BlockCipher::Sm4:
-        return "SM4";
-    case BlockCipher::Aes:
-        return "AES";
-    }
-    return "?";
+    return info(cipher).name;
 }
 
 void crypt(BlockCipher cipher, CipherMode mode, bool encrypt, ByteView key, ByteView iv,
@@ -134,7 +121,7 @@ void crypt(BlockCipher cipher, CipherMode mode, bool encrypt, ByteView key, Byte
     const std::size_t b = blockSize(cipher);
     const std::string name = describe(cipher);
     if (!keySizeOk(cipher, key.size())) {
-        throw InputError(name + " key: expected " + keySizes(cipher) + " bytes, got "
+        throw InputError(name + " key: expected " + info(cipher).keySizes + " bytes, got "
             + std::to_string(key.size()));
     }
     if (in.size() % b != 0) {

@@ -73,4 +73,14 @@ Bytes hmacSha256(ByteView key, ByteView data) {
     return out;
 }
 
+std::string toLowerHex(ByteView digest) {
+    std::string out = toHex(digest);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'F') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
 } // namespace hc::crypto

@@ -5,6 +5,7 @@
 
 #include "hc/base/bytes.hpp"
 
+#include <string>
 #include <string_view>
 
 namespace hc::crypto {
@@ -19,5 +20,8 @@ Bytes sha256(ByteView data);
 Bytes sha256(std::string_view text);
 /** HMAC-SHA256 of `data` under `key` (32 bytes). */
 Bytes hmacSha256(ByteView key, ByteView data);
+
+/** A digest as text formats write it: lower-case hex without separators ("66c7f0f4..."). */
+std::string toLowerHex(ByteView digest);
 
 } // namespace hc::crypto
