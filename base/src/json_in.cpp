@@ -42,7 +42,9 @@ JsonIn::JsonIn(const json::object& object, std::string path)
 }
 
 std::string JsonIn::at(std::string_view name) const {
-    return m_path.empty() ? std::string(name) : m_path + "." + std::string(name);
+    // An empty member name is written "" so that an error still names a field.
+    const std::string member = name.empty() ? std::string("\"\"") : std::string(name);
+    return m_path.empty() ? member : m_path + "." + member;
 }
 
 const json::value* JsonIn::find(std::string_view name) const {

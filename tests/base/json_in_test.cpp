@@ -56,12 +56,17 @@ TEST_CASE("required getters check presence, type and range and name the field pa
     CHECK(
         errorOf([&] { in.object("sub").objects("items", 1); }) == "sub.items: more than 1 entries");
     CHECK(errorOf([&] { in.strings("tags", 5); }) == "tags[1]: length must be 1..64");
-    CHECK(errorOf([&] { JsonIn(parseJson("[1]", "t"), ""); }) == "(root): expected an object");
+    const auto array = parseJson("[1]", "t");
+    CHECK(errorOf([&] { JsonIn(array, ""); }) == "(root): expected an object");
+    // Found by fuzz_base_json_in: an empty member name still gives an error that names it.
+    const auto emptyKey = parseJson(R"({"":1})", "t");
+    CHECK(errorOf([&] { JsonIn(emptyKey, "").str(""); }) == "\"\": expected a string");
 }
 
 TEST_CASE("a field error is an hc::InputError: the caller's next step is to fix the input") {
     try {
-        JsonIn(parseJson("{}", "t"), "cfg").str("x");
+        const auto empty = parseJson("{}", "t");
+        JsonIn(empty, "cfg").str("x");
         FAIL("no error");
     } catch (const InputError& e) {
         CHECK(e.nextStep() == NextStep::FixInput);

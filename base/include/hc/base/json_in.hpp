@@ -93,7 +93,7 @@ public:
     const boost::json::object& raw() const noexcept { return *m_obj; }
     /** JSON path of this object. */
     const std::string& path() const noexcept { return m_path; }
-    /** JSON path of a member. */
+    /** JSON path of a member (an empty member name is written ""). */
     std::string at(std::string_view name) const;
 
 private:
