@@ -551,6 +551,10 @@ int main(int argc, char** argv) {
     } catch (const po::error& e) {
         std::cerr << "hcperso: " << e.what() << "\n" << kUsage;
         return 2;
+    } catch (const hc::hsm::Error& e) {
+        // Before hc::Error (hsm errors derive from it): they print as they always have.
+        std::cerr << "hcperso: " << e.what() << "\n";
+        return 1;
     } catch (const hc::Error& e) {
         std::cerr << "hcperso: " << e.what() << " (next: " << hc::describe(e.nextStep()) << ")\n";
         return 1;

@@ -1,18 +1,18 @@
 #include "hc/hsm/audit_log.hpp"
 
+#include "hc/base/crypto/digest.hpp"
+#include "hc/hsm/bytes.hpp"
+#include "hc/hsm/error.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
 #include <fstream>
-#include <openssl/evp.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "hc/hsm/bytes.hpp"
-#include "hc/hsm/error.hpp"
 
 namespace hc::hsm {
 
@@ -22,8 +22,7 @@ const std::string kZeroHash(64, '0');
 constexpr std::size_t kMaxLine = 4096;
 
 /** Percent-encodes everything outside a safe set so fields never contain spaces or '='. */
-std::string encode(std::string_view s)
-{
+std::string encode(std::string_view s) {
     static constexpr char digits[] = "0123456789ABCDEF";
     std::string out;
     for (char c : s) {
@@ -41,8 +40,7 @@ std::string encode(std::string_view s)
     return out;
 }
 
-int hexDigit(char c)
-{
+int hexDigit(char c) {
     if (c >= '0' && c <= '9') {
         return c - '0';
     }
@@ -55,8 +53,7 @@ int hexDigit(char c)
     return -1;
 }
 
-std::string decode(std::string_view s, std::string_view field)
-{
+std::string decode(std::string_view s, std::string_view field) {
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] != '%') {
@@ -77,8 +74,7 @@ std::string decode(std::string_view s, std::string_view field)
     return out;
 }
 
-bool isHash(std::string_view s)
-{
+bool isHash(std::string_view s) {
     if (s.size() != 64) {
         return false;
     }
@@ -90,8 +86,7 @@ bool isHash(std::string_view s)
     return true;
 }
 
-std::string nowIso()
-{
+std::string nowIso() {
     auto now = std::chrono::system_clock::now();
     auto t = std::chrono::system_clock::to_time_t(now);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()
@@ -100,49 +95,38 @@ std::string nowIso()
     gmtime_r(&t, &tm);
     char buf[96];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms));
+        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
     return buf;
 }
 
-std::string withoutHash(const AuditEntry& e)
-{
-    return "v1 seq=" + std::to_string(e.sequence) + " time=" + encode(e.time) + " actor="
-        + encode(e.actor) + " op=" + encode(e.operation) + " key=" + encode(e.key) + " kcv="
-        + encode(e.kcv) + " result=" + encode(e.result) + " prev=" + e.previousHash;
+std::string withoutHash(const AuditEntry& e) {
+    return "v1 seq=" + std::to_string(e.sequence) + " time=" + encode(e.time)
+        + " actor=" + encode(e.actor) + " op=" + encode(e.operation) + " key=" + encode(e.key)
+        + " kcv=" + encode(e.kcv) + " result=" + encode(e.result) + " prev=" + e.previousHash;
 }
 
 } // namespace
 
-std::string auditLineHash(std::string_view lineWithoutHash)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(lineWithoutHash.data(), lineWithoutHash.size(), md, &len, EVP_sha256(), nullptr)
-        != 1) {
+std::string auditLineHash(std::string_view lineWithoutHash) {
+    Bytes md;
+    try {
+        md = crypto::sha256(lineWithoutHash);
+    } catch (const hc::Error&) {
         throw AuditError("SHA-256 failed while writing the audit log");
     }
-    std::string hex = toHex(ByteView(md, len));
-    for (char& c : hex) {
-        if (c >= 'A' && c <= 'F') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return hex;
+    return crypto::toLowerHex(md);
 }
 
-std::string formatAuditLine(const AuditEntry& entry)
-{
+std::string formatAuditLine(const AuditEntry& entry) {
     return withoutHash(entry) + " hash=" + entry.hash;
 }
 
-AuditEntry parseAuditLine(std::string_view line)
-{
+AuditEntry parseAuditLine(std::string_view line) {
     if (line.size() > kMaxLine) {
         throw InvalidArgumentError("audit line is longer than 4096 characters");
     }
     static constexpr std::string_view names[]
-        = {"seq", "time", "actor", "op", "key", "kcv", "result", "prev", "hash"};
+        = { "seq", "time", "actor", "op", "key", "kcv", "result", "prev", "hash" };
     if (line.substr(0, 3) != "v1 ") {
         throw InvalidArgumentError("audit line does not start with 'v1 '");
     }
@@ -157,7 +141,8 @@ AuditEntry parseAuditLine(std::string_view line)
         std::string_view field = line.substr(pos, (last ? line.size() : end) - pos);
         std::size_t eq = field.find('=');
         if (eq == std::string_view::npos || field.substr(0, eq) != names[i]) {
-            throw InvalidArgumentError("audit line: expected field '" + std::string(names[i]) + "'");
+            throw InvalidArgumentError(
+                "audit line: expected field '" + std::string(names[i]) + "'");
         }
         std::string_view value = field.substr(eq + 1);
         switch (i) {
@@ -196,8 +181,8 @@ AuditEntry parseAuditLine(std::string_view line)
         case 7:
         case 8:
             if (!isHash(value)) {
-                throw InvalidArgumentError("audit line: " + std::string(names[i])
-                                           + " is not a SHA-256 hex value");
+                throw InvalidArgumentError(
+                    "audit line: " + std::string(names[i]) + " is not a SHA-256 hex value");
             }
             (i == 7 ? e.previousHash : e.hash) = std::string(value);
             break;
@@ -209,9 +194,8 @@ AuditEntry parseAuditLine(std::string_view line)
     return e;
 }
 
-AuditVerification verifyAuditLog(const std::string& path,
-                                 const std::optional<std::string>& expectedHead)
-{
+AuditVerification verifyAuditLog(
+    const std::string& path, const std::optional<std::string>& expectedHead) {
     AuditVerification v;
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -237,7 +221,7 @@ AuditVerification verifyAuditLog(const std::string& path,
         if (e.sequence != lineNo) {
             v.ok = false;
             v.problems.push_back(where + "sequence " + std::to_string(e.sequence) + ", expected "
-                                 + std::to_string(lineNo) + " (entry deleted, inserted or moved)");
+                + std::to_string(lineNo) + " (entry deleted, inserted or moved)");
         }
         std::size_t cut = line.rfind(" hash=");
         if (auditLineHash(std::string_view(line).substr(0, cut)) != e.hash) {
@@ -246,8 +230,9 @@ AuditVerification verifyAuditLog(const std::string& path,
         }
         if (e.previousHash != previous) {
             v.ok = false;
-            v.problems.push_back(where + "does not link to the previous entry (entry deleted, "
-                                 "inserted or reordered)");
+            v.problems.push_back(where
+                + "does not link to the previous entry (entry deleted, "
+                  "inserted or reordered)");
         }
         previous = e.hash;
     }
@@ -255,37 +240,33 @@ AuditVerification verifyAuditLog(const std::string& path,
     if (expectedHead && *expectedHead != v.headHash) {
         v.ok = false;
         v.problems.push_back("the last entry's hash is not the expected head " + *expectedHead
-                             + " (entries deleted at the end, or the log replaced)");
+            + " (entries deleted at the end, or the log replaced)");
     }
     return v;
 }
 
 AuditLog::AuditLog(std::string path, std::string actor)
     : m_path(std::move(path))
-    , m_actor(std::move(actor))
-{
+    , m_actor(std::move(actor)) {
     m_fd = ::open(m_path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (m_fd < 0) {
         throw AuditError("cannot open the audit log " + m_path + ": " + std::strerror(errno)
-                         + "; check the directory exists and is writable");
+            + "; check the directory exists and is writable");
     }
 }
 
-AuditLog::~AuditLog()
-{
+AuditLog::~AuditLog() {
     if (m_fd >= 0) {
         ::close(m_fd);
     }
 }
 
-void AuditLog::setActor(std::string actor)
-{
+void AuditLog::setActor(std::string actor) {
     std::lock_guard lock(m_mutex);
     m_actor = std::move(actor);
 }
 
-void AuditLog::refreshTail(long long size)
-{
+void AuditLog::refreshTail(long long size) {
     m_lastSequence = 0;
     m_lastHash = kZeroHash;
     if (size <= 0) {
@@ -298,8 +279,9 @@ void AuditLog::refreshTail(long long size)
     std::string buf(static_cast<std::size_t>(size - start), '\0');
     ssize_t n = ::pread(m_fd, buf.data(), buf.size(), static_cast<off_t>(start));
     if (n != static_cast<ssize_t>(buf.size()) || buf.back() != '\n') {
-        throw AuditError("the audit log " + m_path + " does not end with a complete line: run "
-                         "`hsm-tool audit verify` and have the security officer repair it");
+        throw AuditError("the audit log " + m_path
+            + " does not end with a complete line: run "
+              "`hsm-tool audit verify` and have the security officer repair it");
     }
     buf.pop_back();
     std::size_t nl = buf.rfind('\n');
@@ -310,13 +292,12 @@ void AuditLog::refreshTail(long long size)
         m_lastHash = e.hash;
     } catch (const InvalidArgumentError& err) {
         throw AuditError("the last audit entry in " + m_path + " is unreadable (" + err.what()
-                         + "): run `hsm-tool audit verify`");
+            + "): run `hsm-tool audit verify`");
     }
 }
 
 void AuditLog::append(std::string_view operation, std::string_view key, std::string_view kcv,
-                      std::string_view result, bool durable)
-{
+    std::string_view result, bool durable) {
     std::lock_guard lock(m_mutex);
     if (::flock(m_fd, LOCK_EX) != 0) {
         throw AuditError("cannot lock the audit log " + m_path + ": " + std::strerror(errno));
@@ -324,8 +305,8 @@ void AuditLog::append(std::string_view operation, std::string_view key, std::str
     struct Unlock {
         int fd;
         ~Unlock() { ::flock(fd, LOCK_UN); }
-    } unlock {m_fd};
-    struct stat st {};
+    } unlock { m_fd };
+    struct stat st { };
     if (::fstat(m_fd, &st) != 0) {
         throw AuditError("cannot stat the audit log " + m_path);
     }
@@ -351,7 +332,7 @@ void AuditLog::append(std::string_view operation, std::string_view key, std::str
     ssize_t n = ::write(m_fd, line.data(), line.size());
     if (n != static_cast<ssize_t>(line.size())) {
         throw AuditError("cannot write the audit log " + m_path + ": " + std::strerror(errno)
-                         + "; the operation was refused. Free disk space or fix permissions");
+            + "; the operation was refused. Free disk space or fix permissions");
     }
     if (durable && ::fdatasync(m_fd) != 0) {
         throw AuditError("cannot sync the audit log " + m_path + ": " + std::strerror(errno));

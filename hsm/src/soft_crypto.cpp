@@ -1,10 +1,13 @@
 #include "soft_crypto.hpp"
 
+#include "hc/base/crypto/block_cipher.hpp"
+#include "hc/base/crypto/mac.hpp"
+#include "hc/base/crypto/pboc_mac_input.hpp"
+#include "hc/hsm/error.hpp"
+
 #include <memory>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-
-#include "hc/hsm/error.hpp"
 
 namespace hc::hsm::soft {
 
@@ -15,93 +18,34 @@ struct CtxFree {
 };
 using CtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
 
-const EVP_CIPHER* fetch(const char* name)
-{
+const EVP_CIPHER* fetch(const char* name) {
     const EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, name, nullptr);
     if (c == nullptr) {
         throw ConfigurationError(std::string("OpenSSL has no cipher ") + name
-                                 + ": install OpenSSL 3 with its default provider");
+            + ": install OpenSSL 3 with its default provider");
     }
     return c; // cached for the life of the process by the callers' statics
 }
 
-const EVP_CIPHER* cipherFor(KeyAlgorithm algorithm, std::size_t keyLength, CipherMode mode)
-{
-    bool ecb = mode == CipherMode::Ecb;
+crypto::BlockCipher blockCipher(KeyAlgorithm algorithm) {
     switch (algorithm) {
     case KeyAlgorithm::Des:
-    case KeyAlgorithm::Des3: {
-        static const EVP_CIPHER* e = fetch("DES-EDE3-ECB");
-        static const EVP_CIPHER* c = fetch("DES-EDE3-CBC");
-        return ecb ? e : c;
-    }
-    case KeyAlgorithm::Sm4: {
-        static const EVP_CIPHER* e = fetch("SM4-ECB");
-        static const EVP_CIPHER* c = fetch("SM4-CBC");
-        return ecb ? e : c;
-    }
-    case KeyAlgorithm::Aes: {
-        static const EVP_CIPHER* e128 = fetch("AES-128-ECB");
-        static const EVP_CIPHER* c128 = fetch("AES-128-CBC");
-        static const EVP_CIPHER* e192 = fetch("AES-192-ECB");
-        static const EVP_CIPHER* c192 = fetch("AES-192-CBC");
-        static const EVP_CIPHER* e256 = fetch("AES-256-ECB");
-        static const EVP_CIPHER* c256 = fetch("AES-256-CBC");
-        if (keyLength == 16) {
-            return ecb ? e128 : c128;
-        }
-        if (keyLength == 24) {
-            return ecb ? e192 : c192;
-        }
-        return ecb ? e256 : c256;
-    }
+        return crypto::BlockCipher::Des;
+    case KeyAlgorithm::Des3:
+        return crypto::BlockCipher::Des3;
+    case KeyAlgorithm::Sm4:
+        return crypto::BlockCipher::Sm4;
+    case KeyAlgorithm::Aes:
+        return crypto::BlockCipher::Aes;
     }
     throw InvalidArgumentError("unknown key algorithm");
 }
 
-/** The key bytes as OpenSSL wants them: DES and 2-key 3DES expanded to 24 bytes. */
-SecureBytes opensslKey(KeyAlgorithm algorithm, const SecureBytes& key)
-{
-    checkKeyLength(algorithm, key.size());
-    if (algorithm == KeyAlgorithm::Des) {
-        SecureBytes k;
-        k.reserve(24);
-        for (int i = 0; i < 3; ++i) {
-            k.insert(k.end(), key.begin(), key.end());
-        }
-        return k;
-    }
-    if (algorithm == KeyAlgorithm::Des3 && key.size() == 16) {
-        SecureBytes k(key.begin(), key.end());
-        k.insert(k.end(), key.begin(), key.begin() + 8);
-        return k;
-    }
-    return SecureBytes(key.begin(), key.end());
-}
-
-void run(const EVP_CIPHER* c, const std::uint8_t* key, const std::uint8_t* iv, bool encrypt,
-         ByteView in, std::uint8_t* out)
-{
-    CtxPtr ctx(EVP_CIPHER_CTX_new());
-    if (!ctx) {
-        throw std::bad_alloc();
-    }
-    int outLen = 0;
-    int finalLen = 0;
-    if (EVP_CipherInit_ex2(ctx.get(), c, key, iv, encrypt ? 1 : 0, nullptr) != 1
-        || EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1
-        || EVP_CipherUpdate(ctx.get(), out, &outLen, in.data(), static_cast<int>(in.size())) != 1
-        || EVP_CipherFinal_ex(ctx.get(), out + outLen, &finalLen) != 1) {
-        throw BackendError("OpenSSL cipher operation failed: retry; if it persists, call staff", 0);
-    }
-}
-
-void checkBlocks(KeyAlgorithm algorithm, ByteView data, ByteView iv, CipherMode mode)
-{
+void checkBlocks(KeyAlgorithm algorithm, ByteView data, ByteView iv, CipherMode mode) {
     std::size_t b = blockSize(algorithm);
     if (data.size() % b != 0) {
         throw InvalidArgumentError("data must be a whole number of " + std::to_string(b)
-                                   + "-byte blocks: pad it (padIso9797Method2)");
+            + "-byte blocks: pad it (padIso9797Method2)");
     }
     if (mode == CipherMode::Cbc && !iv.empty() && iv.size() != b) {
         throw InvalidArgumentError("the IV must be one " + std::to_string(b) + "-byte block");
@@ -110,11 +54,10 @@ void checkBlocks(KeyAlgorithm algorithm, ByteView data, ByteView iv, CipherMode 
 
 } // namespace
 
-Shape derivedShape(Shape parent, const DerivationStep& step)
-{
+Shape derivedShape(Shape parent, const DerivationStep& step) {
     auto bad = [&](const std::string& why) -> Shape {
-        throw InvalidArgumentError("cannot derive from a " + std::string(toString(parent.algorithm))
-                                   + " key: " + why);
+        throw InvalidArgumentError(
+            "cannot derive from a " + std::string(toString(parent.algorithm)) + " key: " + why);
     };
     switch (step.kind) {
     case Derivation::PbocDiversify:
@@ -122,20 +65,20 @@ Shape derivedShape(Shape parent, const DerivationStep& step)
             return bad("the diversification factor must be 8 bytes");
         }
         if (parent.algorithm == KeyAlgorithm::Des3) {
-            return {KeyAlgorithm::Des3, 16};
+            return { KeyAlgorithm::Des3, 16 };
         }
         if (parent.algorithm == KeyAlgorithm::Sm4) {
-            return {KeyAlgorithm::Sm4, 16};
+            return { KeyAlgorithm::Sm4, 16 };
         }
         return bad("PBOC diversification needs a 3DES or SM4 master key");
     case Derivation::EncryptData: {
         std::size_t n = step.data.size();
         if (parent.algorithm == KeyAlgorithm::Des || parent.algorithm == KeyAlgorithm::Des3) {
             if (n == 8) {
-                return {KeyAlgorithm::Des, 8};
+                return { KeyAlgorithm::Des, 8 };
             }
             if ((n == 16 || n == 24) && parent.algorithm == KeyAlgorithm::Des3) {
-                return {KeyAlgorithm::Des3, n};
+                return { KeyAlgorithm::Des3, n };
             }
             return bad("session data must be 8 (single-DES session key), 16 or 24 bytes");
         }
@@ -143,12 +86,12 @@ Shape derivedShape(Shape parent, const DerivationStep& step)
             if (n != 16) {
                 return bad("SM4 session data must be one 16-byte block");
             }
-            return {KeyAlgorithm::Sm4, 16};
+            return { KeyAlgorithm::Sm4, 16 };
         }
         if (n != 16 && n != 32) {
             return bad("AES session data must be 16 or 32 bytes");
         }
-        return {KeyAlgorithm::Aes, n};
+        return { KeyAlgorithm::Aes, n };
     }
     case Derivation::XorHalves:
         if (parent.algorithm != KeyAlgorithm::Des3 || parent.length != 16) {
@@ -157,37 +100,31 @@ Shape derivedShape(Shape parent, const DerivationStep& step)
         if (!step.data.empty()) {
             return bad("XOR of halves takes no data");
         }
-        return {KeyAlgorithm::Des, 8};
+        return { KeyAlgorithm::Des, 8 };
     }
     return bad("unknown derivation");
 }
 
 void cipher(KeyAlgorithm algorithm, const SecureBytes& key, bool encrypt, CipherMode mode,
-            ByteView iv, ByteView in, std::uint8_t* out)
-{
+    ByteView iv, ByteView in, std::uint8_t* out) {
     checkBlocks(algorithm, in, iv, mode);
+    checkKeyLength(algorithm, key.size());
     if (in.empty()) {
         return;
     }
-    SecureBytes k = opensslKey(algorithm, key);
-    std::uint8_t zeros[16] = {};
-    const std::uint8_t* ivp = nullptr;
-    if (mode == CipherMode::Cbc) {
-        ivp = iv.empty() ? zeros : iv.data();
-    }
-    run(cipherFor(algorithm, key.size(), mode), k.data(), ivp, encrypt, in, out);
+    crypto::crypt(blockCipher(algorithm),
+        mode == CipherMode::Ecb ? crypto::CipherMode::Ecb : crypto::CipherMode::Cbc, encrypt, key,
+        iv, in, std::span<std::uint8_t>(out, in.size()));
 }
 
 Bytes cipher(KeyAlgorithm algorithm, const SecureBytes& key, bool encrypt, CipherMode mode,
-             ByteView iv, ByteView in)
-{
+    ByteView iv, ByteView in) {
     Bytes out(in.size());
     cipher(algorithm, key, encrypt, mode, iv, in, out.data());
     return out;
 }
 
-void checkMacKey(MacAlgorithm mac, Shape key)
-{
+void checkMacKey(MacAlgorithm mac, Shape key) {
     bool ok = false;
     switch (mac) {
     case MacAlgorithm::DesCbc:
@@ -207,62 +144,38 @@ void checkMacKey(MacAlgorithm mac, Shape key)
         break;
     }
     if (!ok) {
-        throw InvalidArgumentError("this MAC algorithm cannot use a "
-                                   + std::to_string(key.length) + "-byte "
-                                   + std::string(toString(key.algorithm))
-                                   + " key: DesCbc needs single DES (e.g. a PBOC session key), "
-                                     "Retail a 16-byte 3DES key, Sm4Cbc an SM4 key");
+        throw InvalidArgumentError("this MAC algorithm cannot use a " + std::to_string(key.length)
+            + "-byte " + std::string(toString(key.algorithm))
+            + " key: DesCbc needs single DES (e.g. a PBOC session key), "
+              "Retail a 16-byte 3DES key, Sm4Cbc an SM4 key");
     }
 }
 
 Bytes mac(KeyAlgorithm algorithm, const SecureBytes& key, MacAlgorithm macAlgorithm, ByteView iv,
-          ByteView padded)
-{
-    std::size_t b = blockSize(algorithm);
+    ByteView padded) {
     checkBlocks(algorithm, padded, iv, CipherMode::Cbc);
     if (padded.empty()) {
         throw InvalidArgumentError("nothing to MAC");
     }
-    if (macAlgorithm != MacAlgorithm::Retail) {
-        Bytes out = cipher(algorithm, key, true, CipherMode::Cbc, iv, padded);
-        return Bytes(out.end() - static_cast<std::ptrdiff_t>(b), out.end());
+    checkKeyLength(algorithm, key.size());
+    if (macAlgorithm == MacAlgorithm::Retail) {
+        return crypto::retailMac(key, iv, padded); // ISO 9797-1 MAC algorithm 3
     }
-    // ISO 9797-1 algorithm 3: single DES with K_L over all blocks, then D_KR, E_KL on the last.
-    Bytes h(8, 0);
-    if (!iv.empty()) {
-        h.assign(iv.begin(), iv.end());
-    }
-    SecureBytes left(key.begin(), key.begin() + 8);
-    std::size_t n = padded.size() / 8;
-    if (n > 1) {
-        Bytes out = cipher(KeyAlgorithm::Des, left, true, CipherMode::Cbc, h,
-                           padded.first((n - 1) * 8));
-        h.assign(out.end() - 8, out.end());
-    }
-    Bytes last(padded.end() - 8, padded.end());
-    for (std::size_t i = 0; i < 8; ++i) {
-        last[i] = static_cast<std::uint8_t>(last[i] ^ h[i]);
-    }
-    return cipher(KeyAlgorithm::Des3, key, true, CipherMode::Ecb, {}, last);
+    return crypto::cbcMac(blockCipher(algorithm), key, iv, padded); // MAC algorithm 1
 }
 
-std::string kcv(KeyAlgorithm algorithm, const SecureBytes& key)
-{
+std::string kcv(KeyAlgorithm algorithm, const SecureBytes& key) {
     Bytes zeros(blockSize(algorithm), 0);
     Bytes out = cipher(algorithm, key, true, CipherMode::Ecb, {}, zeros);
     return toHex(ByteView(out).first(3));
 }
 
-SecureBytes derive(Shape parent, const SecureBytes& key, const DerivationStep& step)
-{
+SecureBytes derive(Shape parent, const SecureBytes& key, const DerivationStep& step) {
     Shape child = derivedShape(parent, step);
     SecureBytes out(child.length);
     switch (step.kind) {
     case Derivation::PbocDiversify: {
-        Bytes input(step.data.begin(), step.data.end());
-        for (std::uint8_t b : step.data) {
-            input.push_back(static_cast<std::uint8_t>(~b));
-        }
+        const Bytes input = pboc::diversificationInput(step.data);
         cipher(parent.algorithm, key, true, CipherMode::Ecb, {}, input, out.data());
         break;
     }
@@ -278,8 +191,7 @@ SecureBytes derive(Shape parent, const SecureBytes& key, const DerivationStep& s
     return out;
 }
 
-void checkWrappable(KeyAlgorithm transportAlgorithm, std::size_t keyLength)
-{
+void checkWrappable(KeyAlgorithm transportAlgorithm, std::size_t keyLength) {
     if (transportAlgorithm == KeyAlgorithm::Aes) {
         if (keyLength < 16 || keyLength % 8 != 0) {
             throw InvalidArgumentError("AES key wrap needs a key of 16 bytes or more, a multiple "
@@ -288,15 +200,16 @@ void checkWrappable(KeyAlgorithm transportAlgorithm, std::size_t keyLength)
         return;
     }
     if (keyLength % blockSize(transportAlgorithm) != 0) {
-        throw InvalidArgumentError("a " + std::to_string(keyLength) + "-byte key cannot be "
-                                   "wrapped under a " + std::string(toString(transportAlgorithm))
-                                   + " transport key: use a transport key with a block size that "
-                                     "divides the key length");
+        throw InvalidArgumentError("a " + std::to_string(keyLength)
+            + "-byte key cannot be "
+              "wrapped under a "
+            + std::string(toString(transportAlgorithm))
+            + " transport key: use a transport key with a block size that "
+              "divides the key length");
     }
 }
 
-Bytes wrap(KeyAlgorithm transportAlgorithm, const SecureBytes& transport, const SecureBytes& key)
-{
+Bytes wrap(KeyAlgorithm transportAlgorithm, const SecureBytes& transport, const SecureBytes& key) {
     checkWrappable(transportAlgorithm, key.size());
     if (transportAlgorithm != KeyAlgorithm::Aes) {
         return cipher(transportAlgorithm, transport, true, CipherMode::Cbc, {}, key);
@@ -320,8 +233,7 @@ Bytes wrap(KeyAlgorithm transportAlgorithm, const SecureBytes& transport, const 
     return out;
 }
 
-SecureBytes unwrap(KeyAlgorithm transportAlgorithm, const SecureBytes& transport, ByteView blob)
-{
+SecureBytes unwrap(KeyAlgorithm transportAlgorithm, const SecureBytes& transport, ByteView blob) {
     if (transportAlgorithm != KeyAlgorithm::Aes) {
         checkWrappable(transportAlgorithm, blob.size());
         SecureBytes out(blob.size());
@@ -346,14 +258,13 @@ SecureBytes unwrap(KeyAlgorithm transportAlgorithm, const SecureBytes& transport
         || EVP_CipherFinal_ex(ctx.get(), out.data() + len, &fin) != 1) {
         throw KcvMismatchError("the wrapped key does not unwrap under this transport key "
                                "(integrity check failed): check the transport key and the blob",
-                               0);
+            0);
     }
     out.resize(static_cast<std::size_t>(len + fin));
     return out;
 }
 
-void normalizeParity(KeyAlgorithm algorithm, SecureBytes& key)
-{
+void normalizeParity(KeyAlgorithm algorithm, SecureBytes& key) {
     if (algorithm != KeyAlgorithm::Des && algorithm != KeyAlgorithm::Des3) {
         return;
     }
@@ -363,8 +274,7 @@ void normalizeParity(KeyAlgorithm algorithm, SecureBytes& key)
     }
 }
 
-SecureBytes randomKey(std::size_t length)
-{
+SecureBytes randomKey(std::size_t length) {
     SecureBytes out(length);
     if (RAND_priv_bytes(out.data(), static_cast<int>(length)) != 1) {
         throw BackendError("the random generator failed: retry; if it persists, call staff", 0);

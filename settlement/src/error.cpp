@@ -9,15 +9,17 @@ const char* nextStepName(NextStep step) noexcept {
     case NextStep::Retry:
         return "retry";
     case NextStep::CallStaff:
+    case NextStep::ReinsertCard:
+    case NextStep::ReselectApplication:
+    case NextStep::CheckConfiguration:
         return "call_staff";
     }
     return "call_staff";
 }
 
 Error::Error(std::string code, const std::string& message, NextStep next)
-    : std::runtime_error(message)
-    , m_code(std::move(code))
-    , m_next(next) {
+    : hc::Error(message, next)
+    , m_code(std::move(code)) {
 }
 
 InputError::InputError(const std::string& field, const std::string& problem)

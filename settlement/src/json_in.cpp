@@ -3,122 +3,72 @@
 #include "hc/settle/error.hpp"
 #include "hc/settle/wire_json.hpp"
 
-#include <boost/json/parse.hpp>
 #include <stdexcept>
 
 namespace hc::settle {
 
 namespace json = boost::json;
 
+namespace {
+/** Runs a base getter and reports its field error as settlement's InputError (same text). */
+template <typename F> auto settleErrors(F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const hc::JsonFieldError& e) {
+        throw InputError(e.field(), e.problem());
+    }
+}
+} // namespace
+
 json::value parseJsonText(std::string_view text, const std::string& what, std::size_t maxBytes) {
-    if (text.size() > maxBytes) {
-        throw InputError(what, "message larger than " + std::to_string(maxBytes) + " bytes");
-    }
-    boost::system::error_code ec;
-    json::parse_options opts;
-    opts.max_depth = 32;
-    auto v = json::parse(json::string_view(text.data(), text.size()), ec, {}, opts);
-    if (ec) {
-        throw InputError(what, "not valid JSON (" + ec.message() + ")");
-    }
-    return v;
+    return settleErrors([&] { return hc::parseJson(text, what, { maxBytes, 32 }); });
 }
 
 JsonIn::JsonIn(const json::value& value, std::string path)
-    : m_obj(value.if_object())
-    , m_path(std::move(path)) {
-    if (m_obj == nullptr) {
-        throw InputError(m_path.empty() ? "(root)" : m_path, "expected an object");
-    }
+    : m_in(settleErrors([&] { return hc::JsonIn(value, std::move(path)); })) {
 }
 
 JsonIn::JsonIn(const json::object& object, std::string path)
-    : m_obj(&object)
-    , m_path(std::move(path)) {
-}
-
-std::string JsonIn::at(std::string_view name) const {
-    return m_path.empty() ? std::string(name) : m_path + "." + std::string(name);
-}
-
-const json::value* JsonIn::find(std::string_view name) const {
-    const auto* v = m_obj->if_contains(json::string_view(name.data(), name.size()));
-    if (v == nullptr || v->is_null()) {
-        return nullptr;
-    }
-    return v;
+    : m_in(object, std::move(path)) {
 }
 
 const json::value& JsonIn::need(std::string_view name) const {
-    const auto* v = find(name);
-    if (v == nullptr) {
-        throw InputError(at(name), "missing");
-    }
-    return *v;
+    return settleErrors([&]() -> const json::value& { return m_in.need(name); });
 }
 
 bool JsonIn::has(std::string_view name) const {
-    return find(name) != nullptr;
+    return m_in.has(name);
 }
 
 std::string JsonIn::str(std::string_view name, std::size_t maxLen) const {
-    const auto& v = need(name);
-    const auto* s = v.if_string();
-    if (s == nullptr || isWireDecimal(v)) {
+    if (isWireDecimal(need(name))) {
         throw InputError(at(name), "expected a string");
     }
-    if (s->empty() || s->size() > maxLen) {
-        throw InputError(at(name), "length must be 1.." + std::to_string(maxLen));
-    }
-    return std::string(s->data(), s->size());
+    return settleErrors([&] { return m_in.str(name, maxLen); });
 }
 
 std::string JsonIn::strOr(std::string_view name, std::string fallback, std::size_t maxLen) const {
-    if (!has(name)) {
-        return fallback;
-    }
-    const auto* s = need(name).if_string();
-    if (s == nullptr || isWireDecimal(need(name))) {
+    if (has(name) && isWireDecimal(need(name))) {
         throw InputError(at(name), "expected a string");
     }
-    if (s->size() > maxLen) {
-        throw InputError(at(name), "longer than " + std::to_string(maxLen));
-    }
-    return s->empty() ? fallback : std::string(s->data(), s->size());
+    return settleErrors([&] { return m_in.strOr(name, std::move(fallback), maxLen); });
 }
 
 std::int64_t JsonIn::integer(std::string_view name, std::int64_t lo, std::int64_t hi) const {
-    const auto& v = need(name);
-    std::int64_t n = 0;
-    if (v.is_int64()) {
-        n = v.get_int64();
-    } else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
-        n = static_cast<std::int64_t>(v.get_uint64());
-    } else {
-        throw InputError(at(name), "expected an integer");
-    }
-    if (n < lo || n > hi) {
-        throw InputError(
-            at(name), "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
-    }
-    return n;
+    return settleErrors([&] { return m_in.integer(name, lo, hi); });
 }
 
 std::int64_t JsonIn::integerOr(
     std::string_view name, std::int64_t fallback, std::int64_t lo, std::int64_t hi) const {
-    return has(name) ? integer(name, lo, hi) : fallback;
+    return settleErrors([&] { return m_in.integerOr(name, fallback, lo, hi); });
 }
 
 bool JsonIn::boolean(std::string_view name) const {
-    const auto& v = need(name);
-    if (!v.is_bool()) {
-        throw InputError(at(name), "expected true or false");
-    }
-    return v.get_bool();
+    return settleErrors([&] { return m_in.boolean(name); });
 }
 
 bool JsonIn::booleanOr(std::string_view name, bool fallback) const {
-    return has(name) ? boolean(name) : fallback;
+    return settleErrors([&] { return m_in.booleanOr(name, fallback); });
 }
 
 Fen JsonIn::fen(std::string_view name, Fen lo) const {
@@ -216,7 +166,7 @@ BasisPoints JsonIn::percent(std::string_view name) const {
 }
 
 JsonIn JsonIn::object(std::string_view name) const {
-    return JsonIn(need(name), at(name));
+    return JsonIn(settleErrors([&] { return m_in.object(name); }));
 }
 
 std::optional<JsonIn> JsonIn::objectOpt(std::string_view name) const {
@@ -227,47 +177,18 @@ std::optional<JsonIn> JsonIn::objectOpt(std::string_view name) const {
 }
 
 std::vector<JsonIn> JsonIn::objects(std::string_view name, std::size_t maxItems) const {
-    const auto& v = need(name);
-    const auto* arr = v.if_array();
-    if (arr == nullptr) {
-        throw InputError(at(name), "expected an array");
-    }
-    if (arr->size() > maxItems) {
-        throw InputError(at(name), "more than " + std::to_string(maxItems) + " entries");
-    }
+    auto in = settleErrors([&] { return m_in.objects(name, maxItems); });
     std::vector<JsonIn> out;
-    out.reserve(arr->size());
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-        out.emplace_back((*arr)[i], at(name) + "[" + std::to_string(i) + "]");
+    out.reserve(in.size());
+    for (auto& o : in) {
+        out.push_back(JsonIn(std::move(o)));
     }
     return out;
 }
 
 std::vector<std::string> JsonIn::strings(
     std::string_view name, std::size_t maxItems, std::size_t maxLen) const {
-    std::vector<std::string> out;
-    if (!has(name)) {
-        return out;
-    }
-    const auto* arr = need(name).if_array();
-    if (arr == nullptr) {
-        throw InputError(at(name), "expected an array of strings");
-    }
-    if (arr->size() > maxItems) {
-        throw InputError(at(name), "more than " + std::to_string(maxItems) + " entries");
-    }
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-        const auto* s = (*arr)[i].if_string();
-        const auto p = at(name) + "[" + std::to_string(i) + "]";
-        if (s == nullptr) {
-            throw InputError(p, "expected a string");
-        }
-        if (s->empty() || s->size() > maxLen) {
-            throw InputError(p, "length must be 1.." + std::to_string(maxLen));
-        }
-        out.emplace_back(s->data(), s->size());
-    }
-    return out;
+    return settleErrors([&] { return m_in.strings(name, maxItems, maxLen); });
 }
 
 } // namespace hc::settle

@@ -1,12 +1,12 @@
 #include "hc/settle/service.hpp"
 
+#include "hc/base/crypto/digest.hpp"
 #include "hc/settle/error.hpp"
 #include "hc/settle/json_in.hpp"
 #include "hc/settle/wire_json.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <iostream>
-#include <openssl/evp.h>
 
 namespace hc::settle {
 
@@ -55,18 +55,11 @@ struct SettlementService::Call {
 namespace {
 
 std::string sha256Hex(std::string_view data) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
+    try {
+        return crypto::toLowerHex(crypto::sha256(data));
+    } catch (const hc::Error&) {
         throw StoreError("SHA-256 failed");
     }
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out += hex[md[i] >> 4];
-        out += hex[md[i] & 15];
-    }
-    return out;
 }
 
 // Returns the stored reply for a repeated request id, or nullopt for a fresh one.

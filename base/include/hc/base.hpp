@@ -6,6 +6,16 @@
 //                        configuration, call staff); hc::InputError for bad outside input
 //   hc/base/bytes.hpp    hc::Bytes / hc::ByteView, hex text, big-endian integers,
 //                        constant-time comparison
+//   hc/base/secure_bytes.hpp  hc::SecureBytes: locked memory wiped when freed, for clear keys,
+//                        PINs and passphrases; hc::cleanse
+//   hc/base/crypto/block_cipher.hpp  DES, 3DES (2- and 3-key), SM4, AES; ECB and CBC over whole
+//                        blocks (OpenSSL 3, ciphers fetched once)
+//   hc/base/crypto/padding.hpp       ISO 9797-1 padding method 2 (80 00 ..) and its removal
+//   hc/base/crypto/mac.hpp           ISO 9797-1 MAC algorithm 1 (CBC-MAC: the PBOC DES MAC, the
+//                        SM4 MAC) and algorithm 3 (retail MAC, 2-key 3DES)
+//   hc/base/crypto/digest.hpp        SM3, SHA-256, HMAC-SHA256
+//   hc/base/crypto/pboc_mac_input.hpp  the PBOC e-purse session-key and MAC/TAC input layouts
+//                        (pure byte formats, shared by card/ and hsm/)
 //
 // What belongs here: a piece two or more modules would otherwise each write (errors, bytes,
 // cryptographic primitives, SQL, HTTP, JSON input). What does not: anything that knows a card,
@@ -13,4 +23,10 @@
 #pragma once
 
 #include "hc/base/bytes.hpp"
+#include "hc/base/crypto/block_cipher.hpp"
+#include "hc/base/crypto/digest.hpp"
+#include "hc/base/crypto/mac.hpp"
+#include "hc/base/crypto/padding.hpp"
+#include "hc/base/crypto/pboc_mac_input.hpp"
 #include "hc/base/error.hpp"
+#include "hc/base/secure_bytes.hpp"

@@ -1,16 +1,16 @@
 #include "hc/card/health/crypto.hpp"
 
+#include "hc/base/crypto/block_cipher.hpp"
+#include "hc/base/crypto/digest.hpp"
+#include "hc/base/crypto/mac.hpp"
+#include "hc/base/crypto/padding.hpp"
+#include "hc/base/crypto/pboc_mac_input.hpp"
 #include "hc/card/error.hpp"
-
-#include <memory>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <stdexcept>
 
 namespace hc::card::health {
 
 namespace {
-Bytes sm4(ByteView key, ByteView data, bool encrypt, const EVP_CIPHER* cipher, ByteView iv = {}) {
+void needSm4(ByteView key, ByteView data) {
     if (key.size() != 16) {
         throw hc::InputError("SM4: the key must be 16 bytes, got " + std::to_string(key.size()));
     }
@@ -18,31 +18,16 @@ Bytes sm4(ByteView key, ByteView data, bool encrypt, const EVP_CIPHER* cipher, B
         throw hc::InputError("SM4: data must be whole 16-byte blocks, got "
             + std::to_string(data.size()) + " bytes");
     }
-    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(
-        EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
-    Bytes out(data.size() + 16);
-    int n1 = 0;
-    int n2 = 0;
-    if (!ctx
-        || EVP_CipherInit_ex(ctx.get(), cipher, nullptr, key.data(),
-               iv.empty() ? nullptr : iv.data(), encrypt ? 1 : 0)
-            != 1
-        || EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1
-        || EVP_CipherUpdate(ctx.get(), out.data(), &n1, data.data(), static_cast<int>(data.size()))
-            != 1
-        || EVP_CipherFinal_ex(ctx.get(), out.data() + n1, &n2) != 1) {
-        throw hc::Error("SM4 failed in OpenSSL", hc::NextStep::CallStaff);
-    }
-    out.resize(static_cast<std::size_t>(n1 + n2));
-    return out;
 }
 } // namespace
 
 Bytes sm4EcbEncrypt(ByteView key16, ByteView data) {
-    return sm4(key16, data, true, EVP_sm4_ecb());
+    needSm4(key16, data);
+    return crypto::encryptEcb(crypto::BlockCipher::Sm4, key16, data);
 }
 Bytes sm4EcbDecrypt(ByteView key16, ByteView data) {
-    return sm4(key16, data, false, EVP_sm4_ecb());
+    needSm4(key16, data);
+    return crypto::decryptEcb(crypto::BlockCipher::Sm4, key16, data);
 }
 
 Bytes sm4CbcMac(ByteView key16, ByteView iv16, ByteView paddedData) {
@@ -52,17 +37,12 @@ Bytes sm4CbcMac(ByteView key16, ByteView iv16, ByteView paddedData) {
     if (paddedData.empty()) {
         throw hc::InputError("SM4 MAC: no data");
     }
-    const Bytes c = sm4(key16, paddedData, true, EVP_sm4_cbc(), iv16);
-    return Bytes(c.end() - 16, c.end());
+    needSm4(key16, paddedData);
+    return crypto::cbcMac(crypto::BlockCipher::Sm4, key16, iv16, paddedData);
 }
 
 Bytes pad80(ByteView data, std::size_t block) {
-    Bytes out(data.begin(), data.end());
-    out.push_back(0x80);
-    while (out.size() % block != 0) {
-        out.push_back(0x00);
-    }
-    return out;
+    return crypto::padIso9797Method2(data, block);
 }
 
 Bytes unpad80(ByteView data) {
@@ -81,11 +61,7 @@ Bytes diversify(ByteView key16, ByteView factor8) {
         throw hc::InputError(
             "diversification factor must be 8 bytes, got " + std::to_string(factor8.size()));
     }
-    Bytes block(factor8.begin(), factor8.end());
-    for (auto b : factor8) {
-        block.push_back(static_cast<std::uint8_t>(~b));
-    }
-    return sm4EcbEncrypt(key16, block);
+    return sm4EcbEncrypt(key16, pboc::diversificationInput(factor8));
 }
 
 Bytes fold16(ByteView c) {
@@ -136,16 +112,11 @@ Bytes smMac4(ByteView ks, ByteView data) {
 }
 
 Bytes sm3(ByteView data) {
-    Bytes out(32);
-    unsigned int n = 0;
-    if (EVP_Digest(data.data(), data.size(), out.data(), &n, EVP_sm3(), nullptr) != 1 || n != 32) {
-        throw hc::Error("SM3 failed in OpenSSL", hc::NextStep::CallStaff);
-    }
-    return out;
+    return crypto::sm3(data);
 }
 
 bool equalConstantTime(ByteView a, ByteView b) {
-    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+    return constantTimeEqual(a, b);
 }
 
 } // namespace hc::card::health

@@ -1,10 +1,10 @@
 #include "hc/emu/card_os.hpp"
 
+#include "hc/base/crypto/block_cipher.hpp"
 #include "hc/card/error.hpp"
 
 #include <algorithm>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdexcept>
 
@@ -75,18 +75,7 @@ hc::Bytes sm4EncryptBlock(hc::ByteView key16, hc::ByteView block16) {
     if (key16.size() != 16 || block16.size() != 16) {
         throw hc::InputError("SM4: key and block must be 16 bytes");
     }
-    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(
-        EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
-    hc::Bytes out(32);
-    int n1 = 0, n2 = 0;
-    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_sm4_ecb(), nullptr, key16.data(), nullptr) != 1
-        || EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1
-        || EVP_EncryptUpdate(ctx.get(), out.data(), &n1, block16.data(), 16) != 1
-        || EVP_EncryptFinal_ex(ctx.get(), out.data() + n1, &n2) != 1) {
-        throw std::runtime_error("SM4 encryption failed in OpenSSL");
-    }
-    out.resize(static_cast<std::size_t>(n1 + n2));
-    return out;
+    return hc::crypto::encryptEcb(hc::crypto::BlockCipher::Sm4, key16, block16);
 }
 
 hc::Bytes externalAuthCryptogram(hc::ByteView key16, hc::ByteView challenge) {

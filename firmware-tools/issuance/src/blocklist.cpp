@@ -1,36 +1,25 @@
 // The blocklist: text and JSON forms sharing one SM3 digest over the text body.
 #include "hc/issuance/blocklist.hpp"
 
-#include "hc/card/error.hpp"
+#include "hc/base/bytes.hpp"
+#include "hc/base/crypto/digest.hpp"
+#include "hc/base/error.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <ctime>
 #include <memory>
-#include <openssl/evp.h>
 #include <sstream>
 
 namespace hc::issuance {
 
 std::string sm3Hex(std::string_view data) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&::EVP_MD_CTX_free)> ctx(
-        ::EVP_MD_CTX_new(), &::EVP_MD_CTX_free);
-    const EVP_MD* md = ::EVP_get_digestbyname("SM3");
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!ctx || !md || ::EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1
-        || ::EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1
-        || ::EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) {
+    try {
+        return hc::crypto::toLowerHex(hc::crypto::sm3(data));
+    } catch (const hc::Error&) {
         throw hc::Error("SM3 is not available in this OpenSSL", hc::NextStep::CheckConfiguration);
     }
-    static const char* hex = "0123456789abcdef";
-    std::string s;
-    for (unsigned int i = 0; i < len; ++i) {
-        s.push_back(hex[out[i] >> 4]);
-        s.push_back(hex[out[i] & 0x0f]);
-    }
-    return s;
 }
 
 namespace {

@@ -464,11 +464,13 @@ PersoResult Personalizer::personalize(CardChannel& channel, const PersoInput& in
         }
     } catch (const PersoError&) {
         throw;
-    } catch (const hc::Error& e) {
-        throw PersoError(s.stage(), e.what(), e.nextStep(), std::nullopt, s.isTouched());
     } catch (const hc::hsm::Error& e) {
+        // hsm errors derive from hc::Error: their handler comes first to keep the "HSM: " text
+        // and the CheckConfiguration step.
         throw PersoError(s.stage(), std::string("HSM: ") + e.what(),
             hc::NextStep::CheckConfiguration, std::nullopt, s.isTouched());
+    } catch (const hc::Error& e) {
+        throw PersoError(s.stage(), e.what(), e.nextStep(), std::nullopt, s.isTouched());
     }
     result.stages = s.finish(result.elapsed);
     result.apdus = s.apdus();
@@ -495,11 +497,13 @@ std::vector<FieldMismatch> Personalizer::verify(
         return readBack(channel, expected).first;
     } catch (const PersoError&) {
         throw;
-    } catch (const hc::Error& e) {
-        throw PersoError(PersoStage::Verify, e.what(), e.nextStep());
     } catch (const hc::hsm::Error& e) {
+        // hsm errors derive from hc::Error: their handler comes first to keep the "HSM: " text
+        // and the CheckConfiguration step.
         throw PersoError(
             PersoStage::Verify, std::string("HSM: ") + e.what(), hc::NextStep::CheckConfiguration);
+    } catch (const hc::Error& e) {
+        throw PersoError(PersoStage::Verify, e.what(), e.nextStep());
     }
 }
 
@@ -598,10 +602,12 @@ std::size_t Personalizer::appCommand(CardChannel& channel, PersoStage stage, std
         s.sendOk(CommandApdu(0x84, ins, 0x00, p2, data, 0), what);
     } catch (const PersoError&) {
         throw;
+    } catch (const hc::hsm::Error& e) {
+        // hsm errors derive from hc::Error: their handler comes first to keep the "HSM: " text
+        // and the CheckConfiguration step.
+        throw PersoError(stage, std::string("HSM: ") + e.what(), hc::NextStep::CheckConfiguration);
     } catch (const hc::Error& e) {
         throw PersoError(stage, e.what(), e.nextStep());
-    } catch (const hc::hsm::Error& e) {
-        throw PersoError(stage, std::string("HSM: ") + e.what(), hc::NextStep::CheckConfiguration);
     }
     return s.apdus();
 }

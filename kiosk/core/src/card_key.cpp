@@ -1,13 +1,12 @@
 #include "hc/kiosk/core/card_key.hpp"
 
-#include "hc/card/bytes.hpp"
-#include "hc/card/error.hpp"
+#include "hc/base/bytes.hpp"
+#include "hc/base/crypto/digest.hpp"
+#include "hc/base/error.hpp"
 #include "hc/kiosk/core/secret_file.hpp"
 
 #include <cstdio>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 namespace hc::kiosk::core {
@@ -71,18 +70,14 @@ const CardKeys& CardKeys::processDefault() {
 }
 
 std::string CardKeys::mac(const std::string& text) const {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (HMAC(EVP_sha256(), m_key.data(), static_cast<int>(m_key.size()),
-            reinterpret_cast<const unsigned char*>(text.data()), text.size(), out, &len)
-        == nullptr) {
+    hc::Bytes out;
+    try {
+        out = hc::crypto::hmacSha256(
+            m_key, hc::ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    } catch (const hc::Error&) {
         throw hc::Error("card keys: HMAC-SHA256 failed", NextStep::CallStaff);
     }
-    std::string hex = hc::toHex(hc::ByteView(out, 16));
-    for (auto& c : hex) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return hex;
+    return hc::crypto::toLowerHex(hc::ByteView(out).first(16));
 }
 
 std::string CardKeys::key(const std::string& cardNumber) const {

@@ -1,6 +1,6 @@
 #include "hc/kiosk/core/secret_file.hpp"
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 
 #include <cerrno>
 #include <cstdio>

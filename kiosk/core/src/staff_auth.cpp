@@ -1,8 +1,8 @@
 #include "hc/kiosk/core/staff_auth.hpp"
 
-#include "hc/card/bytes.hpp"
-#include "hc/card/error.hpp"
-#include "hc/card/health/crypto.hpp"
+#include "hc/base/bytes.hpp"
+#include "hc/base/crypto/digest.hpp"
+#include "hc/base/error.hpp"
 
 #include <memory>
 #include <openssl/core_names.h>
@@ -110,8 +110,7 @@ bool checkStaffPin(const std::string& pinHash, const std::string& pin) {
 
 std::string staffPinHash(const std::string& salt, const std::string& pin) {
     const auto text = salt + pin;
-    return hc::toHex(hc::card::health::sm3(
-        hc::ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
+    return hc::toHex(hc::crypto::sm3(std::string_view(text)));
 }
 
 std::optional<std::int64_t> StaffGuard::waitFor(

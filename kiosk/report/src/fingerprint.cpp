@@ -1,9 +1,7 @@
+#include "hc/base/bytes.hpp"
+#include "hc/base/crypto/digest.hpp"
 #include "hc/kiosk/report.hpp"
 #include "number_text.hpp"
-
-#include <array>
-#include <memory>
-#include <openssl/evp.h>
 
 namespace hc::kiosk::report {
 
@@ -28,28 +26,17 @@ std::string canonicalContent(const his::LabReport& report) {
 
 ReportFingerprint fingerprint(const his::LabReport& report) {
     const std::string content = canonicalContent(report);
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md {};
-    unsigned int mdLen = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sm3(), nullptr) != 1
-        || EVP_DigestUpdate(ctx.get(), content.data(), content.size()) != 1
-        || EVP_DigestFinal_ex(ctx.get(), md.data(), &mdLen) != 1) {
+    hc::Bytes md;
+    try {
+        md = hc::crypto::sm3(std::string_view(content));
+    } catch (const hc::Error&) {
         throw RenderError("SM3 is not available from OpenSSL", hc::NextStep::CheckConfiguration);
     }
-    static constexpr char hex[] = "0123456789abcdef";
-    static constexpr char upper[] = "0123456789ABCDEF";
     ReportFingerprint fp;
     fp.reportId = report.id;
-    for (unsigned int i = 0; i < mdLen; ++i) {
-        fp.digest += hex[md[i] >> 4];
-        fp.digest += hex[md[i] & 0x0F];
-    }
-    for (unsigned int i = 0; i < 8; ++i) {
-        if (i > 0 && i % 2 == 0) {
-            fp.code += '-';
-        }
-        fp.code += upper[md[i] >> 4];
-        fp.code += upper[md[i] & 0x0F];
+    fp.digest = hc::crypto::toLowerHex(md);
+    for (std::size_t i = 0; i < 8; i += 2) {
+        fp.code += (i > 0 ? "-" : "") + hc::toHex(hc::ByteView(md).subspan(i, 2));
     }
     return fp;
 }

@@ -1,6 +1,6 @@
 #include "scripted_port.hpp"
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 
 #include <algorithm>
 #include <ctime>

@@ -1,35 +1,37 @@
-// Errors of the settlement module. Each error says what the caller must do next.
+// Errors of the settlement module. Each error says what the caller must do next, as the
+// middleware's hc::NextStep (hc/base/error.hpp); settlement uses three of its values: FixInput
+// (the request is wrong; correct the named field and send again), Retry (transient; the same
+// request, same request id, may be sent again) and CallStaff (a person must look at it: manual
+// review, supervisor, IT). hc::settle::Error derives from hc::Error.
 // Thread-safety: value types, no shared state.
 #pragma once
 
-#include <stdexcept>
+#include "hc/base/error.hpp"
+
 #include <string>
 
 namespace hc::settle {
 
-/** What the caller (terminal, cashier, finance staff) must do after an error. */
-enum class NextStep {
-    FixInput, ///< the request is wrong; correct the named field and send again
-    Retry, ///< a transient condition; the same request (same request id) may be sent again
-    CallStaff ///< a person must look at it (manual review, supervisor, IT)
-};
+/** What the caller (terminal, cashier, finance staff) must do after an error: hc::NextStep. */
+using NextStep = hc::NextStep;
 
-/** Name of a NextStep as used in JSON replies ("fix_input", "retry", "call_staff"). */
+/** Name of a NextStep as used in JSON replies ("fix_input", "retry", "call_staff"). The wire
+ * knows only these three: a step settlement does not use (reinsert the card, check the
+ * configuration, ...) is sent as "call_staff". */
 const char* nextStepName(NextStep step) noexcept;
 
 /** Base error: a stable machine code, a human message and the next step. */
-class Error : public std::runtime_error {
+class Error : public hc::Error {
 public:
     /** Build an error with a stable code such as "input.bad_field". */
     Error(std::string code, const std::string& message, NextStep next);
     /** Stable machine-readable code. */
     const std::string& code() const noexcept { return m_code; }
-    /** What the caller must do next. */
-    NextStep next() const noexcept { return m_next; }
+    /** What the caller must do next (the same as hc::Error::nextStep()). */
+    NextStep next() const noexcept { return nextStep(); }
 
 private:
     std::string m_code;
-    NextStep m_next;
 };
 
 /** Bad external input; the message names the offending field. Next step: fix input. */

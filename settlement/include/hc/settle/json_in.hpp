@@ -1,7 +1,11 @@
 // Checked reading of external JSON (terminal requests, center replies, rule tables).
 // Every accessor bounds- and type-checks and throws InputError naming the field's JSON path.
+// The parser and the plain getters are hc::parseJson / hc::JsonIn (hc/base/json_in.hpp); this
+// view adds settlement's field types (fen, yuan, ratios, percentages, wire decimals) and throws
+// hc::settle::InputError, so settlement's callers see one error type.
 #pragma once
 
+#include "hc/base/json_in.hpp"
 #include "hc/settle/money.hpp"
 
 #include <boost/json/object.hpp>
@@ -70,17 +74,17 @@ public:
     std::vector<std::string> strings(
         std::string_view name, std::size_t maxItems, std::size_t maxLen = 64) const;
     /** The underlying object. */
-    const boost::json::object& raw() const noexcept { return *m_obj; }
+    const boost::json::object& raw() const noexcept { return m_in.raw(); }
     /** JSON path of this object. */
-    const std::string& path() const noexcept { return m_path; }
+    const std::string& path() const noexcept { return m_in.path(); }
     /** JSON path of a member. */
-    std::string at(std::string_view name) const;
+    std::string at(std::string_view name) const { return m_in.at(name); }
 
 private:
-    const boost::json::value* find(std::string_view name) const;
+    explicit JsonIn(hc::JsonIn in)
+        : m_in(std::move(in)) { }
     const boost::json::value& need(std::string_view name) const;
-    const boost::json::object* m_obj;
-    std::string m_path;
+    hc::JsonIn m_in;
 };
 
 } // namespace hc::settle

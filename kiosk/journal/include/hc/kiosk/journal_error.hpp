@@ -2,7 +2,7 @@
 // start (or continue) an external step it cannot journal: it stops and calls staff.
 #pragma once
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 
 namespace hc::kiosk {
 

@@ -28,7 +28,7 @@
 // Errors derive from hc::Error.
 #pragma once
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 #include "hc/kiosk/his/types.hpp"
 #include "hc/printer/ipp_printer.hpp"
 

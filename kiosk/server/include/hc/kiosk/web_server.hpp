@@ -46,7 +46,7 @@
 // server.
 #pragma once
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 #include "hc/kiosk/ui_port.hpp"
 
 #include <chrono>

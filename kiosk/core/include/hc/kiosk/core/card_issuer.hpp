@@ -7,7 +7,7 @@
 // Threading: one thread at a time (the engine serialises its calls).
 #pragma once
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 
 #include <string>
 #include <vector>

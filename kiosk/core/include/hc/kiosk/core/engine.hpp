@@ -24,6 +24,7 @@
 // released, on the calling thread.
 #pragma once
 
+#include "hc/card/error.hpp" // cardUnreadable takes the card layer's errors (CardProtocolError)
 #include "hc/kiosk/core/card_issuer.hpp"
 #include "hc/kiosk/core/card_key.hpp"
 #include "hc/kiosk/core/devices.hpp"

@@ -9,7 +9,7 @@
 // Threading: Flow values are immutable after parsing; share freely.
 #pragma once
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 
 #include <filesystem>
 #include <optional>

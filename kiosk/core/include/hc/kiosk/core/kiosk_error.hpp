@@ -4,7 +4,7 @@
 // staff"). Plain value; thread-safe to copy.
 #pragma once
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 
 #include <string>
 

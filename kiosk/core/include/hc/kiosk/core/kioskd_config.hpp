@@ -6,7 +6,7 @@
 // Pure values and a parser; thread-safe.
 #pragma once
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 #include "hc/kiosk/core/engine.hpp"
 
 #include <cstdint>

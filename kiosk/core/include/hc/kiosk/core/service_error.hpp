@@ -7,7 +7,7 @@
 // own errors to it. Plain value; thread-safe to copy.
 #pragma once
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 #include "hc/kiosk/journal_step.hpp"
 
 #include <string>

@@ -9,7 +9,7 @@
 //                      kiosk journals UNKNOWN (the HIS may have committed)
 #pragma once
 
-#include "hc/card/error.hpp"
+#include "hc/base/error.hpp"
 
 namespace hc::kiosk::his {
 

@@ -1,0 +1,75 @@
+// hc::parseJson and hc::JsonIn: limits, required fields and their types, errors naming the path.
+#include "hc/base/json_in.hpp"
+
+#include <doctest/doctest.h>
+#include <string>
+
+using namespace hc;
+
+namespace {
+std::string errorOf(auto&& f) {
+    try {
+        f();
+    } catch (const JsonFieldError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+} // namespace
+
+TEST_CASE("parseJson refuses oversize text, deep nesting and bad syntax, naming the text") {
+    CHECK(errorOf([] {
+        parseJson(std::string(100, ' '), "request", { 10, 32 });
+    }) == "request: message larger than 10 bytes");
+    CHECK(errorOf([] {
+        parseJson("[[[[1]]]]", "request", { 100, 3 });
+    }).starts_with("request: not valid JSON ("));
+    CHECK(errorOf([] {
+        parseJson("{\"a\":", "rule table");
+    }).starts_with("rule table: not valid JSON ("));
+    CHECK(parseJson("{\"a\":1}", "x").as_object().at("a").as_int64() == 1);
+}
+
+TEST_CASE("required getters check presence, type and range and name the field path") {
+    const auto v = parseJson(R"({"name":"Li","n":5,"ok":true,"sub":{"items":[{"id":"a"},{"id":3}]},
+        "tags":["x",""],"nul":null})",
+        "t");
+    const JsonIn in(v, "");
+    CHECK(in.str("name") == "Li");
+    CHECK(in.integer("n", 0, 10) == 5);
+    CHECK(in.boolean("ok"));
+    CHECK_FALSE(in.has("nul"));
+    CHECK(in.strOr("nul", "fallback") == "fallback");
+    CHECK(in.integerOr("absent", 7, 0, 10) == 7);
+    CHECK(errorOf([&] { in.str("absent"); }) == "absent: missing");
+    CHECK(errorOf([&] { in.str("n"); }) == "n: expected a string");
+    CHECK(errorOf([&] { in.str("name", 1); }) == "name: length must be 1..1");
+    CHECK(errorOf([&] { in.integer("n", 6, 10); }) == "n: out of range 6..10");
+    CHECK(errorOf([&] { in.integer("name", 0, 1); }) == "name: expected an integer");
+    CHECK(errorOf([&] { in.boolean("n"); }) == "n: expected true or false");
+    CHECK(errorOf([&] { in.object("name"); }) == "name: expected an object");
+    CHECK(errorOf([&] { in.array("name", 3); }) == "name: expected an array");
+    const auto items = in.object("sub").objects("items", 5);
+    REQUIRE(items.size() == 2);
+    CHECK(items[0].str("id") == "a");
+    CHECK(errorOf([&] { items[1].str("id"); }) == "sub.items[1].id: expected a string");
+    CHECK(
+        errorOf([&] { in.object("sub").objects("items", 1); }) == "sub.items: more than 1 entries");
+    CHECK(errorOf([&] { in.strings("tags", 5); }) == "tags[1]: length must be 1..64");
+    const auto array = parseJson("[1]", "t");
+    CHECK(errorOf([&] { JsonIn(array, ""); }) == "(root): expected an object");
+    // Found by fuzz_base_json_in: an empty member name still gives an error that names it.
+    const auto emptyKey = parseJson(R"({"":1})", "t");
+    CHECK(errorOf([&] { JsonIn(emptyKey, "").str(""); }) == "\"\": expected a string");
+}
+
+TEST_CASE("a field error is an hc::InputError: the caller's next step is to fix the input") {
+    try {
+        const auto empty = parseJson("{}", "t");
+        JsonIn(empty, "cfg").str("x");
+        FAIL("no error");
+    } catch (const InputError& e) {
+        CHECK(e.nextStep() == NextStep::FixInput);
+        CHECK(std::string(e.what()) == "cfg.x: missing");
+    }
+}
