@@ -6,6 +6,11 @@
 //                        configuration, call staff); hc::InputError for bad outside input
 //   hc/base/bytes.hpp    hc::Bytes / hc::ByteView, hex text, big-endian integers,
 //                        constant-time comparison
+//   hc/base/http_client.hpp
+//                        hc::HttpClient: HTTP/1.1 over TCP (Boost.Beast), per-step timeouts, a
+//                        reply-body cap, keep-alive; a failure says NotSent (resolve/connect
+//                        failed: nothing reached the server) or Unknown (a write started: the
+//                        server may have acted), which exactly-once callers build on
 //
 // What belongs here: a piece two or more modules would otherwise each write (errors, bytes,
 // cryptographic primitives, SQL, HTTP, JSON input). What does not: anything that knows a card,
