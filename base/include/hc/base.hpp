@@ -11,6 +11,13 @@
 //                        reply-body cap, keep-alive; a failure says NotSent (resolve/connect
 //                        failed: nothing reached the server) or Unknown (a write started: the
 //                        server may have acted), which exactly-once callers build on
+//   hc/base/sql/connection.hpp, query.hpp, transaction.hpp, dialect.hpp
+//                        hc::sql: one SQL layer over SQLite and PostgreSQL (libpq): cached
+//                        prepared statements with typed binds and column reads, RAII
+//                        transactions (BEGIN IMMEDIATE for SQLite writers, WAL +
+//                        synchronous=FULL), guarded statements that report a refused row, the
+//                        dialect differences (placeholders, auto keys, BLOB/BYTEA, row locks,
+//                        retryable errors) in one place, and errors worded by each module
 //
 // What belongs here: a piece two or more modules would otherwise each write (errors, bytes,
 // cryptographic primitives, SQL, HTTP, JSON input). What does not: anything that knows a card,
