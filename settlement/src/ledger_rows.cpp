@@ -59,8 +59,17 @@ const char* kSettlementCols = "id, request_id, terminal, visit_id, chrg_bchno, m
 struct Texts {
     std::string settlementByMsgid, settlementsOfDay, settlementsOfTerminal;
     std::string leaseDispatchable, leaseUnknown, staleSent, expired, getDoc;
+    std::string insertSettlement, insertOutbox;
 
     explicit Texts(Dialect d) {
+        insertSettlement
+            = "INSERT INTO settlements(request_id, terminal, visit_id, chrg_bchno, msgid, setl_id, "
+              "psn_no, insutype, clr_type, status, provisional, medfee, fund, acct, cash, hosp, "
+              "split, setl_date, created_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            + sql::returning(d, "id");
+        insertOutbox = "INSERT INTO outbox(msgid, infno, visit_id, state, payload, attempts, "
+                       "next_ms, expires_ms, ref_msgid) VALUES(?,?,?,?,?,?,?,?,?)"
+            + sql::returning(d, "seq");
         const std::string sel = std::string("SELECT ") + kSettlementCols + " FROM settlements ";
         settlementByMsgid = sel + "WHERE msgid = ?";
         settlementsOfDay = sel + "WHERE setl_date = ? ORDER BY id";
@@ -217,11 +226,7 @@ void LedgerRows::setRequestReply(const std::string& requestId, const std::string
 }
 
 std::int64_t LedgerRows::insertSettlement(const SettlementRecord& r) {
-    Query q(m_c,
-        "INSERT INTO settlements(request_id, terminal, visit_id, chrg_bchno, msgid, setl_id, "
-        "psn_no, insutype, clr_type, status, provisional, medfee, fund, acct, cash, hosp, "
-        "split, setl_date, created_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-        Guard::Constraint);
+    Query q(m_c, texts(m_c).insertSettlement, Guard::Constraint);
     q.bind(1, r.requestId)
         .bind(2, r.terminal)
         .bind(3, r.visitId)
@@ -241,7 +246,7 @@ std::int64_t LedgerRows::insertSettlement(const SettlementRecord& r) {
         .bind(17, r.splitJson)
         .bind(18, r.setlDate)
         .bind(19, r.createdMs);
-    const bool row = q.step();
+    q.step();
     const auto& c = q.constraint();
     if (!c.empty()) {
         // SQLite names the columns ("settlements.visit_id, ..."), PostgreSQL the constraint.
@@ -253,10 +258,7 @@ std::int64_t LedgerRows::insertSettlement(const SettlementRecord& r) {
         }
         throw DuplicateError("msgid", r.msgid);
     }
-    if (!row) {
-        throw StoreError("settlement insert returned no id");
-    }
-    return q.i64(0);
+    return q.insertedId();
 }
 
 void LedgerRows::updateSettlement(const SettlementRecord& r) {
@@ -312,10 +314,7 @@ Fen LedgerRows::provisionalExposure() {
 }
 
 std::int64_t LedgerRows::insertOutbox(const OutboxEntry& e) {
-    Query q(m_c,
-        "INSERT INTO outbox(msgid, infno, visit_id, state, payload, attempts, next_ms, "
-        "expires_ms, ref_msgid) VALUES(?,?,?,?,?,?,?,?,?) RETURNING seq",
-        Guard::Constraint);
+    Query q(m_c, texts(m_c).insertOutbox, Guard::Constraint);
     q.bind(1, e.msgid)
         .bind(2, e.infno)
         .bind(3, e.visitId)
@@ -325,15 +324,12 @@ std::int64_t LedgerRows::insertOutbox(const OutboxEntry& e) {
         .bind(7, e.nextMs)
         .bind(8, e.expiresMs)
         .bindOptText(9, e.refMsgid);
-    const bool row = q.step();
+    q.step();
     if (!q.constraint().empty()) {
         const bool reversal = names(q.constraint(), "ref_msgid", "outbox_one_reversal");
         throw DuplicateError(reversal ? "reversal" : "msgid", reversal ? e.refMsgid : e.msgid);
     }
-    if (!row) {
-        throw StoreError("outbox insert returned no seq");
-    }
-    return q.i64(0);
+    return q.insertedId();
 }
 
 void LedgerRows::updateOutbox(const OutboxEntry& e) {

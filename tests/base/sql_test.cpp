@@ -53,20 +53,21 @@ TEST_CASE("placeholders: ? and ?N become $N on PostgreSQL, quoted text is left a
     CHECK(sql::placeholders("a = ?", sql::Dialect::Sqlite) == "a = ?");
 }
 
-TEST_CASE("typed binds and column reads, NULL, bytes, RETURNING and changes") {
+TEST_CASE("typed binds and column reads, NULL, bytes, the new row's key and changes") {
     TempDb db;
     auto c = open(db);
     makeTable(*c);
     const hc::Bytes bytes { 0x00, 0x01, 0xfe, 0xff };
     std::int64_t id = 0;
     {
-        sql::Query q(*c, "INSERT INTO t(k, n, b, note) VALUES(?, ?, ?, ?) RETURNING id");
+        sql::Query q(*c,
+            "INSERT INTO t(k, n, b, note) VALUES(?, ?, ?, ?)" + sql::returning(c->dialect(), "id"));
         q.bind(1, "a")
             .bind(2, std::int64_t { -9007199254740993 })
             .bindBlob(3, bytes)
             .bindOptText(4, "");
-        REQUIRE(q.step());
-        id = q.i64(0);
+        q.step();
+        id = q.insertedId();
     }
     CHECK(id > 0);
     sql::Query sel(*c, "SELECT id, k, n, b, note FROM t WHERE id = ?");

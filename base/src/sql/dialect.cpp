@@ -37,6 +37,10 @@ std::string placeholders(std::string_view sql, Dialect dialect) {
     return out;
 }
 
+std::string returning(Dialect dialect, std::string_view column) {
+    return dialect == Dialect::Sqlite ? std::string() : " RETURNING " + std::string(column);
+}
+
 const char* autoKey(Dialect dialect) noexcept {
     return dialect == Dialect::Sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT"
                                       : "BIGSERIAL PRIMARY KEY";

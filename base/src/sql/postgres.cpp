@@ -97,6 +97,16 @@ public:
         return out;
     }
     int columns() const override { return m_r ? ::PQnfields(m_r) : 0; }
+    std::int64_t insertedId() const override {
+        if (m_r == nullptr || ::PQntuples(m_r) < 1 || ::PQnfields(m_r) < 1) {
+            Failure f;
+            f.dialect = Dialect::Postgres;
+            f.message = "the INSERT returned no key (write it with hc::sql::returning)";
+            f.sql = m_sql;
+            m_owner.raise(f);
+        }
+        return std::stoll(::PQgetvalue(m_r, 0, 0));
+    }
     std::int64_t changes() const override {
         const char* n = m_r ? ::PQcmdTuples(m_r) : nullptr;
         return (n && *n) ? std::stoll(n) : 0;

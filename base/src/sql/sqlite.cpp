@@ -78,6 +78,7 @@ public:
     }
     std::int64_t changes() const override { return ::sqlite3_changes(m_db); }
     int columns() const override { return ::sqlite3_column_count(m_st); }
+    std::int64_t insertedId() const override { return ::sqlite3_last_insert_rowid(m_db); }
 
 private:
     void check(int rc) const {

@@ -218,7 +218,7 @@ std::int64_t Journal::beginStep(const std::string& session, const StepRequest& r
         "INSERT INTO steps (session, seq, type, status, request_id, amount_fen, detail,"
         " compensates, started_at)"
         " SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, 'PENDING', ?3, ?4, ?5, ?6, ?7"
-        " FROM steps WHERE session = ?1 RETURNING id");
+        " FROM steps WHERE session = ?1");
     s.bind(1, session)
         .bind(2, stepTypeName(request.type))
         .bind(3, request.requestId)
@@ -226,10 +226,8 @@ std::int64_t Journal::beginStep(const std::string& session, const StepRequest& r
         .bind(5, request.detail)
         .bind(6, request.compensates)
         .bind(7, utcNow(false));
-    if (!s.step()) {
-        throw JournalError("journal: the step of " + session + " was not stored");
-    }
-    return s.integer(0);
+    s.step();
+    return s.insertedId();
 }
 
 void Journal::finishStep(std::int64_t stepId, StepStatus outcome, const std::string& text) {

@@ -40,6 +40,8 @@ public:
     virtual std::int64_t changes() const = 0;
     /** Columns of the current row. */
     virtual int columns() const = 0;
+    /** The key of the row an INSERT written with returning() made (see dialect.hpp). */
+    virtual std::int64_t insertedId() const = 0;
 };
 
 /** Whether a refused row is raised or reported. */
@@ -93,6 +95,8 @@ public:
     const std::string& constraint() const noexcept { return m_constraint; }
     /** Rows changed by the statement. */
     std::int64_t changes() const { return m_statement.changes(); }
+    /** The new row's key after step() of an INSERT written with returning(dialect, column). */
+    std::int64_t insertedId() const { return m_statement.insertedId(); }
 
     /** Columns of the current row. */
     int columns() const { return m_statement.columns(); }
