@@ -607,7 +607,7 @@ PassStats CenterGateway::runOnce(LedgerStore& store, const ResolvedHook& hook) {
         const auto& e = batch[i];
         Result& r = results[i];
         const auto res = http.post(m_config.target + e.infno, bodies[i]);
-        if (res.outcome == HttpOutcome::NotDelivered) {
+        if (res.outcome == HttpOutcome::NotSent) {
             r.event = OutboxEvent::NotDelivered;
             r.error = res.error;
         } else if (res.outcome == HttpOutcome::Unknown) {

@@ -1,5 +1,5 @@
 // hc_base: what every module of the middleware shares, and nothing else. It depends on no module
-// (only on the C++ library and OpenSSL); every module may depend on it.
+// (only on the C++ library, OpenSSL 3, Boost, SQLite and libpq); every module may depend on it.
 //
 //   hc/base/error.hpp    hc::Error, the root of every error, with hc::NextStep (what the caller
 //                        must do next: fix input, retry, reinsert the card, check the
@@ -16,6 +16,21 @@
 //   hc/base/crypto/digest.hpp        SM3, SHA-256, HMAC-SHA256
 //   hc/base/crypto/pboc_mac_input.hpp  the PBOC e-purse session-key and MAC/TAC input layouts
 //                        (pure byte formats, shared by card/ and hsm/)
+//   hc/base/json_in.hpp  hc::parseJson (size and depth limits) and hc::JsonIn, whose getters
+//                        check presence, type and range and throw hc::JsonFieldError naming
+//                        the field's JSON path ("items[3].amount_fen: ...")
+//   hc/base/http_client.hpp
+//                        hc::HttpClient: HTTP/1.1 over TCP (Boost.Beast), per-step timeouts, a
+//                        reply-body cap, keep-alive; a failure says NotSent (resolve/connect
+//                        failed: nothing reached the server) or Unknown (a write started: the
+//                        server may have acted), which exactly-once callers build on
+//   hc/base/sql/connection.hpp, query.hpp, transaction.hpp, dialect.hpp
+//                        hc::sql: one SQL layer over SQLite and PostgreSQL (libpq): cached
+//                        prepared statements with typed binds and column reads, RAII
+//                        transactions (BEGIN IMMEDIATE for SQLite writers, WAL +
+//                        synchronous=FULL), guarded statements that report a refused row, the
+//                        dialect differences (placeholders, auto keys, BLOB/BYTEA, row locks,
+//                        retryable errors) in one place, and errors worded by each module
 //
 // What belongs here: a piece two or more modules would otherwise each write (errors, bytes,
 // cryptographic primitives, SQL, HTTP, JSON input). What does not: anything that knows a card,
@@ -29,4 +44,8 @@
 #include "hc/base/crypto/padding.hpp"
 #include "hc/base/crypto/pboc_mac_input.hpp"
 #include "hc/base/error.hpp"
+#include "hc/base/http_client.hpp"
+#include "hc/base/json_in.hpp"
 #include "hc/base/secure_bytes.hpp"
+#include "hc/base/sql/connection.hpp"
+#include "hc/base/sql/transaction.hpp"

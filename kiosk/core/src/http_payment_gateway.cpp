@@ -1,16 +1,9 @@
+#include "hc/base/http_client.hpp"
 #include "hc/kiosk/core/device_adapters.hpp"
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 namespace hc::kiosk::core {
 
 namespace json = boost::json;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
 
 HttpPaymentGateway::HttpPaymentGateway(
     std::string host, unsigned short port, std::chrono::milliseconds timeout)
@@ -21,45 +14,30 @@ HttpPaymentGateway::HttpPaymentGateway(
 
 PaygwReply HttpPaymentGateway::call(
     const std::string& method, const std::string& target, const json::object& body, bool mutating) {
-    boost::asio::io_context io;
-    beast::tcp_stream stream(io);
-    try {
-        tcp::resolver resolver(io);
-        stream.expires_after(m_timeout);
-        stream.connect(resolver.resolve(m_host, std::to_string(m_port)));
-    } catch (const std::exception& e) {
-        throw ServiceError(CallOutcome::NotSent, std::string("paygw connect: ") + e.what());
+    // One connection per call; connect, write and read each bounded by the timeout.
+    HttpClientOptions options;
+    options.timeout = m_timeout;
+    options.bodyLimit = 64 * 1024;
+    options.keepAlive = false;
+    HttpClient http(m_host, m_port, options);
+    const auto res = method == "POST" ? http.post(target, json::serialize(body)) : http.get(target);
+    if (res.outcome == HttpOutcome::NotSent) {
+        throw ServiceError(CallOutcome::NotSent, "paygw connect: " + res.reason);
     }
-    http::request<http::string_body> req { method == "POST" ? http::verb::post : http::verb::get,
-        target, 11 };
-    req.set(http::field::host, m_host);
-    req.set(http::field::content_type, "application/json");
-    if (method == "POST") {
-        req.body() = json::serialize(body);
-    }
-    req.prepare_payload();
+    // A lost reply to a query is harmless (query again); to an order, refund or close it is not.
     const auto lost = mutating ? CallOutcome::Unknown : CallOutcome::NotSent;
-    http::response<http::string_body> res;
-    try {
-        stream.expires_after(m_timeout);
-        http::write(stream, req);
-        beast::flat_buffer buf;
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(64 * 1024);
-        http::read(stream, buf, parser);
-        res = parser.release();
-    } catch (const std::exception& e) {
-        throw ServiceError(lost, std::string("paygw: no reply: ") + e.what());
+    if (res.outcome == HttpOutcome::Unknown) {
+        throw ServiceError(lost, "paygw: no reply: " + res.error);
     }
-    const auto code = res.result_int();
+    const auto code = res.status;
     if (code >= 500) {
         throw ServiceError(lost, "paygw: HTTP " + std::to_string(code));
     }
     if (code >= 400) {
         throw ServiceError(CallOutcome::Refused,
-            "paygw: HTTP " + std::to_string(code) + " " + res.body().substr(0, 200));
+            "paygw: HTTP " + std::to_string(code) + " " + res.body.substr(0, 200));
     }
-    return parsePaygwReply(res.body());
+    return parsePaygwReply(res.body);
 }
 
 PayOrder HttpPaymentGateway::createOrder(

@@ -1,20 +1,13 @@
 #include "hc/kiosk/his/http_his_adapter.hpp"
 
+#include "hc/base/http_client.hpp"
 #include "hc/kiosk/his/his_reply.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
 namespace hc::kiosk::his {
 
-namespace asio = boost::asio;
-namespace http = boost::beast::http;
 namespace json = boost::json;
-using tcp = asio::ip::tcp;
 
 namespace {
 
@@ -47,71 +40,32 @@ HttpHisAdapter::HttpHisAdapter(
 json::value HttpHisAdapter::call(const std::string& method, const std::string& target,
     const std::string& body, bool mutating, const char* contentType) {
     const auto where = method + " " + target;
-    asio::io_context io;
-    boost::system::error_code ec;
-    tcp::resolver resolver(io);
-    const auto endpoints = resolver.resolve(m_host, std::to_string(m_port), ec);
-    if (ec) {
-        throw HisUnavailable("HIS " + m_host + ": cannot resolve: " + ec.message());
+    // One connection per call ("Connection: close"); connect, write and read each bounded by
+    // the timeout.
+    HttpClientOptions options;
+    options.timeout = m_timeout;
+    options.bodyLimit = 8U * 1024U * 1024U;
+    options.keepAlive = false;
+    options.userAgent = "hc-kiosk";
+    HttpClient http(m_host, m_port, options);
+    const auto res = method == "POST" ? http.post(target, body, contentType) : http.get(target);
+    if (res.stage == HttpStage::Resolve) {
+        throw HisUnavailable("HIS " + m_host + ": cannot resolve: " + res.reason);
     }
-    http::request<http::string_body> req(
-        method == "POST" ? http::verb::post : http::verb::get, target, 11);
-    req.set(http::field::host, m_host);
-    req.set(http::field::user_agent, "hc-kiosk");
-    req.set(http::field::connection, "close");
-    if (!body.empty()) {
-        req.set(http::field::content_type, contentType);
-        req.body() = body;
+    if (res.outcome == HttpOutcome::NotSent) {
+        throw HisUnavailable("HIS " + where + ": connect failed: " + res.reason);
     }
-    req.prepare_payload();
-
-    // Connect, write, read: each bounded by the timeout (tcp_stream expiry), run to completion.
-    enum class Phase { Connect, Write, Read, Done };
-    Phase phase = Phase::Connect;
-    boost::beast::tcp_stream stream(io);
-    boost::beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(8U * 1024U * 1024U);
-    stream.expires_after(m_timeout);
-    stream.async_connect(endpoints, [&](boost::system::error_code e, const tcp::endpoint&) {
-        if (e) {
-            ec = e;
-            return;
-        }
-        phase = Phase::Write;
-        stream.expires_after(m_timeout);
-        http::async_write(stream, req, [&](boost::system::error_code e2, std::size_t) {
-            if (e2) {
-                ec = e2;
-                return;
-            }
-            phase = Phase::Read;
-            stream.expires_after(m_timeout);
-            http::async_read(
-                stream, buffer, parser, [&](boost::system::error_code e3, std::size_t) {
-                    if (e3) {
-                        ec = e3;
-                        return;
-                    }
-                    phase = Phase::Done;
-                });
-        });
-    });
-    io.run();
-    if (phase == Phase::Connect) {
-        throw HisUnavailable("HIS " + where + ": connect failed: " + ec.message());
-    }
-    if (phase != Phase::Done) {
+    if (res.outcome == HttpOutcome::Unknown) {
         // The request (or part of it) may have arrived: a mutating call's outcome is unknown.
         const auto msg = "HIS " + where
-            + (phase == Phase::Write ? ": send failed (" : ": no reply (") + ec.message() + ")";
+            + (res.stage == HttpStage::Write ? ": send failed (" : ": no reply (") + res.reason
+            + ")";
         if (mutating) {
             throw HisOutcomeUnknown(msg);
         }
         throw HisUnavailable(msg);
     }
-    const auto& res = parser.get();
-    const int status = static_cast<int>(res.result_int());
+    const int status = res.status;
     if (status >= 500) {
         const auto msg = "HIS " + where + ": HTTP " + std::to_string(status);
         if (mutating) {
@@ -121,7 +75,7 @@ json::value HttpHisAdapter::call(const std::string& method, const std::string& t
     }
     json::value v;
     try {
-        v = parseReplyJson(res.body());
+        v = parseReplyJson(res.body);
     } catch (const HisReplyError& e) {
         if (status >= 400) {
             throw HisRefused(status, "HIS " + where + ": HTTP " + std::to_string(status));

@@ -1,12 +1,13 @@
 #include "hc/kiosk/journal.hpp"
 
+#include "hc/base/sql/query.hpp"
+#include "hc/base/sql/transaction.hpp"
 #include "hc/kiosk/journal_error.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,49 +34,12 @@ std::string utcNow(bool compact) {
     return out;
 }
 
-/** A prepared statement finalized on scope exit. */
-class Stmt {
+/** A statement of the journal's connection (hc::sql::Query, reset on scope exit). */
+class Stmt : public sql::Query {
 public:
-    Stmt(sqlite3* db, const char* sql)
-        : m_db(db) {
-        if (sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr) != SQLITE_OK) {
-            throw JournalError(
-                std::string("journal: cannot prepare \"") + sql + "\": " + sqlite3_errmsg(db));
-        }
-    }
-    ~Stmt() { sqlite3_finalize(m_stmt); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-
-    Stmt& bind(int i, const std::string& v) {
-        sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    Stmt& bind(int i, std::string_view v) { return bind(i, std::string(v)); }
-    Stmt& bind(int i, std::int64_t v) {
-        sqlite3_bind_int64(m_stmt, i, v);
-        return *this;
-    }
-    /** Steps once; true when a row is available. */
-    bool step() {
-        const int rc = sqlite3_step(m_stmt);
-        if (rc == SQLITE_ROW) {
-            return true;
-        }
-        if (rc != SQLITE_DONE) {
-            throw JournalError(std::string("journal: ") + sqlite3_errmsg(m_db));
-        }
-        return false;
-    }
-    std::string text(int col) const {
-        const auto* p = sqlite3_column_text(m_stmt, col);
-        return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
-    }
-    std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
-
-private:
-    sqlite3* m_db;
-    sqlite3_stmt* m_stmt = nullptr;
+    Stmt(const std::unique_ptr<sql::Connection>& db, std::string_view sql)
+        : Query(*db, sql) { }
+    std::int64_t integer(int col) const { return i64(col); }
 };
 
 constexpr const char* kStepColumns
@@ -128,18 +92,22 @@ Journal::Journal(const std::filesystem::path& path) {
         }
         ::close(fd);
     }
-    if (sqlite3_open_v2(path.c_str(), &m_db,
-            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr)
-        != SQLITE_OK) {
-        std::string msg = "journal: cannot open " + path.string() + ": "
-            + (m_db != nullptr ? sqlite3_errmsg(m_db) : "out of memory");
-        sqlite3_close(m_db);
-        throw JournalError(msg);
-    }
-    sqlite3_busy_timeout(m_db, 5000);
-    try {
-        exec("PRAGMA journal_mode=WAL");
-        exec("PRAGMA synchronous=FULL");
+    sql::SqliteSettings settings;
+    settings.busyTimeoutMs = 5000;
+    settings.fullMutex = true; // WAL, synchronous=FULL: a step is durable when it returns
+    m_db = sql::openSqlite(path.string(), settings, [path](const sql::Failure& f) {
+        switch (f.stage) {
+        case sql::Failure::Stage::Open:
+            throw JournalError("journal: cannot open " + path.string() + ": " + f.message);
+        case sql::Failure::Stage::Prepare:
+            throw JournalError("journal: cannot prepare \"" + f.sql + "\": " + f.message);
+        case sql::Failure::Stage::Script:
+            throw JournalError("journal: \"" + f.sql + "\" failed: " + f.message);
+        default:
+            throw JournalError("journal: " + f.message);
+        }
+    });
+    {
         exec("CREATE TABLE IF NOT EXISTS sessions ("
              " id TEXT PRIMARY KEY, terminal TEXT NOT NULL, business TEXT NOT NULL,"
              " started_at TEXT NOT NULL, ended_at TEXT, end_reason TEXT,"
@@ -157,23 +125,13 @@ Journal::Journal(const std::filesystem::path& path) {
         exec("CREATE TABLE IF NOT EXISTS audit ("
              " id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, event TEXT NOT NULL,"
              " subject TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')");
-    } catch (...) {
-        sqlite3_close(m_db);
-        throw;
     }
 }
 
-Journal::~Journal() {
-    sqlite3_close(m_db);
-}
+Journal::~Journal() = default;
 
 void Journal::exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string msg = std::string("journal: \"") + sql + "\" failed: " + (err ? err : "?");
-        sqlite3_free(err);
-        throw JournalError(msg);
-    }
+    m_db->exec(sql);
 }
 
 std::string Journal::openSession(const std::string& terminal, const std::string& business) {
@@ -186,7 +144,7 @@ std::string Journal::openSession(const std::string& terminal, const std::string&
             "INSERT OR IGNORE INTO sessions (id, terminal, business, started_at) VALUES (?,?,?,?)");
         s.bind(1, id).bind(2, terminal).bind(3, business).bind(4, utcNow(false));
         s.step();
-        if (sqlite3_changes(m_db) == 1) {
+        if (s.changes() == 1) {
             return id;
         }
     }
@@ -206,7 +164,7 @@ int Journal::endOpenSessionsAfterCrash() {
     Stmt s(m_db, "UPDATE sessions SET ended_at = ?, end_reason = 'crash' WHERE ended_at IS NULL");
     s.bind(1, utcNow(false));
     s.step();
-    return sqlite3_changes(m_db);
+    return static_cast<int>(s.changes());
 }
 
 std::vector<std::string> Journal::sessionsToRecover() {
@@ -269,7 +227,7 @@ std::int64_t Journal::beginStep(const std::string& session, const StepRequest& r
         .bind(6, request.compensates)
         .bind(7, utcNow(false));
     s.step();
-    return sqlite3_last_insert_rowid(m_db);
+    return s.insertedId();
 }
 
 void Journal::finishStep(std::int64_t stepId, StepStatus outcome, const std::string& text) {
@@ -284,7 +242,7 @@ void Journal::finishStep(std::int64_t stepId, StepStatus outcome, const std::str
                                     "id = ? AND status = 'PENDING'");
     s.bind(1, statusName(outcome)).bind(2, text).bind(3, utcNow(false)).bind(4, stepId);
     s.step();
-    if (sqlite3_changes(m_db) != 1) {
+    if (s.changes() != 1) {
         throw JournalError("journal: step " + std::to_string(stepId) + " is not PENDING");
     }
 }
@@ -301,7 +259,7 @@ void Journal::resolveStep(std::int64_t stepId, StepStatus outcome, const std::st
         " WHERE id = ? AND status IN ('PENDING', 'UNKNOWN')");
     s.bind(1, statusName(outcome)).bind(2, "query: " + note).bind(3, utcNow(false)).bind(4, stepId);
     s.step();
-    if (sqlite3_changes(m_db) != 1) {
+    if (s.changes() != 1) {
         throw JournalError(
             "journal: step " + std::to_string(stepId) + " is not PENDING or UNKNOWN");
     }
@@ -309,9 +267,8 @@ void Journal::resolveStep(std::int64_t stepId, StepStatus outcome, const std::st
 
 std::vector<StepRecord> Journal::steps(const std::string& session) {
     std::lock_guard lock(m_mutex);
-    Stmt s(m_db,
-        (std::string("SELECT ") + kStepColumns + " FROM steps WHERE session = ? ORDER BY seq")
-            .c_str());
+    Stmt s(
+        m_db, std::string("SELECT ") + kStepColumns + " FROM steps WHERE session = ? ORDER BY seq");
     s.bind(1, session);
     std::vector<StepRecord> out;
     while (s.step()) {
@@ -322,7 +279,7 @@ std::vector<StepRecord> Journal::steps(const std::string& session) {
 
 std::optional<StepRecord> Journal::step(std::int64_t stepId) {
     std::lock_guard lock(m_mutex);
-    Stmt s(m_db, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE id = ?").c_str());
+    Stmt s(m_db, std::string("SELECT ") + kStepColumns + " FROM steps WHERE id = ?");
     s.bind(1, stepId);
     if (!s.step()) {
         return std::nullopt;
@@ -370,18 +327,13 @@ int Journal::rewriteDetails(const std::string& marker,
     if (changes.empty()) {
         return 0;
     }
-    exec("BEGIN IMMEDIATE");
-    try {
-        for (const auto& [id, detail] : changes) {
-            Stmt u(m_db, "UPDATE steps SET detail = ? WHERE id = ?");
-            u.bind(1, detail).bind(2, id);
-            u.step();
-        }
-        exec("COMMIT");
-    } catch (...) {
-        exec("ROLLBACK");
-        throw;
+    sql::Transaction tx(*m_db); // BEGIN IMMEDIATE; rolled back unless committed
+    for (const auto& [id, detail] : changes) {
+        Stmt u(m_db, "UPDATE steps SET detail = ? WHERE id = ?");
+        u.bind(1, detail).bind(2, id);
+        u.step();
     }
+    tx.commit();
     return static_cast<int>(changes.size());
 }
 

@@ -1,47 +1,31 @@
-// A small blocking HTTP/1.1 client (Boost.Beast) with a persistent connection and timeouts,
-// which reports whether a failed request may have reached the server.
+// The center's HTTP client: hc::HttpClient (base/) with a persistent connection and a 1 GiB reply
+// cap (file downloads), reporting whether a failed request may have reached the center.
 // Thread-safety: one HttpClient per thread.
 #pragma once
 
-#include <chrono>
-#include <memory>
-#include <string>
+#include "hc/base/http_client.hpp"
 
 namespace hc::settle {
 
-/** Outcome class of an HTTP exchange, as the outbox needs it. */
-enum class HttpOutcome {
-    Ok, ///< a complete response was read (any status code)
-    NotDelivered, ///< connecting failed: the request provably never left
-    Unknown ///< written (maybe partly) but no complete response: the server may have acted
-};
+using hc::HttpOutcome;
+using hc::HttpResult;
 
-/** Result of one POST/GET. */
-struct HttpResult {
-    HttpOutcome outcome = HttpOutcome::Unknown; ///< delivery class
-    int status = 0; ///< HTTP status when outcome is Ok
-    std::string body; ///< response body
-    std::string error; ///< error text otherwise
-};
-
-/** Blocking client for one host:port. */
-class HttpClient {
+/** Blocking keep-alive client for the center at one host:port. */
+class HttpClient : public hc::HttpClient {
 public:
     /** Target host and port; `timeout` bounds connect, write and read each. */
     HttpClient(std::string host, unsigned short port,
-        std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
-    ~HttpClient();
-    HttpClient(const HttpClient&) = delete;
-    HttpClient& operator=(const HttpClient&) = delete;
-    /** POST a JSON body to `target`. A reused connection that turns out closed before anything
-     *  was read is retried once on a fresh connection only if the write itself failed. */
-    HttpResult post(const std::string& target, const std::string& body);
-    /** GET `target`. */
-    HttpResult get(const std::string& target);
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(5000))
+        : hc::HttpClient(std::move(host), port, options(timeout)) { }
 
 private:
-    struct Impl;
-    std::unique_ptr<Impl> m_impl;
+    static HttpClientOptions options(std::chrono::milliseconds timeout) {
+        HttpClientOptions o;
+        o.timeout = timeout;
+        o.bodyLimit = 1024ULL * 1024 * 1024;
+        o.keepAlive = true;
+        return o;
+    }
 };
 
 } // namespace hc::settle

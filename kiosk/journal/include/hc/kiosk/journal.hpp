@@ -18,7 +18,9 @@
 #include <string>
 #include <vector>
 
-struct sqlite3;
+namespace hc::sql {
+class Connection;
+}
 
 namespace hc::kiosk {
 
@@ -134,7 +136,7 @@ public:
 
 private:
     void exec(const char* sql);
-    sqlite3* m_db = nullptr;
+    std::unique_ptr<sql::Connection> m_db;
     std::mutex m_mutex;
     std::uint32_t m_counter = 0;
 };
