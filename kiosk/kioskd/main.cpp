@@ -4,7 +4,8 @@
 // 127.0.0.1. Options: kioskd --help and docs/kiosk.md "kioskd options".
 //
 // Threads: main (waits for SIGINT/SIGTERM), the web server's, a 250 ms ticker (countdowns, QR
-// polling) and, with PC/SC readers, the reader monitor. The engine serialises them.
+// polling) and, with PC/SC readers, the reader monitor (core::DeviceWatcher). The engine
+// serialises them. A bad command line or configuration exits 2, a failed start 1.
 #ifdef HC_KIOSKD_WITH_IPP
 #include "ipp_report_printer.hpp"
 #endif
@@ -14,7 +15,10 @@
 #ifdef HC_KIOSKD_WITH_SETTLE
 #include "settle_insurance.hpp"
 #endif
+#include "hc/base/program_options.hpp"
+#include "hc/base/stop_signals.hpp"
 #include "hc/kiosk/core/device_adapters.hpp"
+#include "hc/kiosk/core/device_watcher.hpp"
 #include "hc/kiosk/core/engine.hpp"
 #include "hc/kiosk/core/kioskd_config.hpp"
 #include "hc/kiosk/core/pcsc_patient_card.hpp"
@@ -27,7 +31,6 @@
 
 #include <atomic>
 #include <boost/json/serialize.hpp>
-#include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -42,12 +45,8 @@ namespace po = boost::program_options;
 
 namespace {
 
-// --status: report the journal's unfinished recovery instead of running.
-bool g_statusOnly = false;
-
-core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
-    po::options_description desc("kioskd options");
-    desc.add_options()("help", "this text")("config", po::value<std::string>(),
+void declare(hc::ProgramOptions& opts) {
+    opts.add()("config", po::value<std::string>(),
         "JSON configuration file (fields: docs/kiosk.md)")("port", po::value<int>(),
         "web server port on 127.0.0.1 (0 = any; printed)")("terminal", po::value<std::string>(),
         "terminal id")("mode", po::value<std::string>(), "patient | cashier")(
@@ -75,25 +74,20 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
         "print what recovery has not finished in the journal (JSON) and exit: 0 none, 3 some")(
         "failpoint", po::value<std::string>(),
         "TEST ONLY: SIGKILL itself after this journaled step (kill -9 tests)");
-    po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << desc;
-        help = true;
-        return {};
-    }
-    if (vm.count("hash-pin") || vm.count("hash-pin-sm3")) {
-        // The PIN from stdin (never from the command line, never logged).
-        std::string pin;
-        std::getline(std::cin, pin);
-        std::cout << (vm.count("hash-pin-sm3")
-                ? core::staffPinHash(vm["hash-pin-sm3"].as<std::string>(), pin)
-                : core::hashStaffPin(pin))
-                  << std::endl;
-        help = true;
-        return {};
-    }
+}
+
+/** --hash-pin / --hash-pin-sm3: the PIN from stdin (never from the command line, never logged). */
+void printPinHash(const po::variables_map& vm) {
+    std::string pin;
+    std::getline(std::cin, pin);
+    std::cout << (vm.count("hash-pin-sm3")
+            ? core::staffPinHash(vm["hash-pin-sm3"].as<std::string>(), pin)
+            : core::hashStaffPin(pin))
+              << std::endl;
+}
+
+/** The configuration: the --config file, then the options over it. Throws ConfigError. */
+core::KioskdConfig readConfig(const po::variables_map& vm) {
     core::KioskdConfig c;
     if (vm.count("config")) {
         std::ifstream in(vm["config"].as<std::string>(), std::ios::binary);
@@ -142,7 +136,6 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
     if (vm.count("allow-ui-card-events")) {
         c.allowUiCardEvents = true;
     }
-    g_statusOnly = vm.count("status") > 0;
     if (vm.count("failpoint")) {
         c.failpoint = vm["failpoint"].as<std::string>();
     }
@@ -165,6 +158,23 @@ core::KioskdConfig readConfig(int argc, char** argv, bool& help) {
         throw core::ConfigError("--mode cashier: the config file needs \"staff\" accounts");
     }
     return c;
+}
+
+/** --status: what recovery has not finished (exit 0 none, 3 some, 2 no journal). */
+int printRecoveryStatus(const core::KioskdConfig& cfg) {
+    try {
+        if (!std::filesystem::exists(cfg.journal)) {
+            throw std::runtime_error(
+                "no journal at " + cfg.journal + " (give --journal or the --config of the kiosk)");
+        }
+        hc::kiosk::Journal journal(cfg.journal);
+        const auto status = hc::kiosk::kioskd::recoveryStatus(journal);
+        std::cout << boost::json::serialize(status) << std::endl;
+        return status.at("pending").as_int64() == 0 ? 0 : 3;
+    } catch (const std::exception& e) {
+        std::cerr << "kioskd --status: " << e.what() << std::endl;
+        return 2;
+    }
 }
 
 /** A fresh per-boot access token: 32 random bytes, hex. */
@@ -193,239 +203,236 @@ void logRecovery(const std::vector<core::RecoveryReport>& reports) {
     }
 }
 
-} // namespace
+std::unique_ptr<core::ReportPrinter> openReportPrinter(const core::KioskdConfig& cfg) {
+    if (cfg.report.rfind("dir:", 0) == 0) {
+        return std::make_unique<core::DirReportPrinter>(cfg.report.substr(4));
+    }
+    if (cfg.report.rfind("ipp://", 0) == 0 || cfg.report.rfind("ipps://", 0) == 0) {
+#ifdef HC_KIOSKD_WITH_IPP
+        return std::make_unique<hc::kiosk::kioskd::IppReportPrinter>(
+            cfg.report, hc::kiosk::report::Hospital { cfg.hospital, "检验科", "" }, cfg.terminal);
+#else
+        throw core::ConfigError("report: this build has no IPP report printing");
+#endif
+    }
+    if (cfg.report != "none" && !cfg.report.empty()) {
+        throw core::ConfigError("report: expected ipp://…, dir:PATH or none, got " + cfg.report);
+    }
+    return nullptr;
+}
 
-int main(int argc, char** argv) {
-    core::KioskdConfig cfg;
-    try {
-        bool help = false;
-        cfg = readConfig(argc, argv, help);
-        if (help) {
-            return 0;
-        }
-    } catch (const std::exception& e) {
-        std::cerr << "kioskd: " << e.what() << std::endl;
-        return 2;
+std::unique_ptr<core::InsuranceService> openInsurance(const core::KioskdConfig& cfg) {
+    if (cfg.settlementd.empty()) {
+        return nullptr;
     }
-    if (g_statusOnly) {
-        try {
-            if (!std::filesystem::exists(cfg.journal)) {
-                throw std::runtime_error("no journal at " + cfg.journal
-                    + " (give --journal or the --config of the kiosk)");
-            }
-            hc::kiosk::Journal journal(cfg.journal);
-            const auto status = hc::kiosk::kioskd::recoveryStatus(journal);
-            std::cout << boost::json::serialize(status) << std::endl;
-            return status.at("pending").as_int64() == 0 ? 0 : 3;
-        } catch (const std::exception& e) {
-            std::cerr << "kioskd --status: " << e.what() << std::endl;
-            return 2;
-        }
-    }
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    try {
-        hc::kiosk::Journal journal(cfg.journal);
-        const auto cardKeys = core::CardKeys::loadOrCreate(cfg.siteKeyFile);
-        if (const int n = cardKeys.migrateJournal(journal); n > 0) {
-            std::cout << "kioskd: " << n << " journal step(s): unkeyed card key rewritten as HMAC"
-                      << std::endl;
-        }
-        const int crashed = journal.endOpenSessionsAfterCrash();
-        if (crashed > 0) {
-            std::cout << "kioskd: " << crashed << " session(s) left open by a crash" << std::endl;
-        }
+#ifndef HC_KIOSKD_WITH_SETTLE
+    throw core::ConfigError("settlementd: this build has no settlement client");
+#else
+    hc::settle::TerminalClientConfig tc;
+    tc.endpoint = cfg.settlementd;
+    tc.serverPublicKey = cfg.settlementdServerKey;
+    tc.publicKey = cfg.settlementdPublicKey;
+    tc.secretKey = cfg.settlementdSecretKey;
+    tc.insecureTerminal = cfg.terminal;
+    hc::settle::VisitRegistration visit;
+    visit.insutype = cfg.insutype;
+    visit.hospLv = cfg.hospLv;
+    visit.medType = cfg.medType;
+    visit.year = static_cast<int>(cfg.policyYear);
+    visit.region = cfg.region;
+    return std::make_unique<hc::kiosk::kioskd::SettleInsurance>(tc, visit);
+#endif
+}
+
+/** The services and devices the engine uses, opened from the configuration. */
+struct Services {
+    std::unique_ptr<hc::kiosk::his::HttpHisAdapter> his;
+    std::unique_ptr<core::PaymentGateway> gateway;
+    std::unique_ptr<core::ReceiptPrinter> receipt;
+    std::unique_ptr<core::ReportPrinter> report;
+    std::unique_ptr<core::InsuranceService> insurance;
+    std::shared_ptr<core::MemoryCard> fakeCard;
+
+    explicit Services(const core::KioskdConfig& cfg) {
         const auto [hisHost, hisPort] = core::hostPort(cfg.his, "his");
-        hc::kiosk::his::HttpHisAdapter his(
+        his = std::make_unique<hc::kiosk::his::HttpHisAdapter>(
             hisHost, hisPort, std::chrono::milliseconds(cfg.hisTimeoutMs));
-        std::unique_ptr<core::PaymentGateway> gateway;
         if (cfg.paygw != "none" && !cfg.paygw.empty()) {
             const auto [h, p] = core::hostPort(cfg.paygw, "paygw");
             gateway = std::make_unique<core::HttpPaymentGateway>(h, p);
         }
-        std::unique_ptr<core::ReceiptPrinter> receipt;
         if (cfg.receipt != "none" && !cfg.receipt.empty()) {
             receipt = std::make_unique<core::EscPosReceiptPrinter>(cfg.receipt);
         }
-        std::unique_ptr<core::ReportPrinter> report;
-        if (cfg.report.rfind("dir:", 0) == 0) {
-            report = std::make_unique<core::DirReportPrinter>(cfg.report.substr(4));
-        } else if (cfg.report.rfind("ipp://", 0) == 0 || cfg.report.rfind("ipps://", 0) == 0) {
-#ifdef HC_KIOSKD_WITH_IPP
-            report = std::make_unique<hc::kiosk::kioskd::IppReportPrinter>(cfg.report,
-                hc::kiosk::report::Hospital { cfg.hospital, "检验科", "" }, cfg.terminal);
-#else
-            throw core::ConfigError("report: this build has no IPP report printing");
-#endif
-        } else if (cfg.report != "none" && !cfg.report.empty()) {
-            throw core::ConfigError(
-                "report: expected ipp://…, dir:PATH or none, got " + cfg.report);
-        }
-        std::unique_ptr<core::InsuranceService> insurance;
-        if (!cfg.settlementd.empty()) {
-#ifndef HC_KIOSKD_WITH_SETTLE
-            throw core::ConfigError("settlementd: this build has no settlement client");
-#else
-            hc::settle::TerminalClientConfig tc;
-            tc.endpoint = cfg.settlementd;
-            tc.serverPublicKey = cfg.settlementdServerKey;
-            tc.publicKey = cfg.settlementdPublicKey;
-            tc.secretKey = cfg.settlementdSecretKey;
-            tc.insecureTerminal = cfg.terminal;
-            hc::settle::VisitRegistration visit;
-            visit.insutype = cfg.insutype;
-            visit.hospLv = cfg.hospLv;
-            visit.medType = cfg.medType;
-            visit.year = static_cast<int>(cfg.policyYear);
-            visit.region = cfg.region;
-            insurance = std::make_unique<hc::kiosk::kioskd::SettleInsurance>(tc, visit);
-#endif
-        }
-        std::shared_ptr<core::MemoryCard> fakeCard;
+        report = openReportPrinter(cfg);
+        insurance = openInsurance(cfg);
         if (!cfg.fakeCard.empty()) {
             fakeCard = std::make_shared<core::MemoryCard>(cfg.fakeCard,
                 core::CardIdentity { cfg.fakeCardId, cfg.fakeCardId, cfg.fakeCardName },
                 cfg.fakeCardBalanceFen);
         }
-        core::RecoveryExecutor recovery(journal, &his, insurance.get(), gateway.get(), &cardKeys);
-        logRecovery(recovery.recoverAll(fakeCard.get()));
+    }
+};
 
-        core::SystemClock clock;
-        core::EngineParts parts;
-        parts.journal = &journal;
-        parts.his = &his;
-        parts.clock = &clock;
-        parts.insurance = insurance.get();
-        parts.gateway = gateway.get();
-        parts.receipt = receipt.get();
-        parts.report = report.get();
-        parts.recovery = &recovery;
-        parts.cardKeys = &cardKeys;
+core::EngineConfig engineConfig(const core::KioskdConfig& cfg) {
+    core::EngineConfig ec;
+    ec.terminalId = cfg.terminal;
+    ec.mode = cfg.mode;
+    ec.cardIssuance = cfg.cardIssuance;
+    ec.reportFeeFen = cfg.reportFeeFen;
+    ec.failpoint = cfg.failpoint;
+    ec.staff = cfg.staff;
+    ec.printedReportsFile = cfg.journal + ".printed-reports";
+    ec.shiftFile = cfg.journal + ".shift";
+    ec.staffPinFile = cfg.journal + ".staff-pins";
+    return ec;
+}
+
+/** The reader monitor's callbacks: a card in the patient reader goes to the engine. */
+core::DeviceWatcherEvents cardEvents(
+    core::Engine& engine, const std::function<std::shared_ptr<core::PatientCard>()>& pcscCard) {
+    core::DeviceWatcherEvents ev;
+    ev.cardInserted = [&engine, pcscCard] {
+        try {
+            engine.cardInserted(pcscCard());
+        } catch (const std::exception& e) {
+            std::cerr << "kioskd: card: " << e.what() << std::endl;
+            engine.cardUnreadable(e);
+        }
+    };
+    ev.cardRemoved = [&engine] { engine.cardRemoved(); };
+    ev.readerLost = [](core::ReaderLoss loss, const std::string& why) {
+        std::cerr << "kioskd: reader monitor: " << why
+                  << (loss == core::ReaderLoss::MonitorFailed ? " (retrying every second)" : "")
+                  << std::endl;
+    };
+    ev.readerBack = [] { std::cerr << "kioskd: reader monitor: working again" << std::endl; };
+    return ev;
+}
+
+/** Boot (journal, recovery, devices, engine), serve until SIGINT/SIGTERM. */
+int runKiosk(const core::KioskdConfig& cfg, hc::StopSignals& signals) {
+    hc::kiosk::Journal journal(cfg.journal);
+    const auto cardKeys = core::CardKeys::loadOrCreate(cfg.siteKeyFile);
+    if (const int n = cardKeys.migrateJournal(journal); n > 0) {
+        std::cout << "kioskd: " << n << " journal step(s): unkeyed card key rewritten as HMAC"
+                  << std::endl;
+    }
+    const int crashed = journal.endOpenSessionsAfterCrash();
+    if (crashed > 0) {
+        std::cout << "kioskd: " << crashed << " session(s) left open by a crash" << std::endl;
+    }
+    Services sv(cfg);
+    core::RecoveryExecutor recovery(
+        journal, sv.his.get(), sv.insurance.get(), sv.gateway.get(), &cardKeys);
+    logRecovery(recovery.recoverAll(sv.fakeCard.get()));
+
+    core::SystemClock clock;
+    core::EngineParts parts;
+    parts.journal = &journal;
+    parts.his = sv.his.get();
+    parts.clock = &clock;
+    parts.insurance = sv.insurance.get();
+    parts.gateway = sv.gateway.get();
+    parts.receipt = sv.receipt.get();
+    parts.report = sv.report.get();
+    parts.recovery = &recovery;
+    parts.cardKeys = &cardKeys;
 #ifdef HC_KIOSKD_WITH_ISSUANCE
-        std::unique_ptr<hc::kiosk::kioskd::KioskIssuer> blankCards;
-        if (cfg.cardIssuance && !cfg.issuanceReader.empty()) {
-            blankCards = std::make_unique<hc::kiosk::kioskd::KioskIssuer>(cfg, journal);
-            parts.issuer = &blankCards->issuer();
-        }
+    std::unique_ptr<hc::kiosk::kioskd::KioskIssuer> blankCards;
+    if (cfg.cardIssuance && !cfg.issuanceReader.empty()) {
+        blankCards = std::make_unique<hc::kiosk::kioskd::KioskIssuer>(cfg, journal);
+        parts.issuer = &blankCards->issuer();
+    }
 #else
-        if (cfg.cardIssuance && !cfg.issuanceReader.empty()) {
-            throw core::ConfigError("issuanceReader: this build has no card issuance");
-        }
+    if (cfg.cardIssuance && !cfg.issuanceReader.empty()) {
+        throw core::ConfigError("issuanceReader: this build has no card issuance");
+    }
 #endif
-        core::EngineConfig ec;
-        ec.terminalId = cfg.terminal;
-        ec.mode = cfg.mode;
-        ec.cardIssuance = cfg.cardIssuance;
-        ec.reportFeeFen = cfg.reportFeeFen;
-        ec.failpoint = cfg.failpoint;
-        ec.staff = cfg.staff;
-        ec.printedReportsFile = cfg.journal + ".printed-reports";
-        ec.shiftFile = cfg.journal + ".shift";
-        ec.staffPinFile = cfg.journal + ".staff-pins";
-        const std::string flowDir = cfg.flows.empty() ? std::string(HC_KIOSK_FLOWS_DIR) : cfg.flows;
-        core::Engine engine(core::loadFlows(flowDir, core::engineHandlers()), parts, ec);
+    const std::string flowDir = cfg.flows.empty() ? std::string(HC_KIOSK_FLOWS_DIR) : cfg.flows;
+    core::Engine engine(core::loadFlows(flowDir, core::engineHandlers()), parts, engineConfig(cfg));
 
-        // The SAM (health SAM unlocked, PSAM terminal id) and the issuer keys live as long as
-        // the kiosk: opened once here, reopened by KioskSam after a failure, not per card.
-        std::unique_ptr<core::KioskSam> sam;
-        if (!fakeCard) {
-            sam = std::make_unique<core::KioskSam>(
-                cfg.samReader, cfg.samPin, cfg.issuerKeys, cfg.terminal);
+    // The SAM (health SAM unlocked, PSAM terminal id) and the issuer keys live as long as
+    // the kiosk: opened once here, reopened by KioskSam after a failure, not per card.
+    std::unique_ptr<core::KioskSam> sam;
+    if (!sv.fakeCard) {
+        sam = std::make_unique<core::KioskSam>(
+            cfg.samReader, cfg.samPin, cfg.issuerKeys, cfg.terminal);
+    }
+    const auto pcscCard = [&cfg, &sam]() -> std::shared_ptr<core::PatientCard> {
+        return std::make_shared<core::PcscPatientCard>(cfg.cardReader, *sam);
+    };
+    if (cfg.allowUiCardEvents) {
+        if (sv.fakeCard) {
+            engine.setUiCardSource([fakeCard = sv.fakeCard] { return fakeCard; });
+        } else {
+            engine.setUiCardSource(pcscCard);
         }
-        const auto pcscCard = [&cfg, &sam]() -> std::shared_ptr<core::PatientCard> {
-            return std::make_shared<core::PcscPatientCard>(cfg.cardReader, *sam);
-        };
-        if (cfg.allowUiCardEvents) {
-            if (fakeCard) {
-                engine.setUiCardSource([fakeCard] { return fakeCard; });
-            } else {
-                engine.setUiCardSource(pcscCard);
-            }
-        }
+    }
 
-        std::atomic<bool> stopping { false };
-        std::thread ticker([&] {
-            while (!stopping) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(250));
-                engine.tick();
-            }
-        });
-        // The reader monitor: recreated after pcscd goes away and comes back (a context of a
-        // dead pcscd never recovers); each distinct failure is logged once. The wait is bounded
-        // so the thread sees `stopping` within a second.
-        std::thread watcher;
-        if (!fakeCard) {
-            watcher = std::thread([&] {
-                std::unique_ptr<hc::pcsc::ReaderMonitor> monitor;
-                std::string lastError;
-                while (!stopping) {
-                    std::vector<hc::pcsc::ReaderEvent> events;
-                    try {
-                        if (!monitor) {
-                            monitor = std::make_unique<hc::pcsc::ReaderMonitor>();
-                        }
-                        events = monitor->wait(std::chrono::milliseconds(1000));
-                        if (!lastError.empty()) {
-                            std::cerr << "kioskd: reader monitor: working again" << std::endl;
-                            lastError.clear();
-                        }
-                    } catch (const std::exception& e) {
-                        if (lastError != e.what()) {
-                            lastError = e.what();
-                            std::cerr << "kioskd: reader monitor: " << lastError
-                                      << " (retrying every second)" << std::endl;
-                        }
-                        monitor.reset();
-                        std::this_thread::sleep_for(std::chrono::seconds(1));
-                        continue;
-                    }
-                    for (const auto& ev : events) {
-                        if (ev.reader != cfg.cardReader) {
-                            continue;
-                        }
-                        if (ev.kind == hc::pcsc::ReaderEvent::Kind::CardInserted) {
-                            try {
-                                engine.cardInserted(pcscCard());
-                            } catch (const std::exception& e) {
-                                std::cerr << "kioskd: card: " << e.what() << std::endl;
-                                engine.cardUnreadable(e);
-                            }
-                        } else if (ev.kind == hc::pcsc::ReaderEvent::Kind::CardRemoved) {
-                            engine.cardRemoved();
-                        }
-                    }
-                }
-            });
+    std::atomic<bool> stopping { false };
+    std::thread ticker([&] {
+        while (!stopping) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+            engine.tick();
         }
+    });
+    std::unique_ptr<core::DeviceWatcher> watcher;
+    if (!sv.fakeCard) {
+        watcher
+            = std::make_unique<core::DeviceWatcher>(cfg.cardReader, cardEvents(engine, pcscCard));
+        watcher->start();
+    }
 
-        hc::kiosk::WebServerOptions wo;
-        wo.address = cfg.listen;
-        wo.port = static_cast<unsigned short>(cfg.port);
-        if (!cfg.docroot.empty()) {
-            wo.docroot = cfg.docroot;
+    hc::kiosk::WebServerOptions wo;
+    wo.address = cfg.listen;
+    wo.port = static_cast<unsigned short>(cfg.port);
+    if (!cfg.docroot.empty()) {
+        wo.docroot = cfg.docroot;
+    }
+    // A new secret every boot: the screen's launcher and local tools read it from the
+    // token file (owner only); any other local process is refused.
+    wo.accessToken = newAccessToken();
+    core::writeSecretFile(cfg.tokenFile, wo.accessToken + "\n");
+    hc::kiosk::WebServer server(engine, wo);
+    server.start();
+    std::cout << "kioskd: terminal " << cfg.terminal << " listening on " << server.url()
+              << " (the screen opens " << server.url() << "launch?token=<" << cfg.tokenFile << ">)"
+              << std::endl;
+    const int sig = signals.wait();
+    std::cout << "kioskd: stopping (signal " << sig << ")" << std::endl;
+    stopping = true;
+    server.stop();
+    watcher.reset();
+    ticker.join();
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    hc::ProgramOptions opts("kioskd", "kioskd options");
+    declare(opts);
+    if (const auto exit = opts.withVersion().quietUsageOnError().parse(argc, argv)) {
+        return *exit;
+    }
+    core::KioskdConfig cfg;
+    try {
+        if (opts.has("hash-pin") || opts.has("hash-pin-sm3")) {
+            printPinHash(opts.values());
+            return 0;
         }
-        // A new secret every boot: the screen's launcher and local tools read it from the
-        // token file (owner only); any other local process is refused.
-        wo.accessToken = newAccessToken();
-        core::writeSecretFile(cfg.tokenFile, wo.accessToken + "\n");
-        hc::kiosk::WebServer server(engine, wo);
-        server.start();
-        std::cout << "kioskd: terminal " << cfg.terminal << " listening on " << server.url()
-                  << " (the screen opens " << server.url() << "launch?token=<" << cfg.tokenFile
-                  << ">)" << std::endl;
-        int sig = 0;
-        sigwait(&signals, &sig);
-        std::cout << "kioskd: stopping (signal " << sig << ")" << std::endl;
-        stopping = true;
-        server.stop();
-        if (watcher.joinable()) {
-            watcher.join();
-        }
-        ticker.join();
-        return 0;
+        cfg = readConfig(opts.values());
+    } catch (const std::exception& e) {
+        std::cerr << "kioskd: " << e.what() << std::endl;
+        return 2;
+    }
+    if (opts.has("status")) {
+        return printRecoveryStatus(cfg);
+    }
+    hc::StopSignals signals; // before any thread starts
+    try {
+        return runKiosk(cfg, signals);
     } catch (const std::exception& e) {
         std::cerr << "kioskd: " << e.what() << std::endl;
         return 1;

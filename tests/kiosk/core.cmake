@@ -48,3 +48,13 @@ if(TARGET kioskd)
     LIBS hc_kiosk_journal hc_test_support Boost::json LABELS integration TIMEOUT 180)
   add_dependencies(kiosk_kioskd_access_test kioskd his-sim paygw-sim escpos-sim)
 endif()
+
+# DeviceWatcher (kioskd's reader monitor): the logic with a fake event source, and once on the
+# real pcscd + vpcd + hcemu stack.
+hc_doctest(kiosk_device_watcher_test SOURCES device_watcher_test.cpp
+  LIBS hc_kiosk_devices LABELS unit TIMEOUT 60)
+if(TARGET hcemu)
+  hc_doctest(kiosk_device_watcher_pcsc_test SOURCES device_watcher_pcsc_test.cpp
+    LIBS hc_kiosk_devices hc_test_support LABELS integration SERIAL TIMEOUT 120)
+  add_dependencies(kiosk_device_watcher_pcsc_test hcemu)
+endif()

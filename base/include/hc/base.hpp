@@ -31,6 +31,14 @@
 //                        synchronous=FULL), guarded statements that report a refused row, the
 //                        dialect differences (placeholders, auto keys, BLOB/BYTEA, row locks,
 //                        retryable errors) in one place, and errors worded by each module
+//   hc/base/log.hpp      hc::logLine: "<program>: <message>" lines on stderr, by level (the
+//                        program name and level come from setUpLog / ProgramOptions)
+//
+// Programs (library hc_program, which adds Boost.program_options; not included below):
+//   hc/base/program_options.hpp  hc::ProgramOptions: --help, --version, --log-level, and a bad
+//                        command line reported as "<program>: <what, naming the option>", exit 2
+//   hc/base/stop_signals.hpp     hc::StopSignals: SIGINT/SIGTERM (SIGHUP) taken with wait() or a
+//                        callback instead of a handler; block them before starting threads
 //
 // What belongs here: a piece two or more modules would otherwise each write (errors, bytes,
 // cryptographic primitives, SQL, HTTP, JSON input). What does not: anything that knows a card,
@@ -46,6 +54,7 @@
 #include "hc/base/error.hpp"
 #include "hc/base/http_client.hpp"
 #include "hc/base/json_in.hpp"
+#include "hc/base/log.hpp"
 #include "hc/base/secure_bytes.hpp"
 #include "hc/base/sql/connection.hpp"
 #include "hc/base/sql/transaction.hpp"

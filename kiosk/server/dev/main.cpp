@@ -5,11 +5,11 @@
 //
 // Prints "listening on http://127.0.0.1:<port>/" once it accepts connections; SIGINT/SIGTERM
 // stop it.
+#include "hc/base/program_options.hpp"
+#include "hc/base/stop_signals.hpp"
 #include "hc/kiosk/web_server.hpp"
 #include "scripted_port.hpp"
 
-#include <boost/program_options.hpp>
-#include <csignal>
 #include <iostream>
 
 int main(int argc, char** argv) {
@@ -18,29 +18,16 @@ int main(int argc, char** argv) {
     std::string address = "127.0.0.1";
     std::string uiDir;
     int seconds = 60;
-    po::options_description desc("kiosk-ui-dev: the kiosk UI over a scripted fake engine");
-    desc.add_options()("help", "this text")(
-        "port", po::value(&port)->default_value(port), "TCP port (0 = pick one)")(
+    hc::ProgramOptions opts(
+        "kiosk-ui-dev", "kiosk-ui-dev: the kiosk UI over a scripted fake engine");
+    opts.add()("port", po::value(&port)->default_value(port), "TCP port (0 = pick one)")(
         "address", po::value(&address)->default_value(address), "address to bind")(
         "ui-dir", po::value(&uiDir), "UI folder (default: kiosk/ui of the source tree)")(
         "seconds", po::value(&seconds)->default_value(seconds), "countdown per screen");
-    po::variables_map vm;
-    try {
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        po::notify(vm);
-    } catch (const std::exception& e) {
-        std::cerr << "kiosk-ui-dev: " << e.what() << "\n" << desc;
-        return 2;
+    if (const auto exit = opts.parse(argc, argv)) {
+        return *exit;
     }
-    if (vm.count("help") != 0U) {
-        std::cout << desc;
-        return 0;
-    }
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    hc::StopSignals signals; // before the server's threads
     try {
         hc::kiosk::dev::ScriptedPort engine(seconds);
         hc::kiosk::WebServerOptions options; // no access token: a development tool
@@ -50,8 +37,7 @@ int main(int argc, char** argv) {
         hc::kiosk::WebServer server(engine, options);
         server.start();
         std::cout << "listening on " << server.url() << std::endl;
-        int sig = 0;
-        sigwait(&signals, &sig);
+        (void)signals.wait();
         server.stop();
     } catch (const std::exception& e) {
         std::cerr << "kiosk-ui-dev: " << e.what() << "\n";

@@ -5,6 +5,12 @@
 //                                  ids, typed errors: NotSentError = FAILED, OutcomeUnknownError =
 //                                  UNKNOWN (call again with the same id), RefusedError = FAILED
 //                                  with the server's reason). Library: hc_settle_terminal.
+//   hc/settle/settlement_server.hpp  SettlementServer: settlementd as a class (ZeroMQ ROUTER,
+//                                  CURVE allow-list, workers, outbox dispatchers; start, stop
+//                                  without losing a request, endpoint). Library: hc_settle_server.
+//   hc/settle/allow_list.hpp       the terminals' allow-list file (key → terminal id)
+//   hc/settle/zap_authenticator.hpp  the ZAP handler checking CURVE keys against it (includes
+//                                  zmq.hpp, so not included here)
 //   hc/settle/money.hpp            integer fen, basis points, yuan strings
 //   hc/settle/policy.hpp           the policy engine (rule tables, the waterfall)
 //   hc/settle/ledger.hpp           the ledger store (SQLite, PostgreSQL)
@@ -31,4 +37,5 @@
 #include "hc/settle/policy.hpp"
 #include "hc/settle/reconcile.hpp"
 #include "hc/settle/service.hpp"
+#include "hc/settle/settlement_server.hpp"
 #include "hc/settle/terminal_client.hpp"

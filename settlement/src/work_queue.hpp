@@ -1,5 +1,5 @@
-// WorkQueue: settlementd's hand-off of requests from the socket thread to the workers. A worker
-// takes the next request only when it is idle, so a request never waits behind a settle that
+// WorkQueue: SettlementServer's hand-off of requests from the socket thread to the workers. A
+// worker takes the next request only when it is idle, so a request never waits behind a settle that
 // waits for the center while another worker has nothing to do (a PUSH socket deals requests
 // round-robin to every worker, busy or not).
 //
@@ -64,6 +64,12 @@ public:
             m_closed = true;
         }
         m_ready.notify_all();
+    }
+
+    /** True once close() was called (pop() may still return what was waiting). */
+    bool closed() const {
+        std::lock_guard lock(m_mutex);
+        return m_closed;
     }
 
     /** Requests waiting now. */
