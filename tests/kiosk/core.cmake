@@ -48,3 +48,10 @@ if(TARGET kioskd)
     LIBS hc_kiosk_journal hc_test_support Boost::json LABELS integration TIMEOUT 180)
   add_dependencies(kiosk_kioskd_access_test kioskd his-sim paygw-sim escpos-sim)
 endif()
+
+# Loads through the issuer's HSM (hc_kiosk_purse_hsm): SoftHSM2 + pcscd + vpcd + hcemu.
+if(TARGET hcemu AND TARGET hc_kiosk_purse_hsm)
+  hc_doctest(kiosk_hsm_load_test SOURCES kiosk_hsm_load_test.cpp
+    LIBS hc_kiosk_devices hc_kiosk_purse_hsm hc_test_support LABELS integration SERIAL TIMEOUT 120)
+  add_dependencies(kiosk_hsm_load_test hcemu)
+endif()
