@@ -22,6 +22,7 @@
 #include "hc/kiosk/core/engine.hpp"
 #include "hc/kiosk/core/kioskd_config.hpp"
 #include "hc/kiosk/core/pcsc_patient_card.hpp"
+#include "hc/kiosk/core/purse_issuer_config.hpp"
 #include "hc/kiosk/core/recovery_executor.hpp"
 #include "hc/kiosk/core/secret_file.hpp"
 #include "hc/kiosk/his/http_his_adapter.hpp"
@@ -352,12 +353,18 @@ int runKiosk(const core::KioskdConfig& cfg, hc::StopSignals& signals) {
     const std::string flowDir = cfg.flows.empty() ? std::string(HC_KIOSK_FLOWS_DIR) : cfg.flows;
     core::Engine engine(core::loadFlows(flowDir, core::engineHandlers()), parts, engineConfig(cfg));
 
-    // The SAM (health SAM unlocked, PSAM terminal id) and the issuer keys live as long as
-    // the kiosk: opened once here, reopened by KioskSam after a failure, not per card.
+    // The SAM (health SAM unlocked, PSAM terminal id) and the purse issuer (the HSM, or the key
+    // file read once) live as long as the kiosk: opened once here, reopened by KioskSam after a
+    // failure, not per card.
     std::unique_ptr<core::KioskSam> sam;
     if (!sv.fakeCard) {
+#ifdef HC_KIOSKD_WITH_PURSE_HSM
+        auto purseIssuer = core::openHsmPurseIssuer(cfg);
+#else
+        auto purseIssuer = core::openPurseIssuer(cfg);
+#endif
         sam = std::make_unique<core::KioskSam>(
-            cfg.samReader, cfg.samPin, cfg.issuerKeys, cfg.terminal);
+            cfg.samReader, cfg.samPin, std::move(purseIssuer), cfg.terminal);
     }
     const auto pcscCard = [&cfg, &sam]() -> std::shared_ptr<core::PatientCard> {
         return std::make_shared<core::PcscPatientCard>(cfg.cardReader, *sam);

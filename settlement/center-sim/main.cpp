@@ -5,7 +5,7 @@
 //   GET  /admin/stats          active settlements and duplicate msgids refused
 //   GET  /admin/settlements    every settlement the center holds (tests)
 // One thread per connection; keep-alive. Prints "listening <port>" when ready.
-#include "hc/settle/center_sim.hpp"
+#include "center_sim.hpp"
 #include "hc/settle/envelope.hpp"
 #include "hc/settle/error.hpp"
 #include "hc/settle/json_in.hpp"

@@ -1,13 +1,13 @@
 // hc_hsm (software backend) as the purse's issuer side: loads authorised by the HSM (MAC1 check,
 // MAC2) on the emulated purse card, TACs verified by the HSM, a wrong master refused.
 #include "hc/card/epurse/purse_client.hpp"
+#include "hc/card_hsm/hsm_purse_issuer.hpp"
 #include "hc/emu/card_image.hpp"
 #include "hc/emu/profile.hpp"
 #include "hc/hsm/pkcs11_hsm.hpp"
-#include "hc/testing/softhsm_token.hpp"
 #include "hc/hsm/software_hsm.hpp"
-#include "hsm_purse_issuer.hpp"
 #include "hc/testing/process.hpp"
+#include "hc/testing/softhsm_token.hpp"
 #include "purse_test_util.hpp"
 
 #include <doctest/doctest.h>
@@ -44,7 +44,7 @@ TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
     hc::hsm::SoftwareHsm hsm(hc::hsm::SoftwareHsmOptions {});
     importKey(hsm, { "pboc.mk-dlk", 1 }, dev.loadMaster.at(1));
     importKey(hsm, { "pboc.mk-dtk", 1 }, dev.tacMaster);
-    hc::testing::HsmPurseIssuer issuer(hsm, "pboc.mk-dlk", { "pboc.mk-dtk", 1 });
+    hc::card_hsm::HsmPurseIssuer issuer(hsm, {});
     SoftwareIssuer soft(dev);
 
     PurseClientOptions opt;
@@ -73,7 +73,7 @@ TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
     hc::hsm::SoftwareHsm other(hc::hsm::SoftwareHsmOptions {});
     importKey(other, { "pboc.mk-dlk", 1 }, fromHex("00112233445566778899AABBCCDDEEFF"));
     importKey(other, { "pboc.mk-dtk", 1 }, dev.tacMaster);
-    hc::testing::HsmPurseIssuer wrong(other, "pboc.mk-dlk", { "pboc.mk-dtk", 1 });
+    hc::card_hsm::HsmPurseIssuer wrong(other, {});
     const auto refused = client.load(100, term, wrong);
     REQUIRE(std::holds_alternative<Declined>(refused));
     CHECK(std::get<Declined>(refused).reason.find("MAC1") != std::string::npos);
@@ -90,7 +90,7 @@ TEST_CASE("the purse's issuer keys in SoftHSM2: loads authorised, TACs verified 
     const auto dev = loadIssuerKeys(kImages / "purse-issuer-dev-keys.json");
     importKey(hsm, { "pboc.mk-dlk", 1 }, dev.loadMaster.at(1));
     importKey(hsm, { "pboc.mk-dtk", 1 }, dev.tacMaster);
-    hc::testing::HsmPurseIssuer issuer(hsm, "pboc.mk-dlk", { "pboc.mk-dtk", 1 });
+    hc::card_hsm::HsmPurseIssuer issuer(hsm, {});
 
     PurseClientOptions opt;
     opt.clock = [] { return TransactionTime::parse("20261123120000"); };

@@ -1,7 +1,7 @@
 // Integration: the health card read and written with the master keys in hc::hsm (SoftwareHsm in
 // memory, keys imported as two components with KCVs) through HsmSam, against pcscd + vpcd + hcemu.
 #include "hc/card/health/health_card.hpp"
-#include "hc/card/health/hsm_sam.hpp"
+#include "hc/card_hsm/hsm_sam.hpp"
 #include "hc/hsm/pkcs11_hsm.hpp"
 #include "hc/hsm/software_hsm.hpp"
 #include "hc/testing/softhsm_token.hpp"
@@ -13,6 +13,7 @@
 using namespace hc;
 using namespace hc::card;
 using namespace hc::card::health;
+using hc::card_hsm::HsmSam;
 using hc::testing::EmulatedCard;
 
 namespace {

@@ -58,3 +58,9 @@ if(TARGET hcemu)
     LIBS hc_kiosk_devices hc_test_support LABELS integration SERIAL TIMEOUT 120)
   add_dependencies(kiosk_device_watcher_pcsc_test hcemu)
 endif()
+# Loads through the issuer's HSM (hc_kiosk_purse_hsm): SoftHSM2 + pcscd + vpcd + hcemu.
+if(TARGET hcemu AND TARGET hc_kiosk_purse_hsm)
+  hc_doctest(kiosk_hsm_load_test SOURCES kiosk_hsm_load_test.cpp
+    LIBS hc_kiosk_devices hc_kiosk_purse_hsm hc_test_support LABELS integration SERIAL TIMEOUT 120)
+  add_dependencies(kiosk_hsm_load_test hcemu)
+endif()

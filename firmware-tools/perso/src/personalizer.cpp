@@ -6,7 +6,7 @@
 #include "hc/card/atr.hpp"
 #include "hc/card/health/crypto.hpp"
 #include "hc/card/health/health_card.hpp"
-#include "hc/card/health/hsm_sam.hpp"
+#include "hc/card_hsm/hsm_sam.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -485,7 +485,7 @@ std::pair<std::vector<FieldMismatch>, std::size_t> Personalizer::readBack(
             masters[k.masterSlot] = m_profile.masterRef(k.masterSlot);
         }
     }
-    h::HsmSam sam(m_hsm, masters);
+    hc::card_hsm::HsmSam sam(m_hsm, masters);
     h::HealthCard card(channel, m_profile.card, &sam);
     const auto all = card.readAll();
     return { compare(expected, all.value), card.apduCount() };

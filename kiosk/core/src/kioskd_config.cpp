@@ -89,7 +89,10 @@ KioskdConfig parseKioskdConfig(std::string_view text, KioskdConfig c) {
         { "issuanceProfile", &c.issuanceProfile }, { "issuerName", &c.issuerName },
         { "issuerCode", &c.issuerCode }, { "issuerCityCode", &c.issuerCityCode },
         { "issuerCardPrefix", &c.issuerCardPrefix }, { "issuerPinPolicy", &c.issuerPinPolicy },
-        { "issuanceDispenser", &c.issuanceDispenser } };
+        { "issuanceDispenser", &c.issuanceDispenser }, { "purseHsm", &c.purseHsm },
+        { "purseHsmStore", &c.purseHsmStore }, { "purseHsmModule", &c.purseHsmModule },
+        { "purseHsmToken", &c.purseHsmToken }, { "purseHsmSecretEnv", &c.purseHsmSecretEnv },
+        { "purseLoadKey", &c.purseLoadKey }, { "purseTacKey", &c.purseTacKey } };
     std::map<std::string, std::pair<std::int64_t*, std::pair<std::int64_t, std::int64_t>>> ints {
         { "fakeCardBalanceFen", { &c.fakeCardBalanceFen, { 0, 100000000 } } },
         { "reportFeeFen", { &c.reportFeeFen, { 0, 1000000 } } },

@@ -19,7 +19,7 @@ struct KioskSam::Impl {
     std::unique_ptr<hc::card::CardChannel> samChannel;
     std::unique_ptr<hc::card::health::SamCard> healthSam; ///< unlocked, when a PIN is given
     std::unique_ptr<ep::PsamCard> psam;
-    std::unique_ptr<ep::SoftwareIssuer> issuer;
+    std::unique_ptr<ep::PurseIssuer> issuer; ///< loads (nullptr: refused)
     ep::TerminalId terminal {};
     bool open = false;
     std::string pinRefused; ///< the SAM refused the PIN: never verified again
@@ -66,13 +66,19 @@ struct KioskSam::Impl {
 
 KioskSam::KioskSam(std::string samReader, std::string samPin,
     const std::filesystem::path& issuerKeys, std::string terminalId)
+    : KioskSam(std::move(samReader), std::move(samPin),
+        issuerKeys.empty() ? nullptr
+                           : std::make_unique<ep::SoftwareIssuer>(ep::loadIssuerKeys(issuerKeys)),
+        std::move(terminalId)) {
+}
+
+KioskSam::KioskSam(std::string samReader, std::string samPin,
+    std::unique_ptr<ep::PurseIssuer> issuer, std::string terminalId)
     : m_impl(std::make_unique<Impl>()) {
     m_impl->reader = std::move(samReader);
     m_impl->pin = std::move(samPin);
     m_impl->terminalId = std::move(terminalId);
-    if (!issuerKeys.empty()) {
-        m_impl->issuer = std::make_unique<ep::SoftwareIssuer>(ep::loadIssuerKeys(issuerKeys));
-    }
+    m_impl->issuer = std::move(issuer);
     if (m_impl->reopen()) {
         ++m_opens;
     }
@@ -246,8 +252,8 @@ PurseResult PcscPatientCard::load(std::int64_t fen) {
     std::unique_lock<std::mutex> lock;
     auto& sam = m_sam.use(lock);
     if (!sam.issuer) {
-        throw hc::Error(
-            "no issuer keys configured: loads are refused", NextStep::CheckConfiguration);
+        throw hc::Error("no issuer keys configured (issuerKeys or purseHsm): loads are refused",
+            NextStep::CheckConfiguration);
     }
     m_impl->purse->open();
     return toResult(m_impl->purse->load(fen, sam.terminal, *sam.issuer));

@@ -15,8 +15,7 @@
 //   - crypto.hpp          SM4/SM3 steps and the key derivation both the SAM and the card follow
 //   - sam.hpp             SecureAccessModule (80 DE / 80 FA semantics) and SoftwareSam
 //   - sam_card.hpp        SamCard: the SAM card in a second reader; PinResult
-//   - hsm_sam.hpp         HsmSam: masters in hc::hsm (not included here: include it where hc_hsm
-//                         is linked)
+//   (HsmSam, the masters in hc::hsm, is in hsm/bridge: hc/card_hsm/hsm_sam.hpp, hc_card_hsm)
 //   - health_card.hpp     HealthCard: the session (reads with APDU counts, external
 //                         authentication, SM writes, MAC-only index flags, PIN, signed visits)
 //   - strategy.hpp        what a card showed about itself (SFI, bulk reads, record identifiers,

@@ -20,13 +20,13 @@
 //   hc/settle/service.hpp          the terminal API without transport (inside settlementd)
 //   hc/settle/reconcile.hpp        daily reconciliation, the holding pool, stored reports
 //   hc/settle/detail_match.hpp     matching 1,000,000 details (ledger vs the center's list)
-//   hc/settle/center_sim.hpp       the center simulator
+// The center simulator is not part of hc_settle: settlement/center-sim/ builds it as a client of
+// this module's public wire helpers (envelope, wire_json, zip_file, policy, code_table).
 // Errors: hc/settle/error.hpp (every error carries the caller's next step).
 // Threading: see each header; no object of this module is shared between threads unless its
 // header says so. Prose and figures: docs/settlement.md.
 #pragma once
 
-#include "hc/settle/center_sim.hpp"
 #include "hc/settle/detail_match.hpp"
 #include "hc/settle/envelope.hpp"
 #include "hc/settle/error.hpp"

@@ -8,8 +8,9 @@
 //
 // Implementations:
 //   SoftwareSam  master keys in process (OpenSSL), for development and tests
-//   HsmSam       master keys in hc::hsm (hsm_sam.hpp, header only: link hc_hsm); deliverKey is
-//                Hsm::diversify(master, {city8, cardNo8, rand8}), the derivation of crypto.hpp
+//   HsmSam       master keys in hc::hsm (hsm/bridge: hc/card_hsm/hsm_sam.hpp, hc_card_hsm);
+//                deliverKey is Hsm::diversify(master, {city8, cardNo8, rand8}), the derivation of
+//                crypto.hpp
 //   SamCard      a SAM card in a second reader (sam_card.hpp)
 // Threading: one thread at a time per module (the delivered key is session state).
 #pragma once

@@ -36,6 +36,17 @@ struct KioskdConfig {
     std::string samReader = "Virtual PCD 00 01"; ///< PSAM reader ("" = none)
     std::string samPin; ///< health SAM PIN (never logged; also $HC_SAM_PIN); "" = no holder name
     std::string issuerKeys; ///< purse issuer development key file ("" = no loads)
+    // Loads through the issuer's HSM (hc_card_hsm's HsmPurseIssuer) instead of issuerKeys: the
+    // DLK and DTK masters stay in the HSM (docs/kiosk.md "Loads through the HSM").
+    std::string purseHsm; ///< "" (no HSM: issuerKeys), "software" (key store) or "pkcs11"
+    std::string purseHsmStore; ///< software: key-store file
+    std::string purseHsmModule; ///< pkcs11: module ("" = SoftHSM2's)
+    std::string purseHsmToken = "hc-dev"; ///< pkcs11: token label
+    /** Environment variable holding the key-store passphrase (software) or the user PIN
+     * (pkcs11); never read from the file itself. */
+    std::string purseHsmSecretEnv = "HC_HSM_PASSPHRASE";
+    std::string purseLoadKey = "pboc.mk-dlk"; ///< DLK masters' label (version = card's key version)
+    std::string purseTacKey = "pboc.mk-dtk"; ///< DTK master's label (version 1)
     std::string receipt = "tcp:127.0.0.1:9100"; ///< "tcp:HOST:PORT", "file:PATH" or "none"
     std::string report = "none"; ///< "ipp://HOST:PORT/ipp/print", "dir:PATH" (text) or "none"
     std::string hospital = "示例市第一人民医院"; ///< named on the A4 report header

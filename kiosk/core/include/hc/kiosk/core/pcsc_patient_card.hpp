@@ -1,8 +1,9 @@
 // PcscPatientCard: the patient's card through PC/SC (drivers/pcsc): identity from the health
 // application (DDF1/EF05+EF06 via hc::card::health::HealthCard), the PBOC e-purse through
 // hc::card::epurse::PurseClient, purchases with the PSAM in the SAM reader (PsamCard), loads
-// authorised by a SoftwareIssuer built from a development key file (production: the issuer's
-// HSM). A card without the purse application answers hasPurse() == false.
+// authorised by the kiosk's PurseIssuer: the issuer's HSM (hc_card_hsm's HsmPurseIssuer, see
+// purse_issuer_config.hpp) or, at a site without one, a SoftwareIssuer from a development key
+// file. A card without the purse application answers hasPurse() == false.
 //
 // KioskSam holds what lives as long as the kiosk, not the card: the SAM reader's connection (the
 // health SAM unlocked once with its PIN, the PSAM's terminal id) and the issuer's keys. kioskd
@@ -32,7 +33,7 @@ class SamCard;
 }
 namespace hc::card::epurse {
 class PsamCard;
-class SoftwareIssuer;
+class PurseIssuer;
 } // namespace hc::card::epurse
 
 namespace hc::kiosk::core {
@@ -47,6 +48,9 @@ public:
      * and an unreadable issuer key file. */
     KioskSam(std::string samReader, std::string samPin, const std::filesystem::path& issuerKeys,
         std::string terminalId);
+    /** The same with the kiosk's purse issuer (nullptr = no loads), e.g. openPurseIssuer(). */
+    KioskSam(std::string samReader, std::string samPin,
+        std::unique_ptr<hc::card::epurse::PurseIssuer> issuer, std::string terminalId);
     ~KioskSam();
     KioskSam(const KioskSam&) = delete;
     KioskSam& operator=(const KioskSam&) = delete;

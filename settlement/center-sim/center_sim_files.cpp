@@ -1,5 +1,5 @@
 // center-sim: reconciliation (3201, 3202), files (9101, 9102), fault switches and its data.
-#include "hc/settle/center_sim.hpp"
+#include "center_sim.hpp"
 #include "hc/settle/envelope.hpp"
 #include "hc/settle/error.hpp"
 #include "hc/settle/json_in.hpp"

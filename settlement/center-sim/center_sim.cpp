@@ -1,4 +1,4 @@
-#include "hc/settle/center_sim.hpp"
+#include "center_sim.hpp"
 
 #include "hc/settle/envelope.hpp"
 #include "hc/settle/error.hpp"
