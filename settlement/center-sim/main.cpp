@@ -6,6 +6,7 @@
 //   GET  /admin/settlements    every settlement the center holds (tests)
 // One thread per connection; keep-alive. Prints "listening <port>" when ready.
 #include "center_sim.hpp"
+#include "hc/base/program_options.hpp"
 #include "hc/settle/envelope.hpp"
 #include "hc/settle/error.hpp"
 #include "hc/settle/json_in.hpp"
@@ -15,7 +16,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -119,13 +119,12 @@ void serve(tcp::socket socket, CenterSim& sim) {
 } // namespace
 
 int main(int argc, char** argv) {
-    po::options_description desc("center-sim options");
+    hc::ProgramOptions opts("center-sim", "center-sim options");
     std::vector<std::string> policyDirs;
     std::string bind, portFile, faultsJson, admdvs, centerData;
     int policyYear = 0;
     unsigned short port = 0;
-    desc.add_options()("help", "show help")("policies",
-        po::value(&policyDirs)->required()->composing(),
+    opts.add()("policies", po::value(&policyDirs)->required()->composing(),
         "directory of rule tables (*.json); repeatable")(
         "bind", po::value(&bind)->default_value("127.0.0.1"), "listen address")(
         "port", po::value(&port)->default_value(0), "listen port (0 = any free port)")(
@@ -137,17 +136,8 @@ int main(int argc, char** argv) {
         "the first --policies directory's center/)")("policy-year",
         po::value(&policyYear)->default_value(0),
         "year whose rule tables are in force (0 = this year by the clock)");
-    po::variables_map vm;
-    try {
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        if (vm.count("help")) {
-            std::cout << desc << "\n";
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const std::exception& e) {
-        std::cerr << "center-sim: " << e.what() << "\n" << desc << "\n";
-        return 2;
+    if (const auto exit = opts.parse(argc, argv)) {
+        return *exit;
     }
     try {
         PolicyLibrary lib;
