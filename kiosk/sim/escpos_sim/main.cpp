@@ -13,13 +13,13 @@
 //   EOT gets no answer)   status (the state as JSON)   jobs (number of jobs kept)
 //
 // Threading: one thread per connection; the state and the job counter are behind a mutex.
+#include "hc/base/program_options.hpp"
 #include "hc/printer/escpos_decoder.hpp"
 #include "hc/printer/printer_status.hpp"
 
 #include <arpa/inet.h>
 #include <atomic>
 #include <boost/json.hpp>
-#include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -306,26 +306,17 @@ void serveControl(int fd) {
 
 int main(int argc, char** argv) {
     namespace po = boost::program_options;
-    po::options_description desc("escpos-sim options");
+    hc::ProgramOptions opts("escpos-sim", "escpos-sim options");
     unsigned short port = 9100;
     unsigned short controlPort = 9101;
     std::string out;
     std::string paper = "ok";
-    desc.add_options()("help", "this text")("port", po::value(&port), "printer port (127.0.0.1)")(
-        "control-port", po::value(&controlPort), "control port (127.0.0.1)")(
-        "out", po::value(&out)->required(), "directory for the jobs")(
+    opts.add()("port", po::value(&port), "printer port (127.0.0.1)")("control-port",
+        po::value(&controlPort),
+        "control port (127.0.0.1)")("out", po::value(&out)->required(), "directory for the jobs")(
         "paper", po::value(&paper), "initial paper state: ok, near-end, out");
-    po::variables_map vm;
-    try {
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        if (vm.count("help") != 0U) {
-            std::cout << desc << "\n";
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const std::exception& e) {
-        std::cerr << "escpos-sim: " << e.what() << "\n" << desc << "\n";
-        return 2;
+    if (const auto exit = opts.parse(argc, argv)) {
+        return *exit;
     }
     std::signal(SIGPIPE, SIG_IGN);
     g_state.out = out;

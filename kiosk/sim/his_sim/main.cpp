@@ -8,13 +8,13 @@
 //           [--cancel-cutoff-minutes 30] [--now 2026-11-24T07:30]
 //
 // See docs/kiosk.md for the routes. One thread per connection; the world is behind a mutex.
+#include "hc/base/program_options.hpp"
 #include "hc/card/health/model.hpp"
 #include "his_world.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/program_options.hpp>
 #include <ctime>
 #include <iostream>
 #include <thread>
@@ -98,21 +98,17 @@ int main(int argc, char** argv) {
     double holdSeconds = 300;
     int cancelCutoff = 30;
     std::string now;
-    po::options_description desc("his-sim options");
-    desc.add_options()("help", "this text")("port", po::value(&port), "port on 127.0.0.1")(
+    hc::ProgramOptions opts("his-sim", "his-sim options");
+    opts.add()("port", po::value(&port), "port on 127.0.0.1")(
         "seed", po::value(&seed), "seed of the generated hospital")("today", po::value(&today),
         "first day of the 14 days of slots (YYYY-MM-DD)")("hold-seconds", po::value(&holdSeconds),
         "how long a slot hold lasts")("cancel-cutoff-minutes", po::value(&cancelCutoff),
         "退号 closes this many minutes before the slot starts")(
         "now", po::value(&now), "fixed local time YYYY-MM-DDTHH:MM (UTC+8) for the cut-off");
-    po::variables_map vm;
+    if (const auto exit = opts.parse(argc, argv)) {
+        return *exit;
+    }
     try {
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        if (vm.count("help") != 0U) {
-            std::cout << desc << "\n";
-            return 0;
-        }
-        po::notify(vm);
         hc::kiosk::hissim::HisWorld world(
             seed, today, std::chrono::milliseconds(static_cast<long long>(holdSeconds * 1000)));
         world.setCancelCutoffMinutes(cancelCutoff);

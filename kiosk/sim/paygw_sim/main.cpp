@@ -14,11 +14,12 @@
 //
 // One thread per connection; the orders are behind a mutex. States: pending, paid, closed,
 // refunded. A refund of an order not paid is 409; an unknown order is 404.
+#include "hc/base/program_options.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <boost/program_options.hpp>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -233,23 +234,13 @@ void serve(tcp::socket socket, World& world) {
 
 int main(int argc, char** argv) {
     namespace po = boost::program_options;
-    po::options_description desc("paygw-sim options");
+    hc::ProgramOptions opts("paygw-sim", "paygw-sim options");
     unsigned short port = 0;
     World world;
-    desc.add_options()("help", "this text")(
-        "port", po::value(&port)->required(), "TCP port on 127.0.0.1")("auto-pay-ms",
+    opts.add()("port", po::value(&port)->required(), "TCP port on 127.0.0.1")("auto-pay-ms",
         po::value(&world.autoPayMs)->default_value(0), "orders pay themselves after this long");
-    po::variables_map vm;
-    try {
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        if (vm.count("help")) {
-            std::cout << desc;
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const std::exception& e) {
-        std::cerr << "paygw-sim: " << e.what() << "\n" << desc;
-        return 2;
+    if (const auto exit = opts.parse(argc, argv)) {
+        return *exit;
     }
     asio::io_context io;
     tcp::acceptor acceptor(io, { asio::ip::make_address("127.0.0.1"), port });
