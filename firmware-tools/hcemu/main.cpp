@@ -9,22 +9,29 @@
 //         a blank card (profile "blank-card", docs/issuance-card-os.md) written to the image
 //         path first when that file does not exist yet (an existing file is used as it is)
 #include "../emulator/profiles/blank_card.hpp"
-#include "hc/base/program_options.hpp"
-#include "hc/base/stop_signals.hpp"
 #include "hc/card/error.hpp"
 #include "hc/emu/card_image.hpp"
 #include "hc/emu/card_os.hpp"
 #include "hc/emu/emulator.hpp"
 #include "hc/emu/profile.hpp"
 
+#include <boost/program_options.hpp>
+#include <csignal>
 #include <iostream>
-#include <mutex>
-#include <string_view>
 
 namespace po = boost::program_options;
 
+namespace {
+hc::emu::Emulator* g_emulator = nullptr;
+extern "C" void onSignal(int) {
+    if (g_emulator) {
+        g_emulator->stop();
+    }
+}
+} // namespace
+
 int main(int argc, char** argv) {
-    hc::ProgramOptions opts("hcemu", "hcemu: emulated card for pcscd's vpcd reader\nOptions");
+    po::options_description desc("hcemu: emulated card for pcscd's vpcd reader\nOptions");
     std::string image;
     int slot = 0;
     int port = 0;
@@ -33,7 +40,7 @@ int main(int argc, char** argv) {
     std::string serialHex;
     std::string transportMasterHex = hc::emu::kTestTransportMasterHex;
     std::string cos;
-    opts.add()(",h", "same as --help")("image", po::value(&image)->required(),
+    desc.add_options()("help,h", "show this help")("image", po::value(&image)->required(),
         "card image file (JSON, format hcemu-image/1)")("slot", po::value(&slot)->default_value(0),
         "vpcd slot: the card connects to port 35963 + slot")("port", po::value(&port),
         "vpcd port (overrides --slot)")("vpcd-host", po::value(&host)->default_value("127.0.0.1"),
@@ -48,20 +55,19 @@ int main(int argc, char** argv) {
         po::value(&cos),
         "COS personality, comma-separated: standard, no-sfi, no-bulk, no-extended, t0, "
         "strict-le, name-only, delay=N (ms), contactless (replaces the image's extensions.cos)");
-    for (int i = 1; i < argc; ++i) {
-        if (std::string_view(argv[i]) == "-h") { // like --help: before the check of --image
-            std::cout << opts.description() << "\n";
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, desc), vm);
+        if (vm.count("help")) {
+            std::cout << desc << "\n";
             return 0;
         }
+        po::notify(vm);
+    } catch (const std::exception& e) {
+        std::cerr << "hcemu: " << e.what() << "\n" << desc << "\n";
+        return 2;
     }
-    if (const auto exit = opts.parse(argc, argv)) {
-        return *exit;
-    }
-    const auto& vm = opts.values();
     try {
-        std::mutex running; // held while a signal stops emu, which must still exist then
-        bool stopped = false;
-        hc::StopSignals signals; // before the emulator's threads, which inherit the mask
         if (port == 0) {
             if (slot < 0 || slot > 15) {
                 throw hc::InputError("--slot must be 0 to 15");
@@ -95,12 +101,10 @@ int main(int argc, char** argv) {
         }
         opt.verbose = vm.count("verbose") > 0;
         hc::emu::Emulator emu(os, opt);
-        signals.watch([&](int) {
-            std::lock_guard lock(running);
-            if (!stopped) {
-                emu.stop();
-            }
-        });
+        g_emulator = &emu;
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        std::signal(SIGPIPE, SIG_IGN);
         std::cerr << "hcemu: card \"" << image << "\" (COS " << os.personality().toString()
                   << ") for vpcd " << host << ":" << port;
         if (opt.controlPort) {
@@ -108,8 +112,7 @@ int main(int argc, char** argv) {
         }
         std::cerr << std::endl;
         emu.run();
-        std::lock_guard lock(running);
-        stopped = true;
+        g_emulator = nullptr;
         return 0;
     } catch (const hc::Error& e) {
         std::cerr << "hcemu: " << e.what() << " (next: " << hc::describe(e.nextStep()) << ")\n";
