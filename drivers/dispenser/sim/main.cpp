@@ -8,11 +8,11 @@
 // connection at a time, any number of frames per connection. Commands: ST, MI, EJ, CP (the
 // device), XT (the patient takes the card at the gate; answers IMG=<image>), XJ (the next move
 // jams), XR (staff clear the jam), XS N (stock = N), XE (staff empty the bin).
-#include "hc/base/program_options.hpp"
 #include "hc/dispenser/frame.hpp"
 #include "sim_device.hpp"
 
 #include <arpa/inet.h>
+#include <boost/program_options.hpp>
 #include <csignal>
 #include <iostream>
 #include <netinet/in.h>
@@ -62,23 +62,26 @@ int main(int argc, char** argv) {
     int port = 0;
     sim::SimOptions o;
     std::string hcemu, dir;
-    hc::ProgramOptions opts("dispenser-sim", "dispenser-sim options");
-    opts.add()("port", po::value(&port)->default_value(0), "TCP port on 127.0.0.1 (0 = any)")(
+    po::options_description desc("dispenser-sim options");
+    desc.add_options()("help", "this text")(
+        "port", po::value(&port)->default_value(0), "TCP port on 127.0.0.1 (0 = any)")(
         "stock", po::value(&o.stock)->default_value(20), "blank cards in the stack")(
         "low", po::value(&o.lowMark)->default_value(3), "low-stock mark")(
         "bin-capacity", po::value(&o.binCapacity)->default_value(10), "reject bin capacity")(
         "hcemu", po::value(&hcemu), "hcemu binary: move to IC starts hcemu --blank on --slot")(
         "slot", po::value(&o.slot)->default_value(2), "vpcd slot of the issuance reader")(
         "dir", po::value(&dir)->default_value("dispenser-cards"), "folder for the card images");
-    opts.check([&](const po::variables_map&) {
+    try {
+        po::variables_map vm;
+        po::store(po::parse_command_line(argc, argv, desc), vm);
+        po::notify(vm);
+        if (vm.count("help")) {
+            std::cout << desc;
+            return 0;
+        }
         if (port < 0 || port > 65535 || o.slot < 0 || o.slot > 15) {
             throw std::invalid_argument("--port 0..65535, --slot 0..15");
         }
-    });
-    if (const auto exit = opts.parse(argc, argv)) {
-        return *exit;
-    }
-    try {
         o.hcemu = hcemu;
         o.dir = dir;
         sim::SimDevice device(o);
@@ -94,8 +97,6 @@ int main(int argc, char** argv) {
         }
         socklen_t len = sizeof a;
         ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-        // Its own handler, not hc::StopSignals: that blocks SIGTERM in this process, and the
-        // hcemu it forks would inherit the mask and ignore the SIGTERM that ends it.
         struct sigaction sa { };
         sa.sa_handler = onSignal;
         ::sigaction(SIGTERM, &sa, nullptr);
