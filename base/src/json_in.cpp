@@ -1,6 +1,7 @@
 #include "hc/base/json_in.hpp"
 
 #include <boost/json/parse.hpp>
+#include <algorithm>
 #include <climits>
 
 namespace hc {
@@ -90,6 +91,29 @@ std::string JsonIn::strOr(std::string_view name, std::string fallback, std::size
         throw JsonFieldError(at(name), "longer than " + std::to_string(maxLen));
     }
     return s->empty() ? fallback : std::string(s->data(), s->size());
+}
+
+std::optional<std::string> JsonIn::strOpt(std::string_view name, std::size_t maxLen) const {
+    if (!has(name)) {
+        return std::nullopt;
+    }
+    const auto* s = need(name).if_string();
+    if (s == nullptr) {
+        throw JsonFieldError(at(name), "expected a string");
+    }
+    if (s->size() > maxLen) {
+        throw JsonFieldError(at(name), "longer than " + std::to_string(maxLen));
+    }
+    return std::string(s->data(), s->size());
+}
+
+void JsonIn::onlyFields(std::initializer_list<std::string_view> known) const {
+    for (const auto& [key, value] : *m_obj) {
+        const std::string_view k(key.data(), key.size());
+        if (std::find(known.begin(), known.end(), k) == known.end()) {
+            throw JsonFieldError(at(k), "unknown field");
+        }
+    }
 }
 
 std::int64_t JsonIn::integer(std::string_view name, std::int64_t lo, std::int64_t hi) const {

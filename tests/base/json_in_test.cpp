@@ -73,3 +73,16 @@ TEST_CASE("a field error is an hc::InputError: the caller's next step is to fix 
         CHECK(std::string(e.what()) == "cfg.x: missing");
     }
 }
+
+TEST_CASE("strOpt keeps an empty string as a value; onlyFields names the first unknown member") {
+    const auto v = parseJson(R"({"reader":"","name":"Li","n":1,"nul":null})", "t");
+    const JsonIn in(v, "config");
+    CHECK(in.strOpt("reader") == std::optional<std::string>(""));
+    CHECK(in.strOpt("name") == std::optional<std::string>("Li"));
+    CHECK_FALSE(in.strOpt("nul").has_value());
+    CHECK_FALSE(in.strOpt("absent").has_value());
+    CHECK(errorOf([&] { in.strOpt("n"); }) == "config.n: expected a string");
+    CHECK(errorOf([&] { in.strOpt("name", 1); }) == "config.name: longer than 1");
+    in.onlyFields({ "reader", "name", "n", "nul" });
+    CHECK(errorOf([&] { in.onlyFields({ "reader", "nul", "n" }); }) == "config.name: unknown field");
+}

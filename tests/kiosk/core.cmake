@@ -2,6 +2,8 @@
 # kioskd as a process (kill -9 tests); the PC/SC card device; the benchmark.
 hc_doctest(kiosk_core_engine_test SOURCES core_engine_test.cpp
   LIBS hc_kiosk_core hc_test_support LABELS unit TIMEOUT 60)
+hc_doctest(kiosk_config_test SOURCES kioskd_config_test.cpp
+  LIBS hc_kiosk_core LABELS unit TIMEOUT 60)
 
 if(TARGET kioskd)
   hc_doctest(kiosk_kioskd_process_test SOURCES kioskd_process_test.cpp

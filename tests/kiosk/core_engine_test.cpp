@@ -340,7 +340,7 @@ TEST_CASE("flow files: errors name the field") {
         parseFlow(
             R"({"business":"x","code":"XX","label":"a","steps":[{"id":"a","title":"t","countdown":1}]})",
             h),
-        "flow.steps[0].countdown: 1 outside 5..600", FlowError);
+        "flow.steps[0].countdown: out of range 5..600", FlowError);
     const auto flows = loadFlows(hc::testing::sourcePath("kiosk/flows"), h);
     CHECK(flows.size() == 11);
     CHECK(flows.back().mode == "cashier");

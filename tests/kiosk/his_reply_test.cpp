@@ -51,7 +51,7 @@ TEST_CASE("his reply: errors name the bad field") {
     CHECK(errorOf(R"({"resourceType":"OperationOutcome"})", parseInvoice)
               .find("Invoice.resourceType: expected \"Invoice\"")
         == 0);
-    CHECK(errorOf("[1,2", parsePatient).find("reply is not JSON") == 0);
+    CHECK(errorOf("[1,2", parsePatient).find("reply: not valid JSON (") == 0);
     CHECK(operationOutcomeText(parseReplyJson(
               R"({"resourceType":"OperationOutcome","issue":[{"diagnostics":"slot is booked"}]})"))
         == "slot is booked");

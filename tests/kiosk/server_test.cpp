@@ -251,7 +251,7 @@ TEST_CASE("web server: /api/view and /api/input; malformed input names the field
     r = request(s.port(), http::verb::post, "/api/input", R"({"type":5})");
     CHECK(parseObject(r.body).at("text").as_string() == "type: expected a string");
     r = request(s.port(), http::verb::post, "/api/input", "[1,2]");
-    CHECK(parseObject(r.body).at("text").as_string() == "message: expected a JSON object");
+    CHECK(parseObject(r.body).at("text").as_string() == "message: expected an object");
     r = request(s.port(), http::verb::post, "/api/input", "{\"type\":\"choose\"}", "text/plain");
     CHECK(r.status == 415); // a form on another site cannot post JSON without a preflight
     CHECK(parseObject(r.body).at("text").as_string().starts_with("Content-Type"));

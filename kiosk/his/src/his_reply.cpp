@@ -2,7 +2,8 @@
 
 #include "hc/kiosk/his/his_error.hpp"
 
-#include <boost/json/parse.hpp>
+#include "hc/base/json_in.hpp"
+
 #include <cmath>
 
 namespace hc::kiosk::his {
@@ -248,14 +249,12 @@ Invoice invoiceFrom(const Node& n) {
 } // namespace
 
 json::value parseReplyJson(std::string_view text) {
-    boost::system::error_code ec;
-    json::parse_options opt;
-    opt.max_depth = 32;
-    auto v = json::parse(text, ec, {}, opt);
-    if (ec) {
-        throw HisReplyError("reply is not JSON: " + ec.message());
+    try {
+        // The HTTP client bounds the body; the depth is bounded here.
+        return hc::parseJson(text, "reply", { text.size(), 32 });
+    } catch (const hc::JsonFieldError& e) {
+        throw HisReplyError(e.what()); // "reply: not valid JSON (<reason>)"
     }
-    return v;
 }
 
 Patient parsePatient(const json::value& v) {

@@ -4,6 +4,8 @@
 #include "qr_svg.hpp"
 #include "static_files.hpp"
 
+#include "hc/base/json_in.hpp"
+
 #include <atomic>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,31 +50,25 @@ std::string errorJson(std::string_view text) {
     return json::serialize(o);
 }
 
-/** Parses one input message; on failure `error` names the field. */
+/** Parses one input message; on failure `error` names the field. The size is bounded before
+ * (the WebSocket's and the HTTP body's limits). */
 std::optional<json::object> parseInput(std::string_view text, std::string& error) {
-    json::parse_options opts;
-    opts.max_depth = 16;
-    boost::system::error_code ec;
-    auto value = json::parse(text, ec, {}, opts);
-    if (ec) {
-        error = "message: not valid JSON (" + ec.message() + ")";
+    try {
+        auto value = hc::parseJson(text, "message", { text.size(), 16 });
+        const hc::JsonIn in(value, "message");
+        if (!in.has("type")) {
+            error = "type: missing (choose, action, input, mode or card)";
+            return std::nullopt;
+        }
+        in.str("type", 64);
+        return std::move(value.as_object());
+    } catch (const hc::JsonFieldError& e) {
+        // The UI's messages name fields from the root ("type: ..."), the message itself as
+        // "message: ...".
+        const auto& f = e.field();
+        error = (f.starts_with("message.") ? f.substr(8) : f) + ": " + e.problem();
         return std::nullopt;
     }
-    if (!value.is_object()) {
-        error = "message: expected a JSON object";
-        return std::nullopt;
-    }
-    auto& obj = value.as_object();
-    const auto* type = obj.if_contains("type");
-    if (type == nullptr) {
-        error = "type: missing (choose, action, input, mode or card)";
-        return std::nullopt;
-    }
-    if (!type->is_string()) {
-        error = "type: expected a string";
-        return std::nullopt;
-    }
-    return std::move(obj);
 }
 
 bool isLoopback(const asio::ip::address& a) {

@@ -12,6 +12,7 @@
 #include <boost/json/value.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,11 @@ public:
     std::string str(std::string_view name, std::size_t maxLen = 64) const;
     /** Optional string of 0..maxLen bytes (absent, null or empty: fallback). */
     std::string strOr(std::string_view name, std::string fallback, std::size_t maxLen = 64) const;
+    /** Optional string of 0..maxLen bytes kept as it is (an empty string is a value);
+     * std::nullopt when absent or null. */
+    std::optional<std::string> strOpt(std::string_view name, std::size_t maxLen = 64) const;
+    /** Throws "<path>.<name>: unknown field" for the first member not in `known`. */
+    void onlyFields(std::initializer_list<std::string_view> known) const;
     /** Required integer in [lo, hi]. */
     std::int64_t integer(std::string_view name, std::int64_t lo, std::int64_t hi) const;
     /** Optional integer in [lo, hi]. */
