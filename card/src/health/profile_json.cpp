@@ -55,7 +55,7 @@ constexpr std::size_t kMaxHex = 64;
 constexpr hc::JsonLimits kLimits { 4 * 1024 * 1024, 32 };
 
 Bytes hexField(const hc::JsonIn& in, std::string_view key, std::size_t size) {
-    const std::string text = in.str(key, kMaxHex);
+    const std::string text = in.text(key, kMaxHex);
     Bytes b;
     try {
         b = fromHex(text);
@@ -90,7 +90,7 @@ std::optional<KeySlot> keySlot(const hc::JsonIn& in, std::string_view key) {
 
 DfSpec dfFrom(const hc::JsonIn& d) {
     DfSpec df;
-    df.name = d.str("name", kMaxText);
+    df.name = d.text("name", kMaxText);
     df.fid = fid(d, "fid");
     df.parent = fid(d, "parent");
     const auto rk = keySlot(d, "read_key");
@@ -102,7 +102,7 @@ DfSpec dfFrom(const hc::JsonIn& d) {
     df.transportKey = *tk;
     if (d.has("aid")) {
         df.aid = hexField(d, "aid", 0);
-        if (df.aid.size() > 16) {
+        if (df.aid.empty() || df.aid.size() > 16) {
             throw hc::JsonFieldError(d.at("aid"), "a DF name is 1 to 16 bytes");
         }
     }
@@ -111,11 +111,11 @@ DfSpec dfFrom(const hc::JsonIn& d) {
 
 FileSpec fileFrom(const hc::JsonIn& d, const CardProfile& p) {
     FileSpec f;
-    f.name = d.str("name", kMaxText);
+    f.name = d.text("name", kMaxText);
     f.df = fid(d, "df");
     f.fid = fid(d, "fid");
     f.sfi = static_cast<std::uint8_t>(d.integer("sfi", 0, 30));
-    const std::string kind = d.str("kind", kMaxText);
+    const std::string kind = d.text("kind", kMaxText);
     bool known = false;
     for (FileKind k : { FileKind::TlvRecords, FileKind::Binary, FileKind::CyclicRecords,
              FileKind::IndexRecords, FileKind::VisitRecord }) {
@@ -142,9 +142,9 @@ FileSpec fileFrom(const hc::JsonIn& d, const CardProfile& p) {
 ElementSpec elementFrom(const hc::JsonIn& d, const CardProfile& p) {
     ElementSpec e;
     e.tag = hexField(d, "tag", 1)[0];
-    e.key = d.str("key", kMaxText);
-    e.label = d.str("label", kMaxText);
-    const std::string coding = d.str("coding", kMaxText);
+    e.key = d.text("key", kMaxText);
+    e.label = d.text("label", kMaxText);
+    const std::string coding = d.text("coding", kMaxText);
     if (coding == "AN") {
         e.coding = Coding::AN;
     } else if (coding == "CN") {
@@ -155,7 +155,7 @@ ElementSpec elementFrom(const hc::JsonIn& d, const CardProfile& p) {
         throw hc::JsonFieldError(d.at("coding"), "expected AN, CN or B");
     }
     e.length = static_cast<std::size_t>(d.integer("length", 0, 255));
-    e.file = d.str("file", kMaxText);
+    e.file = d.text("file", kMaxText);
     e.record = static_cast<std::uint8_t>(d.integer("record", 0, 254));
     if (!p.file(e.file)) {
         throw hc::JsonFieldError(d.at("file"), "no file " + e.file + " in files");
@@ -164,11 +164,11 @@ ElementSpec elementFrom(const hc::JsonIn& d, const CardProfile& p) {
 }
 
 CardProfile profileFrom(const hc::JsonIn& o) {
-    if (o.str("format", kMaxText) != "hc-health-profile/1") {
+    if (o.text("format", kMaxText) != "hc-health-profile/1") {
         throw hc::JsonFieldError(o.at("format"), "expected hc-health-profile/1");
     }
     CardProfile p;
-    p.name = o.str("name", kMaxText);
+    p.name = o.text("name", kMaxText);
     for (const auto& d : o.objects("dfs", 256)) {
         p.dfs.push_back(dfFrom(d));
     }
@@ -188,8 +188,8 @@ CardProfile profileFrom(const hc::JsonIn& o) {
     p.readKeyPlain = hexField(o, "read_key_plain", 8);
     p.extAuthTrailer = hexField(o, "ext_auth_trailer", 1)[0];
     p.cityDigits = static_cast<std::size_t>(o.integer("city_digits", 0, 8));
-    p.certificateFormat = o.str("certificate_format", kMaxText);
-    p.signerId = o.str("signer_id", kMaxText);
+    p.certificateFormat = o.text("certificate_format", kMaxText);
+    p.signerId = o.text("signer_id", kMaxText);
     return p;
 }
 

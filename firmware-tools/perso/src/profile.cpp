@@ -120,7 +120,7 @@ namespace {
 
 PinPolicy pinFrom(const hc::JsonIn& pin) {
     PinPolicy out;
-    const std::string source = pin.str("source", kMaxText);
+    const std::string source = pin.text("source", kMaxText);
     if (source == "given") {
         out.source = PinSource::Given;
     } else if (source == "generated") {
@@ -137,12 +137,12 @@ PinPolicy pinFrom(const hc::JsonIn& pin) {
 
 DfKeys dfKeysFrom(const hc::JsonIn& d) {
     DfKeys dk;
-    dk.df = d.str("df", kMaxText);
+    dk.df = d.text("df", kMaxText);
     for (const auto& k : d.objects("keys", 64)) {
         KeyLoadSpec spec;
-        spec.role = roleFrom(k.str("role", kMaxText), k.at("role"));
-        spec.cardKeyId = hex8(k.str("card_key_id", kMaxText), k.at("card_key_id"));
-        spec.masterSlot = hex16(k.str("master", kMaxText), k.at("master"));
+        spec.role = roleFrom(k.text("role", kMaxText), k.at("role"));
+        spec.cardKeyId = hex8(k.text("card_key_id", kMaxText), k.at("card_key_id"));
+        spec.masterSlot = hex16(k.text("master", kMaxText), k.at("master"));
         spec.maxTries = static_cast<int>(k.integer("max_tries", 1, 15));
         dk.keys.push_back(spec);
     }
@@ -150,11 +150,11 @@ DfKeys dfKeysFrom(const hc::JsonIn& d) {
 }
 
 PersoProfile profileFrom(const hc::JsonIn& o) {
-    if (o.str("format", kMaxText) != "hc-perso-profile/1") {
+    if (o.text("format", kMaxText) != "hc-perso-profile/1") {
         bad(o.at("format"), "expected \"hc-perso-profile/1\"");
     }
     PersoProfile p;
-    p.name = o.str("name", kMaxText);
+    p.name = o.text("name", kMaxText);
     const auto& cp = o.need("card_profile");
     if (cp.is_string()) {
         if (cp.get_string() != "builtin:ws543-2017") {
@@ -167,16 +167,16 @@ PersoProfile profileFrom(const hc::JsonIn& o) {
     } else {
         bad(o.at("card_profile"), "expected text or an object");
     }
-    p.masterLabelPrefix = o.str("master_label_prefix", kMaxText);
+    p.masterLabelPrefix = o.text("master_label_prefix", kMaxText);
     p.masterVersion = static_cast<std::uint32_t>(o.integer("master_version", 1, 999999));
-    const std::string master = o.str("transport_master", kMaxText);
+    const std::string master = o.text("transport_master", kMaxText);
     try {
         p.transportMaster = hc::hsm::KeyRef::parse(master);
     } catch (const std::exception& e) {
         bad(o.at("transport_master"), e.what());
     }
-    p.cardType = o.str("card_type", kMaxText);
-    p.specVersion = o.str("spec_version", kMaxText);
+    p.cardType = o.text("card_type", kMaxText);
+    p.specVersion = o.text("spec_version", kMaxText);
     p.pin = pinFrom(o.object("pin"));
     for (const auto& d : o.objects("df_keys", 64)) {
         p.dfKeys.push_back(dfKeysFrom(d));
