@@ -79,6 +79,17 @@ std::string JsonIn::str(std::string_view name, std::size_t maxLen) const {
     return std::string(s->data(), s->size());
 }
 
+std::string JsonIn::text(std::string_view name, std::size_t maxLen) const {
+    const auto* s = need(name).if_string();
+    if (s == nullptr) {
+        throw JsonFieldError(at(name), "expected a string");
+    }
+    if (s->size() > maxLen) {
+        throw JsonFieldError(at(name), "longer than " + std::to_string(maxLen));
+    }
+    return std::string(s->data(), s->size());
+}
+
 std::string JsonIn::strOr(std::string_view name, std::string fallback, std::size_t maxLen) const {
     if (!has(name)) {
         return fallback;

@@ -1,5 +1,6 @@
 #include "hc/card/transcript.hpp"
 
+#include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 
 #include <boost/json.hpp>
@@ -16,42 +17,66 @@ std::string where(std::size_t line) {
     return "transcript line " + std::to_string(line) + ": ";
 }
 
-const json::value& field(const json::object& o, std::string_view key, std::size_t line) {
-    const json::value* v = o.if_contains(key);
-    if (v == nullptr) {
-        throw InputError(where(line) + "field \"" + std::string(key) + "\" missing");
-    }
-    return *v;
-}
+/** Longest hex text of a field: an extended APDU (65535 data bytes) with room to spare. */
+constexpr std::size_t kMaxHex = 2 * 70000;
+/** One line is one exchange: well under a megabyte. */
+constexpr hc::JsonLimits kLineLimits { 1024 * 1024, 32 };
 
-std::string_view stringField(const json::object& o, std::string_view key, std::size_t line) {
-    const json::value& v = field(o, key, line);
-    if (!v.is_string()) {
-        throw InputError(where(line) + "field \"" + std::string(key) + "\" must be a string");
-    }
-    return { v.get_string().data(), v.get_string().size() };
-}
-
-MaskedBytes maskedField(const json::object& o, std::string_view key, std::size_t line) {
+MaskedBytes maskedField(const hc::JsonIn& in, std::string_view key) {
+    const std::string text = in.text(key, kMaxHex);
     try {
-        return MaskedBytes::parseHex(stringField(o, key, line));
+        return MaskedBytes::parseHex(text);
     } catch (const InputError& e) {
-        if (std::string_view(e.what()).starts_with("transcript line")) {
-            throw;
-        }
-        throw InputError(where(line) + "field \"" + std::string(key) + "\": " + e.what());
+        throw hc::JsonFieldError(in.at(key), e.what());
     }
 }
 
-Bytes hexField(const json::object& o, std::string_view key, std::size_t line) {
+Bytes hexField(const hc::JsonIn& in, std::string_view key) {
+    const std::string text = in.text(key, kMaxHex);
     try {
-        return fromHex(stringField(o, key, line));
+        return fromHex(text);
     } catch (const InputError& e) {
-        if (std::string_view(e.what()).starts_with("transcript line")) {
-            throw;
-        }
-        throw InputError(where(line) + "field \"" + std::string(key) + "\": " + e.what());
+        throw hc::JsonFieldError(in.at(key), e.what());
     }
+}
+
+/** The step of one exchange or reset line; `expected` is its number. */
+TranscriptStep stepFrom(const hc::JsonIn& in, std::size_t expected, std::size_t lineNo) {
+    const json::value& stepValue = in.need("step");
+    const auto* stepInt = stepValue.if_int64();
+    const auto* stepUint = stepValue.if_uint64();
+    const bool numberOk
+        = (stepInt != nullptr && *stepInt > 0 && static_cast<std::uint64_t>(*stepInt) == expected)
+        || (stepUint != nullptr && *stepUint == expected);
+    if (!numberOk) {
+        throw InputError(where(lineNo) + "\"step\" must be " + std::to_string(expected)
+            + " (steps are numbered from 1 without gaps), got " + json::serialize(stepValue));
+    }
+    TranscriptStep step;
+    step.step = expected;
+    if (const json::value* reset = in.raw().if_contains("reset")) {
+        if (!reset->is_bool() || !reset->get_bool()) {
+            throw InputError(where(lineNo) + "\"reset\" must be true when present");
+        }
+        step.reset = true;
+        step.atr = hexField(in, "atr");
+        return step;
+    }
+    step.command = maskedField(in, "cmd");
+    step.response = maskedField(in, "rsp");
+    if (step.command.size() < 4) {
+        throw InputError(where(lineNo) + "\"cmd\" has " + std::to_string(step.command.size())
+            + " bytes, a command APDU needs at least 4");
+    }
+    if (step.response.size() < 2) {
+        throw InputError(where(lineNo) + "\"rsp\" has " + std::to_string(step.response.size())
+            + " bytes, a response APDU needs at least 2 (SW1 SW2)");
+    }
+    if (step.response.isMasked(step.response.size() - 1)
+        || step.response.isMasked(step.response.size() - 2)) {
+        throw InputError(where(lineNo) + "\"rsp\" status word must not be masked");
+    }
+    return step;
 }
 
 } // namespace
@@ -75,64 +100,25 @@ Transcript parseTranscript(std::string_view jsonl) {
         if (text.find_first_not_of(" \t") == std::string_view::npos) {
             continue;
         }
-        boost::system::error_code ec;
-        json::value v = json::parse(json::string_view(text.data(), text.size()), ec);
-        if (ec) {
-            throw InputError(where(lineNo) + "not valid JSON (" + ec.message() + ")");
-        }
-        if (!v.is_object()) {
-            throw InputError(where(lineNo) + "expected a JSON object");
-        }
-        const json::object& o = v.get_object();
-        if (!header) {
-            if (o.contains("step")) {
-                throw InputError(where(lineNo)
-                    + "expected the header {\"atr\":..,\"reader\":..} "
-                      "before the first step");
+        try {
+            const json::value v = hc::parseJson(text, "(root)", kLineLimits);
+            const hc::JsonIn in(v, "");
+            if (!header) {
+                if (in.raw().contains("step")) {
+                    throw InputError(where(lineNo)
+                        + "expected the header {\"atr\":..,\"reader\":..} "
+                          "before the first step");
+                }
+                t.atr = hexField(in, "atr");
+                t.reader = in.text("reader", 1024);
+                header = true;
+                continue;
             }
-            t.atr = hexField(o, "atr", lineNo);
-            t.reader = std::string(stringField(o, "reader", lineNo));
-            header = true;
-            continue;
+            t.steps.push_back(stepFrom(in, t.steps.size() + 1, lineNo));
+        } catch (const hc::JsonFieldError& e) {
+            // A line-level error ("not valid JSON", "expected an object") reads without "(root)".
+            throw InputError(where(lineNo) + (e.field() == "(root)" ? e.problem() : e.what()));
         }
-        const json::value& stepValue = field(o, "step", lineNo);
-        const auto* stepInt = stepValue.if_int64();
-        const auto* stepUint = stepValue.if_uint64();
-        const std::size_t expected = t.steps.size() + 1;
-        const bool numberOk = (stepInt != nullptr && *stepInt > 0
-                                  && static_cast<std::uint64_t>(*stepInt) == expected)
-            || (stepUint != nullptr && *stepUint == expected);
-        if (!numberOk) {
-            throw InputError(where(lineNo) + "\"step\" must be " + std::to_string(expected)
-                + " (steps are numbered from 1 without gaps), got " + json::serialize(stepValue));
-        }
-        TranscriptStep step;
-        step.step = expected;
-        if (const json::value* reset = o.if_contains("reset")) {
-            if (!reset->is_bool() || !reset->get_bool()) {
-                throw InputError(where(lineNo) + "\"reset\" must be true when present");
-            }
-            step.reset = true;
-            step.atr = hexField(o, "atr", lineNo);
-        } else {
-            step.command = maskedField(o, "cmd", lineNo);
-            step.response = maskedField(o, "rsp", lineNo);
-            if (step.command.size() < 4) {
-                throw InputError(where(lineNo) + "\"cmd\" has "
-                    + std::to_string(step.command.size())
-                    + " bytes, a command APDU needs at least 4");
-            }
-            if (step.response.size() < 2) {
-                throw InputError(where(lineNo) + "\"rsp\" has "
-                    + std::to_string(step.response.size())
-                    + " bytes, a response APDU needs at least 2 (SW1 SW2)");
-            }
-            if (step.response.isMasked(step.response.size() - 1)
-                || step.response.isMasked(step.response.size() - 2)) {
-                throw InputError(where(lineNo) + "\"rsp\" status word must not be masked");
-            }
-        }
-        t.steps.push_back(std::move(step));
     }
     if (!header) {
         throw InputError("transcript: empty (no header line)");

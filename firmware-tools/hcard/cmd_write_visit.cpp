@@ -5,6 +5,7 @@
 //    "text": "free text, stored GBK in the data area"   (or "data_hex": "...")
 //    "signer": {"key_pem": "institution.pem", "name": "医院名称", "institution_code": "..."}}
 // Without "signer" the record is written unsigned (readers report it as such).
+#include "hc/base/json_in.hpp"
 #include "hc/card/health/codec.hpp"
 #include "hc/card/health/health_card.hpp"
 #include "health_tool.hpp"
@@ -29,12 +30,45 @@ std::string readText(const std::string& path) {
     ss << in.rdbuf();
     return ss.str();
 }
-std::string field(const json::object& o, const char* key, const std::string& where) {
-    const auto* v = o.if_contains(key);
-    if (!v || !v->is_string()) {
-        throw hc::InputError(where + ": \"" + key + "\" must be a string");
+/** Longest text, hex or name accepted: far above a visit's data area (3267 bytes). */
+constexpr std::size_t kMaxText = 64 * 1024;
+
+struct VisitFile {
+    bool inpatient = false;
+    hc::Bytes data;
+    std::unique_ptr<h::Sm2SoftwareSigner> signer;
+};
+
+VisitFile visitFrom(const hc::JsonIn& in) {
+    VisitFile f;
+    const std::string kind = in.text("kind", 16);
+    if (kind != "inpatient" && kind != "outpatient") {
+        throw hc::JsonFieldError(in.at("kind"), "must be inpatient or outpatient");
     }
-    return std::string(v->get_string());
+    f.inpatient = kind == "inpatient";
+    const std::size_t area
+        = (f.inpatient ? 1893u : 3267u) - h::kVisitSignatureSize - h::kVisitCertificateSize;
+    if (in.has("data_hex")) {
+        const std::string hex = in.text("data_hex", kMaxText);
+        try {
+            f.data = hc::fromHex(hex);
+        } catch (const hc::InputError& e) {
+            throw hc::JsonFieldError(in.at("data_hex"), e.what());
+        }
+    } else {
+        f.data = h::encodeAn(in.text("text", kMaxText), area, "visit.text");
+    }
+    // "signer": null is refused, not taken as "unsigned": only a file without it writes unsigned.
+    if (in.raw().contains("signer")) {
+        if (!in.has("signer")) {
+            throw hc::JsonFieldError(
+                in.at("signer"), "must be an object (leave it out to write unsigned)");
+        }
+        const auto so = in.object("signer");
+        f.signer = h::Sm2SoftwareSigner::fromPem(readText(so.text("key_pem", kMaxText)),
+            so.text("name", kMaxText), so.text("institution_code", kMaxText));
+    }
+    return f;
 }
 } // namespace
 
@@ -44,55 +78,30 @@ int cmdWriteVisit(const CommonOptions& o, const std::vector<std::string>& argsIn
     if (args.size() != 1) {
         throw hc::InputError("hcard write-visit FILE.json");
     }
-    json::value v;
+    const auto root = hc::parseJson(readText(args[0]), args[0], { 1024 * 1024, 32 });
+    VisitFile visit;
     try {
-        v = json::parse(readText(args[0]));
-    } catch (const std::exception& e) {
-        throw hc::InputError(args[0] + ": not JSON: " + e.what());
+        visit = visitFrom(hc::JsonIn(root, ""));
+    } catch (const hc::JsonFieldError& e) {
+        throw hc::InputError(args[0] + ": " + e.what());
     }
-    if (!v.is_object()) {
-        throw hc::InputError(args[0] + ": expected an object");
-    }
-    const auto& obj = v.get_object();
-    const std::string kind = field(obj, "kind", args[0]);
-    if (kind != "inpatient" && kind != "outpatient") {
-        throw hc::InputError(args[0] + ": kind must be inpatient or outpatient");
-    }
-    const bool inpatient = kind == "inpatient";
-    const std::size_t area
-        = (inpatient ? 1893u : 3267u) - h::kVisitSignatureSize - h::kVisitCertificateSize;
-    hc::Bytes data;
-    if (obj.contains("data_hex")) {
-        data = hc::fromHex(field(obj, "data_hex", args[0]));
-    } else {
-        data = h::encodeAn(field(obj, "text", args[0]), area, "visit.text");
-    }
-    std::unique_ptr<h::Sm2SoftwareSigner> signer;
-    if (const auto* s = obj.if_contains("signer")) {
-        if (!s->is_object()) {
-            throw hc::InputError(args[0] + ": signer must be an object");
-        }
-        const auto& so = s->get_object();
-        signer = h::Sm2SoftwareSigner::fromPem(readText(field(so, "key_pem", args[0] + ": signer")),
-            field(so, "name", args[0] + ": signer"),
-            field(so, "institution_code", args[0] + ": signer"));
-    }
+    const std::string kind = visit.inpatient ? "inpatient" : "outpatient";
     OpenedSam sam = openSam(ho);
     auto ch = openCard(o);
     h::HealthCard card(*ch, loadProfile(ho), sam.module.get(), &strategyCache(o));
     h::Counted<std::size_t> r;
-    if (signer) {
-        r = card.writeSignedVisit(inpatient, data, *signer);
+    if (visit.signer) {
+        r = card.writeSignedVisit(visit.inpatient, visit.data, *visit.signer);
     } else {
-        data.resize(inpatient ? 1893u : 3267u, 0x00);
-        r = card.writeVisitRecord(inpatient, data);
+        visit.data.resize(visit.inpatient ? 1893u : 3267u, 0x00);
+        r = card.writeVisitRecord(visit.inpatient, visit.data);
     }
     if (o.json) {
         printJson(json::object { { "kind", kind }, { "slot", r.value },
-            { "signed", signer != nullptr }, { "apdus", r.apdus } });
+            { "signed", visit.signer != nullptr }, { "apdus", r.apdus } });
     } else {
         std::cout << kind << " record written to slot " << r.value
-                  << (signer ? " (signed)" : " (unsigned)") << ", " << r.apdus << " APDUs\n";
+                  << (visit.signer ? " (signed)" : " (unsigned)") << ", " << r.apdus << " APDUs\n";
     }
     return 0;
 }

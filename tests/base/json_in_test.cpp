@@ -56,6 +56,15 @@ TEST_CASE("required getters check presence, type and range and name the field pa
     CHECK(
         errorOf([&] { in.object("sub").objects("items", 1); }) == "sub.items: more than 1 entries");
     CHECK(errorOf([&] { in.strings("tags", 5); }) == "tags[1]: length must be 1..64");
+    // text: required like str, but "" is a value.
+    const auto t = parseJson(R"({"empty":"","hex":"0A0B","nul":null,"n":1})", "t");
+    const JsonIn tin(t, "k");
+    CHECK(tin.text("empty").empty());
+    CHECK(tin.text("hex", 4) == "0A0B");
+    CHECK(errorOf([&] { tin.text("hex", 3); }) == "k.hex: longer than 3");
+    CHECK(errorOf([&] { tin.text("absent"); }) == "k.absent: missing");
+    CHECK(errorOf([&] { tin.text("nul"); }) == "k.nul: missing");
+    CHECK(errorOf([&] { tin.text("n"); }) == "k.n: expected a string");
     const auto array = parseJson("[1]", "t");
     CHECK(errorOf([&] { JsonIn(array, ""); }) == "(root): expected an object");
     // Found by fuzz_base_json_in: an empty member name still gives an error that names it.

@@ -298,12 +298,12 @@ TEST_CASE("transcript parser errors name the line") {
         != std::string::npos);
     CHECK(err(
         "{\"atr\":\"3B00\",\"reader\":\"r\"}\n{\"step\":1,\"cmd\":\"00A4000G\",\"rsp\":\"9000\"}")
-              .starts_with("transcript line 2: field \"cmd\": masked hex"));
+              .starts_with("transcript line 2: cmd: masked hex"));
     CHECK(err("{\"atr\":\"3B00\",\"reader\":\"r\"}\n{\"step\":1,\"cmd\":\"00A40000\",\"rsp\":\"90**"
               "\"}")
         == "transcript line 2: \"rsp\" status word must not be masked");
-    CHECK(err("{\"atr\":\"3B00\"}") == "transcript line 1: field \"reader\" missing");
-    CHECK(err("[1,2]") == "transcript line 1: expected a JSON object");
+    CHECK(err("{\"atr\":\"3B00\"}") == "transcript line 1: reader: missing");
+    CHECK(err("[1,2]") == "transcript line 1: expected an object");
     CHECK(err("{\"atr\":").starts_with("transcript line 1: not valid JSON"));
     CHECK(err("{\"step\":1,\"cmd\":\"00A40000\",\"rsp\":\"9000\"}").find("expected the header")
         != std::string::npos);

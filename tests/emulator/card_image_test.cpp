@@ -272,7 +272,7 @@ TEST_CASE("card image: parse errors name the JSON path") {
         CHECK(parseError("[]") == "card image: (root): expected an object");
     }
     SUBCASE("format missing") {
-        CHECK(parseError(R"({"atr": "3B00"})") == "card image: (root): missing \"format\"");
+        CHECK(parseError(R"({"atr": "3B00"})") == "card image: format: missing");
     }
     SUBCASE("wrong format string") {
         std::string j = imageWith("");
@@ -308,12 +308,12 @@ TEST_CASE("card image: parse errors name the JSON path") {
     }
     SUBCASE("missing fid") {
         CHECK(parseError(imageWith(R"({"type": "transparent", "size": 1})"))
-            == "card image: mf.children[0]: missing \"fid\"");
+            == "card image: mf.children[0].fid: missing");
     }
     SUBCASE("missing fid in a nested DF") {
         CHECK(parseError(imageWith(R"({"fid": "1000", "type": "df", "children": [
                 {"fid": "1001", "type": "transparent", "size": 1}, {"type": "df"}]})"))
-            == "card image: mf.children[0].children[1]: missing \"fid\"");
+            == "card image: mf.children[0].children[1].fid: missing");
     }
     SUBCASE("fid of the wrong length") {
         CHECK(parseError(imageWith(R"({"fid": "000102", "type": "transparent", "size": 1})"))
@@ -362,12 +362,12 @@ TEST_CASE("card image: parse errors name the JSON path") {
     }
     SUBCASE("negative size") {
         CHECK(parseError(imageWith(R"({"fid": "0001", "type": "transparent", "size": -1})"))
-            == "card image: mf.children[0].size: expected a whole number from 0 to 32767");
+            == "card image: mf.children[0].size: out of range 0..32767");
     }
     SUBCASE("sfi out of range") {
         CHECK(
             parseError(imageWith(R"({"fid": "0001", "type": "transparent", "size": 1, "sfi": 31})"))
-            == "card image: mf.children[0].sfi: expected a whole number from 0 to 30");
+            == "card image: mf.children[0].sfi: out of range 0..30");
     }
     SUBCASE("key of the wrong length") {
         CHECK(parseError(imageWith(R"({"fid": "1000", "type": "df", "keys": [{"id": "01",
@@ -383,7 +383,7 @@ TEST_CASE("card image: parse errors name the JSON path") {
     SUBCASE("pin tries out of range") {
         CHECK(parseError(imageWith(
                   "", R"("pin": {"value": "31323334", "tries_left": 16, "max_tries": 3}, )"))
-            == "card image: pin.tries_left: expected a whole number from 0 to 15");
+            == "card image: pin.tries_left: out of range 0..15");
     }
     SUBCASE("t0 not a boolean") {
         CHECK(parseError(imageWith("", R"("t0": "yes", )"))

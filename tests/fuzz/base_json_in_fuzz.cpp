@@ -20,6 +20,7 @@ void walk(const hc::JsonIn& in, int depth) {
     for (const auto& [key, value] : in.raw()) {
         const std::string_view name(key.data(), key.size());
         tryField([&] { (void)in.str(name, 16); });
+        tryField([&] { (void)in.text(name, 16); });
         tryField([&] { (void)in.strOr(name, "x", 16); });
         tryField([&] { (void)in.integer(name, -1000, 1000); });
         tryField([&] { (void)in.boolean(name); });

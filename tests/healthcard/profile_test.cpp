@@ -39,4 +39,19 @@ TEST_CASE("profile JSON round trip keeps changed settings; errors name the path"
     }
     CHECK_THROWS_AS(CardProfile::fromJson("{}"), hc::InputError);
     CHECK_THROWS_AS(CardProfile::fromJson("not json"), hc::InputError);
+    // Each error names the file and the field: a missing one, a wrong type, a DF without keys.
+    std::string noSigner = p.toJson();
+    noSigner.replace(noSigner.find("\"signer_id\""), 11, "\"signer_xx\"");
+    CHECK_THROWS_WITH_AS(CardProfile::fromJson(noSigner),
+        doctest::Contains("card profile: signer_id: missing"), hc::InputError);
+    std::string chunkText = p.toJson();
+    chunkText.replace(chunkText.find("\"binary_chunk\": 128"), 19, "\"binary_chunk\": \"1\"");
+    CHECK_THROWS_WITH_AS(CardProfile::fromJson(chunkText),
+        doctest::Contains("card profile: binary_chunk: expected an integer"), hc::InputError);
+    std::string dfNoKey = p.toJson();
+    const auto rk = dfNoKey.find("\"read_key\":{");
+    dfNoKey.replace(rk, dfNoKey.find('}', rk) + 1 - rk, "\"read_key\":null");
+    CHECK_THROWS_WITH_AS(CardProfile::fromJson(dfNoKey),
+        doctest::Contains("card profile: dfs[0]: read_key and transport_key are required"),
+        hc::InputError);
 }

@@ -185,6 +185,14 @@ TEST_CASE("hcard write-visit FILE.json signs with the institution key and writes
     CHECK(visits[0].second.status == SignatureStatus::Valid);
     CHECK(visits[0].second.institutionCode == "12410100000000001X");
     CHECK(decodeAn(visits[0].second.data) == "住院: 肺炎，头孢曲松");
+    // A bad file is refused before the card is touched, naming the file and the field; a null
+    // signer is refused, not taken as "write unsigned".
+    std::ofstream(dir / "bad.json") << "{\"kind\":\"inpatient\",\"text\":\"x\",\"signer\":null}";
+    auto bad = hc::testing::runCommand({ hcard, "write-visit", (dir / "bad.json").string(),
+        "--reader", hc::testing::kReader0, "--keys", keys });
+    CHECK(bad.status != 0);
+    CHECK(bad.err.find("bad.json: signer: must be an object") != std::string::npos);
+    CHECK(card.readVisits(true).value.size() == 1);
 }
 
 TEST_CASE("writes with the SAM card in slot 1: SM encryption and MACs come from 80 DE / 80 FA") {

@@ -165,7 +165,8 @@ TEST_CASE("batch input: JSON batches") {
     const auto b = validateBatch(rows);
     REQUIRE(b.accepted.size() == 1);
     CHECK(b.accepted[0].record.idNumber == r.idNumber);
-    CHECK_THROWS_AS(readJsonRows("{"), hc::InputError);
+    CHECK_THROWS_WITH_AS(
+        readJsonRows("{"), doctest::Contains("JSON batch: not valid JSON"), hc::InputError);
     CHECK_THROWS_AS(readJsonRows("{\"x\":1}"), hc::InputError);
 }
 
@@ -241,5 +242,10 @@ TEST_CASE("blocklist: text and JSON carry one SM3 digest; tampering is refused")
     std::string json = b.toJson();
     json.replace(json.find("\"version\":42"), 12, "\"version\":43");
     CHECK_THROWS_AS(Blocklist::parse(json), hc::InputError);
+    // A malformed JSON field is named.
+    json = b.toJson();
+    json.replace(json.find("\"status\":\"replaced\""), 19, "\"status\":7");
+    CHECK_THROWS_WITH_AS(Blocklist::parse(json),
+        doctest::Contains("blocklist JSON: entries[1].status: expected a string"), hc::InputError);
     CHECK_THROWS_AS(Blocklist::parse("hc-blocklist/1\nversion x\n"), hc::InputError);
 }

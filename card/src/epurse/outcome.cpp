@@ -1,5 +1,7 @@
 #include "hc/card/epurse/outcome.hpp"
 
+#include "hc/base/json_in.hpp"
+
 #include <boost/json.hpp>
 
 namespace hc::card::epurse {
@@ -12,55 +14,43 @@ std::string PendingTransaction::toJson() const {
     return boost::json::serialize(o);
 }
 
-PendingTransaction PendingTransaction::fromJson(const std::string& text) {
-    boost::system::error_code ec;
-    const auto v = boost::json::parse(text, ec);
-    if (ec || !v.is_object()) {
-        throw InputError("pending transaction: not a JSON object");
-    }
-    const auto& o = v.as_object();
-    auto field = [&](const char* k) -> const boost::json::value& {
-        const auto* f = o.if_contains(k);
-        if (!f) {
-            throw InputError(std::string("pending transaction: missing \"") + k + "\"");
+namespace {
+PendingTransaction pendingFrom(const hc::JsonIn& in) {
+    auto hex = [&](std::string_view name) {
+        const std::string text = in.text(name, 64);
+        try {
+            return fromHex(text);
+        } catch (const InputError& e) {
+            throw hc::JsonFieldError(in.at(name), e.what());
         }
-        return *f;
-    };
-    auto integer = [&](const char* k, std::int64_t lo, std::int64_t hi) {
-        const auto& f = field(k);
-        if (!f.is_int64() && !f.is_uint64()) {
-            throw InputError(std::string("pending transaction: \"") + k + "\" is not an integer");
-        }
-        const std::int64_t n
-            = f.is_int64() ? f.as_int64() : static_cast<std::int64_t>(f.as_uint64());
-        if (n < lo || n > hi) {
-            throw InputError(std::string("pending transaction: \"") + k + "\" out of range");
-        }
-        return n;
-    };
-    auto str = [&](const char* k) {
-        const auto& f = field(k);
-        if (!f.is_string()) {
-            throw InputError(std::string("pending transaction: \"") + k + "\" is not a string");
-        }
-        return std::string(f.as_string());
     };
     PendingTransaction p;
-    const auto kind = str("kind");
+    const auto kind = in.text("kind", 16);
     if (kind != "purchase" && kind != "load") {
-        throw InputError("pending transaction: \"kind\" must be purchase or load");
+        throw hc::JsonFieldError(in.at("kind"), "must be purchase or load");
     }
     p.kind = kind == "purchase" ? TxKind::Purchase : TxKind::Load;
-    p.type = static_cast<std::uint8_t>(integer("type", 0, 255));
-    p.atc = static_cast<std::uint16_t>(integer("atc", 0, 0xFFFF));
-    p.amount = integer("amount", 1, 0xFFFFFFFFll);
-    p.balanceBefore = integer("balance_before", 0, 0xFFFFFFFFll);
-    p.terminal = toArray<6>(fromHex(str("terminal")), "pending transaction: terminal");
-    p.ttsn = static_cast<std::uint32_t>(integer("ttsn", 0, 0xFFFFFFFFll));
-    p.when = TransactionTime::parse(str("when"));
-    p.card = toArray<8>(fromHex(str("card")), "pending transaction: card");
-    p.keyVersion = static_cast<std::uint8_t>(integer("key_version", 0, 255));
+    p.type = static_cast<std::uint8_t>(in.integer("type", 0, 255));
+    p.atc = static_cast<std::uint16_t>(in.integer("atc", 0, 0xFFFF));
+    p.amount = in.integer("amount", 1, 0xFFFFFFFFll);
+    p.balanceBefore = in.integer("balance_before", 0, 0xFFFFFFFFll);
+    p.terminal = toArray<6>(hex("terminal"), "pending transaction: terminal");
+    p.ttsn = static_cast<std::uint32_t>(in.integer("ttsn", 0, 0xFFFFFFFFll));
+    p.when = TransactionTime::parse(in.text("when", 64));
+    p.card = toArray<8>(hex("card"), "pending transaction: card");
+    p.keyVersion = static_cast<std::uint8_t>(in.integer("key_version", 0, 255));
     return p;
+}
+} // namespace
+
+PendingTransaction PendingTransaction::fromJson(const std::string& text) {
+    try {
+        // A journal line: well under a kilobyte.
+        const auto root = hc::parseJson(text, "(root)", { 64 * 1024, 32 });
+        return pendingFrom(hc::JsonIn(root, ""));
+    } catch (const hc::JsonFieldError& e) {
+        throw InputError(std::string("pending transaction: ") + e.what());
+    }
 }
 
 std::string outcomeName(const Outcome& o) {

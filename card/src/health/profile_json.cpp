@@ -1,5 +1,6 @@
 // CardProfile <-> JSON ("hc-health-profile/1"). card/profiles/ws543-2017.json is the default in
 // this form; a unit test keeps the file and CardProfile::ws543_2017() equal.
+#include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 #include "hc/card/health/profile.hpp"
 
@@ -46,79 +47,150 @@ json::value keyJson(const std::optional<KeySlot>& k) {
         { "sam", hex1(k->samP1) + hex1(k->samP2) } };
 }
 
-[[noreturn]] void bad(const std::string& path, const std::string& what) {
-    throw hc::InputError("card profile: " + path + ": " + what);
-}
+/** Longest name, label or key text accepted; the profile's own are far shorter. */
+constexpr std::size_t kMaxText = 256;
+/** Longest hex text accepted (an AID is 16 bytes); the exact size is checked after. */
+constexpr std::size_t kMaxHex = 64;
+/** A profile file is a few dozen kilobytes; the limit only stops a runaway input. */
+constexpr hc::JsonLimits kLimits { 4 * 1024 * 1024, 32 };
 
-const json::value& need(const json::object& o, const char* key, const std::string& path) {
-    const auto* v = o.if_contains(key);
-    if (!v) {
-        bad(path, std::string("missing \"") + key + "\"");
-    }
-    return *v;
-}
-std::string str(const json::object& o, const char* key, const std::string& path) {
-    const auto& v = need(o, key, path);
-    if (!v.is_string()) {
-        bad(path + "." + key, "expected a string");
-    }
-    return std::string(v.get_string());
-}
-Bytes hexField(const json::object& o, const char* key, const std::string& path, std::size_t size) {
+Bytes hexField(const hc::JsonIn& in, std::string_view key, std::size_t size) {
+    const std::string text = in.text(key, kMaxHex);
     Bytes b;
     try {
-        b = fromHex(str(o, key, path));
+        b = fromHex(text);
     } catch (const hc::InputError& e) {
-        bad(path + "." + key, e.what());
+        throw hc::JsonFieldError(in.at(key), e.what());
     }
     if (size != 0 && b.size() != size) {
-        bad(path + "." + key, std::to_string(size) + " bytes expected");
+        throw hc::JsonFieldError(in.at(key), std::to_string(size) + " bytes expected");
     }
     return b;
 }
-std::uint16_t fid(const json::object& o, const char* key, const std::string& path) {
-    const Bytes b = hexField(o, key, path, 2);
+std::uint16_t fid(const hc::JsonIn& in, std::string_view key) {
+    const Bytes b = hexField(in, key, 2);
     return static_cast<std::uint16_t>((b[0] << 8) | b[1]);
 }
-std::size_t num(const json::object& o, const char* key, const std::string& path, std::size_t max) {
-    const auto& v = need(o, key, path);
-    if (!v.is_int64() || v.get_int64() < 0 || static_cast<std::uint64_t>(v.get_int64()) > max) {
-        bad(path + "." + key, "expected a whole number from 0 to " + std::to_string(max));
+/** A key slot: the field must be there, null meaning "no key". */
+std::optional<KeySlot> keySlot(const hc::JsonIn& in, std::string_view key) {
+    if (!in.raw().contains(json::string_view(key.data(), key.size()))) {
+        throw hc::JsonFieldError(in.at(key), "missing (null when there is no key)");
     }
-    return static_cast<std::size_t>(v.get_int64());
-}
-bool flag(const json::object& o, const char* key, const std::string& path) {
-    const auto& v = need(o, key, path);
-    if (!v.is_bool()) {
-        bad(path + "." + key, "expected true or false");
-    }
-    return v.get_bool();
-}
-const json::object& obj(const json::value& v, const std::string& path) {
-    if (!v.is_object()) {
-        bad(path, "expected an object");
-    }
-    return v.get_object();
-}
-const json::array& arr(const json::object& o, const char* key, const std::string& path) {
-    const auto& v = need(o, key, path);
-    if (!v.is_array()) {
-        bad(path + "." + key, "expected an array");
-    }
-    return v.get_array();
-}
-std::optional<KeySlot> keySlot(const json::object& o, const char* key, const std::string& path) {
-    const auto& v = need(o, key, path);
-    if (v.is_null()) {
+    const auto k = in.objectOpt(key);
+    if (!k) {
         return std::nullopt;
     }
-    const auto& k = obj(v, path + "." + key);
     KeySlot s;
-    s.cardP2 = hexField(k, "card_p2", path + "." + key, 1)[0];
-    const Bytes sam = hexField(k, "sam", path + "." + key, 2);
+    s.cardP2 = hexField(*k, "card_p2", 1)[0];
+    const Bytes sam = hexField(*k, "sam", 2);
     s.samP1 = sam[0];
     s.samP2 = sam[1];
     return s;
+}
+
+DfSpec dfFrom(const hc::JsonIn& d) {
+    DfSpec df;
+    df.name = d.text("name", kMaxText);
+    df.fid = fid(d, "fid");
+    df.parent = fid(d, "parent");
+    const auto rk = keySlot(d, "read_key");
+    const auto tk = keySlot(d, "transport_key");
+    if (!rk || !tk) {
+        throw hc::JsonFieldError(d.path(), "read_key and transport_key are required for a DF");
+    }
+    df.readKey = *rk;
+    df.transportKey = *tk;
+    if (d.has("aid")) {
+        df.aid = hexField(d, "aid", 0);
+        if (df.aid.empty() || df.aid.size() > 16) {
+            throw hc::JsonFieldError(d.at("aid"), "a DF name is 1 to 16 bytes");
+        }
+    }
+    return df;
+}
+
+FileSpec fileFrom(const hc::JsonIn& d, const CardProfile& p) {
+    FileSpec f;
+    f.name = d.text("name", kMaxText);
+    f.df = fid(d, "df");
+    f.fid = fid(d, "fid");
+    f.sfi = static_cast<std::uint8_t>(d.integer("sfi", 0, 30));
+    const std::string kind = d.text("kind", kMaxText);
+    bool known = false;
+    for (FileKind k : { FileKind::TlvRecords, FileKind::Binary, FileKind::CyclicRecords,
+             FileKind::IndexRecords, FileKind::VisitRecord }) {
+        if (kindName(k) == kind) {
+            f.kind = k;
+            known = true;
+        }
+    }
+    if (!known) {
+        throw hc::JsonFieldError(d.at("kind"), "unknown kind \"" + kind + "\"");
+    }
+    f.readKey = keySlot(d, "read_key");
+    f.updateKey = keySlot(d, "update_key");
+    f.secureMessaging = d.boolean("secure_messaging");
+    f.records = static_cast<std::size_t>(d.integer("records", 0, 254));
+    f.size = static_cast<std::size_t>(d.integer("size", 0, 0x7FFF));
+    f.readByIdentifier = d.booleanOr("read_by_identifier", false);
+    if (!p.df(f.df)) {
+        throw hc::JsonFieldError(d.at("df"), "no DF " + hex2(f.df) + " in dfs");
+    }
+    return f;
+}
+
+ElementSpec elementFrom(const hc::JsonIn& d, const CardProfile& p) {
+    ElementSpec e;
+    e.tag = hexField(d, "tag", 1)[0];
+    e.key = d.text("key", kMaxText);
+    e.label = d.text("label", kMaxText);
+    const std::string coding = d.text("coding", kMaxText);
+    if (coding == "AN") {
+        e.coding = Coding::AN;
+    } else if (coding == "CN") {
+        e.coding = Coding::CN;
+    } else if (coding == "B") {
+        e.coding = Coding::B;
+    } else {
+        throw hc::JsonFieldError(d.at("coding"), "expected AN, CN or B");
+    }
+    e.length = static_cast<std::size_t>(d.integer("length", 0, 255));
+    e.file = d.text("file", kMaxText);
+    e.record = static_cast<std::uint8_t>(d.integer("record", 0, 254));
+    if (!p.file(e.file)) {
+        throw hc::JsonFieldError(d.at("file"), "no file " + e.file + " in files");
+    }
+    return e;
+}
+
+CardProfile profileFrom(const hc::JsonIn& o) {
+    if (o.text("format", kMaxText) != "hc-health-profile/1") {
+        throw hc::JsonFieldError(o.at("format"), "expected hc-health-profile/1");
+    }
+    CardProfile p;
+    p.name = o.text("name", kMaxText);
+    for (const auto& d : o.objects("dfs", 256)) {
+        p.dfs.push_back(dfFrom(d));
+    }
+    for (const auto& d : o.objects("files", 1024)) {
+        p.files.push_back(fileFrom(d, p));
+    }
+    for (const auto& d : o.objects("elements", 4096)) {
+        p.elements.push_back(elementFrom(d, p));
+    }
+    const auto div = o.object("diversifier");
+    p.diversifier.offsetFromEnd = static_cast<std::size_t>(div.integer("offset_from_end", 0, 15));
+    p.diversifier.length = static_cast<std::size_t>(div.integer("length", 0, 15));
+    p.bulkRead = o.boolean("bulk_read");
+    p.addressBySfi = o.boolean("address_by_sfi");
+    p.extendedLength = o.boolean("extended_length");
+    p.binaryChunk = static_cast<std::size_t>(o.integer("binary_chunk", 1, 65535));
+    p.readKeyPlain = hexField(o, "read_key_plain", 8);
+    p.extAuthTrailer = hexField(o, "ext_auth_trailer", 1)[0];
+    p.cityDigits = static_cast<std::size_t>(o.integer("city_digits", 0, 8));
+    p.certificateFormat = o.text("certificate_format", kMaxText);
+    p.signerId = o.text("signer_id", kMaxText);
+    return p;
 }
 
 void pretty(std::ostream& os, const json::value& jv, std::string indent = {}) {
@@ -206,116 +278,12 @@ std::string CardProfile::toJson() const {
 }
 
 CardProfile CardProfile::fromJson(std::string_view text) {
-    json::value root;
+    const auto root = hc::parseJson(text, "card profile", kLimits);
     try {
-        root = json::parse(text);
-    } catch (const std::exception& e) {
-        throw hc::InputError(std::string("card profile: not JSON: ") + e.what());
+        return profileFrom(hc::JsonIn(root, ""));
+    } catch (const hc::JsonFieldError& e) {
+        throw hc::InputError(std::string("card profile: ") + e.what());
     }
-    const auto& o = obj(root, "(root)");
-    if (str(o, "format", "(root)") != "hc-health-profile/1") {
-        bad("format", "expected hc-health-profile/1");
-    }
-    CardProfile p;
-    p.name = str(o, "name", "(root)");
-    std::size_t i = 0;
-    for (const auto& v : arr(o, "dfs", "(root)")) {
-        const std::string path = "dfs[" + std::to_string(i++) + "]";
-        const auto& d = obj(v, path);
-        DfSpec df;
-        df.name = str(d, "name", path);
-        df.fid = fid(d, "fid", path);
-        df.parent = fid(d, "parent", path);
-        const auto rk = keySlot(d, "read_key", path);
-        const auto tk = keySlot(d, "transport_key", path);
-        if (!rk || !tk) {
-            bad(path, "read_key and transport_key are required for a DF");
-        }
-        df.readKey = *rk;
-        df.transportKey = *tk;
-        if (d.contains("aid")) {
-            df.aid = hexField(d, "aid", path, 0);
-            if (df.aid.empty() || df.aid.size() > 16) {
-                bad(path + ".aid", "a DF name is 1 to 16 bytes");
-            }
-        }
-        p.dfs.push_back(std::move(df));
-    }
-    i = 0;
-    for (const auto& v : arr(o, "files", "(root)")) {
-        const std::string path = "files[" + std::to_string(i++) + "]";
-        const auto& d = obj(v, path);
-        FileSpec f;
-        f.name = str(d, "name", path);
-        f.df = fid(d, "df", path);
-        f.fid = fid(d, "fid", path);
-        f.sfi = static_cast<std::uint8_t>(num(d, "sfi", path, 30));
-        const std::string kind = str(d, "kind", path);
-        bool known = false;
-        for (FileKind k : { FileKind::TlvRecords, FileKind::Binary, FileKind::CyclicRecords,
-                 FileKind::IndexRecords, FileKind::VisitRecord }) {
-            if (kindName(k) == kind) {
-                f.kind = k;
-                known = true;
-            }
-        }
-        if (!known) {
-            bad(path + ".kind", "unknown kind \"" + kind + "\"");
-        }
-        f.readKey = keySlot(d, "read_key", path);
-        f.updateKey = keySlot(d, "update_key", path);
-        f.secureMessaging = flag(d, "secure_messaging", path);
-        f.records = num(d, "records", path, 254);
-        f.size = num(d, "size", path, 0x7FFF);
-        f.readByIdentifier
-            = d.contains("read_by_identifier") && flag(d, "read_by_identifier", path);
-        if (!p.df(f.df)) {
-            bad(path + ".df", "no DF " + hex2(f.df) + " in dfs");
-        }
-        p.files.push_back(std::move(f));
-    }
-    i = 0;
-    for (const auto& v : arr(o, "elements", "(root)")) {
-        const std::string path = "elements[" + std::to_string(i++) + "]";
-        const auto& d = obj(v, path);
-        ElementSpec e;
-        e.tag = hexField(d, "tag", path, 1)[0];
-        e.key = str(d, "key", path);
-        e.label = str(d, "label", path);
-        const std::string coding = str(d, "coding", path);
-        if (coding == "AN") {
-            e.coding = Coding::AN;
-        } else if (coding == "CN") {
-            e.coding = Coding::CN;
-        } else if (coding == "B") {
-            e.coding = Coding::B;
-        } else {
-            bad(path + ".coding", "expected AN, CN or B");
-        }
-        e.length = num(d, "length", path, 255);
-        e.file = str(d, "file", path);
-        e.record = static_cast<std::uint8_t>(num(d, "record", path, 254));
-        if (!p.file(e.file)) {
-            bad(path + ".file", "no file " + e.file + " in files");
-        }
-        p.elements.push_back(std::move(e));
-    }
-    const auto& div = obj(need(o, "diversifier", "(root)"), "diversifier");
-    p.diversifier.offsetFromEnd = num(div, "offset_from_end", "diversifier", 15);
-    p.diversifier.length = num(div, "length", "diversifier", 15);
-    p.bulkRead = flag(o, "bulk_read", "(root)");
-    p.addressBySfi = flag(o, "address_by_sfi", "(root)");
-    p.extendedLength = flag(o, "extended_length", "(root)");
-    p.binaryChunk = num(o, "binary_chunk", "(root)", 65535);
-    if (p.binaryChunk == 0) {
-        bad("binary_chunk", "must be at least 1");
-    }
-    p.readKeyPlain = hexField(o, "read_key_plain", "(root)", 8);
-    p.extAuthTrailer = hexField(o, "ext_auth_trailer", "(root)", 1)[0];
-    p.cityDigits = num(o, "city_digits", "(root)", 8);
-    p.certificateFormat = str(o, "certificate_format", "(root)");
-    p.signerId = str(o, "signer_id", "(root)");
-    return p;
 }
 
 } // namespace hc::card::health

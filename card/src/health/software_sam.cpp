@@ -1,3 +1,4 @@
+#include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 #include "hc/card/health/crypto.hpp"
 #include "hc/card/health/sam.hpp"
@@ -24,33 +25,38 @@ SoftwareSam::~SoftwareSam() {
     OPENSSL_cleanse(m_session.data(), m_session.size());
 }
 
-std::unique_ptr<SoftwareSam> SoftwareSam::fromJson(std::string_view text) {
-    boost::json::value v;
-    try {
-        v = boost::json::parse(text);
-    } catch (const std::exception& e) {
-        throw hc::InputError(std::string("software SAM keys: not JSON: ") + e.what());
-    }
-    const auto* masters = v.is_object() ? v.get_object().if_contains("masters") : nullptr;
-    if (!masters || !masters->is_object()) {
-        throw hc::InputError(
-            "software SAM keys: expected {\"masters\": {\"4731\": \"<hex>\", ...}}");
-    }
+namespace {
+/** {"masters": {"4731": "<32 hex digits>", ...}}: the slot (SAM P1P2) -> master key. */
+std::map<std::uint16_t, Bytes> mastersFrom(std::string_view text) {
+    const auto root = hc::parseJson(text, "(root)", { 1024 * 1024, 32 });
+    const auto masters = hc::JsonIn(root, "").object("masters");
     std::map<std::uint16_t, Bytes> m;
-    for (const auto& kv : masters->get_object()) {
+    for (const auto& kv : masters.raw()) {
         const std::string slot(kv.key());
         Bytes id;
         try {
             id = fromHex(slot);
         } catch (const hc::InputError&) { }
-        if (id.size() != 2 || !kv.value().is_string()) {
-            throw hc::InputError(
-                "software SAM keys: masters." + slot + ": expected \"P1P2\": \"<32 hex digits>\"");
+        if (id.size() != 2) {
+            throw hc::JsonFieldError(masters.at(slot), "a slot is \"P1P2\" (4 hex digits)");
         }
-        m[static_cast<std::uint16_t>((id[0] << 8) | id[1])]
-            = fromHex(std::string(kv.value().get_string()));
+        const std::string key = masters.text(slot, 64);
+        try {
+            m[static_cast<std::uint16_t>((id[0] << 8) | id[1])] = fromHex(key);
+        } catch (const hc::InputError& e) {
+            throw hc::JsonFieldError(masters.at(slot), e.what());
+        }
     }
-    return std::make_unique<SoftwareSam>(std::move(m));
+    return m;
+}
+} // namespace
+
+std::unique_ptr<SoftwareSam> SoftwareSam::fromJson(std::string_view text) {
+    try {
+        return std::make_unique<SoftwareSam>(mastersFrom(text));
+    } catch (const hc::JsonFieldError& e) {
+        throw hc::InputError(std::string("software SAM keys: ") + e.what());
+    }
 }
 
 void SoftwareSam::deliverKey(std::uint8_t p1, std::uint8_t p2, ByteView divData) {

@@ -1,5 +1,6 @@
 #include "hc/card/health/strategy_cache.hpp"
 
+#include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 
 #include <boost/json.hpp>
@@ -38,43 +39,52 @@ json::object strategyJson(const CardStrategy& s) {
     return o;
 }
 
-[[noreturn]] void bad(const std::string& where, const std::string& what) {
-    throw hc::InputError("card strategy cache: " + where + ": " + what);
-}
+/** A reader's reason is a sentence ("READ RECORD by SFI answered 6986"). */
+constexpr std::size_t kMaxWhy = 1024;
 
-CardStrategy strategyFrom(const json::value& v, const std::string& path) {
-    if (!v.is_object()) {
-        bad(path, "expected an object");
-    }
+CardStrategy strategyFrom(const hc::JsonIn& in) {
     CardStrategy s;
-    for (const auto& [key, value] : v.get_object()) {
+    for (const auto& [key, value] : in.raw()) {
+        const std::string_view name(key.data(), key.size());
         const FactField* field = nullptr;
         for (const auto& f : kFields) {
-            if (key == f.name) {
+            if (name == f.name) {
                 field = &f;
             }
         }
-        const std::string p = path + "." + std::string(key);
         if (!field) {
-            bad(p, "unknown fact (known: sfi, bulk, record_ids, df_by_name, pin_local)");
+            throw hc::JsonFieldError(
+                in.at(name), "unknown fact (known: sfi, bulk, record_ids, df_by_name, pin_local)");
         }
-        const auto* o = value.if_object();
-        const auto* val = o ? o->if_contains("value") : nullptr;
-        const auto* why = o ? o->if_contains("why") : nullptr;
-        if (!val || !val->is_string() || !why || !why->is_string()) {
-            bad(p, "expected {\"value\": \"yes\"|\"no\", \"why\": text}");
-        }
-        Fact& fact = s.*field->member;
-        if (val->get_string() == "yes") {
-            fact.value = Known::Yes;
-        } else if (val->get_string() == "no") {
-            fact.value = Known::No;
+        const hc::JsonIn fact(value, in.at(name));
+        const std::string known = fact.text("value", 16);
+        Fact& out = s.*field->member;
+        if (known == "yes") {
+            out.value = Known::Yes;
+        } else if (known == "no") {
+            out.value = Known::No;
         } else {
-            bad(p + ".value", "expected \"yes\" or \"no\"");
+            throw hc::JsonFieldError(fact.at("value"), "expected \"yes\" or \"no\"");
         }
-        fact.why = std::string(why->get_string());
+        out.why = fact.text("why", kMaxWhy);
     }
     return s;
+}
+
+std::map<std::string, CardStrategy> documentFrom(std::string_view text) {
+    // A cache holds a few dozen card kinds: kilobytes.
+    const auto root = hc::parseJson(text, "(root)", { 16 * 1024 * 1024, 32 });
+    const hc::JsonIn in(root, "");
+    if (in.text("format") != kFormat) {
+        throw hc::JsonFieldError("format", std::string("expected \"") + kFormat + "\"");
+    }
+    const auto kinds = in.object("kinds");
+    std::map<std::string, CardStrategy> loaded;
+    for (const auto& [kind, s] : kinds.raw()) {
+        const std::string name(kind.data(), kind.size());
+        loaded[name] = strategyFrom(hc::JsonIn(s, kinds.at(name)));
+    }
+    return loaded;
 }
 
 std::string documentOf(const std::map<std::string, CardStrategy>& all) {
@@ -184,24 +194,11 @@ std::string StrategyCache::toJson() const {
 }
 
 void StrategyCache::loadJson(std::string_view text) {
-    json::value v;
-    try {
-        v = json::parse(text);
-    } catch (const std::exception& e) {
-        bad("(root)", std::string("not JSON: ") + e.what());
-    }
-    const auto* o = v.if_object();
-    const auto* format = o ? o->if_contains("format") : nullptr;
-    if (!format || !format->is_string() || format->get_string() != kFormat) {
-        bad("format", std::string("expected \"") + kFormat + "\"");
-    }
-    const auto* kinds = o->if_contains("kinds");
-    if (!kinds || !kinds->is_object()) {
-        bad("kinds", "expected an object of card kinds");
-    }
     std::map<std::string, CardStrategy> loaded;
-    for (const auto& [kind, s] : kinds->get_object()) {
-        loaded[std::string(kind)] = strategyFrom(s, "kinds." + std::string(kind));
+    try {
+        loaded = documentFrom(text);
+    } catch (const hc::JsonFieldError& e) {
+        throw hc::InputError(std::string("card strategy cache: ") + e.what());
     }
     std::lock_guard lock(m_mutex);
     m_kinds = std::move(loaded);

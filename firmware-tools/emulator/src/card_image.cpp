@@ -1,5 +1,6 @@
 #include "hc/emu/card_image.hpp"
 
+#include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 
 #include <boost/json.hpp>
@@ -17,44 +18,35 @@ namespace json = boost::json;
 
 namespace {
 
+/** Images are kilobytes to a few megabytes (32 KiB of hex per transparent file at most). */
+constexpr hc::JsonLimits kLimits { 64 * 1024 * 1024, 32 };
+/** Longest hex text of any field (a full transparent file: 2 * 0x7FFF digits). */
+constexpr std::size_t kMaxHex = 2 * 0x7FFF;
+
 [[noreturn]] void bad(const std::string& path, const std::string& what) {
-    throw hc::InputError("card image: " + path + ": " + what);
+    throw hc::JsonFieldError(path, what);
 }
 
-const json::value& need(const json::object& o, const char* key, const std::string& path) {
-    const auto* v = o.if_contains(key);
-    if (!v) {
-        bad(path, std::string("missing \"") + key + "\"");
-    }
-    return *v;
-}
-
-std::string str(const json::value& v, const std::string& path) {
-    if (!v.is_string()) {
-        bad(path, "expected a string");
-    }
-    return std::string(v.get_string());
-}
-
-hc::Bytes hex(const json::value& v, const std::string& path) {
+hc::Bytes hexText(const std::string& text, const std::string& path) {
     try {
-        return hc::fromHex(str(v, path));
+        return hc::fromHex(text);
     } catch (const hc::InputError& e) {
         bad(path, e.what());
     }
 }
 
-std::size_t count(const json::value& v, const std::string& path, std::size_t max) {
-    if (!v.is_int64() || v.get_int64() < 0 || static_cast<std::uint64_t>(v.get_int64()) > max) {
-        bad(path, "expected a whole number from 0 to " + std::to_string(max));
-    }
-    return static_cast<std::size_t>(v.get_int64());
+hc::Bytes hex(const hc::JsonIn& in, std::string_view key) {
+    return hexText(in.text(key, kMaxHex), in.at(key));
 }
 
-std::uint16_t fidOf(const json::value& v, const std::string& path) {
-    const auto b = hex(v, path);
+int tries(const hc::JsonIn& in, std::string_view key) {
+    return static_cast<int>(in.integer(key, 0, 15));
+}
+
+std::uint16_t fidOf(const hc::JsonIn& in) {
+    const auto b = hex(in, "fid");
     if (b.size() != 2) {
-        bad(path, "a FID is 2 bytes (4 hex digits)");
+        bad(in.at("fid"), "a FID is 2 bytes (4 hex digits)");
     }
     return static_cast<std::uint16_t>((b[0] << 8) | b[1]);
 }
@@ -77,16 +69,90 @@ void checkFinite(const json::value& v, const std::string& path) {
     }
 }
 
-ReferenceData refData(const json::value& v, const std::string& path) {
-    if (!v.is_object()) {
-        bad(path, "expected an object");
-    }
-    const auto& o = v.get_object();
+ReferenceData refData(const hc::JsonIn& o) {
     ReferenceData r;
-    r.value = hex(need(o, "value", path), path + ".value");
-    r.maxTries = static_cast<int>(count(need(o, "max_tries", path), path + ".max_tries", 15));
-    r.triesLeft = static_cast<int>(count(need(o, "tries_left", path), path + ".tries_left", 15));
+    r.value = hex(o, "value");
+    r.maxTries = tries(o, "max_tries");
+    r.triesLeft = tries(o, "tries_left");
     return r;
+}
+
+CardKey keyFrom(const hc::JsonIn& k) {
+    CardKey key;
+    const auto id = hex(k, "id");
+    if (id.size() != 1) {
+        bad(k.at("id"), "a key id is 1 byte");
+    }
+    key.id = id[0];
+    key.algorithm = k.text("alg", 16);
+    if (key.algorithm != "sm4" && key.algorithm != "3des") {
+        bad(k.at("alg"), "expected sm4 or 3des");
+    }
+    key.value = hex(k, "value");
+    if (key.value.size() != 16) {
+        bad(k.at("value"), "a key is 16 bytes");
+    }
+    key.maxTries = tries(k, "max_tries");
+    key.triesLeft = tries(k, "tries_left");
+    return key;
+}
+
+std::unique_ptr<FileNode> parseNode(
+    const json::value& v, const std::string& path, FileNode* parent, int depth);
+
+void dfFrom(const hc::JsonIn& o, FileNode& n, int depth) {
+    n.dfName = hexText(o.strOr("name", "", kMaxHex), o.at("name"));
+    if (n.dfName.size() > 16) {
+        bad(o.at("name"), "a DF name is at most 16 bytes");
+    }
+    if (o.has("keys")) {
+        for (const auto& k : o.objects("keys", 256)) {
+            n.keys.push_back(keyFrom(k));
+        }
+    }
+    if (o.has("children")) {
+        const auto& children = o.array("children", 1024);
+        for (std::size_t i = 0; i < children.size(); ++i) {
+            auto c = parseNode(
+                children[i], o.at("children") + "[" + std::to_string(i) + "]", &n, depth + 1);
+            if (n.child(c->fid)) {
+                const std::uint8_t fid[2]
+                    = { static_cast<std::uint8_t>(c->fid >> 8), static_cast<std::uint8_t>(c->fid) };
+                bad(o.path(), "two children with FID " + hc::toHex(fid));
+            }
+            n.children.push_back(std::move(c));
+        }
+    }
+}
+
+void recordsFrom(const hc::JsonIn& o, FileNode& n) {
+    n.recordSize = static_cast<std::size_t>(o.integer("record_size", 0, 0xFFFF));
+    n.maxRecords = static_cast<std::size_t>(o.integer("max_records", 0, 254));
+    if (!o.has("records")) {
+        return;
+    }
+    // By hand, not JsonIn::strings: a record of a file with record_size 0 is "" and valid.
+    const auto& records = o.array("records", 255);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const std::string rp = o.at("records") + "[" + std::to_string(i) + "]";
+        const auto* text = records[i].if_string();
+        if (text == nullptr) {
+            bad(rp, "expected a string");
+        }
+        auto rec = hexText(std::string(text->data(), text->size()), rp);
+        const bool fits = n.type == FileType::LinearVariable
+            ? (!rec.empty() && rec.size() <= n.recordSize)
+            : rec.size() == n.recordSize;
+        if (!fits) {
+            bad(rp,
+                std::to_string(rec.size()) + " bytes does not fit record_size "
+                    + std::to_string(n.recordSize));
+        }
+        n.records.push_back(std::move(rec));
+    }
+    if (n.records.size() > n.maxRecords) {
+        bad(o.at("records"), "more records than max_records");
+    }
 }
 
 std::unique_ptr<FileNode> parseNode(
@@ -94,121 +160,41 @@ std::unique_ptr<FileNode> parseNode(
     if (depth > 8) {
         bad(path, "files nested deeper than 8 levels");
     }
-    if (!v.is_object()) {
-        bad(path, "expected an object");
-    }
-    const auto& o = v.get_object();
+    const hc::JsonIn o(v, path);
     auto n = std::make_unique<FileNode>();
     n->parent = parent;
-    n->fid = fidOf(need(o, "fid", path), path + ".fid");
+    n->fid = fidOf(o);
+    const std::string type = o.text("type", 32);
     try {
-        n->type = fileTypeFromString(str(need(o, "type", path), path + ".type"));
+        n->type = fileTypeFromString(type);
     } catch (const hc::InputError& e) {
-        bad(path + ".type", e.what());
+        bad(o.at("type"), e.what());
     }
-    auto rule = [&](const char* key) {
-        const auto* r = o.if_contains(key);
-        if (!r) {
+    auto rule = [&](std::string_view key) {
+        if (!o.has(key)) {
             return AccessRule {};
         }
+        const std::string text = o.text(key, 64);
         try {
-            return AccessRule::parse(str(*r, path + "." + key));
+            return AccessRule::parse(text);
         } catch (const hc::InputError& e) {
-            bad(path + "." + key, e.what());
+            bad(o.at(key), e.what());
         }
     };
     n->read = rule("read");
     n->update = rule("update");
-    if (const auto* s = o.if_contains("sfi")) {
-        n->sfi = static_cast<std::uint8_t>(count(*s, path + ".sfi", 30));
-    }
+    n->sfi = static_cast<std::uint8_t>(o.integerOr("sfi", 0, 0, 30));
     if (n->isDf()) {
-        if (const auto* name = o.if_contains("name")) {
-            n->dfName = hex(*name, path + ".name");
-            if (n->dfName.size() > 16) {
-                bad(path + ".name", "a DF name is at most 16 bytes");
-            }
-        }
-        if (const auto* keys = o.if_contains("keys")) {
-            if (!keys->is_array()) {
-                bad(path + ".keys", "expected an array");
-            }
-            std::size_t i = 0;
-            for (const auto& kv : keys->get_array()) {
-                const std::string kp = path + ".keys[" + std::to_string(i++) + "]";
-                if (!kv.is_object()) {
-                    bad(kp, "expected an object");
-                }
-                const auto& ko = kv.get_object();
-                CardKey k;
-                const auto id = hex(need(ko, "id", kp), kp + ".id");
-                if (id.size() != 1) {
-                    bad(kp + ".id", "a key id is 1 byte");
-                }
-                k.id = id[0];
-                k.algorithm = str(need(ko, "alg", kp), kp + ".alg");
-                if (k.algorithm != "sm4" && k.algorithm != "3des") {
-                    bad(kp + ".alg", "expected sm4 or 3des");
-                }
-                k.value = hex(need(ko, "value", kp), kp + ".value");
-                if (k.value.size() != 16) {
-                    bad(kp + ".value", "a key is 16 bytes");
-                }
-                k.maxTries
-                    = static_cast<int>(count(need(ko, "max_tries", kp), kp + ".max_tries", 15));
-                k.triesLeft
-                    = static_cast<int>(count(need(ko, "tries_left", kp), kp + ".tries_left", 15));
-                n->keys.push_back(std::move(k));
-            }
-        }
-        if (const auto* ch = o.if_contains("children")) {
-            if (!ch->is_array()) {
-                bad(path + ".children", "expected an array");
-            }
-            std::size_t i = 0;
-            for (const auto& cv : ch->get_array()) {
-                auto c = parseNode(
-                    cv, path + ".children[" + std::to_string(i++) + "]", n.get(), depth + 1);
-                if (n->child(c->fid)) {
-                    const std::uint8_t fid[2] = { static_cast<std::uint8_t>(c->fid >> 8),
-                        static_cast<std::uint8_t>(c->fid) };
-                    bad(path, "two children with FID " + hc::toHex(fid));
-                }
-                n->children.push_back(std::move(c));
-            }
-        }
+        dfFrom(o, *n, depth);
     } else if (n->type == FileType::Transparent) {
-        const std::size_t size = count(need(o, "size", path), path + ".size", 0x7FFF);
-        n->data = o.contains("data") ? hex(o.at("data"), path + ".data") : hc::Bytes {};
+        const auto size = static_cast<std::size_t>(o.integer("size", 0, 0x7FFF));
+        n->data = hexText(o.strOr("data", "", kMaxHex), o.at("data"));
         if (n->data.size() > size) {
-            bad(path + ".data", "longer than size " + std::to_string(size));
+            bad(o.at("data"), "longer than size " + std::to_string(size));
         }
         n->data.resize(size, 0x00);
     } else {
-        n->recordSize = count(need(o, "record_size", path), path + ".record_size", 0xFFFF);
-        n->maxRecords = count(need(o, "max_records", path), path + ".max_records", 254);
-        if (const auto* recs = o.if_contains("records")) {
-            if (!recs->is_array()) {
-                bad(path + ".records", "expected an array");
-            }
-            std::size_t i = 0;
-            for (const auto& rv : recs->get_array()) {
-                const std::string rp = path + ".records[" + std::to_string(i++) + "]";
-                auto rec = hex(rv, rp);
-                const bool fits = n->type == FileType::LinearVariable
-                    ? (!rec.empty() && rec.size() <= n->recordSize)
-                    : rec.size() == n->recordSize;
-                if (!fits) {
-                    bad(rp,
-                        std::to_string(rec.size()) + " bytes does not fit record_size "
-                            + std::to_string(n->recordSize));
-                }
-                n->records.push_back(std::move(rec));
-            }
-            if (n->records.size() > n->maxRecords) {
-                bad(path + ".records", "more records than max_records");
-            }
-        }
+        recordsFrom(o, *n);
     }
     return n;
 }
@@ -311,53 +297,47 @@ void prettyPrint(std::ostream& os, const json::value& jv, std::string indent = {
 
 } // namespace
 
-CardImage parseCardImage(const std::string& text) {
-    json::value root;
-    try {
-        root = json::parse(text);
-    } catch (const std::exception& e) {
-        throw hc::InputError(std::string("card image: not valid JSON: ") + e.what());
-    }
-    if (!root.is_object()) {
-        bad("(root)", "expected an object");
-    }
-    const auto& o = root.get_object();
-    const auto format = str(need(o, "format", "(root)"), "format");
+namespace {
+
+CardImage imageFrom(const hc::JsonIn& o) {
+    const auto format = o.text("format", 64);
     if (format != "hcemu-image/1") {
-        bad("format", "\"" + format + "\" is not a format this emulator reads (hcemu-image/1)");
+        bad(o.at("format"),
+            "\"" + format + "\" is not a format this emulator reads (hcemu-image/1)");
     }
     CardImage img;
-    if (const auto* d = o.if_contains("description")) {
-        img.description = str(*d, "description");
-    }
-    img.atr = hex(need(o, "atr", "(root)"), "atr");
+    img.description = o.strOr("description", "", 4096);
+    img.atr = hex(o, "atr");
     if (img.atr.size() < 2 || img.atr.size() > 33) {
-        bad("atr", "an ATR is 2 to 33 bytes");
+        bad(o.at("atr"), "an ATR is 2 to 33 bytes");
     }
-    if (const auto* t0 = o.if_contains("t0")) {
-        if (!t0->is_bool()) {
-            bad("t0", "expected true or false");
-        }
-        img.t0 = t0->get_bool();
+    img.t0 = o.booleanOr("t0", img.t0);
+    if (const auto p = o.objectOpt("pin")) {
+        img.pin = refData(*p);
     }
-    if (const auto* p = o.if_contains("pin")) {
-        img.pin = refData(*p, "pin");
+    if (const auto p = o.objectOpt("puk")) {
+        img.puk = refData(*p);
     }
-    if (const auto* p = o.if_contains("puk")) {
-        img.puk = refData(*p, "puk");
-    }
-    img.mf = parseNode(need(o, "mf", "(root)"), "mf", nullptr, 0);
+    img.mf = parseNode(o.need("mf"), o.at("mf"), nullptr, 0);
     if (!img.mf->isDf()) {
-        bad("mf", "the MF must be a df");
+        bad(o.at("mf"), "the MF must be a df");
     }
-    if (const auto* ext = o.if_contains("extensions")) {
-        if (!ext->is_object()) {
-            bad("extensions", "expected an object");
-        }
-        checkFinite(*ext, "extensions");
-        img.extensions = ext->get_object();
+    if (const auto ext = o.objectOpt("extensions")) {
+        checkFinite(o.need("extensions"), ext->path());
+        img.extensions = ext->raw();
     }
     return img;
+}
+
+} // namespace
+
+CardImage parseCardImage(const std::string& text) {
+    const auto root = hc::parseJson(text, "card image", kLimits);
+    try {
+        return imageFrom(hc::JsonIn(root, ""));
+    } catch (const hc::JsonFieldError& e) {
+        throw hc::InputError(std::string("card image: ") + e.what());
+    }
 }
 
 CardImage loadCardImage(const std::filesystem::path& path) {

@@ -1,6 +1,7 @@
 // Reading and validating a batch of resident records (CSV or JSON), and the reject file.
 #include "hc/issuance/batch_input.hpp"
 
+#include "hc/base/json_in.hpp"
 #include "hc/card/health/codec.hpp"
 #include "hc/card/health/model.hpp"
 #include "hc/card/health/validation.hpp"
@@ -89,12 +90,9 @@ std::vector<InputRow> readCsvRows(std::string_view text) {
 }
 
 std::vector<InputRow> readJsonRows(std::string_view text) {
-    json::value v;
-    try {
-        v = json::parse(text);
-    } catch (const std::exception& e) {
-        throw hc::InputError(std::string("JSON batch: ") + e.what());
-    }
+    // The batch is read whole, as a CSV batch is; the limit only stops a runaway file (a batch of
+    // a million residents is about 200 MB).
+    const auto v = hc::parseJson(text, "JSON batch", { 1024 * 1024 * 1024, 32 });
     const json::array* arr = nullptr;
     if (v.is_array()) {
         arr = &v.as_array();

@@ -4,11 +4,13 @@
 #include "hc/base/bytes.hpp"
 #include "hc/base/crypto/digest.hpp"
 #include "hc/base/error.hpp"
+#include "hc/base/json_in.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -54,6 +56,31 @@ void checkSorted(const Blocklist& b) {
     }
 }
 
+/** Reads the JSON form into `b`; returns the digest it claims. Field errors name the field. */
+std::string fromJson(std::string_view text, Blocklist& b) {
+    // A blocklist is read whole; the limit only stops a runaway file (ten million entries are
+    // about 450 MB). The entries need no count limit of their own: the text limit comes first.
+    const auto root = hc::parseJson(text, "(root)", { 1024 * 1024 * 1024, 32 });
+    const hc::JsonIn o(root, "");
+    if (o.text("format") != kFormat) {
+        throw hc::InputError("blocklist: unknown format");
+    }
+    // A uint64 as the text form has it (JsonIn::integer stops at INT64_MAX).
+    boost::system::error_code ec;
+    b.version = o.need("version").to_number<std::uint64_t>(ec);
+    if (ec) {
+        throw hc::JsonFieldError(o.at("version"), "expected a whole number");
+    }
+    b.date = o.text("date", 256);
+    std::size_t k = 0;
+    for (const auto& item : o.objects("entries", std::numeric_limits<std::size_t>::max())) {
+        BlocklistEntry e { item.text("card_no"), item.text("status") };
+        checkEntry(e, ++k);
+        b.entries.push_back(std::move(e));
+    }
+    return o.text("sm3", 128);
+}
+
 std::uint64_t parseVersion(const std::string& s) {
     if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) {
         throw hc::InputError("blocklist: version is not a number");
@@ -95,26 +122,9 @@ Blocklist Blocklist::parse(std::string_view text) {
     std::string claimed;
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first != std::string_view::npos && text[first] == '{') {
-        boost::json::value v;
         try {
-            v = boost::json::parse(text);
-            const auto& o = v.as_object();
-            if (o.at("format").as_string() != kFormat) {
-                throw hc::InputError("blocklist: unknown format");
-            }
-            b.version = o.at("version").to_number<std::uint64_t>();
-            b.date = std::string(o.at("date").as_string());
-            std::size_t k = 0;
-            for (const auto& item : o.at("entries").as_array()) {
-                BlocklistEntry e { std::string(item.at("card_no").as_string()),
-                    std::string(item.at("status").as_string()) };
-                checkEntry(e, ++k);
-                b.entries.push_back(std::move(e));
-            }
-            claimed = std::string(o.at("sm3").as_string());
-        } catch (const hc::InputError&) {
-            throw;
-        } catch (const std::exception& e) {
+            claimed = fromJson(text, b);
+        } catch (const hc::JsonFieldError& e) {
             throw hc::InputError(std::string("blocklist JSON: ") + e.what());
         }
     } else {

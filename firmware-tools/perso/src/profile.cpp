@@ -1,6 +1,7 @@
 // PersoProfile: the compiled-in default and the JSON form "hc-perso-profile/1".
 #include "hc/perso/profile.hpp"
 
+#include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 
 #include <boost/json.hpp>
@@ -15,44 +16,13 @@ using hc::card::health::CardProfile;
 
 namespace {
 
+/** Longest text field accepted (names, labels, key references). */
+constexpr std::size_t kMaxText = 256;
+/** A profile with an inline card profile is a few dozen kilobytes. */
+constexpr hc::JsonLimits kLimits { 4 * 1024 * 1024, 32 };
+
 [[noreturn]] void bad(const std::string& path, const std::string& what) {
-    throw hc::InputError("perso profile: " + path + ": " + what);
-}
-
-const json::value& need(const json::object& o, const char* key, const std::string& path) {
-    const auto* v = o.if_contains(key);
-    if (!v) {
-        bad(path + "." + key, "missing");
-    }
-    return *v;
-}
-
-std::string str(const json::object& o, const char* key, const std::string& path) {
-    const auto& v = need(o, key, path);
-    if (!v.is_string()) {
-        bad(path + "." + key, "expected text");
-    }
-    return std::string(v.get_string());
-}
-
-std::int64_t integer(const json::object& o, const char* key, const std::string& path,
-    std::int64_t lo, std::int64_t hi) {
-    const auto& v = need(o, key, path);
-    if (!v.is_int64() && !v.is_uint64()) {
-        bad(path + "." + key, "expected an integer");
-    }
-    const std::int64_t n = v.is_int64() ? v.get_int64() : static_cast<std::int64_t>(v.get_uint64());
-    if (n < lo || n > hi) {
-        bad(path + "." + key, "must be " + std::to_string(lo) + " to " + std::to_string(hi));
-    }
-    return n;
-}
-
-const json::object& obj(const json::value& v, const std::string& path) {
-    if (!v.is_object()) {
-        bad(path, "expected an object");
-    }
-    return v.get_object();
+    throw hc::JsonFieldError(path, what);
 }
 
 std::uint16_t hex16(const std::string& text, const std::string& path) {
@@ -146,78 +116,83 @@ PersoProfile PersoProfile::defaultProfile() {
     return p;
 }
 
-PersoProfile PersoProfile::fromJson(std::string_view text) {
-    json::value root;
-    try {
-        root = json::parse(json::string_view(text.data(), text.size()));
-    } catch (const std::exception& e) {
-        bad("$", std::string("not JSON: ") + e.what());
+namespace {
+
+PinPolicy pinFrom(const hc::JsonIn& pin) {
+    PinPolicy out;
+    const std::string source = pin.text("source", kMaxText);
+    if (source == "given") {
+        out.source = PinSource::Given;
+    } else if (source == "generated") {
+        out.source = PinSource::Generated;
+    } else {
+        bad(pin.at("source"), "expected \"given\" or \"generated\"");
     }
-    const auto& o = obj(root, "$");
-    if (str(o, "format", "$") != "hc-perso-profile/1") {
-        bad("$.format", "expected \"hc-perso-profile/1\"");
+    out.length = static_cast<std::size_t>(pin.integer("length", 4, 12));
+    out.maxTries = static_cast<int>(pin.integer("max_tries", 1, 15));
+    out.pukLength = static_cast<std::size_t>(pin.integer("puk_length", 4, 16));
+    out.pukMaxTries = static_cast<int>(pin.integer("puk_max_tries", 1, 15));
+    return out;
+}
+
+DfKeys dfKeysFrom(const hc::JsonIn& d) {
+    DfKeys dk;
+    dk.df = d.text("df", kMaxText);
+    for (const auto& k : d.objects("keys", 64)) {
+        KeyLoadSpec spec;
+        spec.role = roleFrom(k.text("role", kMaxText), k.at("role"));
+        spec.cardKeyId = hex8(k.text("card_key_id", kMaxText), k.at("card_key_id"));
+        spec.masterSlot = hex16(k.text("master", kMaxText), k.at("master"));
+        spec.maxTries = static_cast<int>(k.integer("max_tries", 1, 15));
+        dk.keys.push_back(spec);
+    }
+    return dk;
+}
+
+PersoProfile profileFrom(const hc::JsonIn& o) {
+    if (o.text("format", kMaxText) != "hc-perso-profile/1") {
+        bad(o.at("format"), "expected \"hc-perso-profile/1\"");
     }
     PersoProfile p;
-    p.name = str(o, "name", "$");
-    const auto& cp = need(o, "card_profile", "$");
+    p.name = o.text("name", kMaxText);
+    const auto& cp = o.need("card_profile");
     if (cp.is_string()) {
         if (cp.get_string() != "builtin:ws543-2017") {
-            bad("$.card_profile", "expected \"builtin:ws543-2017\" or an inline profile object");
+            bad(o.at("card_profile"),
+                "expected \"builtin:ws543-2017\" or an inline profile object");
         }
         p.card = CardProfile::ws543_2017();
     } else if (cp.is_object()) {
         p.card = CardProfile::fromJson(json::serialize(cp));
     } else {
-        bad("$.card_profile", "expected text or an object");
+        bad(o.at("card_profile"), "expected text or an object");
     }
-    p.masterLabelPrefix = str(o, "master_label_prefix", "$");
-    p.masterVersion = static_cast<std::uint32_t>(integer(o, "master_version", "$", 1, 999999));
+    p.masterLabelPrefix = o.text("master_label_prefix", kMaxText);
+    p.masterVersion = static_cast<std::uint32_t>(o.integer("master_version", 1, 999999));
+    const std::string master = o.text("transport_master", kMaxText);
     try {
-        p.transportMaster = hc::hsm::KeyRef::parse(str(o, "transport_master", "$"));
+        p.transportMaster = hc::hsm::KeyRef::parse(master);
     } catch (const std::exception& e) {
-        bad("$.transport_master", e.what());
+        bad(o.at("transport_master"), e.what());
     }
-    p.cardType = str(o, "card_type", "$");
-    p.specVersion = str(o, "spec_version", "$");
-    const auto& pin = obj(need(o, "pin", "$"), "$.pin");
-    const std::string source = str(pin, "source", "$.pin");
-    if (source == "given") {
-        p.pin.source = PinSource::Given;
-    } else if (source == "generated") {
-        p.pin.source = PinSource::Generated;
-    } else {
-        bad("$.pin.source", "expected \"given\" or \"generated\"");
+    p.cardType = o.text("card_type", kMaxText);
+    p.specVersion = o.text("spec_version", kMaxText);
+    p.pin = pinFrom(o.object("pin"));
+    for (const auto& d : o.objects("df_keys", 64)) {
+        p.dfKeys.push_back(dfKeysFrom(d));
     }
-    p.pin.length = static_cast<std::size_t>(integer(pin, "length", "$.pin", 4, 12));
-    p.pin.maxTries = static_cast<int>(integer(pin, "max_tries", "$.pin", 1, 15));
-    p.pin.pukLength = static_cast<std::size_t>(integer(pin, "puk_length", "$.pin", 4, 16));
-    p.pin.pukMaxTries = static_cast<int>(integer(pin, "puk_max_tries", "$.pin", 1, 15));
-    const auto& dfs = need(o, "df_keys", "$");
-    if (!dfs.is_array()) {
-        bad("$.df_keys", "expected an array");
-    }
-    std::size_t i = 0;
-    for (const auto& dv : dfs.get_array()) {
-        const std::string dp = "$.df_keys[" + std::to_string(i++) + "]";
-        const auto& d = obj(dv, dp);
-        DfKeys dk;
-        dk.df = str(d, "df", dp);
-        const auto& ks = need(d, "keys", dp);
-        if (!ks.is_array()) {
-            bad(dp + ".keys", "expected an array");
-        }
-        std::size_t j = 0;
-        for (const auto& kv : ks.get_array()) {
-            const std::string kp = dp + ".keys[" + std::to_string(j++) + "]";
-            const auto& k = obj(kv, kp);
-            KeyLoadSpec spec;
-            spec.role = roleFrom(str(k, "role", kp), kp + ".role");
-            spec.cardKeyId = hex8(str(k, "card_key_id", kp), kp + ".card_key_id");
-            spec.masterSlot = hex16(str(k, "master", kp), kp + ".master");
-            spec.maxTries = static_cast<int>(integer(k, "max_tries", kp, 1, 15));
-            dk.keys.push_back(spec);
-        }
-        p.dfKeys.push_back(std::move(dk));
+    return p;
+}
+
+} // namespace
+
+PersoProfile PersoProfile::fromJson(std::string_view text) {
+    PersoProfile p;
+    try {
+        const auto root = hc::parseJson(text, "$", kLimits);
+        p = profileFrom(hc::JsonIn(root, "$"));
+    } catch (const hc::JsonFieldError& e) {
+        throw hc::InputError(std::string("perso profile: ") + e.what());
     }
     p.validate();
     return p;

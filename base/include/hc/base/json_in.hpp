@@ -68,6 +68,9 @@ public:
     const boost::json::value* find(std::string_view name) const;
     /** Required string of 1..maxLen bytes. */
     std::string str(std::string_view name, std::size_t maxLen = 64) const;
+    /** Required string of 0..maxLen bytes: like str, but "" is a value (hex of no bytes, an
+     * empty label). */
+    std::string text(std::string_view name, std::size_t maxLen = 64) const;
     /** Optional string of 0..maxLen bytes (absent, null or empty: fallback). */
     std::string strOr(std::string_view name, std::string fallback, std::size_t maxLen = 64) const;
     /** Optional string of 0..maxLen bytes kept as it is (an empty string is a value);
