@@ -9,6 +9,9 @@
 #include "purse_test_util.hpp"
 
 #include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 using namespace hc;
 using namespace hc::card;
@@ -296,4 +299,31 @@ TEST_CASE(
     SoftwareIssuer noDuk(keys);
     REQUIRE(std::holds_alternative<Declined>(ed.updateOverdraftLimit(60000, terminal, noDuk)));
     CHECK(ed.balance() == 20000);
+}
+
+TEST_CASE("issuer key file: a bad overdraft_master or max_balance is refused naming the field") {
+    const auto file = std::filesystem::temp_directory_path()
+        / ("hc-issuer-keys-" + std::to_string(::getpid()) + ".json");
+    const std::string head = R"({"format":"hc-purse-issuer-keys/1",
+        "load_master":{"01":"2233445566778899AABBCCDDEEFF0011"},
+        "tac_master":"33445566778899AABBCCDDEEFF001122")";
+    const auto errorOf = [&](const std::string& tail) {
+        std::ofstream(file) << head << tail << "}";
+        try {
+            loadIssuerKeys(file);
+        } catch (const hc::Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    CHECK(errorOf(R"(,"max_balance":"1000")").find("max_balance: expected an integer")
+        != std::string::npos);
+    CHECK(errorOf(R"(,"max_balance":-1)").find("max_balance: out of range") != std::string::npos);
+    CHECK(errorOf(R"(,"overdraft_master":"4455667788AABBCCDDEEFF0011223344")")
+              .find("overdraft_master: expected an object")
+        != std::string::npos);
+    CHECK(errorOf(R"(,"max_balance":5000)") == "no error");
+    std::ofstream(file) << head << R"(,"max_balance":5000})";
+    CHECK(loadIssuerKeys(file).maxBalance == 5000);
+    std::filesystem::remove(file);
 }

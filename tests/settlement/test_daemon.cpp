@@ -156,7 +156,9 @@ TEST_CASE("kill -9 of settlementd under load: acknowledged settlements survive, 
     // Wait for the outbox to drain (reconciliation decides what stayed UNRESOLVED), then
     // compare with the center.
     auto store = openLedger(d.ledger);
-    CHECK(drainAndDecide(*store, total, [&] { d.reconcile(); }).settled == total);
+    const auto tally = drainAndDecide(*store, total, [&] { d.reconcile(); });
+    INFO("ledger: ", tally.detail);
+    CHECK(tally.settled == total);
     CHECK(d.centerActive() == total);
 }
 

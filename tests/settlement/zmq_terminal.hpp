@@ -113,6 +113,9 @@ inline std::optional<boost::json::object> settleFlow(
 struct DayTally {
     std::size_t rows = 0;
     std::int64_t settled = 0;
+    /** What the ledger held when the wait ended: outbox states and each row not SETTLED (for
+     *  the failure message: which visit is stuck in which state). */
+    std::string detail;
 };
 
 /** Waits up to `limit` for an empty outbox and `expected` settled rows today. */
@@ -127,8 +130,15 @@ inline DayTally waitForDrain(
         tx->commit();
         tally = {};
         tally.rows = day.size();
+        for (const auto& [state, n] : depth) {
+            tally.detail += "outbox " + state + "=" + std::to_string(n) + "; ";
+        }
         for (const auto& r : day) {
             tally.settled += r.status == SettlementStatus::Settled ? 1 : 0;
+            if (r.status != SettlementStatus::Settled) {
+                tally.detail += "visit " + r.visitId + " msgid " + r.msgid + " "
+                    + settlementStatusName(r.status) + "; ";
+            }
         }
         if (depth["NEW"] + depth["SENT"] + depth["UNKNOWN"] + depth["RESOLVING"] == 0
             && tally.settled == expected) {

@@ -50,10 +50,10 @@ IssuerKeys keysFrom(const hc::JsonIn& in) {
         throw hc::JsonFieldError(lm.path(), "expected {\"<version hex>\": key}");
     }
     versionedKeys(lm, keys.loadMaster);
-    // As before this move (issue 16 changes no behaviour): an overdraft_master that is not an
-    // object, or a max_balance that is not an integer, is ignored.
-    if (const auto* om = in.find("overdraft_master"); om && om->is_object()) {
-        versionedKeys(hc::JsonIn(*om, in.at("overdraft_master")), keys.overdraftMaster);
+    // An overdraft_master that is not an object, or a max_balance that is not a whole number of
+    // fen, is refused naming the field (both used to be ignored silently).
+    if (const auto om = in.objectOpt("overdraft_master")) {
+        versionedKeys(*om, keys.overdraftMaster);
     }
     keys.tacMaster = key16(in, "tac_master");
     if (in.has("algorithm")) {
@@ -64,9 +64,7 @@ IssuerKeys keysFrom(const hc::JsonIn& in) {
             throw hc::JsonFieldError(in.at("algorithm"), "must be \"3des\" or \"sm4\"");
         }
     }
-    if (const auto* mb = in.find("max_balance"); mb && mb->is_int64()) {
-        keys.maxBalance = mb->as_int64();
-    }
+    keys.maxBalance = in.integerOr("max_balance", keys.maxBalance, 0, 0xFFFFFFFF);
     return keys;
 }
 
