@@ -1,7 +1,7 @@
 #include "hc/base/json_in.hpp"
 
-#include <boost/json/parse.hpp>
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <climits>
 
 namespace hc {

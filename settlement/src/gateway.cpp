@@ -675,6 +675,20 @@ PassStats CenterGateway::runOnce(LedgerStore& store, const ResolvedHook& hook) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
         auto& e = batch[i];
         auto& r = results[i];
+        // While the reply was awaited the lease may have run out and another pass (another
+        // instance, `settle`) taken the entry over: marked it UNKNOWN and started its reversal,
+        // or renewed it. Applying this reply over that would undo the other pass's decision
+        // (an OK written over a reversal under way: the center reverses, the ledger says
+        // settled). The entry as it is now decides; a late reply is only audited.
+        const auto current = tx->outboxForUpdate(e.msgid);
+        if (!current || current->state != OutboxState::Sent || current->owner != e.owner
+            || current->leaseMs != e.leaseMs) {
+            tx->audit(nowMs(), m_config.owner, "outbox.reply_late", e.msgid,
+                std::string(eventName(r.event)) + " after the lease ran out; the entry is now "
+                    + (current ? stateName(current->state) : std::string("renamed")));
+            ++stats.late;
+            continue;
+        }
         e.lastError = r.error;
         apply(*tx, e, r.event, r.hasOutput ? &r.output : nullptr, hook);
         switch (e.state) {

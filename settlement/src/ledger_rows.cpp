@@ -58,7 +58,7 @@ const char* kSettlementCols = "id, request_id, terminal, visit_id, chrg_bchno, m
 // The statements whose text differs between the dialects, made once per dialect.
 struct Texts {
     std::string settlementByMsgid, settlementsOfDay, settlementsOfTerminal;
-    std::string leaseDispatchable, leaseUnknown, staleSent, expired, getDoc;
+    std::string leaseDispatchable, leaseUnknown, staleSent, expired, getDoc, outboxForUpdate;
     std::string insertSettlement, insertOutbox;
 
     explicit Texts(Dialect d) {
@@ -95,6 +95,8 @@ struct Texts {
             + sql::lockRows(d);
         // PostgreSQL: a read-modify-write of the same document by another instance waits.
         getDoc = std::string("SELECT json FROM docs WHERE kind = ? AND key = ?") + sql::lockRow(d);
+        outboxForUpdate
+            = std::string("SELECT " OUTBOX_COLS " FROM outbox WHERE msgid = ?") + sql::lockRow(d);
     }
 };
 
@@ -367,6 +369,15 @@ void LedgerRows::renameSettlement(const std::string& from, const std::string& to
 
 std::optional<OutboxEntry> LedgerRows::outboxByMsgid(const std::string& msgid) {
     Query q(m_c, "SELECT " OUTBOX_COLS " FROM outbox WHERE msgid = ?");
+    q.bind(1, msgid);
+    if (q.step()) {
+        return readOutbox(q);
+    }
+    return std::nullopt;
+}
+
+std::optional<OutboxEntry> LedgerRows::outboxForUpdate(const std::string& msgid) {
+    Query q(m_c, texts(m_c).outboxForUpdate);
     q.bind(1, msgid);
     if (q.step()) {
         return readOutbox(q);

@@ -32,6 +32,7 @@ public:
         const std::string& from, const std::string& to, const std::string& payload) override;
     void renameSettlement(const std::string& from, const std::string& to) override;
     std::optional<OutboxEntry> outboxByMsgid(const std::string& msgid) override;
+    std::optional<OutboxEntry> outboxForUpdate(const std::string& msgid) override;
     std::vector<OutboxEntry> leaseDispatchable(std::int64_t nowMs, std::size_t limit,
         const std::string& owner, std::int64_t leaseMs) override;
     std::vector<OutboxEntry> leaseUnknown(std::int64_t nowMs, std::size_t limit,

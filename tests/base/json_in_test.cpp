@@ -93,5 +93,7 @@ TEST_CASE("strOpt keeps an empty string as a value; onlyFields names the first u
     CHECK(errorOf([&] { in.strOpt("n"); }) == "config.n: expected a string");
     CHECK(errorOf([&] { in.strOpt("name", 1); }) == "config.name: longer than 1");
     in.onlyFields({ "reader", "name", "n", "nul" });
-    CHECK(errorOf([&] { in.onlyFields({ "reader", "nul", "n" }); }) == "config.name: unknown field");
+    CHECK(errorOf([&] {
+        in.onlyFields({ "reader", "nul", "n" });
+    }) == "config.name: unknown field");
 }

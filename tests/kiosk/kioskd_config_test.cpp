@@ -55,10 +55,10 @@ TEST_CASE("a bad file names the field and what is wrong with it") {
     CHECK(errorOf(R"({"staff":{}})") == "config.staff: expected an array");
     CHECK(errorOf(R"({"staff":[1]})") == "config.staff[0]: expected an object");
     CHECK(errorOf(R"({"staff":[{"id":"a","pin":"1"}]})") == "config.staff[0].pin: unknown field");
-    CHECK(errorOf(R"({"staff":[{"id":"a","pinHash":"x"}]})").starts_with(
-        "config.staff[0]: needs id and pinHash"));
-    CHECK(errorOf(R"({"staff":[{"id":"a","role":"boss","pinSm3":")" + std::string(64, 'a')
-              + R"("}]})")
+    CHECK(errorOf(R"({"staff":[{"id":"a","pinHash":"x"}]})")
+              .starts_with("config.staff[0]: needs id and pinHash"));
+    CHECK(errorOf(
+              R"({"staff":[{"id":"a","role":"boss","pinSm3":")" + std::string(64, 'a') + R"("}]})")
         == "config.staff[0].role: expected cashier or supervisor");
     CHECK(errorOf(R"({"a":{"b":{"c":{"d":{}}}}})").starts_with("config: not valid JSON"));
 }

@@ -309,3 +309,82 @@ TEST_CASE("settle without waiting for the center (settle wait 0): one durable wr
         == SettlementStatus::Settled);
     tx->commit();
 }
+
+TEST_CASE("a reply that comes after its lease ran out does not undo the pass that took the entry "
+          "over (two gateways on one ledger: another instance, or `settle`)") {
+    ServiceConfig cfg;
+    cfg.settleWait = std::chrono::milliseconds(0); // the 2207 waits in the outbox
+    Harness h(cfg);
+    h.startDispatcher();
+    const auto visit = h.prepareExample();
+    REQUIRE(!visit.empty());
+    REQUIRE(h.drain()); // 2201 and 2204 answered
+    h.stopDispatcher();
+    REQUIRE(h.settle(visit).at("ok").as_bool());
+
+    // Gateway A leases the 2207 for 300 ms; the center settles it at once but answers 3 s later.
+    h.faults(R"({"reply_delay_ms":3000})");
+    GatewayConfig slow = h.gw;
+    slow.owner = "sd-a";
+    slow.lease = std::chrono::milliseconds(300);
+    slow.timeout = std::chrono::milliseconds(8000);
+    slow.parallel = 1;
+    PassStats a;
+    std::thread first([&] {
+        CenterGateway g(slow, h.ctx, h.msgids);
+        a = g.runOnce(*h.store, h.service->hook());
+    });
+    const auto stateOf2207 = [&] {
+        auto tx = h.store->begin();
+        std::optional<OutboxState> s;
+        for (auto st : { OutboxState::New, OutboxState::Sent, OutboxState::Unknown,
+                 OutboxState::Resolving, OutboxState::Ok }) {
+            for (const auto& e : tx->outboxInState(st, 10)) {
+                if (e.infno == "2207") {
+                    s = st;
+                }
+            }
+        }
+        tx->commit();
+        return s;
+    };
+    const auto waitFor = [&](OutboxState want) {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (stateOf2207() != want && std::chrono::steady_clock::now() < end) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return stateOf2207() == want;
+    };
+    REQUIRE(waitFor(OutboxState::Sent));
+    std::this_thread::sleep_for(std::chrono::milliseconds(400)); // A's lease runs out
+
+    // Gateway B finds the stale lease: UNKNOWN, then its 2601 reversal (RESOLVING) goes out
+    // while A still waits for its reply.
+    GatewayConfig other = h.gw;
+    other.owner = "sd-b";
+    other.timeout = std::chrono::milliseconds(8000);
+    other.lease = std::chrono::milliseconds(20000);
+    other.parallel = 1;
+    std::thread second([&] {
+        CenterGateway g(other, h.ctx, h.msgids);
+        for (int i = 0; i < 20 && stateOf2207() != OutboxState::Resolving; ++i) {
+            (void)g.runOnce(*h.store, h.service->hook());
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        }
+        (void)g.runOnce(*h.store, h.service->hook()); // sends the 2601
+    });
+    first.join();
+    second.join();
+    CHECK(a.late == 1); // A's OK came after B took the entry over: audited, not applied
+    {
+        auto tx = h.store->begin();
+        CHECK(tx->auditCount("outbox.reply_late") == 1);
+        tx->commit();
+    }
+    // The reversal is answered, the 2207 renewed under a new msgid and settled again: the
+    // ledger and the center agree.
+    h.faults("{}");
+    h.startDispatcher();
+    checkBalanced(h);
+    CHECK(h.centerActive() == 1);
+}

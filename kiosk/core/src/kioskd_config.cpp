@@ -77,8 +77,8 @@ KioskdConfig readConfig(const hc::JsonIn& in, KioskdConfig c) {
         const auto named = [&](const auto& field) { return k == field.first; };
         if (k != "staff" && std::none_of(std::begin(strings), std::end(strings), named)
             && std::none_of(std::begin(bools), std::end(bools), named)
-            && std::none_of(std::begin(ints), std::end(ints),
-                [&](const IntField& f) { return k == f.name; })) {
+            && std::none_of(
+                std::begin(ints), std::end(ints), [&](const IntField& f) { return k == f.name; })) {
             throw ConfigError(in.at(k) + ": unknown field");
         }
     }

@@ -1,8 +1,7 @@
 #include "hc/kiosk/his/his_reply.hpp"
 
-#include "hc/kiosk/his/his_error.hpp"
-
 #include "hc/base/json_in.hpp"
+#include "hc/kiosk/his/his_error.hpp"
 
 #include <cmath>
 

@@ -1,10 +1,9 @@
 #include "hc/kiosk/web_server.hpp"
 
 #include "access.hpp"
+#include "hc/base/json_in.hpp"
 #include "qr_svg.hpp"
 #include "static_files.hpp"
-
-#include "hc/base/json_in.hpp"
 
 #include <atomic>
 #include <boost/asio/bind_executor.hpp>

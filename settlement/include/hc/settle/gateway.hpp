@@ -71,6 +71,10 @@ struct PassStats {
     std::size_t unknown = 0; ///< became UNKNOWN
     std::size_t resolved = 0; ///< UNKNOWN entries whose 2601 reversal was requested
     std::size_t expired = 0; ///< moved to manual review
+    /** Replies that came after their entry's lease ran out and another pass took the entry
+     *  over (marked it UNKNOWN, reversed or renewed it): that pass decides, the reply is only
+     *  audited ("outbox.reply_late"). */
+    std::size_t late = 0;
     /** Whether anything happened. */
     bool any() const noexcept { return sent + resolved + expired + unknown != 0; }
 };

@@ -151,6 +151,10 @@ public:
     virtual void renameSettlement(const std::string& from, const std::string& to) = 0;
     /** The entry with this msgid. */
     virtual std::optional<OutboxEntry> outboxByMsgid(const std::string& msgid) = 0;
+    /** The entry with this msgid, locked until this transaction ends (PostgreSQL: FOR UPDATE;
+     *  SQLite's write transaction already excludes every other writer). For a decision that
+     *  must see the entry as it is now, not as it was leased. */
+    virtual std::optional<OutboxEntry> outboxForUpdate(const std::string& msgid) = 0;
     /** Lease up to `limit` sendable entries: NEW and due, head of their visit, not leased;
      *  marks them SENT with owner/lease in this transaction. */
     virtual std::vector<OutboxEntry> leaseDispatchable(
