@@ -91,31 +91,15 @@ std::string JsonIn::text(std::string_view name, std::size_t maxLen) const {
 }
 
 std::string JsonIn::strOr(std::string_view name, std::string fallback, std::size_t maxLen) const {
-    if (!has(name)) {
-        return fallback;
-    }
-    const auto* s = need(name).if_string();
-    if (s == nullptr) {
-        throw JsonFieldError(at(name), "expected a string");
-    }
-    if (s->size() > maxLen) {
-        throw JsonFieldError(at(name), "longer than " + std::to_string(maxLen));
-    }
-    return s->empty() ? fallback : std::string(s->data(), s->size());
+    auto s = strOpt(name, maxLen);
+    return s && !s->empty() ? std::move(*s) : fallback;
 }
 
 std::optional<std::string> JsonIn::strOpt(std::string_view name, std::size_t maxLen) const {
     if (!has(name)) {
         return std::nullopt;
     }
-    const auto* s = need(name).if_string();
-    if (s == nullptr) {
-        throw JsonFieldError(at(name), "expected a string");
-    }
-    if (s->size() > maxLen) {
-        throw JsonFieldError(at(name), "longer than " + std::to_string(maxLen));
-    }
-    return std::string(s->data(), s->size());
+    return text(name, maxLen);
 }
 
 void JsonIn::onlyFields(std::initializer_list<std::string_view> known) const {
