@@ -55,17 +55,6 @@ struct Rig {
     }
 };
 
-VisitRegistration visit(const std::string& id) {
-    VisitRegistration v;
-    v.visitId = id;
-    v.psnNo = "510100199001011234";
-    v.insutype = "390";
-    v.hospLv = "county";
-    v.medType = "inpatient";
-    v.year = 2014;
-    return v;
-}
-
 void registerAndUpload(TerminalClient& c, const std::string& visitId) {
     (void)c.registerVisit("r-" + visitId, visit(visitId));
     (void)c.uploadFees("u-" + visitId, visitId, "B1",

@@ -57,17 +57,6 @@ struct Daemons {
     }
 };
 
-VisitRegistration visit(const std::string& id) {
-    VisitRegistration v;
-    v.visitId = id;
-    v.psnNo = "510100199001011234";
-    v.insutype = "390";
-    v.hospLv = "county";
-    v.medType = "inpatient";
-    v.year = 2014;
-    return v;
-}
-
 } // namespace
 
 TEST_CASE("TerminalClient: a kiosk registers, uploads, estimates, settles, queries, cancels and "

@@ -6,6 +6,7 @@
 #include "hc/settle/envelope.hpp"
 #include "hc/settle/json_in.hpp"
 #include "hc/settle/ledger.hpp"
+#include "hc/settle/terminal_client.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -107,6 +108,19 @@ inline std::optional<boost::json::object> settleFlow(
     }
     return t.call({ { "call", "settle" }, { "request_id", "st-" + v }, { "visit_id", v },
         { "chrg_bchno", "B1" } });
+}
+
+/** The sample visit the terminal tests register: an inpatient of a county hospital under the
+ *  2014 rules (settlement/policies), person 510100199001011234. */
+inline VisitRegistration visit(const std::string& id) {
+    VisitRegistration v;
+    v.visitId = id;
+    v.psnNo = "510100199001011234";
+    v.insutype = "390";
+    v.hospLv = "county";
+    v.medType = "inpatient";
+    v.year = 2014;
+    return v;
 }
 
 /** Today's ledger as seen after waiting for the outbox to drain. */
