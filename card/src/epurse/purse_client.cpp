@@ -46,6 +46,30 @@ TransactionTime PurseClient::now() const {
     return m_options.clock ? m_options.clock() : TransactionTime::nowChina();
 }
 
+template <class Answer>
+std::optional<Outcome> PurseClient::commit(const CommandApdu& c, const PendingTransaction& tx,
+    const char* refused, Answer (*parse)(ByteView), Answer& answer) {
+    if (m_options.beforeCommit) {
+        m_options.beforeCommit(tx);
+    }
+    // From here on the card may have committed: a lost answer is Unknown, never a retry.
+    ResponseApdu r;
+    try {
+        r = send(c);
+    } catch (const std::exception& e) {
+        return Unknown { tx, e.what() };
+    }
+    if (!r.ok()) {
+        return Declined { r.sw(), refused };
+    }
+    try {
+        answer = parse(r.data());
+    } catch (const InputError& e) {
+        return Unknown { tx, e.what() };
+    }
+    return std::nullopt;
+}
+
 PublicData PurseClient::open() {
     m_public.reset();
     const auto sel = send(apdu::selectName(m_options.aid));
@@ -136,16 +160,15 @@ Outcome PurseClient::purchaseImpl(
     const std::uint8_t type = updates ? txtype::CompositePurchase
         : withdrawal                  ? txtype::EdWithdraw
                                       : purchaseType(m_options.kind);
-    PendingTransaction tx;
-    tx.kind = TxKind::Purchase;
-    tx.type = type;
-    tx.atc = init.offlineAtc;
-    tx.amount = amount;
-    tx.balanceBefore = init.balance;
-    tx.terminal = terminal;
-    tx.when = now();
-    tx.card = card;
-    tx.keyVersion = init.keyVersion;
+    PendingTransaction tx { .kind = TxKind::Purchase,
+        .type = type,
+        .atc = init.offlineAtc,
+        .amount = amount,
+        .balanceBefore = init.balance,
+        .terminal = terminal,
+        .when = now(),
+        .card = card,
+        .keyVersion = init.keyVersion };
 
     PsamMac1Request req { init.random, init.offlineAtc, amount, type, tx.when, init.keyVersion,
         init.algorithm, card };
@@ -157,24 +180,10 @@ Outcome PurseClient::purchaseImpl(
     }
     tx.ttsn = m1.ttsn;
 
-    if (m_options.beforeCommit) {
-        m_options.beforeCommit(tx);
-    }
-    // The commit. From here on a lost answer is Unknown, never a retry.
-    ResponseApdu debit;
-    try {
-        debit = send(cmd::debitForPurchase(m1.ttsn, tx.when, m1.mac1));
-    } catch (const std::exception& e) {
-        return Unknown { tx, e.what() };
-    }
-    if (!debit.ok()) {
-        return Declined { debit.sw(), "DEBIT FOR PURCHASE refused by the card" };
-    }
     DebitResponse dr;
-    try {
-        dr = parseDebit(debit.data());
-    } catch (const InputError& e) {
-        return Unknown { tx, e.what() };
+    if (auto failed = commit(cmd::debitForPurchase(m1.ttsn, tx.when, m1.mac1), tx,
+            "DEBIT FOR PURCHASE refused by the card", parseDebit, dr)) {
+        return *failed;
     }
     bool verified = false;
     try {
@@ -194,38 +203,24 @@ Outcome PurseClient::load(std::int64_t amountFen, const TerminalId& terminal, Pu
         return Declined { initR.sw(), "INITIALIZE FOR LOAD refused by the card" };
     }
     const auto init = parseInitLoad(initR.data());
-    PendingTransaction tx;
-    tx.kind = TxKind::Load;
-    tx.type = loadType(m_options.kind);
-    tx.atc = init.onlineAtc;
-    tx.amount = amount;
-    tx.balanceBefore = init.balance;
-    tx.terminal = terminal;
-    tx.when = now();
-    tx.card = card;
-    tx.keyVersion = init.keyVersion;
+    PendingTransaction tx { .kind = TxKind::Load,
+        .type = loadType(m_options.kind),
+        .atc = init.onlineAtc,
+        .amount = amount,
+        .balanceBefore = init.balance,
+        .terminal = terminal,
+        .when = now(),
+        .card = card,
+        .keyVersion = init.keyVersion };
     const PurseFields fields { amount, loadType(m_options.kind), terminal, tx.when };
     const auto auth = issuer.authorizeLoad({ card, init, fields });
     if (!auth.approved) {
         return Declined { StatusWord(), "issuer refused the load: " + auth.reason };
     }
-    if (m_options.beforeCommit) {
-        m_options.beforeCommit(tx);
-    }
-    ResponseApdu credit;
-    try {
-        credit = send(cmd::creditForLoad(tx.when, auth.mac2));
-    } catch (const std::exception& e) {
-        return Unknown { tx, e.what() };
-    }
-    if (!credit.ok()) {
-        return Declined { credit.sw(), "CREDIT FOR LOAD refused by the card" };
-    }
     Mac4 tac;
-    try {
-        tac = parseCredit(credit.data());
-    } catch (const InputError& e) {
-        return Unknown { tx, e.what() };
+    if (auto failed = commit(cmd::creditForLoad(tx.when, auth.mac2), tx,
+            "CREDIT FOR LOAD refused by the card", parseCredit, tac)) {
+        return *failed;
     }
     const auto after = static_cast<std::uint32_t>(tx.balanceBefore + tx.amount);
     const bool verified = issuer.verifyLoadTac(card, after, init.onlineAtc, fields, tac);
@@ -246,37 +241,23 @@ Outcome PurseClient::updateOverdraftLimit(
         return Declined { initR.sw(), "INITIALIZE FOR UPDATE refused by the card" };
     }
     const auto init = parseInitUpdate(initR.data());
-    PendingTransaction tx;
-    tx.kind = TxKind::Load;
-    tx.type = txtype::OverdraftUpdate;
-    tx.atc = init.onlineAtc;
-    tx.amount = newLimit;
-    tx.balanceBefore = static_cast<std::int64_t>(init.balance) - init.overdraftLimit;
-    tx.terminal = terminal;
-    tx.when = now();
-    tx.card = card;
-    tx.keyVersion = init.keyVersion;
+    PendingTransaction tx { .kind = TxKind::Load,
+        .type = txtype::OverdraftUpdate,
+        .atc = init.onlineAtc,
+        .amount = newLimit,
+        .balanceBefore = static_cast<std::int64_t>(init.balance) - init.overdraftLimit,
+        .terminal = terminal,
+        .when = now(),
+        .card = card,
+        .keyVersion = init.keyVersion };
     const auto auth = issuer.authorizeOverdraftUpdate({ card, init, newLimit, terminal, tx.when });
     if (!auth.approved) {
         return Declined { StatusWord(), "issuer refused the overdraft limit: " + auth.reason };
     }
-    if (m_options.beforeCommit) {
-        m_options.beforeCommit(tx);
-    }
-    ResponseApdu r;
-    try {
-        r = send(cmd::updateOverdraftLimit(newLimit, tx.when, auth.mac2));
-    } catch (const std::exception& e) {
-        return Unknown { tx, e.what() };
-    }
-    if (!r.ok()) {
-        return Declined { r.sw(), "UPDATE OVERDRAFT LIMIT refused by the card" };
-    }
     Mac4 tac;
-    try {
-        tac = parseCredit(r.data());
-    } catch (const InputError& e) {
-        return Unknown { tx, e.what() };
+    if (auto failed = commit(cmd::updateOverdraftLimit(newLimit, tx.when, auth.mac2), tx,
+            "UPDATE OVERDRAFT LIMIT refused by the card", parseCredit, tac)) {
+        return *failed;
     }
     const auto after = static_cast<std::uint32_t>(tx.balanceBefore + newLimit);
     const bool verified

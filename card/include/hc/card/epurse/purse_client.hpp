@@ -108,6 +108,13 @@ private:
     Outcome purchaseImpl(std::int64_t amount, Psam& psam, const std::vector<CappUpdate>* updates,
         bool withdrawal = false);
     TransactionTime now() const;
+    /** The commit (DEBIT, CREDIT, UPDATE OVERDRAFT LIMIT) of `tx`: runs the beforeCommit hook,
+     * sends `c` and parses its answer into `answer`. nullopt when that worked; otherwise what
+     * the operation returns: Declined (`refused`) when the card refused `c`, Unknown when the
+     * answer was lost or does not parse (the card may have committed: settle() finds out). */
+    template <class Answer>
+    std::optional<Outcome> commit(const CommandApdu& c, const PendingTransaction& tx,
+        const char* refused, Answer (*parse)(ByteView), Answer& answer);
 
     CardChannel& m_card;
     PurseClientOptions m_options;
