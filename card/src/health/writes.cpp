@@ -14,6 +14,27 @@ std::size_t since(std::size_t before, std::size_t now) {
 }
 } // namespace
 
+void HealthCard::sendAddressed(const FileSpec& file, const std::function<Addressed()>& build) {
+    for (;;) {
+        const bool sfi = addressBySfi(file);
+        if (!sfi) {
+            selectEf(file);
+        }
+        const Addressed a = build();
+        const auto r = send(a.command);
+        if (r.ok()) {
+            return;
+        }
+        const std::string what
+            = a.what + (sfi ? " by SFI " + std::to_string(file.sfi) : "") + " " + file.name;
+        if (sfi && detail::formRefused(r.sw())) {
+            learn(&CardStrategy::sfi, Known::No, what + " answered " + r.sw().hex(), true);
+            continue; // again, after a SELECT of the EF
+        }
+        throw CardRefused(what, r.sw());
+    }
+}
+
 void HealthCard::smUpdateRecord(const FileSpec& file, std::uint8_t record, const Bytes& tlv) {
     const DfSpec& df = *m_profile.df(file.df);
     SecureAccessModule& module = sam("secure messaging for " + file.name);
@@ -22,11 +43,7 @@ void HealthCard::smUpdateRecord(const FileSpec& file, std::uint8_t record, const
     Bytes lpTlv;
     lpTlv.push_back(static_cast<std::uint8_t>(tlv.size()));
     lpTlv.insert(lpTlv.end(), tlv.begin(), tlv.end());
-    for (;;) {
-        const bool sfi = addressBySfi(file);
-        if (!sfi) {
-            selectEf(file);
-        }
+    sendAddressed(file, [&] {
         selectDf(df.fid);
         const Bytes rand = sendOk(apdu::getChallenge(8), "GET CHALLENGE").data();
         const Bytes sessionDiv = concat(div, rand);
@@ -38,68 +55,32 @@ void HealthCard::smUpdateRecord(const FileSpec& file, std::uint8_t record, const
         macInput.insert(macInput.end(), enc.begin(), enc.end());
         module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, sessionDiv);
         const Bytes mac = module.mac(Bytes(16, 0x00), pad80(macInput));
-        const auto r = send(CommandApdu(0x04, 0xDC, record, p2, concat(enc, mac)));
-        const std::string what = "UPDATE RECORD (SM) " + std::to_string(record)
-            + (sfi ? " by SFI " + std::to_string(file.sfi) : "") + " " + file.name;
-        if (r.ok()) {
-            return;
-        }
-        if (sfi && detail::formRefused(r.sw())) {
-            learn(&CardStrategy::sfi, Known::No, what + " answered " + r.sw().hex(), true);
-            continue;
-        }
-        throw CardRefused(what, r.sw());
-    }
+        return Addressed { CommandApdu(0x04, 0xDC, record, p2, concat(enc, mac)),
+            "UPDATE RECORD (SM) " + std::to_string(record) };
+    });
 }
 
 void HealthCard::macIndexCommand(const FileSpec& index, std::uint8_t ins, std::uint8_t record) {
     const DfSpec& df = *m_profile.df(index.df);
     SecureAccessModule& module = sam("MAC for " + index.name);
     const Bytes div = diversificationData(df.transportKey);
-    for (;;) {
-        const bool sfi = addressBySfi(index);
-        if (!sfi) {
-            selectEf(index);
-        }
+    sendAddressed(index, [&] {
         selectDf(df.fid);
         const Bytes rand = sendOk(apdu::getChallenge(8), "GET CHALLENGE").data();
         const std::uint8_t p2 = recordP2(index, 0x04);
         module.deliverKey(df.transportKey.samP1, df.transportKey.samP2, concat(div, rand));
         const Bytes mac = module.mac(Bytes(16, 0x00), pad80(Bytes { 0x84, ins, record, p2, 0x04 }));
-        const auto r = send(CommandApdu(0x84, ins, record, p2, mac));
-        const std::string what = std::string(ins == 0xD2 ? "WRITE RECORD " : "ERASE RECORD ")
-            + std::to_string(record) + (sfi ? " by SFI " + std::to_string(index.sfi) : "") + " "
-            + index.name;
-        if (r.ok()) {
-            return;
-        }
-        if (sfi && detail::formRefused(r.sw())) {
-            learn(&CardStrategy::sfi, Known::No, what + " answered " + r.sw().hex(), true);
-            continue;
-        }
-        throw CardRefused(what, r.sw());
-    }
+        return Addressed { CommandApdu(0x84, ins, record, p2, mac),
+            std::string(ins == 0xD2 ? "WRITE RECORD " : "ERASE RECORD ") + std::to_string(record) };
+    });
 }
 
 void HealthCard::cyclicAdd(const FileSpec& f, const Bytes& rec) {
     prepareFile(f, true);
-    for (;;) {
-        const bool sfi = addressBySfi(f);
-        if (!sfi) {
-            selectEf(f);
-        }
-        const auto r = send(CommandApdu(0x00, 0xDC, 0x00, recordP2(f, 0x03), rec));
-        const std::string what = "UPDATE RECORD (cyclic)"
-            + (sfi ? " by SFI " + std::to_string(f.sfi) : "") + " " + f.name;
-        if (r.ok()) {
-            return;
-        }
-        if (sfi && detail::formRefused(r.sw())) {
-            learn(&CardStrategy::sfi, Known::No, what + " answered " + r.sw().hex(), true);
-            continue;
-        }
-        throw CardRefused(what, r.sw());
-    }
+    sendAddressed(f, [&] {
+        return Addressed { CommandApdu(0x00, 0xDC, 0x00, recordP2(f, 0x03), rec),
+            "UPDATE RECORD (cyclic)" };
+    });
 }
 
 std::size_t HealthCard::addAllergy(const Allergy& allergy) {

@@ -41,6 +41,7 @@
 #include "hc/card/status_word.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -219,6 +220,16 @@ public:
     const FileSpec& fileSpec(const std::string& name) const;
 
 private:
+    /** A command for one EF and the words naming it in errors ("WRITE RECORD 3"). */
+    struct Addressed {
+        CommandApdu command;
+        std::string what;
+    };
+    /** Sends the command `build()` makes (it may send commands of its own first, e.g. GET
+     * CHALLENGE) to `file`: by SFI while the card kind takes that, else after a SELECT of the
+     * EF. A card that refuses the SFI form is remembered (CardStrategy::sfi) and the command
+     * built and sent again by SELECT; any other refusal throws CardRefused naming it. */
+    void sendAddressed(const FileSpec& file, const std::function<Addressed()>& build);
     void smUpdateRecord(const FileSpec& file, std::uint8_t record, const Bytes& tlv);
     void macIndexCommand(const FileSpec& index, std::uint8_t ins, std::uint8_t record);
     void cyclicAdd(const FileSpec& file, const Bytes& record);
