@@ -1,5 +1,7 @@
 #include "hc/hsm/software_hsm.hpp"
 
+#include "hc/base/file_replace.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -77,19 +79,14 @@ void SoftwareHsm::save()
         throw;
     }
     cleanse(pass);
-    std::string tmp = m_options.storePath + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        throw KeyStoreError("cannot write " + tmp + ": " + std::strerror(errno)
-                            + "; check the key-store directory is writable");
-    }
-    bool ok = ::write(fd, sealed.data(), sealed.size()) == static_cast<ssize_t>(sealed.size())
-        && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), m_options.storePath.c_str()) != 0) {
-        ::unlink(tmp.c_str());
-        throw KeyStoreError("cannot save the key store " + m_options.storePath + ": "
-                            + std::strerror(errno) + "; free disk space and retry");
+    try {
+        hc::replaceFile(m_options.storePath,
+            std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()), 0600);
+    } catch (const hc::FileReplaceError& e) {
+        throw KeyStoreError("cannot save the key store " + m_options.storePath + ": " + e.what()
+            + (e.step() == hc::FileReplaceStep::Create
+                    ? "; check the key-store directory is writable"
+                    : "; free disk space and retry"));
     }
 }
 

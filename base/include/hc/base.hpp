@@ -31,6 +31,9 @@
 //                        synchronous=FULL), guarded statements that report a refused row, the
 //                        dialect differences (placeholders, auto keys, BLOB/BYTEA, row locks,
 //                        retryable errors) in one place, and errors worded by each module
+//   hc/base/file_replace.hpp  hc::replaceFile: a file's new content written beside it, fsync'ed
+//                        and renamed over it (old or new after a crash, never a mix);
+//                        hc::FileReplaceError names the step and the file
 //   hc/base/log.hpp      hc::logLine: "<program>: <message>" lines on stderr, by level (the
 //                        program name and level come from setUpLog / ProgramOptions)
 //
@@ -52,6 +55,7 @@
 #include "hc/base/crypto/padding.hpp"
 #include "hc/base/crypto/pboc_mac_input.hpp"
 #include "hc/base/error.hpp"
+#include "hc/base/file_replace.hpp"
 #include "hc/base/http_client.hpp"
 #include "hc/base/json_in.hpp"
 #include "hc/base/log.hpp"

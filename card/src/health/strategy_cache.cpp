@@ -1,5 +1,6 @@
 #include "hc/card/health/strategy_cache.hpp"
 
+#include "hc/base/file_replace.hpp"
 #include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 
@@ -96,42 +97,12 @@ std::string documentOf(const std::map<std::string, CardStrategy>& all) {
 }
 
 void writeAtomically(const std::filesystem::path& file, const std::string& text) {
-    const auto tmp = file.string() + ".tmp";
-    auto fail = [&](const std::string& what) {
-        const std::string err = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        throw hc::Error("card strategy cache " + file.string() + ": " + what + ": " + err
+    try {
+        hc::replaceFile(file, text, 0644);
+    } catch (const hc::FileReplaceError& e) {
+        throw hc::Error("card strategy cache " + file.string() + ": " + e.what()
                 + "; make its directory writable or choose another file",
             hc::NextStep::CheckConfiguration);
-    };
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        fail("cannot create " + tmp);
-    }
-    std::size_t off = 0;
-    while (off < text.size()) {
-        const ssize_t w = ::write(fd, text.data() + off, text.size() - off);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            ::close(fd);
-            fail("cannot write");
-        }
-        off += static_cast<std::size_t>(w);
-    }
-    if (::fsync(fd) != 0) {
-        ::close(fd);
-        fail("cannot sync");
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), file.c_str()) != 0) {
-        fail("cannot rename " + tmp);
-    }
-    const auto dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-    if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
     }
 }
 

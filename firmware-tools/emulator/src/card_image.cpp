@@ -1,5 +1,6 @@
 #include "hc/emu/card_image.hpp"
 
+#include "hc/base/file_replace.hpp"
 #include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 
@@ -377,46 +378,20 @@ std::string serializeCardImage(const CardImage& img) {
 
 void saveCardImage(const CardImage& img, const std::filesystem::path& path) {
     const std::string text = serializeCardImage(img);
-    const auto tmp = path.string() + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        throw hc::Error("card image: cannot write " + tmp + ": " + std::strerror(errno),
-            hc::NextStep::CheckConfiguration);
-    }
-    // On any failure the temp file goes (the old image stays as it was).
-    auto fail = [&tmp](int openFd, const std::string& what) {
-        const std::string reason = std::strerror(errno);
-        if (openFd >= 0) {
-            ::close(openFd);
+    try {
+        hc::replaceFile(path, text, 0600); // the old image stays as it was on any failure
+    } catch (const hc::FileReplaceError& e) {
+        if (e.step() == hc::FileReplaceStep::Create) {
+            throw hc::Error("card image: cannot write " + e.path().string() + ": " + e.reason(),
+                hc::NextStep::CheckConfiguration);
         }
-        ::unlink(tmp.c_str());
-        throw hc::Error("card image: " + what + " failed: " + reason, hc::NextStep::CallStaff);
-    };
-    std::size_t off = 0;
-    while (off < text.size()) {
-        const ssize_t w = ::write(fd, text.data() + off, text.size() - off);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            fail(fd, "write to " + tmp);
-        }
-        off += static_cast<std::size_t>(w);
-    }
-    if (::fsync(fd) != 0) {
-        fail(fd, "fsync of " + tmp);
-    }
-    if (::close(fd) != 0) {
-        fail(-1, "close of " + tmp);
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        fail(-1, "rename to " + path.string());
-    }
-    const auto dir = path.has_parent_path() ? path.parent_path().string() : std::string(".");
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
+        const char* what = e.step() == hc::FileReplaceStep::Write ? "write to "
+            : e.step() == hc::FileReplaceStep::Sync               ? "fsync of "
+            : e.step() == hc::FileReplaceStep::Close              ? "close of "
+                                                                  : "rename to ";
+        throw hc::Error(
+            std::string("card image: ") + what + e.path().string() + " failed: " + e.reason(),
+            hc::NextStep::CallStaff);
     }
 }
 

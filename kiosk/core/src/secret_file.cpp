@@ -1,6 +1,7 @@
 #include "hc/kiosk/core/secret_file.hpp"
 
 #include "hc/base/error.hpp"
+#include "hc/base/file_replace.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -40,18 +41,10 @@ std::string readSecretFile(const std::filesystem::path& file, const std::string&
 }
 
 void writeSecretFile(const std::filesystem::path& file, const std::string& text) {
-    const auto tmp = file.string() + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        throw hc::Error(
-            "cannot write " + tmp + ": " + std::strerror(errno), NextStep::CheckConfiguration);
-    }
-    ::fchmod(fd, 0600); // an old temporary file may have had another mode
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())
-        && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
-        throw hc::Error("cannot write " + file.string(), NextStep::CheckConfiguration);
+    try {
+        hc::replaceFile(file, text, 0600);
+    } catch (const hc::FileReplaceError& e) {
+        throw hc::Error(e.what(), NextStep::CheckConfiguration);
     }
 }
 
