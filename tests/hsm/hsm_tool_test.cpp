@@ -153,3 +153,41 @@ TEST_CASE("SoftHSM2 token: init, keygen, diversify, clear errors")
     CHECK(has(r.out, "hsm-tool list"));
     CHECK(tool(dir, "audit verify").status == 0);
 }
+
+TEST_CASE("command line: --help, and a bad command line exits 2 naming what was wrong")
+{
+    fs::path dir = artifactDir("tool-cli");
+    Result r = tool(dir, "--help");
+    CHECK(r.status == 0);
+    CHECK(r.out.rfind("usage: hsm-tool [options] <command>\n", 0) == 0);
+    CHECK(has(r.out, "  audit verify         check the audit log's hash chain"));
+    CHECK(has(r.out, "\noptions:\n  -h [ --help ]"));
+    CHECK(has(r.out, "--expect-head arg"));
+    CHECK(tool(dir, "list -h").status == 0);
+
+    r = tool(dir, ""); // no command: the help, exit 2
+    CHECK(r.status == 2);
+    CHECK(r.out.rfind("usage: hsm-tool [options] <command>\n", 0) == 0);
+
+    r = tool(dir, "list --nope");
+    CHECK(r.status == 2);
+    CHECK(r.out.rfind("hsm-tool: unrecognised option '--nope'\nusage: hsm-tool", 0) == 0);
+    r = tool(dir, "--kdf-log2n fifteen list");
+    CHECK(r.status == 2);
+    CHECK(has(r.out, "hsm-tool: the argument ('fifteen') for option '--kdf-log2n' is invalid"));
+    r = tool(dir, "audit");
+    CHECK(r.status == 2);
+    CHECK(has(r.out, "hsm-tool: the audit command is `audit verify`"));
+
+    // An unknown command is named once the HSM opened (the backend's errors come first).
+    writeFile(dir / "pass", "store passphrase\n");
+    std::string store = " --backend software --kdf-log2n 10 --passphrase-file "
+        + (dir / "pass").string() + " --store " + (dir / "c.hcks").string();
+    r = tool(dir, store + " shred");
+    CHECK(r.status == 2);
+    CHECK(r.out.rfind("hsm-tool: unknown command 'shred'\nusage: hsm-tool", 0) == 0);
+    // Missing options of a command: exit 1 (the HSM's InvalidArgumentError), naming them.
+    r = tool(dir, store + " keygen --key x/1");
+    CHECK(r.status == 1);
+    CHECK(has(r.out, "hsm-tool: keygen needs --key and --alg"));
+}
