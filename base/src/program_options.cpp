@@ -12,10 +12,11 @@ const char* middlewareVersion() noexcept {
     return HC_VERSION;
 }
 
-ProgramOptions::ProgramOptions(std::string program, const std::string& caption)
+ProgramOptions::ProgramOptions(
+    std::string program, const std::string& caption, const HelpOption& help)
     : m_program(std::move(program))
     , m_desc(caption) {
-    m_desc.add_options()("help", "show this help and exit");
+    m_desc.add_options()(help.names.c_str(), help.text.c_str());
     setUpLog(m_program);
 }
 
@@ -40,6 +41,40 @@ ProgramOptions& ProgramOptions::withLogLevel() {
     return *this;
 }
 
+ProgramOptions& ProgramOptions::usage(std::string text, bool listOptions) {
+    m_usage = std::move(text);
+    m_listOptions = listOptions;
+    return *this;
+}
+
+ProgramOptions& ProgramOptions::positional(const std::string& name) {
+    m_positional.add(name.c_str(), -1);
+    return *this;
+}
+
+void ProgramOptions::printHelp(std::ostream& out) const {
+    if (m_usage.empty()) {
+        out << m_desc << "\n";
+    } else if (m_listOptions) {
+        out << m_usage << "\n" << m_desc;
+    } else {
+        out << m_usage;
+    }
+}
+
+int ProgramOptions::usageError(const std::string& what) const {
+    std::cerr << m_program << ": " << what << "\n";
+    if (!m_usageOnError) {
+        return 2;
+    }
+    if (m_usage.empty()) {
+        std::cerr << m_desc << "\n";
+    } else {
+        std::cerr << m_usage;
+    }
+    return 2;
+}
+
 ProgramOptions& ProgramOptions::quietUsageOnError() {
     m_usageOnError = false;
     return *this;
@@ -52,9 +87,16 @@ ProgramOptions& ProgramOptions::check(std::function<void(const po::variables_map
 
 std::optional<int> ProgramOptions::parse(int argc, char** argv, int first) {
     try {
-        po::store(po::parse_command_line(argc - (first - 1), argv + (first - 1), m_desc), m_values);
+        po::command_line_parser parser(argc - (first - 1), argv + (first - 1));
+        parser.options(m_desc);
+        if (m_positional.max_total_count() != 0) {
+            // Only then: Boost refuses words that are not options once positions are declared,
+            // and ignores them otherwise (the programs without positional() keep that).
+            parser.positional(m_positional);
+        }
+        po::store(parser.run(), m_values);
         if (m_values.count("help") != 0U) {
-            std::cout << m_desc << "\n";
+            printHelp(std::cout);
             return 0;
         }
         if (m_version && m_values.count("version") != 0U) {
@@ -75,11 +117,7 @@ std::optional<int> ProgramOptions::parse(int argc, char** argv, int first) {
             m_check(m_values);
         }
     } catch (const std::exception& e) {
-        std::cerr << m_program << ": " << e.what() << "\n";
-        if (m_usageOnError) {
-            std::cerr << m_desc << "\n";
-        }
-        return 2;
+        return usageError(e.what());
     }
     return std::nullopt;
 }

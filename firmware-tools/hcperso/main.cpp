@@ -17,6 +17,7 @@
 // --profile (hc-perso-profile/1 JSON; default: the compiled-in WS/T 543 profile).
 // Exit status: 0 done, 1 failed (message on stderr), 2 usage, 3 run ended with cards left,
 // 4 blocklist check: the card is blocked.
+#include "hc/base/program_options.hpp"
 #include "hc/hsm/audit_log.hpp"
 #include "hc/hsm/pkcs11_hsm.hpp"
 #include "hc/hsm/software_hsm.hpp"
@@ -29,7 +30,6 @@
 
 #include <atomic>
 #include <boost/json.hpp>
-#include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -472,11 +472,84 @@ int cmdBlocklist(const std::string& sub, const po::variables_map& vm) {
     throw UsageError("blocklist export | blocklist check");
 }
 
+/** The options of every command (hcperso's usage text lists which command reads which). */
+void addOptions(po::options_description_easy_init add) {
+    const char* user = std::getenv("USER");
+    // clang-format off
+    add("db", po::value<std::string>()->default_value("sqlite:hc-issuance.db"), "register")
+        ("operator", po::value<std::string>()->default_value(user ? user : "hcperso"), "operator")
+        ("issuer-name", po::value<std::string>(), "")
+        ("issuer-code", po::value<std::string>(), "")
+        ("city-code", po::value<std::string>(), "")
+        ("card-prefix", po::value<std::string>(), "")
+        ("validity-years", po::value<int>()->default_value(10), "")
+        ("pin-policy", po::value<std::string>()->default_value("generated"), "")
+        ("profile", po::value<std::string>(), "")
+        ("hsm-backend", po::value<std::string>()->default_value("pkcs11"), "")
+        ("hsm-module", po::value<std::string>()->default_value(hc::hsm::defaultSoftHsmModule()), "")
+        ("hsm-token", po::value<std::string>()->default_value("hc-dev"), "")
+        ("hsm-pin-file", po::value<std::string>(), "")
+        ("hsm-pin-env", po::value<std::string>(), "")
+        ("hsm-store", po::value<std::string>(), "")
+        ("hsm-passphrase-file", po::value<std::string>(), "")
+        ("hsm-passphrase-env", po::value<std::string>(), "")
+        ("hsm-audit", po::value<std::string>(), "")
+        ("input", po::value<std::string>(), "")
+        ("batch", po::value<std::string>(), "")
+        ("rejects", po::value<std::string>(), "")
+        ("readers", po::value<std::string>(), "")
+        ("card-feeder", po::value<std::string>(), "")
+        ("card-wait", po::value<double>()->default_value(30.0), "")
+        ("max-attempts", po::value<int>()->default_value(3), "")
+        ("reverify", "")
+        ("pin-mailer", po::value<std::string>(), "")
+        ("issue-date", po::value<std::string>(), "")
+        ("cards", "")
+        ("card", po::value<std::string>(), "")
+        ("reader", po::value<std::string>(), "")
+        ("reason", po::value<std::string>(), "")
+        ("new-pin-file", po::value<std::string>(), "")
+        ("new-pin-env", po::value<std::string>(), "")
+        ("format", po::value<std::string>(), "")
+        ("out", po::value<std::string>(), "")
+        ("file", po::value<std::string>(), "");
+    // clang-format on
+}
+
+int dispatch(const std::string& cmd, const std::string& sub, const hc::ProgramOptions& program) {
+    const po::variables_map& vm = program.values();
+    if (cmd == "prepare") {
+        return cmdPrepare(vm);
+    }
+    if (cmd == "run") {
+        return cmdRun(vm);
+    }
+    if (cmd == "status") {
+        return cmdStatus(vm);
+    }
+    if (cmd == "verify") {
+        return cmdVerify(vm);
+    }
+    if (cmd == "block" || cmd == "unblock" || cmd == "lost" || cmd == "replace"
+        || cmd == "pin-reset") {
+        return cmdLifecycle(cmd, vm);
+    }
+    if (cmd == "blocklist") {
+        return cmdBlocklist(sub, vm);
+    }
+    return program.usageError("unknown command '" + cmd + "'");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+    // The command comes first, then its options (hcperso COMMAND [options]); --help prints the
+    // usage text alone (it lists every command's options).
+    hc::ProgramOptions program("hcperso", "options", { "help,h", "help" });
+    program.usage(kUsage, false);
+    addOptions(program.add());
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-        std::cout << kUsage;
+        program.printHelp(std::cout);
         return argc < 2 ? 2 : 0;
     }
     const std::string cmd = argv[1];
@@ -490,66 +563,13 @@ int main(int argc, char** argv) {
         sub = argv[2];
         first = 3;
     }
-    const char* user = std::getenv("USER");
-    po::options_description opts("options");
-    opts.add_options()("help,h", "help")("db",
-        po::value<std::string>()->default_value("sqlite:hc-issuance.db"),
-        "register")("operator", po::value<std::string>()->default_value(user ? user : "hcperso"),
-        "operator")("issuer-name", po::value<std::string>(), "")("issuer-code",
-        po::value<std::string>(), "")("city-code", po::value<std::string>(), "")("card-prefix",
-        po::value<std::string>(), "")("validity-years", po::value<int>()->default_value(10), "")(
-        "pin-policy", po::value<std::string>()->default_value("generated"), "")("profile",
-        po::value<std::string>(),
-        "")("hsm-backend", po::value<std::string>()->default_value("pkcs11"), "")("hsm-module",
-        po::value<std::string>()->default_value(hc::hsm::defaultSoftHsmModule()),
-        "")("hsm-token", po::value<std::string>()->default_value("hc-dev"), "")("hsm-pin-file",
-        po::value<std::string>(), "")("hsm-pin-env", po::value<std::string>(), "")("hsm-store",
-        po::value<std::string>(), "")("hsm-passphrase-file", po::value<std::string>(), "")(
-        "hsm-passphrase-env", po::value<std::string>(), "")("hsm-audit", po::value<std::string>(),
-        "")("input", po::value<std::string>(), "")("batch", po::value<std::string>(), "")("rejects",
-        po::value<std::string>(), "")("readers", po::value<std::string>(), "")("card-feeder",
-        po::value<std::string>(), "")("card-wait", po::value<double>()->default_value(30.0), "")(
-        "max-attempts", po::value<int>()->default_value(3), "")("reverify", "")(
-        "pin-mailer", po::value<std::string>(), "")("issue-date", po::value<std::string>(), "")(
-        "cards", "")("card", po::value<std::string>(), "")("reader", po::value<std::string>(), "")(
-        "reason", po::value<std::string>(), "")("new-pin-file", po::value<std::string>(), "")(
-        "new-pin-env", po::value<std::string>(), "")("format", po::value<std::string>(), "")(
-        "out", po::value<std::string>(), "")("file", po::value<std::string>(), "");
-    po::variables_map vm;
+    if (const auto exit = program.parse(argc, argv, first)) {
+        return *exit;
+    }
     try {
-        po::store(
-            po::command_line_parser(argc - first + 1, argv + first - 1).options(opts).run(), vm);
-        po::notify(vm);
-        if (vm.count("help")) {
-            std::cout << kUsage;
-            return 0;
-        }
-        if (cmd == "prepare") {
-            return cmdPrepare(vm);
-        }
-        if (cmd == "run") {
-            return cmdRun(vm);
-        }
-        if (cmd == "status") {
-            return cmdStatus(vm);
-        }
-        if (cmd == "verify") {
-            return cmdVerify(vm);
-        }
-        if (cmd == "block" || cmd == "unblock" || cmd == "lost" || cmd == "replace"
-            || cmd == "pin-reset") {
-            return cmdLifecycle(cmd, vm);
-        }
-        if (cmd == "blocklist") {
-            return cmdBlocklist(sub, vm);
-        }
-        std::cerr << "hcperso: unknown command '" << cmd << "'\n" << kUsage;
-        return 2;
+        return dispatch(cmd, sub, program);
     } catch (const UsageError& e) {
         std::cerr << "hcperso: " << e.what() << "\n";
-        return 2;
-    } catch (const po::error& e) {
-        std::cerr << "hcperso: " << e.what() << "\n" << kUsage;
         return 2;
     } catch (const hc::hsm::Error& e) {
         // Before hc::Error (hsm errors derive from it): they print as they always have.

@@ -1,6 +1,9 @@
 // hsm-tool: key ceremonies and key administration for hc::hsm (see docs/hsm.md).
 // PINs and passphrases come from files or environment variables, never from the command line.
 // Clear key components are read from the terminal without echo and never printed.
+#include "hc/base/program_options.hpp"
+#include "hc/hsm/hsm.hpp"
+
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cctype>
@@ -10,8 +13,6 @@
 #include <pwd.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include "hc/hsm/hsm.hpp"
 
 namespace po = boost::program_options;
 using namespace hc::hsm;
@@ -41,8 +42,7 @@ Every key operation is appended to the audit log (--audit, default $HC_HSM_AUDIT
 ./hsm-audit.log).
 )";
 
-std::string defaultActor()
-{
+std::string defaultActor() {
     if (const char* u = std::getenv("USER")) {
         return u;
     }
@@ -52,9 +52,8 @@ std::string defaultActor()
     return "uid-" + std::to_string(::getuid());
 }
 
-SecretSource secretFrom(const po::variables_map& vm, const char* fileOpt, const char* envOpt,
-                        const char* defaultEnv)
-{
+SecretSource secretFrom(
+    const po::variables_map& vm, const char* fileOpt, const char* envOpt, const char* defaultEnv) {
     if (vm.count(fileOpt)) {
         return SecretSource::fromFile(vm[fileOpt].as<std::string>());
     }
@@ -65,8 +64,7 @@ SecretSource secretFrom(const po::variables_map& vm, const char* fileOpt, const 
 }
 
 /** Reads one line from the terminal without echo (plain read when stdin is not a terminal). */
-SecureBytes readSecretLine()
-{
+SecureBytes readSecretLine() {
     bool tty = ::isatty(STDIN_FILENO) == 1;
     termios old {};
     if (tty) {
@@ -93,8 +91,7 @@ SecureBytes readSecretLine()
     return line;
 }
 
-std::string readLine()
-{
+std::string readLine() {
     std::string s;
     if (!std::getline(std::cin, s)) {
         throw InvalidArgumentError("no input: the ceremony was aborted");
@@ -105,8 +102,7 @@ std::string readLine()
     return s;
 }
 
-KeySpec specFrom(const po::variables_map& vm)
-{
+KeySpec specFrom(const po::variables_map& vm) {
     if (!vm.count("key")) {
         throw InvalidArgumentError("--key label[/version] is required");
     }
@@ -122,14 +118,12 @@ KeySpec specFrom(const po::variables_map& vm)
     return spec;
 }
 
-void printKey(const KeyInfo& k)
-{
+void printKey(const KeyInfo& k) {
     std::cout << k.ref.toString() << "  " << toString(k.algorithm) << "  " << k.length * 8
               << " bits  KCV " << k.kcv << (k.exportable ? "" : "  (not exportable)") << "\n";
 }
 
-std::unique_ptr<Hsm> openHsm(const po::variables_map& vm)
-{
+std::unique_ptr<Hsm> openHsm(const po::variables_map& vm) {
     std::string backend = vm["backend"].as<std::string>();
     std::unique_ptr<Hsm> hsm;
     if (backend == "software") {
@@ -161,8 +155,7 @@ std::unique_ptr<Hsm> openHsm(const po::variables_map& vm)
     return hsm;
 }
 
-int importComponents(Hsm& hsm, const po::variables_map& vm)
-{
+int importComponents(Hsm& hsm, const po::variables_map& vm) {
     KeyRef ref = KeyRef::parse(vm["key"].as<std::string>());
     KeyAlgorithm alg = parseKeyAlgorithm(vm["alg"].as<std::string>());
     int n = vm["components"].as<int>();
@@ -176,10 +169,9 @@ int importComponents(Hsm& hsm, const po::variables_map& vm)
                       << " in hex (not shown), then Enter: " << std::flush;
             SecureBytes text = readSecretLine();
             KeyComponent c;
-            c.clear = secureFromHex(std::span(reinterpret_cast<const char*>(text.data()),
-                                              text.size()));
-            std::cerr << "Custodian " << i << ": type the KCV printed on your form: "
-                      << std::flush;
+            c.clear
+                = secureFromHex(std::span(reinterpret_cast<const char*>(text.data()), text.size()));
+            std::cerr << "Custodian " << i << ": type the KCV printed on your form: " << std::flush;
             c.kcv = readLine();
             try {
                 std::string actual = keyCheckValue(alg, c.clear);
@@ -190,9 +182,9 @@ int importComponents(Hsm& hsm, const po::variables_map& vm)
                        });
                 if (!same) {
                     throw KcvMismatchError("component " + std::to_string(i) + " has KCV " + actual
-                                               + ", the form says " + c.kcv
-                                               + ": re-enter component " + std::to_string(i),
-                                           i);
+                            + ", the form says " + c.kcv + ": re-enter component "
+                            + std::to_string(i),
+                        i);
                 }
             } catch (const Error& e) {
                 std::cerr << "hsm-tool: " << e.what() << "\n";
@@ -217,10 +209,12 @@ int importComponents(Hsm& hsm, const po::variables_map& vm)
     return 0;
 }
 
-int run(int argc, char** argv)
-{
-    po::options_description opts("options");
-    opts.add_options()("help,h", "show help")
+int run(int argc, char** argv) {
+    hc::ProgramOptions program("hsm-tool", "options", { "help,h", "show help" });
+    program.usage(kUsage).positional("command");
+    // One option a line:
+    // clang-format off
+    program.add()
         ("backend", po::value<std::string>()->default_value("pkcs11"), "pkcs11 or software")
         ("module", po::value<std::string>()->default_value(defaultSoftHsmModule()), "PKCS#11 module")
         ("token", po::value<std::string>()->default_value("hc-dev"), "token label")
@@ -252,19 +246,14 @@ int run(int argc, char** argv)
         ("export-under", po::value<std::string>(), "diversify: also export under this transport key")
         ("expect-head", po::value<std::string>(), "audit verify: expected hash of the last entry")
         ("command", po::value<std::vector<std::string>>(), "command");
-    po::positional_options_description pos;
-    pos.add("command", -1);
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "hsm-tool: " << e.what() << "\n" << kUsage;
-        return 2;
+    // clang-format on
+    if (const auto exit = program.parse(argc, argv)) {
+        return *exit;
     }
-    if (vm.count("help") || !vm.count("command")) {
-        std::cout << kUsage << "\n" << opts;
-        return vm.count("help") ? 0 : 2;
+    const po::variables_map& vm = program.values();
+    if (!vm.count("command")) {
+        program.printHelp(std::cout);
+        return 2;
     }
     auto command = vm["command"].as<std::vector<std::string>>();
     const std::string& cmd = command[0];
@@ -282,14 +271,14 @@ int run(int argc, char** argv)
         for (const auto& p : result.problems) {
             std::cout << "PROBLEM " << p << "\n";
         }
-        std::cout << (result.ok ? "OK " : "FAILED ") << result.entries
-                  << " entries, head " << (result.headHash.empty() ? "-" : result.headHash) << "\n";
+        std::cout << (result.ok ? "OK " : "FAILED ") << result.entries << " entries, head "
+                  << (result.headHash.empty() ? "-" : result.headHash) << "\n";
         return result.ok ? 0 : 1;
     }
     if (cmd == "init") {
         initToken(vm["module"].as<std::string>(), vm["token"].as<std::string>(),
-                  secretFrom(vm, "so-pin-file", "so-pin-env", "HC_HSM_SO_PIN"),
-                  secretFrom(vm, "pin-file", "pin-env", "HC_HSM_PIN"));
+            secretFrom(vm, "so-pin-file", "so-pin-env", "HC_HSM_SO_PIN"),
+            secretFrom(vm, "pin-file", "pin-env", "HC_HSM_PIN"));
         std::cout << "token '" << vm["token"].as<std::string>() << "' initialized\n";
         return 0;
     }
@@ -301,8 +290,8 @@ int run(int argc, char** argv)
         KeyOptions options;
         options.exportable = !vm.count("no-export");
         printKey(hsm->generateKey(KeyRef::parse(vm["key"].as<std::string>()),
-                                  parseKeyAlgorithm(vm["alg"].as<std::string>()),
-                                  static_cast<std::size_t>(vm["length"].as<int>()), options));
+            parseKeyAlgorithm(vm["alg"].as<std::string>()),
+            static_cast<std::size_t>(vm["length"].as<int>()), options));
         return 0;
     }
     if (cmd == "import-components") {
@@ -320,7 +309,8 @@ int run(int argc, char** argv)
         std::cout << spec.describe() << "  " << toString(info.algorithm) << "  KCV " << info.kcv
                   << "\n";
         if (cmd == "diversify" && vm.count("export-under")) {
-            WrappedKey w = hsm->exportWrapped(spec, KeyRef::parse(vm["export-under"].as<std::string>()));
+            WrappedKey w
+                = hsm->exportWrapped(spec, KeyRef::parse(vm["export-under"].as<std::string>()));
             std::cout << "blob " << toHex(w.blob) << "\nkcv " << w.kcv << "\n";
         }
         return 0;
@@ -335,7 +325,8 @@ int run(int argc, char** argv)
         if (!vm.count("transport")) {
             throw InvalidArgumentError("export-wrapped needs --transport");
         }
-        WrappedKey w = hsm->exportWrapped(specFrom(vm), KeyRef::parse(vm["transport"].as<std::string>()));
+        WrappedKey w
+            = hsm->exportWrapped(specFrom(vm), KeyRef::parse(vm["transport"].as<std::string>()));
         std::cout << "alg " << toString(w.algorithm) << "\nblob " << toHex(w.blob) << "\nkcv "
                   << w.kcv << "\n";
         return 0;
@@ -352,17 +343,15 @@ int run(int argc, char** argv)
         KeyOptions options;
         options.exportable = !vm.count("no-export");
         printKey(hsm->importWrapped(KeyRef::parse(vm["key"].as<std::string>()), w,
-                                    KeyRef::parse(vm["transport"].as<std::string>()), options));
+            KeyRef::parse(vm["transport"].as<std::string>()), options));
         return 0;
     }
-    std::cerr << "hsm-tool: unknown command '" << cmd << "'\n" << kUsage;
-    return 2;
+    return program.usageError("unknown command '" + cmd + "'");
 }
 
 } // namespace
 
-int main(int argc, char** argv)
-{
+int main(int argc, char** argv) {
     try {
         return run(argc, argv);
     } catch (const hc::hsm::Error& e) {

@@ -26,7 +26,29 @@ struct Outcome {
     std::string out, err;
 };
 
-Outcome parse(hc::ProgramOptions& opts, std::vector<std::string> args) {
+/** Captures std::cout and std::cerr while alive. */
+class CaptureStreams {
+public:
+    CaptureStreams()
+        : m_oldOut(std::cout.rdbuf(m_out.rdbuf()))
+        , m_oldErr(std::cerr.rdbuf(m_err.rdbuf())) { }
+    ~CaptureStreams() {
+        std::cout.rdbuf(m_oldOut);
+        std::cerr.rdbuf(m_oldErr);
+    }
+    CaptureStreams(const CaptureStreams&) = delete;
+    CaptureStreams& operator=(const CaptureStreams&) = delete;
+    std::string out() const { return m_out.str(); }
+    std::string err() const { return m_err.str(); }
+
+private:
+    std::ostringstream m_out, m_err;
+    std::streambuf* m_oldOut;
+    std::streambuf* m_oldErr;
+};
+
+/** Parses `args` (argv[0] is "prog") from argv[first]. */
+Outcome parse(hc::ProgramOptions& opts, std::vector<std::string> args, int first = 1) {
     args.insert(args.begin(), "prog");
     std::vector<char*> argv;
     for (auto& a : args) {
@@ -36,7 +58,7 @@ Outcome parse(hc::ProgramOptions& opts, std::vector<std::string> args) {
     auto* oldOut = std::cout.rdbuf(out.rdbuf());
     auto* oldErr = std::cerr.rdbuf(err.rdbuf());
     Outcome o;
-    o.exit = opts.parse(static_cast<int>(argv.size()), argv.data());
+    o.exit = opts.parse(static_cast<int>(argv.size()), argv.data(), first);
     std::cout.rdbuf(oldOut);
     std::cerr.rdbuf(oldErr);
     o.out = out.str();
@@ -124,6 +146,89 @@ TEST_CASE("ProgramOptions: --help and --version exit 0; good options go on") {
     CHECK_FALSE(o.exit.has_value());
     CHECK(db == "x.db");
     CHECK(ok.has("db"));
+}
+
+TEST_CASE("ProgramOptions with subcommands: options before or after the words, the program's "
+          "usage text on --help and after a bad command line") {
+    const std::string usage = "usage: prog [options] <command>\ncommands:\n  list  list keys\n";
+    std::string key;
+    hc::ProgramOptions opts("prog", "options", { "help,h", "show help" });
+    opts.usage(usage).positional("command");
+    opts.add()("key", po::value(&key), "key label")(
+        "command", po::value<std::vector<std::string>>(), "command");
+
+    auto o = parse(opts, { "--key", "k1", "audit", "verify" });
+    REQUIRE_FALSE(o.exit.has_value());
+    CHECK(key == "k1");
+    CHECK(opts.values()["command"].as<std::vector<std::string>>()
+        == std::vector<std::string> { "audit", "verify" });
+
+    hc::ProgramOptions after("prog", "options", { "help,h", "show help" });
+    after.usage(usage).positional("command");
+    after.add()("key", po::value(&key), "key label")(
+        "command", po::value<std::vector<std::string>>(), "command");
+    o = parse(after, { "list", "--key", "k2" });
+    REQUIRE_FALSE(o.exit.has_value());
+    CHECK(key == "k2");
+    CHECK(after.values()["command"].as<std::vector<std::string>>()
+        == std::vector<std::string> { "list" });
+
+    hc::ProgramOptions help("prog", "options", { "help,h", "show help" });
+    help.usage(usage).positional("command");
+    help.add()("key", po::value(&key), "key label");
+    o = parse(help, { "-h" }); // the short name given to the help option
+    CHECK(o.exit == 0);
+    CHECK(o.out.rfind(usage + "\noptions:\n", 0) == 0); // the usage text, then the options
+    CHECK(o.out.find("-h [ --help ]") != std::string::npos);
+    CHECK(o.out.find("show help") != std::string::npos);
+    CHECK(o.out.find("--key arg") != std::string::npos);
+
+    hc::ProgramOptions bad("prog", "options");
+    bad.usage(usage).positional("command");
+    bad.add()("command", po::value<std::vector<std::string>>(), "command");
+    o = parse(bad, { "list", "--nope" });
+    CHECK(o.exit == 2);
+    CHECK(o.err == "prog: unrecognised option '--nope'\n" + usage); // usage, not the options
+    {
+        CaptureStreams cap;
+        CHECK(bad.usageError("unknown command 'shred'") == 2);
+        CHECK(cap.err() == "prog: unknown command 'shred'\n" + usage);
+        CHECK(cap.out().empty());
+        bad.printHelp(std::cout);
+        CHECK(cap.out().rfind(usage + "\noptions:\n", 0) == 0);
+    }
+}
+
+TEST_CASE("ProgramOptions: a subcommand read first, its options parsed after it; a usage text "
+          "alone on --help") {
+    const std::string usage = "usage: prog COMMAND [options]\n  status [--db D]\n";
+    std::string db;
+    hc::ProgramOptions opts("prog", "options", { "help,h" });
+    opts.usage(usage, false);
+    opts.add()("db", po::value(&db), "");
+    auto o = parse(opts, { "status", "--db", "x.db" }, 2);
+    REQUIRE_FALSE(o.exit.has_value());
+    CHECK(db == "x.db");
+
+    hc::ProgramOptions help("prog", "options", { "help,h" });
+    help.usage(usage, false);
+    help.add()("db", po::value(&db), "");
+    o = parse(help, { "status", "--help" }, 2);
+    CHECK(o.exit == 0);
+    CHECK(o.out == usage); // without the options list
+
+    hc::ProgramOptions bad("prog", "options");
+    bad.usage(usage, false);
+    bad.add()("db", po::value(&db), "");
+    o = parse(bad, { "status", "--db" }, 2);
+    CHECK(o.exit == 2);
+    CHECK(o.err == "prog: the required argument for option '--db' is missing\n" + usage);
+
+    hc::ProgramOptions quiet("prog", "options");
+    quiet.usage(usage).quietUsageOnError();
+    CaptureStreams cap;
+    CHECK(quiet.usageError("unknown command 'x'") == 2);
+    CHECK(cap.err() == "prog: unknown command 'x'\n"); // quiet: the message only
 }
 
 TEST_CASE("ProgramOptions: check() refuses a combination with exit 2 and its message") {

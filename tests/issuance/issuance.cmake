@@ -18,6 +18,13 @@ if(TARGET hc_issuance)
   set_tests_properties(issuance_pg_register_test PROPERTIES LABELS integration TIMEOUT 90)
 endif()
 if(TARGET hcperso)
+  # hcperso's command line: help, bad options, missing options (no cards, no HSM).
+  hc_doctest(issuance_cli_test SOURCES issuance_cli_test.cpp
+    LIBS hc_test_support LABELS integration TIMEOUT 60)
+  target_compile_definitions(issuance_cli_test PRIVATE HC_HCPERSO="$<TARGET_FILE:hcperso>")
+  add_dependencies(issuance_cli_test hcperso)
+endif()
+if(TARGET hcperso)
   # Integration through pcscd + vpcd + hcemu --blank with keys in SoftHSM2 (SERIAL: pcscd).
   hc_doctest(issuance_batch_test SOURCES issuance_batch_test.cpp
     LIBS hc_issuance hc_hsm hc_test_support LABELS integration SERIAL TIMEOUT 180)

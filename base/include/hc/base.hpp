@@ -39,7 +39,8 @@
 //
 // Programs (library hc_program, which adds Boost.program_options; not included below):
 //   hc/base/program_options.hpp  hc::ProgramOptions: --help, --version, --log-level, and a bad
-//                        command line reported as "<program>: <what, naming the option>", exit 2
+//                        command line reported as "<program>: <what, naming the option>", exit 2;
+//                        for subcommands a usage text, positional words, parse from argv[first]
 //   hc/base/stop_signals.hpp     hc::StopSignals: SIGINT/SIGTERM (SIGHUP) taken with wait() or a
 //                        callback instead of a handler; block them before starting threads
 //

@@ -9,12 +9,25 @@
 //   if (const auto exit = opts.parse(argc, argv)) { return *exit; }
 //
 // The constructor also names the program in the log (hc/base/log.hpp: "<program>: ...").
+//
+// A program with subcommands keeps its own usage text (usage()): --help prints it (with or
+// without the options list), and a bad command line prints it after the message. Either the
+// subcommand is read first and parse() starts after it (parse(argc, argv, 2)), or, when options
+// may come before the subcommand, positional() collects the words that are not options:
+//
+//   hc::ProgramOptions opts("hsm-tool", "options", { "help,h", "show help" });
+//   opts.add()("command", po::value<std::vector<std::string>>(), "command") ...;
+//   opts.usage(kUsage).positional("command");
+//   if (const auto exit = opts.parse(argc, argv)) { return *exit; }
+//   if (!opts.has("command")) { opts.printHelp(std::cout); return 2; }
+//   ... unknown subcommand: return opts.usageError("unknown command 'x'");
 // Not thread-safe; used from main() before the program's threads start.
 #pragma once
 
 #include <boost/program_options.hpp>
 #include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 
 namespace hc {
@@ -22,11 +35,18 @@ namespace hc {
 /** The version every program prints for --version (the top-level CMake project's VERSION). */
 const char* middlewareVersion() noexcept;
 
+/** The help option as --help lists it. The long name must be "help"; a program may add a short
+ *  one ("help,h") or keep its own wording. */
+struct HelpOption {
+    std::string names = "help";
+    std::string text = "show this help and exit";
+};
+
 /** The options of one program and their parse. */
 class ProgramOptions {
 public:
     /** `program` prefixes every message ("settlementd: ..."); `caption` heads the --help text. */
-    ProgramOptions(std::string program, const std::string& caption);
+    ProgramOptions(std::string program, const std::string& caption, const HelpOption& help = {});
 
     /** Add options, as options_description::add_options(). "help" is added already. */
     boost::program_options::options_description_easy_init add();
@@ -35,6 +55,13 @@ public:
     /** Also accept --log-level error|warning|info|debug (default info) and set up the log
      *  (hc/base/log.hpp) with it. Without it the log writes Info and above. */
     ProgramOptions& withLogLevel();
+    /** The program's own usage text (synopsis, subcommands). --help prints it, then (when
+     *  `listOptions`) a blank line and the options; after a bad command line it is printed
+     *  in place of the options. */
+    ProgramOptions& usage(std::string text, bool listOptions = true);
+    /** The arguments that are not options go, in order, to option `name` (added with add(), a
+     *  std::vector<std::string> value). Without it they are ignored, as Boost's parser does. */
+    ProgramOptions& positional(const std::string& name);
     /** After a bad command line print only the message, not the options (default: both). */
     ProgramOptions& quietUsageOnError();
     /** A check run after the parse (required combinations of options): it throws
@@ -44,6 +71,12 @@ public:
     /** Parses argv[first..argc). nullopt: go on; otherwise the exit code for main() to return
      *  (0 after --help or --version, 2 after a bad command line, already reported). */
     std::optional<int> parse(int argc, char** argv, int first = 1);
+
+    /** Prints what --help prints. */
+    void printHelp(std::ostream& out) const;
+    /** Reports a bad command line the program found itself (an unknown subcommand) as parse()
+     *  reports one: "<program>: <what>", then the usage, on stderr. Returns 2, for main(). */
+    int usageError(const std::string& what) const;
 
     /** The parsed values. */
     const boost::program_options::variables_map& values() const { return m_values; }
@@ -57,6 +90,9 @@ public:
 private:
     std::string m_program;
     boost::program_options::options_description m_desc;
+    boost::program_options::positional_options_description m_positional;
+    std::string m_usage;
+    bool m_listOptions = true;
     boost::program_options::variables_map m_values;
     std::function<void(const boost::program_options::variables_map&)> m_check;
     std::string m_logLevel;
