@@ -23,6 +23,14 @@ po::options_description_easy_init ProgramOptions::add() {
     return m_desc.add_options();
 }
 
+ProgramOptions& ProgramOptions::withShortHelp() {
+    if (!m_shortHelp) {
+        m_desc.add_options()(",h", "same as --help");
+        m_shortHelp = true;
+    }
+    return *this;
+}
+
 ProgramOptions& ProgramOptions::withVersion() {
     if (!m_version) {
         m_desc.add_options()("version", "print the version and exit");
@@ -53,7 +61,7 @@ ProgramOptions& ProgramOptions::check(std::function<void(const po::variables_map
 std::optional<int> ProgramOptions::parse(int argc, char** argv, int first) {
     try {
         po::store(po::parse_command_line(argc - (first - 1), argv + (first - 1), m_desc), m_values);
-        if (m_values.count("help") != 0U) {
+        if (m_values.count("help") != 0U || (m_shortHelp && m_values.count("-h") != 0U)) {
             std::cout << m_desc << "\n";
             return 0;
         }

@@ -126,6 +126,30 @@ TEST_CASE("ProgramOptions: --help and --version exit 0; good options go on") {
     CHECK(ok.has("db"));
 }
 
+TEST_CASE("ProgramOptions::withShortHelp: -h prints the help before the required check; "
+          "without it -h is an unknown option") {
+    std::string image;
+    hc::ProgramOptions opts("prog", "prog options");
+    opts.add()("image", po::value(&image)->required(), "card image");
+    opts.withShortHelp();
+    auto o = parse(opts, { "-h" });
+    CHECK(o.exit == 0);
+    CHECK(o.out.find("--image") != std::string::npos);
+    CHECK(o.out.find("-h ") != std::string::npos);
+    hc::ProgramOptions run("prog", "prog options");
+    run.add()("image", po::value(&image)->required(), "card image");
+    run.withShortHelp();
+    o = parse(run, { "--image", "x.json" });
+    CHECK_FALSE(o.exit.has_value());
+    CHECK(image == "x.json");
+
+    hc::ProgramOptions plain("prog", "prog options");
+    plain.add()("image", po::value(&image), "card image");
+    o = parse(plain, { "-h" });
+    CHECK(o.exit == 2);
+    CHECK(o.err.find("prog: ") == 0);
+}
+
 TEST_CASE("ProgramOptions: check() refuses a combination with exit 2 and its message") {
     bool insecure = false;
     std::string key;

@@ -30,6 +30,8 @@ public:
 
     /** Add options, as options_description::add_options(). "help" is added already. */
     boost::program_options::options_description_easy_init add();
+    /** Also accept -h as --help (for the programs whose -h users rely on). */
+    ProgramOptions& withShortHelp();
     /** Also accept --version (prints "<program> <version>", exits 0). */
     ProgramOptions& withVersion();
     /** Also accept --log-level error|warning|info|debug (default info) and set up the log
@@ -61,6 +63,7 @@ private:
     std::function<void(const boost::program_options::variables_map&)> m_check;
     std::string m_logLevel;
     bool m_version = false;
+    bool m_shortHelp = false;
     bool m_withLogLevel = false;
     bool m_usageOnError = true;
 };
