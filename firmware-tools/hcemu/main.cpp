@@ -9,29 +9,23 @@
 //         a blank card (profile "blank-card", docs/issuance-card-os.md) written to the image
 //         path first when that file does not exist yet (an existing file is used as it is)
 #include "../emulator/profiles/blank_card.hpp"
+#include "hc/base/program_options.hpp"
+#include "hc/base/stop_signals.hpp"
 #include "hc/card/error.hpp"
 #include "hc/emu/card_image.hpp"
 #include "hc/emu/card_os.hpp"
 #include "hc/emu/emulator.hpp"
 #include "hc/emu/profile.hpp"
 
-#include <boost/program_options.hpp>
 #include <csignal>
 #include <iostream>
+#include <optional>
 
 namespace po = boost::program_options;
 
-namespace {
-hc::emu::Emulator* g_emulator = nullptr;
-extern "C" void onSignal(int) {
-    if (g_emulator) {
-        g_emulator->stop();
-    }
-}
-} // namespace
-
 int main(int argc, char** argv) {
-    po::options_description desc("hcemu: emulated card for pcscd's vpcd reader\nOptions");
+    hc::ProgramOptions opts("hcemu", "hcemu: emulated card for pcscd's vpcd reader\nOptions",
+        { "help,h", "show this help" });
     std::string image;
     int slot = 0;
     int port = 0;
@@ -40,7 +34,7 @@ int main(int argc, char** argv) {
     std::string serialHex;
     std::string transportMasterHex = hc::emu::kTestTransportMasterHex;
     std::string cos;
-    desc.add_options()("help,h", "show this help")("image", po::value(&image)->required(),
+    opts.add()("image", po::value(&image)->required(),
         "card image file (JSON, format hcemu-image/1)")("slot", po::value(&slot)->default_value(0),
         "vpcd slot: the card connects to port 35963 + slot")("port", po::value(&port),
         "vpcd port (overrides --slot)")("vpcd-host", po::value(&host)->default_value("127.0.0.1"),
@@ -55,19 +49,17 @@ int main(int argc, char** argv) {
         po::value(&cos),
         "COS personality, comma-separated: standard, no-sfi, no-bulk, no-extended, t0, "
         "strict-le, name-only, delay=N (ms), contactless (replaces the image's extensions.cos)");
-    po::variables_map vm;
-    try {
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        if (vm.count("help")) {
-            std::cout << desc << "\n";
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const std::exception& e) {
-        std::cerr << "hcemu: " << e.what() << "\n" << desc << "\n";
-        return 2;
+    if (const auto exit = opts.parse(argc, argv)) {
+        return *exit;
     }
+    const auto& vm = opts.values();
     try {
+        // SIGINT/SIGTERM are blocked from here on and taken by a watcher thread that stops the
+        // emulator (a signal while the image loads waits for it). Declared after the card OS and
+        // the emulator, so the watcher ends before they go.
+        std::optional<hc::emu::CardOs> os;
+        std::optional<hc::emu::Emulator> emu;
+        hc::StopSignals signals;
         if (port == 0) {
             if (slot < 0 || slot > 15) {
                 throw hc::InputError("--slot must be 0 to 15");
@@ -88,11 +80,11 @@ int main(int argc, char** argv) {
         if (!vm.count("no-persist")) {
             persist = [image](const hc::emu::CardImage& i) { hc::emu::saveCardImage(i, image); };
         }
-        hc::emu::CardOs os(std::move(img), persist);
+        os.emplace(std::move(img), persist);
         if (vm.count("cos")) {
-            os.setPersonality(hc::emu::CosPersonality::parse(cos));
+            os->setPersonality(hc::emu::CosPersonality::parse(cos));
         }
-        hc::emu::installProfiles(os);
+        hc::emu::installProfiles(*os);
         hc::emu::EmulatorOptions opt;
         opt.vpcdHost = host;
         opt.vpcdPort = static_cast<std::uint16_t>(port);
@@ -100,19 +92,19 @@ int main(int argc, char** argv) {
             opt.controlPort = static_cast<std::uint16_t>(controlPort);
         }
         opt.verbose = vm.count("verbose") > 0;
-        hc::emu::Emulator emu(os, opt);
-        g_emulator = &emu;
-        std::signal(SIGINT, onSignal);
-        std::signal(SIGTERM, onSignal);
-        std::signal(SIGPIPE, SIG_IGN);
-        std::cerr << "hcemu: card \"" << image << "\" (COS " << os.personality().toString()
+        emu.emplace(*os, opt);
+        signals.watch([&emu](int) { emu->stop(); });
+        std::cerr << "hcemu: card \"" << image << "\" (COS " << os->personality().toString()
                   << ") for vpcd " << host << ":" << port;
         if (opt.controlPort) {
-            std::cerr << ", control on 127.0.0.1:" << emu.controlPort();
+            std::cerr << ", control on 127.0.0.1:" << emu->controlPort();
         }
         std::cerr << std::endl;
-        emu.run();
-        g_emulator = nullptr;
+        emu->run();
+        // Ending anyway: a SIGINT/SIGTERM from now on is dropped, not delivered with its default
+        // action (killed instead of exit 0) when StopSignals restores the signal mask.
+        std::signal(SIGINT, SIG_IGN);
+        std::signal(SIGTERM, SIG_IGN);
         return 0;
     } catch (const hc::Error& e) {
         std::cerr << "hcemu: " << e.what() << " (next: " << hc::describe(e.nextStep()) << ")\n";

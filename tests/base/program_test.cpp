@@ -231,6 +231,23 @@ TEST_CASE("ProgramOptions: a subcommand read first, its options parsed after it;
     CHECK(cap.err() == "prog: unknown command 'x'\n"); // quiet: the message only
 }
 
+TEST_CASE("ProgramOptions: a short help name (-h) prints the help before the required options "
+          "are checked; without it -h is an unknown option") {
+    std::string image;
+    hc::ProgramOptions opts("prog", "prog options", { "help,h", "show this help" });
+    opts.add()("image", po::value(&image)->required(), "card image");
+    auto o = parse(opts, { "-h" });
+    CHECK(o.exit == 0);
+    CHECK(o.out.find("-h [ --help ]") != std::string::npos);
+    CHECK(o.out.find("--image") != std::string::npos);
+
+    hc::ProgramOptions plain("prog", "prog options");
+    plain.add()("image", po::value(&image)->required(), "card image");
+    o = parse(plain, { "-h" });
+    CHECK(o.exit == 2);
+    CHECK(o.err.find("prog: ") == 0);
+}
+
 TEST_CASE("ProgramOptions: check() refuses a combination with exit 2 and its message") {
     bool insecure = false;
     std::string key;

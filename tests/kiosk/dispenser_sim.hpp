@@ -49,6 +49,7 @@ public:
     }
     std::string log() const { return readFile(m_dir->path() / "sim.log"); }
     const std::filesystem::path& dir() const { return m_dir->path(); }
+    Process& process() { return *m_process; }
 
 private:
     std::unique_ptr<TempDir> m_dir;

@@ -3,10 +3,15 @@
 #include "dispenser_sim.hpp"
 #include "hc/dispenser.hpp"
 
+#include <arpa/inet.h>
+#include <csignal>
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -141,6 +146,38 @@ TEST_CASE("dispenser-sim: stock counts down, moves follow the card, refusals car
     CHECK(d.status().problem() == DispenserProblem::Jam);
     sim.command("XR");
     CHECK_FALSE(d.status().problem());
+}
+
+TEST_CASE("dispenser-sim: SIGTERM and SIGINT end it with exit 0, idle or with a client connected") {
+    for (const int sig : { SIGTERM, SIGINT }) {
+        for (const bool connected : { false, true }) {
+            CAPTURE(sig);
+            CAPTURE(connected);
+            hc::testing::DispenserSim sim(2);
+            CHECK(sim.driver().status().stock == 2);
+            int client = -1;
+            if (connected) { // a client that connected and sends nothing: the sim waits on it
+                const auto addr = sim.address();
+                sockaddr_in a {};
+                a.sin_family = AF_INET;
+                a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                a.sin_port = htons(
+                    static_cast<unsigned short>(std::stoi(addr.substr(addr.rfind(':') + 1))));
+                client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                REQUIRE(::connect(client, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+                std::this_thread::sleep_for(std::chrono::milliseconds(100)); // accepted by now
+            }
+            sim.process().signal(sig);
+            const int status = sim.process().wait(std::chrono::milliseconds(3000));
+            INFO(sim.log());
+            REQUIRE_MESSAGE(status != -1, "dispenser-sim still running 3 s after the signal");
+            CHECK(WIFEXITED(status));
+            CHECK(WEXITSTATUS(status) == 0);
+            if (client >= 0) {
+                ::close(client);
+            }
+        }
+    }
 }
 
 TEST_CASE("no dispenser at the address: DispenserUnavailable, NextStep retry") {

@@ -1,11 +1,17 @@
 #include "hc/testing/pcsc_stack.hpp"
 
 #include <PCSC/winscard.h>
+#include <algorithm>
 #include <arpa/inet.h>
+#include <cerrno>
+#include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <mutex>
 #include <netinet/in.h>
 #include <stdexcept>
 #include <sys/file.h>
@@ -133,12 +139,82 @@ std::filesystem::path hcvrDriverPath() {
     return p;
 }
 
+namespace {
+
+constexpr const char* kLockPath = "/tmp/hc-pcscd.lock";
+
+// The processes other than this one that have the lock file open (one of them holds the lock):
+// "pid N (command line)" each, for the waiting message.
+std::string lockHolders() {
+    std::string out;
+    const auto self = std::to_string(::getpid());
+    std::error_code ec;
+    for (const auto& p : std::filesystem::directory_iterator("/proc", ec)) {
+        const auto pid = p.path().filename().string();
+        if (pid == self || pid.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        std::error_code fdEc;
+        for (const auto& fd : std::filesystem::directory_iterator(p.path() / "fd", fdEc)) {
+            std::error_code linkEc;
+            if (std::filesystem::read_symlink(fd.path(), linkEc) == kLockPath) {
+                std::string cmd = readFile(p.path() / "cmdline");
+                std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+                out += (out.empty() ? "" : ", ") + ("pid " + pid + " (" + cmd + ")");
+                break;
+            }
+        }
+    }
+    return out.empty() ? "no other process has it open" : out;
+}
+
+// Waits for the machine-wide lock with no time limit (other build trees' PC/SC tests may hold it
+// for minutes) in a blocking flock, as before; a reporter thread says on stderr who has the file
+// open after 5 s and every minute after, so a test that runs into ctest's timeout there shows
+// what it waited for instead of nothing.
+void lockMachineWide(int fd) {
+    std::mutex m;
+    std::condition_variable cv;
+    bool locked = false;
+    std::thread reporter([&] {
+        const auto start = std::chrono::steady_clock::now();
+        std::unique_lock lock(m);
+        auto wait = std::chrono::seconds(5);
+        while (!cv.wait_for(lock, wait, [&] { return locked; })) {
+            const auto waited = std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::steady_clock::now() - start);
+            std::fprintf(stderr,
+                "hc-testing: waiting %lld s for %s (the machine-wide pcscd lock); open in: %s\n",
+                static_cast<long long>(waited.count()), kLockPath, lockHolders().c_str());
+            std::fflush(stderr);
+            wait = std::chrono::seconds(60);
+        }
+    });
+    int rc = 0;
+    while ((rc = ::flock(fd, LOCK_EX)) != 0 && errno == EINTR) { }
+    const int err = errno;
+    {
+        std::lock_guard lock(m);
+        locked = true;
+    }
+    cv.notify_all();
+    reporter.join();
+    if (rc != 0) {
+        throw std::runtime_error(std::string("cannot lock ") + kLockPath
+            + " (the machine-wide pcscd lock): " + std::strerror(err));
+    }
+}
+
+} // namespace
+
 PcscdDaemon::PcscdDaemon(PcscdOptions options)
     : m_options(std::move(options)) {
-    m_lockFd = ::open("/tmp/hc-pcscd.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0666);
-    if (m_lockFd < 0 || ::flock(m_lockFd, LOCK_EX) != 0) {
-        throw std::runtime_error("cannot lock /tmp/hc-pcscd.lock (the machine-wide pcscd lock)");
+    m_lockFd = ::open(kLockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    if (m_lockFd < 0) {
+        throw std::runtime_error(std::string("cannot open ") + kLockPath
+            + " (the machine-wide pcscd lock): " + std::strerror(errno));
     }
+    lockMachineWide(m_lockFd);
     stopStrayPcscd();
     m_dir = std::make_unique<TempDir>("hc-pcscd-");
     const auto conf = m_dir->path() / "reader.conf.d";

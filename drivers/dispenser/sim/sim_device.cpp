@@ -116,6 +116,12 @@ void SimDevice::startCard() {
     const std::string bin = m_o.hcemu.string();
     const pid_t pid = ::fork();
     if (pid == 0) {
+        // hcemu starts with the signals as a fresh process has them: main() blocks SIGINT/SIGTERM
+        // (hc::StopSignals) and ignores SIGPIPE, and both would be inherited through exec.
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::signal(SIGPIPE, SIG_DFL);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         const char* argv[] = { bin.c_str(), "--blank", "--image", image.c_str(), "--slot",
             slot.c_str(), "--control-port", port.c_str(), nullptr };

@@ -94,7 +94,10 @@ void Emulator::stop() {
 }
 
 bool Emulator::connectVpcd() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // Non-blocking, waited for together with the stop pipe: a connect to a vpcd whose accept
+    // queue is full (a previous connection not yet accepted) blocks until the kernel gives up on
+    // its SYNs (about two minutes), and stop() - SIGTERM - must end the emulator in that state too.
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         return false;
     }
@@ -106,10 +109,11 @@ bool Emulator::connectVpcd() {
         throw hc::Error("hcemu: --vpcd-host \"" + m_options.vpcdHost + "\" is not an IPv4 address",
             hc::NextStep::FixInput);
     }
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && !waitConnected(fd)) {
         ::close(fd);
         return false;
     }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK); // frames are read and sent blocking
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     m_vpcd = fd;
@@ -119,6 +123,27 @@ bool Emulator::connectVpcd() {
             + std::to_string(m_options.vpcdPort) + ")");
     }
     return true;
+}
+
+bool Emulator::waitConnected(int fd) {
+    if (errno != EINPROGRESS) {
+        return false;
+    }
+    for (;;) {
+        pollfd fds[2] = { { fd, POLLOUT, 0 }, { m_wake[0], POLLIN, 0 } };
+        const int n = ::poll(fds, 2, -1);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 || fds[1].revents != 0) {
+            return false; // stopped: run() sees the wake byte, which is left in the pipe
+        }
+        if (fds[0].revents != 0) {
+            int err = 0;
+            socklen_t len = sizeof err;
+            return ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+        }
+    }
 }
 
 void Emulator::disconnectVpcd() {

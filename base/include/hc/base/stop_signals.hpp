@@ -3,9 +3,9 @@
 // thread started afterwards inherits the mask, so no thread is killed by them and no poll is
 // interrupted; the program takes them one at a time with wait() (or a callback, watch()).
 // SIGPIPE is ignored while it lives (a peer closing a socket must not end a server).
-// A child process started while it lives inherits the blocked mask (and would ignore SIGTERM):
-// a program that starts children must unblock the signals in the child before exec, or not use
-// this class (dispenser-sim, which starts hcemu, keeps its own handler for that reason).
+// A child process started while it lives inherits the blocked mask (and would ignore SIGTERM) and
+// the ignored SIGPIPE: a program that starts children must restore both in the child before exec
+// (dispenser-sim does for the hcemu it starts: sigprocmask to an empty set, SIGPIPE to SIG_DFL).
 //
 //   hc::StopSignals signals;
 //   server.start();

@@ -63,7 +63,9 @@ const std::string& readerForSlot(int slot);
  *
  * pcscd's socket is machine-wide, so the daemon first takes an exclusive flock on
  * /tmp/hc-pcscd.lock and holds it until destroyed: test binaries of different build trees (or
- * different ctest runs) wait for each other instead of stopping each other's pcscd. */
+ * different ctest runs) wait for each other instead of stopping each other's pcscd. The wait has
+ * no time limit; after 5 s (and every minute after) it prints on stderr which processes have the
+ * lock file open, so a test stuck there into ctest's timeout says why. */
 class PcscdDaemon {
 public:
     /** Waits for the machine-wide lock, starts pcscd and waits until the six readers (or

@@ -56,6 +56,7 @@ public:
 private:
     enum class Tear { None, Before, After };
     bool connectVpcd();
+    bool waitConnected(int fd);
     void disconnectVpcd();
     bool handleVpcdFrame();
     std::string handleControl(const std::string& line);
