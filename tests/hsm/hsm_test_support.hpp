@@ -3,11 +3,11 @@
 // (written directly against OpenSSL EVP, independent of hsm/src) to check results against.
 #pragma once
 
+#include "hc/hsm/hsm.hpp"
+
 #include <boost/json.hpp>
 #include <filesystem>
 #include <string>
-
-#include "hc/hsm/hsm.hpp"
 
 namespace hctest {
 
@@ -39,17 +39,16 @@ SecureBytes key(const std::string& hex);
 /** Reference ECB encryption (DES keys of 8/16/24 bytes, SM4, AES) straight on OpenSSL. */
 Bytes refEcb(hc::hsm::KeyAlgorithm a, ByteView key, ByteView data, bool encrypt = true);
 /** Reference CBC encryption with IV (zeros when empty). */
-Bytes refCbc(hc::hsm::KeyAlgorithm a, ByteView key, ByteView data, ByteView iv = {},
-             bool encrypt = true);
+Bytes refCbc(
+    hc::hsm::KeyAlgorithm a, ByteView key, ByteView data, ByteView iv = {}, bool encrypt = true);
 /** Reference KCV. */
 std::string refKcv(hc::hsm::KeyAlgorithm a, ByteView key);
 /** Reference ISO 9797-1 method-2 pad. */
 Bytes refPad(ByteView data, std::size_t block);
 
 /** Imports a clear key through two components (key XOR R, R) with reference KCVs. */
-hc::hsm::KeyInfo importClear(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref,
-                             hc::hsm::KeyAlgorithm a, const std::string& hex,
-                             bool exportable = true);
+hc::hsm::KeyInfo importClear(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, hc::hsm::KeyAlgorithm a,
+    const std::string& hex, bool exportable = true);
 
 /** A SoftHSM2 token in its own directory: writes softhsm2.conf, sets SOFTHSM2_CONF, writes the
  *  PIN files and initializes the token with hc::hsm::initToken. One per process (the module reads
