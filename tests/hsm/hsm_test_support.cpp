@@ -152,13 +152,16 @@ Bytes refPad(ByteView data, std::size_t block) {
 
 hc::hsm::KeyInfo importClear(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, KeyAlgorithm a,
     const std::string& hex, bool exportable) {
-    SecureBytes k = key(hex);
+    const SecureBytes k = key(hex);
+    return importClear(hsm, ref, a, ByteView(k.data(), k.size()), exportable);
+}
+
+hc::hsm::KeyInfo importClear(
+    hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, KeyAlgorithm a, ByteView k, bool exportable) {
     SecureBytes r(k.size());
-    for (std::size_t i = 0; i < r.size(); ++i) {
-        r[i] = static_cast<std::uint8_t>(0x5A + 7 * i);
-    }
     SecureBytes c1(k.size());
     for (std::size_t i = 0; i < k.size(); ++i) {
+        r[i] = static_cast<std::uint8_t>(0x5A + 7 * i);
         c1[i] = static_cast<std::uint8_t>(k[i] ^ r[i]);
     }
     std::vector<hc::hsm::KeyComponent> parts(2);
@@ -168,7 +171,7 @@ hc::hsm::KeyInfo importClear(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, KeyA
     parts[1].kcv = refKcv(a, ByteView(r.data(), r.size()));
     hc::hsm::KeyOptions o;
     o.exportable = exportable;
-    return hsm.importComponents(ref, a, parts, refKcv(a, ByteView(k.data(), k.size())), o);
+    return hsm.importComponents(ref, a, parts, refKcv(a, k), o);
 }
 
 SoftHsmToken SoftHsmToken::create(const std::string& name, const std::string& label) {

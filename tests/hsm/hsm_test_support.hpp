@@ -1,6 +1,8 @@
-// Shared helpers of the hsm tests: the shared test vectors, an artifacts directory per test run,
-// a SoftHSM2 token in a temporary directory, and a reference implementation of the primitives
-// (written directly against OpenSSL EVP, independent of hsm/src) to check results against.
+// Shared helpers of the hsm tests, and of the tests elsewhere that put keys into an HSM (library
+// hc_hsm_test_support: tests/epurse, tests/kiosk): the shared test vectors, an artifacts
+// directory per test run, a SoftHSM2 token in a temporary directory, key import through two
+// components, and a reference implementation of the primitives (written directly against
+// OpenSSL EVP, independent of hsm/src) to check results against.
 #pragma once
 
 #include "hc/hsm/hsm.hpp"
@@ -46,9 +48,13 @@ std::string refKcv(hc::hsm::KeyAlgorithm a, ByteView key);
 /** Reference ISO 9797-1 method-2 pad. */
 Bytes refPad(ByteView data, std::size_t block);
 
-/** Imports a clear key through two components (key XOR R, R) with reference KCVs. */
+/** Imports a clear key through two components (key XOR R, R) with reference KCVs, as a key
+ *  ceremony does. */
 hc::hsm::KeyInfo importClear(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, hc::hsm::KeyAlgorithm a,
     const std::string& hex, bool exportable = true);
+/** The same for a key given as bytes (e.g. from a development issuer key file). */
+hc::hsm::KeyInfo importClear(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, hc::hsm::KeyAlgorithm a,
+    ByteView clear, bool exportable = true);
 
 /** A SoftHSM2 token in its own directory: writes softhsm2.conf, sets SOFTHSM2_CONF, writes the
  *  PIN files and initializes the token with hc::hsm::initToken. One per process (the module reads
