@@ -4,6 +4,7 @@
 // lock rows on PostgreSQL (several instances lease at once) and carry an index hint on SQLite.
 #include "ledger_rows.hpp"
 
+#include "enum_names.hpp"
 #include "hc/base/sql/dialect.hpp"
 #include "hc/base/sql/query.hpp"
 #include "hc/settle/error.hpp"
@@ -22,12 +23,7 @@ const char* settlementStatusName(SettlementStatus s) noexcept {
 }
 
 std::optional<SettlementStatus> parseSettlementStatus(std::string_view text) noexcept {
-    for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
-        if (text == kStatusNames[i]) {
-            return static_cast<SettlementStatus>(i);
-        }
-    }
-    return std::nullopt;
+    return detail::enumFromName<SettlementStatus>(kStatusNames, text);
 }
 
 DuplicateError::DuplicateError(const std::string& what, const std::string& key)
