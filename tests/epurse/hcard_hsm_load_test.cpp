@@ -21,7 +21,6 @@ using hc::testing::kReader0;
 namespace {
 
 const std::filesystem::path kImages = HC_IMAGES_DIR;
-constexpr auto kDes3 = hc::hsm::KeyAlgorithm::Des3;
 const char* const kPinEnv = "HC_TEST_HCARD_HSM_PIN";
 const char* const kWrongPin = "9999-wrong";
 
@@ -67,12 +66,10 @@ TEST_CASE(
     const auto dev = hc::card::epurse::loadIssuerKeys(kImages / "purse-issuer-dev-keys.json");
     {
         hc::hsm::Pkcs11Hsm ceremony(token.options());
-        hctest::importClear(ceremony, { "pboc.mk-dlk", 1 }, kDes3, dev.loadMaster.at(1));
-        hctest::importClear(ceremony, { "pboc.mk-dtk", 1 }, kDes3, dev.tacMaster);
-        // Another master under another label: what a load pointed at the wrong key would use.
-        hc::Bytes wrong = dev.loadMaster.at(1);
-        wrong[0] ^= 0x10; // not 0x01: that is a DES parity bit, the same key
-        hctest::importClear(ceremony, { "pboc.mk-dlk-other", 1 }, kDes3, wrong);
+        // pboc.mk-dlk, pboc.mk-dtk, and another DLK master: what a load pointed at the
+        // wrong key would use.
+        hctest::importPurseMasters(
+            ceremony, dev.loadMaster.at(1), dev.tacMaster, "pboc.mk-dlk-other");
     }
 
     hc::testing::sharedPcscd();

@@ -18,7 +18,6 @@ using namespace hc::card::epurse;
 
 namespace {
 const std::filesystem::path kImages = HC_IMAGES_DIR;
-constexpr auto kDes3 = hc::hsm::KeyAlgorithm::Des3;
 } // namespace
 
 TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
@@ -27,8 +26,7 @@ TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
     hc::testing::OsChannel ch(card);
     const auto dev = loadIssuerKeys(kImages / "purse-issuer-dev-keys.json");
     hc::hsm::SoftwareHsm hsm(hc::hsm::SoftwareHsmOptions {});
-    hctest::importClear(hsm, { "pboc.mk-dlk", 1 }, kDes3, dev.loadMaster.at(1));
-    hctest::importClear(hsm, { "pboc.mk-dtk", 1 }, kDes3, dev.tacMaster);
+    hctest::importPurseMasters(hsm, dev.loadMaster.at(1), dev.tacMaster);
     hc::card_hsm::HsmPurseIssuer issuer(hsm, {});
     SoftwareIssuer soft(dev);
 
@@ -56,8 +54,7 @@ TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
 
     // A card whose MAC1 the HSM cannot verify (another master key) is refused before CREDIT.
     hc::hsm::SoftwareHsm other(hc::hsm::SoftwareHsmOptions {});
-    hctest::importClear(other, { "pboc.mk-dlk", 1 }, kDes3, "00112233445566778899AABBCCDDEEFF");
-    hctest::importClear(other, { "pboc.mk-dtk", 1 }, kDes3, dev.tacMaster);
+    hctest::importPurseMasters(other, fromHex("00112233445566778899AABBCCDDEEFF"), dev.tacMaster);
     hc::card_hsm::HsmPurseIssuer wrong(other, {});
     const auto refused = client.load(100, term, wrong);
     REQUIRE(std::holds_alternative<Declined>(refused));
@@ -73,8 +70,7 @@ TEST_CASE("the purse's issuer keys in SoftHSM2: loads authorised, TACs verified 
     emu::installProfiles(card);
     hc::testing::OsChannel ch(card);
     const auto dev = loadIssuerKeys(kImages / "purse-issuer-dev-keys.json");
-    hctest::importClear(hsm, { "pboc.mk-dlk", 1 }, kDes3, dev.loadMaster.at(1));
-    hctest::importClear(hsm, { "pboc.mk-dtk", 1 }, kDes3, dev.tacMaster);
+    hctest::importPurseMasters(hsm, dev.loadMaster.at(1), dev.tacMaster);
     hc::card_hsm::HsmPurseIssuer issuer(hsm, {});
 
     PurseClientOptions opt;

@@ -174,6 +174,17 @@ hc::hsm::KeyInfo importClear(
     return hsm.importComponents(ref, a, parts, refKcv(a, k), o);
 }
 
+void importPurseMasters(
+    hc::hsm::Hsm& hsm, ByteView dlk, ByteView dtk, const std::string& otherDlkLabel) {
+    importClear(hsm, { "pboc.mk-dlk", 1 }, KeyAlgorithm::Des3, dlk);
+    importClear(hsm, { "pboc.mk-dtk", 1 }, KeyAlgorithm::Des3, dtk);
+    if (!otherDlkLabel.empty()) {
+        Bytes other(dlk.begin(), dlk.end());
+        other[0] ^= 0x10; // not 0x01: that is a DES parity bit, the same key
+        importClear(hsm, { otherDlkLabel, 1 }, KeyAlgorithm::Des3, other);
+    }
+}
+
 SoftHsmToken SoftHsmToken::create(const std::string& name, const std::string& label) {
     SoftHsmToken t;
     t.dir = artifactDir(name);

@@ -56,6 +56,13 @@ hc::hsm::KeyInfo importClear(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, hc::
 hc::hsm::KeyInfo importClear(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, hc::hsm::KeyAlgorithm a,
     ByteView clear, bool exportable = true);
 
+/** The e-purse issuer's masters as a key ceremony puts them into `hsm` (3DES, two components
+ *  each): the DLK master `dlk` as pboc.mk-dlk version 1, the DTK master `dtk` as pboc.mk-dtk
+ *  version 1 and, when `otherDlkLabel` is not empty, a second DLK master one key bit away from
+ *  `dlk` under that label (version 1): what a load pointed at the wrong key would use. */
+void importPurseMasters(
+    hc::hsm::Hsm& hsm, ByteView dlk, ByteView dtk, const std::string& otherDlkLabel = {});
+
 /** A SoftHSM2 token in its own directory: writes softhsm2.conf, sets SOFTHSM2_CONF, writes the
  *  PIN files and initializes the token with hc::hsm::initToken. One per process (the module reads
  *  SOFTHSM2_CONF once). */

@@ -21,7 +21,6 @@ namespace {
 // vpcd slots 2 and 3, as kiosk_pcsc_card_test (slots 0 and 1 are a hand-run demo's).
 constexpr int kCardSlot = 2;
 constexpr int kSamSlot = 3;
-constexpr auto kDes3 = hc::hsm::KeyAlgorithm::Des3;
 
 /** kioskd's configuration for loads through the token (the PIN in an environment variable). */
 KioskdConfig hsmConfig(const std::string& token) {
@@ -41,12 +40,10 @@ TEST_CASE("kiosk loads through the HSM: MAC2 from SoftHSM2 accepted by the card,
         hc::testing::sourcePath("firmware-tools/images/purse-issuer-dev-keys.json"));
     {
         hc::hsm::Pkcs11Hsm ceremony(token.options());
-        hctest::importClear(ceremony, { "pboc.mk-dlk", 1 }, kDes3, dev.loadMaster.at(1));
-        hctest::importClear(ceremony, { "pboc.mk-dtk", 1 }, kDes3, dev.tacMaster);
-        // Another master under another label: what a kiosk pointed at the wrong key would use.
-        hc::Bytes wrong = dev.loadMaster.at(1);
-        wrong[0] ^= 0x10; // not 0x01: that is a DES parity bit, the same key
-        hctest::importClear(ceremony, { "pboc.mk-dlk-other", 1 }, kDes3, wrong);
+        // pboc.mk-dlk, pboc.mk-dtk, and another DLK master: what a kiosk pointed at the
+        // wrong key would use.
+        hctest::importPurseMasters(
+            ceremony, dev.loadMaster.at(1), dev.tacMaster, "pboc.mk-dlk-other");
     }
 
     hc::testing::sharedPcscd();
