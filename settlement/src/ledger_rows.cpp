@@ -126,6 +126,8 @@ void bindAt(Query& q, int i, int v) {
 void bindAt(Query& q, int i, bool v) {
     q.bind(i, std::int64_t { v ? 1 : 0 });
 }
+// A literal would convert to bool: write the text into the SQL, or pass a std::string.
+void bindAt(Query&, int, const char*) = delete;
 void bindAt(Query& q, int i, NullIfEmpty v) {
     q.bindOptText(i, v.text);
 }
