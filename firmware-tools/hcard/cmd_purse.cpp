@@ -2,7 +2,9 @@
 //
 //   --psam R            reader of the PSAM card (name or index); default: the first other
 //                       reader with a card
-//   --issuer-keys FILE  (load) development issuer key file (hc-purse-issuer-keys/1)
+//   --issuer-keys FILE  (load) development issuer key file (hc-purse-issuer-keys/1), or
+//   --purse-hsm pkcs11|software [--purse-hsm-token LABEL ...]  (load) the issuer's HSM, as
+//                       kioskd's purseHsm: see purse_issuer.hpp for its options
 //   --terminal HEX      (load) 6-byte terminal id; default: the PSAM's
 //   --journal FILE      the pending transaction is written here before the commit and removed
 //                       after a clear outcome; a pending one found there is settled first
@@ -16,6 +18,7 @@
 #include "hc/card/error.hpp"
 #include "hc/pcsc.hpp"
 #include "hcard.hpp"
+#include "purse_issuer.hpp"
 
 #include <boost/json.hpp>
 #include <filesystem>
@@ -32,7 +35,7 @@ namespace ep = hc::card::epurse;
 struct PurseArgs {
     std::int64_t amount = 0;
     std::string psam;
-    std::string issuerKeys;
+    PurseIssuerOptions issuer;
     std::string terminal;
     std::string journal;
     std::size_t max = 10;
@@ -62,8 +65,8 @@ PurseArgs parseArgs(const std::vector<std::string>& args, bool needAmount) {
             haveAmount = true;
         } else if (k == "--psam") {
             a.psam = value();
-        } else if (k == "--issuer-keys") {
-            a.issuerKeys = value();
+        } else if (isPurseIssuerOption(k)) {
+            takePurseIssuerOption(a.issuer, k, value());
         } else if (k == "--terminal") {
             a.terminal = value();
         } else if (k == "--journal") {
@@ -296,11 +299,7 @@ int cmdPurchase(const CommonOptions& o, const std::vector<std::string>& args) {
 int cmdLoad(const CommonOptions& o, const std::vector<std::string>& args) {
     const auto a = parseArgs(args, true);
     ep::checkedFen(a.amount, "--amount");
-    if (a.issuerKeys.empty()) {
-        throw hc::InputError("--issuer-keys FILE is required (development key file; production "
-                             "loads go through the HSM)");
-    }
-    ep::SoftwareIssuer issuer(ep::loadIssuerKeys(a.issuerKeys));
+    const auto issuer = openPurseIssuer(a.issuer);
     auto ch = openCard(o);
     ep::TerminalId terminal {};
     if (!a.terminal.empty()) {
@@ -311,11 +310,11 @@ int cmdLoad(const CommonOptions& o, const std::vector<std::string>& args) {
     }
     ep::PurseClient client(*ch, clientOptions(o, a));
     client.open();
-    if (auto stop = settleJournal(o, client, a, &issuer)) {
+    if (auto stop = settleJournal(o, client, a, issuer.get())) {
         return *stop;
     }
     verifyEdPin(client, a);
-    return report(o, client.load(a.amount, terminal, issuer), a.journal);
+    return report(o, client.load(a.amount, terminal, *issuer), a.journal);
 }
 
 int cmdLog(const CommonOptions& o, const std::vector<std::string>& args) {
@@ -355,8 +354,9 @@ const CommandRegistrar r2("purchase",
     { "purchase --amount FEN [--psam R] [--journal F] [--ed --pin PIN]",
         "e-purse purchase with the PSAM card", cmdPurchase });
 const CommandRegistrar r3("load",
-    { "load --amount FEN --issuer-keys F [--terminal HEX] [--journal F] [--ed --pin PIN]",
-        "e-purse load (top-up)", cmdLoad });
+    { "load --amount FEN (--issuer-keys F | --purse-hsm pkcs11|software ...) [--terminal HEX] "
+      "[--journal F] [--ed --pin PIN]",
+        "e-purse load (top-up), authorised by the issuer's keys or HSM", cmdLoad });
 const CommandRegistrar r4(
     "log", { "log [--max N]", "e-purse transaction log, newest first", cmdLog });
 

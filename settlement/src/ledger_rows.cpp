@@ -4,6 +4,7 @@
 // lock rows on PostgreSQL (several instances lease at once) and carry an index hint on SQLite.
 #include "ledger_rows.hpp"
 
+#include "enum_names.hpp"
 #include "hc/base/sql/dialect.hpp"
 #include "hc/base/sql/query.hpp"
 #include "hc/settle/error.hpp"
@@ -22,12 +23,7 @@ const char* settlementStatusName(SettlementStatus s) noexcept {
 }
 
 std::optional<SettlementStatus> parseSettlementStatus(std::string_view text) noexcept {
-    for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
-        if (text == kStatusNames[i]) {
-            return static_cast<SettlementStatus>(i);
-        }
-    }
-    return std::nullopt;
+    return detail::enumFromName<SettlementStatus>(kStatusNames, text);
 }
 
 DuplicateError::DuplicateError(const std::string& what, const std::string& key)
@@ -110,62 +106,106 @@ bool names(const std::string& constraint, const char* a, const char* b) {
     return constraint.find(a) != std::string::npos || constraint.find(b) != std::string::npos;
 }
 
+// Binding and reading by position: one overload per column type, so that a statement's values
+// and a row's columns are each written once, in the order of the SQL text.
+
+/** Text stored as NULL when empty (setl_id, ref_msgid, reply, last_error, owner). */
+struct NullIfEmpty {
+    const std::string& text;
+};
+
+void bindAt(Query& q, int i, const std::string& v) {
+    q.bind(i, v);
+}
+void bindAt(Query& q, int i, std::int64_t v) {
+    q.bind(i, v);
+}
+void bindAt(Query& q, int i, int v) {
+    q.bind(i, std::int64_t { v });
+}
+void bindAt(Query& q, int i, bool v) {
+    q.bind(i, std::int64_t { v ? 1 : 0 });
+}
+// A literal would convert to bool: write the text into the SQL, or pass a std::string.
+void bindAt(Query&, int, const char*) = delete;
+void bindAt(Query& q, int i, NullIfEmpty v) {
+    q.bindOptText(i, v.text);
+}
+void bindAt(Query& q, int i, SettlementStatus v) {
+    q.bind(i, settlementStatusName(v));
+}
+void bindAt(Query& q, int i, OutboxState v) {
+    q.bind(i, stateName(v));
+}
+
+/** Binds `values` to the statement's parameters 1, 2, ... in order. */
+template <class... V> Query& bindAll(Query& q, const V&... values) {
+    int i = 0;
+    (bindAt(q, ++i, values), ...);
+    return q;
+}
+
+void readAt(const Query& q, int i, std::string& v) {
+    v = q.text(i);
+}
+void readAt(const Query& q, int i, std::int64_t& v) {
+    v = q.i64(i);
+}
+void readAt(const Query& q, int i, int& v) {
+    v = static_cast<int>(q.i64(i));
+}
+void readAt(const Query& q, int i, bool& v) {
+    v = q.i64(i) != 0;
+}
+void readAt(const Query& q, int i, SettlementStatus& v) {
+    v = parseSettlementStatus(q.text(i)).value_or(SettlementStatus::Pending);
+}
+void readAt(const Query& q, int i, OutboxState& v) {
+    v = parseOutboxState(q.text(i)).value_or(OutboxState::ManualReview);
+}
+
+/** Reads the current row's columns 0, 1, ... into `fields`, in order. */
+template <class... F> void readAll(const Query& q, F&... fields) {
+    int i = 0;
+    (readAt(q, i++, fields), ...);
+}
+
+/** A row of kSettlementCols. */
 SettlementRecord readSettlement(const Query& q) {
     SettlementRecord r;
-    r.id = q.i64(0);
-    r.requestId = q.text(1);
-    r.terminal = q.text(2);
-    r.visitId = q.text(3);
-    r.chrgBchno = q.text(4);
-    r.msgid = q.text(5);
-    r.setlId = q.text(6);
-    r.psnNo = q.text(7);
-    r.insutype = q.text(8);
-    r.clrType = q.text(9);
-    r.status = parseSettlementStatus(q.text(10)).value_or(SettlementStatus::Pending);
-    r.provisional = q.i64(11) != 0;
-    r.medfee = q.i64(12);
-    r.fund = q.i64(13);
-    r.acct = q.i64(14);
-    r.cash = q.i64(15);
-    r.hosp = q.i64(16);
-    r.splitJson = q.text(17);
-    r.setlDate = q.text(18);
-    r.createdMs = q.i64(19);
+    readAll(q, r.id, r.requestId, r.terminal, r.visitId, r.chrgBchno, r.msgid, r.setlId, r.psnNo,
+        r.insutype, r.clrType, r.status, r.provisional, r.medfee, r.fund, r.acct, r.cash, r.hosp,
+        r.splitJson, r.setlDate, r.createdMs);
     return r;
 }
 
+/** A row of OUTBOX_COLS. */
 OutboxEntry readOutbox(const Query& q) {
     OutboxEntry e;
-    e.seq = q.i64(0);
-    e.msgid = q.text(1);
-    e.infno = q.text(2);
-    e.visitId = q.text(3);
-    e.state = parseOutboxState(q.text(4)).value_or(OutboxState::ManualReview);
-    e.payload = q.text(5);
-    e.attempts = static_cast<int>(q.i64(6));
-    e.nextMs = q.i64(7);
-    e.expiresMs = q.i64(8);
-    e.refMsgid = q.text(9);
-    e.reply = q.text(10);
-    e.lastError = q.text(11);
-    e.owner = q.text(12);
-    e.leaseMs = q.i64(13);
+    readAll(q, e.seq, e.msgid, e.infno, e.visitId, e.state, e.payload, e.attempts, e.nextMs,
+        e.expiresMs, e.refMsgid, e.reply, e.lastError, e.owner, e.leaseMs);
     return e;
 }
 
-std::vector<OutboxEntry> readOutboxes(Query& q) {
-    std::vector<OutboxEntry> out;
-    while (q.step()) {
-        out.push_back(readOutbox(q));
-    }
-    return out;
+Adjustment readAdjustment(const Query& q) {
+    Adjustment a;
+    readAll(q, a.id, a.msgid, a.terminal, a.amount, a.reason, a.status, a.createdMs);
+    return a;
 }
 
-std::vector<SettlementRecord> readSettlements(Query& q) {
-    std::vector<SettlementRecord> out;
+/** The first row of `q`, read by `read`; nullopt when there is none. */
+template <class Row> std::optional<Row> firstRow(Query& q, Row (*read)(const Query&)) {
+    if (q.step()) {
+        return read(q);
+    }
+    return std::nullopt;
+}
+
+/** Every row of `q`, read by `read`. */
+template <class Row> std::vector<Row> allRows(Query& q, Row (*read)(const Query&)) {
+    std::vector<Row> out;
     while (q.step()) {
-        out.push_back(readSettlement(q));
+        out.push_back(read(q));
     }
     return out;
 }
@@ -192,12 +232,12 @@ RequestSlot LedgerRows::reserveRequest(const std::string& requestId, const std::
     Query ins(m_c,
         "INSERT INTO requests(request_id, terminal, call, created_ms) VALUES(?,?,?,?) "
         "ON CONFLICT(request_id) DO NOTHING");
-    ins.bind(1, requestId).bind(2, terminal).bind(3, call).bind(4, nowMs).step();
+    bindAll(ins, requestId, terminal, call, nowMs).step();
     if (ins.changes() == 1) {
         return RequestSlot { true, {} };
     }
     Query sel(m_c, "SELECT reply, terminal, call FROM requests WHERE request_id = ?");
-    sel.bind(1, requestId);
+    bindAll(sel, requestId);
     RequestSlot slot;
     if (sel.step()) {
         if (sel.text(1) != terminal) {
@@ -215,7 +255,7 @@ RequestSlot LedgerRows::reserveRequest(const std::string& requestId, const std::
 std::optional<std::pair<std::string, std::string>> LedgerRows::requestKey(
     const std::string& requestId) {
     Query sel(m_c, "SELECT terminal, call FROM requests WHERE request_id = ?");
-    sel.bind(1, requestId);
+    bindAll(sel, requestId);
     if (sel.step()) {
         return std::make_pair(sel.text(0), sel.text(1));
     }
@@ -224,31 +264,15 @@ std::optional<std::pair<std::string, std::string>> LedgerRows::requestKey(
 
 void LedgerRows::setRequestReply(const std::string& requestId, const std::string& reply) {
     Query q(m_c, "UPDATE requests SET reply = ? WHERE request_id = ?");
-    q.bind(1, reply).bind(2, requestId).step();
+    bindAll(q, reply, requestId).step();
 }
 
 std::int64_t LedgerRows::insertSettlement(const SettlementRecord& r) {
     Query q(m_c, texts(m_c).insertSettlement, Guard::Constraint);
-    q.bind(1, r.requestId)
-        .bind(2, r.terminal)
-        .bind(3, r.visitId)
-        .bind(4, r.chrgBchno)
-        .bind(5, r.msgid)
-        .bindOptText(6, r.setlId)
-        .bind(7, r.psnNo)
-        .bind(8, r.insutype)
-        .bind(9, r.clrType)
-        .bind(10, settlementStatusName(r.status))
-        .bind(11, std::int64_t { r.provisional ? 1 : 0 })
-        .bind(12, r.medfee)
-        .bind(13, r.fund)
-        .bind(14, r.acct)
-        .bind(15, r.cash)
-        .bind(16, r.hosp)
-        .bind(17, r.splitJson)
-        .bind(18, r.setlDate)
-        .bind(19, r.createdMs);
-    q.step();
+    bindAll(q, r.requestId, r.terminal, r.visitId, r.chrgBchno, r.msgid, NullIfEmpty { r.setlId },
+        r.psnNo, r.insutype, r.clrType, r.status, r.provisional, r.medfee, r.fund, r.acct, r.cash,
+        r.hosp, r.splitJson, r.setlDate, r.createdMs)
+        .step();
     const auto& c = q.constraint();
     if (!c.empty()) {
         // SQLite names the columns ("settlements.visit_id, ..."), PostgreSQL the constraint.
@@ -268,18 +292,9 @@ void LedgerRows::updateSettlement(const SettlementRecord& r) {
         "UPDATE settlements SET setl_id = ?, status = ?, provisional = ?, medfee = ?, "
         "fund = ?, acct = ?, cash = ?, hosp = ?, split = ?, setl_date = ? WHERE msgid = ?",
         Guard::Constraint);
-    q.bindOptText(1, r.setlId)
-        .bind(2, settlementStatusName(r.status))
-        .bind(3, std::int64_t { r.provisional ? 1 : 0 })
-        .bind(4, r.medfee)
-        .bind(5, r.fund)
-        .bind(6, r.acct)
-        .bind(7, r.cash)
-        .bind(8, r.hosp)
-        .bind(9, r.splitJson)
-        .bind(10, r.setlDate)
-        .bind(11, r.msgid);
-    q.step();
+    bindAll(q, NullIfEmpty { r.setlId }, r.status, r.provisional, r.medfee, r.fund, r.acct, r.cash,
+        r.hosp, r.splitJson, r.setlDate, r.msgid)
+        .step();
     if (!q.constraint().empty()) {
         throw DuplicateError("setl_id", r.setlId);
     }
@@ -287,23 +302,18 @@ void LedgerRows::updateSettlement(const SettlementRecord& r) {
 
 std::optional<SettlementRecord> LedgerRows::settlementByMsgid(const std::string& msgid) {
     Query q(m_c, texts(m_c).settlementByMsgid);
-    q.bind(1, msgid);
-    if (q.step()) {
-        return readSettlement(q);
-    }
-    return std::nullopt;
+    return firstRow(bindAll(q, msgid), readSettlement);
 }
 
 std::vector<SettlementRecord> LedgerRows::settlementsOfDay(const std::string& date) {
     Query q(m_c, texts(m_c).settlementsOfDay);
-    q.bind(1, date);
-    return readSettlements(q);
+    return allRows(bindAll(q, date), readSettlement);
 }
 
 void LedgerRows::forEachSettlementOfDay(
     const std::string& date, const std::function<void(const SettlementRecord&)>& visit) {
     Query q(m_c, texts(m_c).settlementsOfDay);
-    q.bind(1, date);
+    bindAll(q, date);
     while (q.step()) {
         visit(readSettlement(q));
     }
@@ -317,16 +327,9 @@ Fen LedgerRows::provisionalExposure() {
 
 std::int64_t LedgerRows::insertOutbox(const OutboxEntry& e) {
     Query q(m_c, texts(m_c).insertOutbox, Guard::Constraint);
-    q.bind(1, e.msgid)
-        .bind(2, e.infno)
-        .bind(3, e.visitId)
-        .bind(4, stateName(e.state))
-        .bind(5, e.payload)
-        .bind(6, std::int64_t { e.attempts })
-        .bind(7, e.nextMs)
-        .bind(8, e.expiresMs)
-        .bindOptText(9, e.refMsgid);
-    q.step();
+    bindAll(q, e.msgid, e.infno, e.visitId, e.state, e.payload, e.attempts, e.nextMs, e.expiresMs,
+        NullIfEmpty { e.refMsgid })
+        .step();
     if (!q.constraint().empty()) {
         const bool reversal = names(q.constraint(), "ref_msgid", "outbox_one_reversal");
         throw DuplicateError(reversal ? "reversal" : "msgid", reversal ? e.refMsgid : e.msgid);
@@ -338,22 +341,15 @@ void LedgerRows::updateOutbox(const OutboxEntry& e) {
     Query q(m_c,
         "UPDATE outbox SET state = ?, attempts = ?, next_ms = ?, expires_ms = ?, reply = ?, "
         "last_error = ?, owner = ?, lease_ms = ? WHERE msgid = ?");
-    q.bind(1, stateName(e.state))
-        .bind(2, std::int64_t { e.attempts })
-        .bind(3, e.nextMs)
-        .bind(4, e.expiresMs)
-        .bindOptText(5, e.reply)
-        .bindOptText(6, e.lastError)
-        .bindOptText(7, e.owner)
-        .bind(8, e.leaseMs)
-        .bind(9, e.msgid);
-    q.step();
+    bindAll(q, e.state, e.attempts, e.nextMs, e.expiresMs, NullIfEmpty { e.reply },
+        NullIfEmpty { e.lastError }, NullIfEmpty { e.owner }, e.leaseMs, e.msgid)
+        .step();
 }
 
 void LedgerRows::renameOutbox(
     const std::string& from, const std::string& to, const std::string& payload) {
     Query q(m_c, "UPDATE outbox SET msgid = ?, payload = ? WHERE msgid = ?", Guard::Constraint);
-    q.bind(1, to).bind(2, payload).bind(3, from).step();
+    bindAll(q, to, payload, from).step();
     if (!q.constraint().empty()) {
         throw DuplicateError("msgid", to);
     }
@@ -361,7 +357,7 @@ void LedgerRows::renameOutbox(
 
 void LedgerRows::renameSettlement(const std::string& from, const std::string& to) {
     Query q(m_c, "UPDATE settlements SET msgid = ? WHERE msgid = ?", Guard::Constraint);
-    q.bind(1, to).bind(2, from).step();
+    bindAll(q, to, from).step();
     if (!q.constraint().empty()) {
         throw DuplicateError("msgid", to);
     }
@@ -369,72 +365,56 @@ void LedgerRows::renameSettlement(const std::string& from, const std::string& to
 
 std::optional<OutboxEntry> LedgerRows::outboxByMsgid(const std::string& msgid) {
     Query q(m_c, "SELECT " OUTBOX_COLS " FROM outbox WHERE msgid = ?");
-    q.bind(1, msgid);
-    if (q.step()) {
-        return readOutbox(q);
-    }
-    return std::nullopt;
+    return firstRow(bindAll(q, msgid), readOutbox);
 }
 
 std::optional<OutboxEntry> LedgerRows::outboxForUpdate(const std::string& msgid) {
     Query q(m_c, texts(m_c).outboxForUpdate);
-    q.bind(1, msgid);
-    if (q.step()) {
-        return readOutbox(q);
+    return firstRow(bindAll(q, msgid), readOutbox);
+}
+
+std::vector<OutboxEntry> LedgerRows::lease(const std::string& select, std::int64_t nowMs,
+    std::size_t limit, const std::string& owner, std::int64_t leaseMs, Lease kind) {
+    std::vector<OutboxEntry> out;
+    {
+        Query q(m_c, select);
+        out = allRows(bindAll(q, nowMs, nowMs, lim(limit)), readOutbox);
     }
-    return std::nullopt;
+    for (auto& e : out) {
+        if (kind == Lease::Dispatch) {
+            e.state = nextState(e.state, OutboxEvent::Dispatch);
+            e.attempts += 1;
+        }
+        e.owner = owner;
+        e.leaseMs = nowMs + leaseMs;
+        updateOutbox(e);
+    }
+    return out;
 }
 
 std::vector<OutboxEntry> LedgerRows::leaseDispatchable(
     std::int64_t nowMs, std::size_t limit, const std::string& owner, std::int64_t leaseMs) {
-    std::vector<OutboxEntry> out;
-    {
-        Query q(m_c, texts(m_c).leaseDispatchable);
-        q.bind(1, nowMs).bind(2, nowMs).bind(3, lim(limit));
-        out = readOutboxes(q);
-    }
-    for (auto& e : out) {
-        e.state = nextState(e.state, OutboxEvent::Dispatch);
-        e.attempts += 1;
-        e.owner = owner;
-        e.leaseMs = nowMs + leaseMs;
-        updateOutbox(e);
-    }
-    return out;
+    return lease(texts(m_c).leaseDispatchable, nowMs, limit, owner, leaseMs, Lease::Dispatch);
 }
 
 std::vector<OutboxEntry> LedgerRows::leaseUnknown(
     std::int64_t nowMs, std::size_t limit, const std::string& owner, std::int64_t leaseMs) {
-    std::vector<OutboxEntry> out;
-    {
-        Query q(m_c, texts(m_c).leaseUnknown);
-        q.bind(1, nowMs).bind(2, nowMs).bind(3, lim(limit));
-        out = readOutboxes(q);
-    }
-    for (auto& e : out) {
-        e.owner = owner;
-        e.leaseMs = nowMs + leaseMs;
-        updateOutbox(e);
-    }
-    return out;
+    return lease(texts(m_c).leaseUnknown, nowMs, limit, owner, leaseMs, Lease::KeepState);
 }
 
 std::vector<OutboxEntry> LedgerRows::staleSent(std::int64_t nowMs, std::size_t limit) {
     Query q(m_c, texts(m_c).staleSent);
-    q.bind(1, nowMs).bind(2, lim(limit));
-    return readOutboxes(q);
+    return allRows(bindAll(q, nowMs, lim(limit)), readOutbox);
 }
 
 std::vector<OutboxEntry> LedgerRows::expired(std::int64_t nowMs, std::size_t limit) {
     Query q(m_c, texts(m_c).expired);
-    q.bind(1, nowMs).bind(2, nowMs).bind(3, lim(limit));
-    return readOutboxes(q);
+    return allRows(bindAll(q, nowMs, nowMs, lim(limit)), readOutbox);
 }
 
 std::vector<OutboxEntry> LedgerRows::outboxInState(OutboxState state, std::size_t limit) {
     Query q(m_c, "SELECT " OUTBOX_COLS " FROM outbox WHERE state = ? ORDER BY seq LIMIT ?");
-    q.bind(1, stateName(state)).bind(2, lim(limit));
-    return readOutboxes(q);
+    return allRows(bindAll(q, state, lim(limit)), readOutbox);
 }
 
 std::map<std::string, std::int64_t> LedgerRows::outboxDepth() {
@@ -450,13 +430,7 @@ bool LedgerRows::insertAdjustment(const Adjustment& a) {
     Query q(m_c,
         "INSERT INTO adjustments(msgid, terminal, amount, reason, status, created_ms) "
         "VALUES(?,?,?,?,?,?) ON CONFLICT(msgid, reason) DO NOTHING");
-    q.bind(1, a.msgid)
-        .bind(2, a.terminal)
-        .bind(3, a.amount)
-        .bind(4, a.reason)
-        .bind(5, a.status)
-        .bind(6, a.createdMs)
-        .step();
+    bindAll(q, a.msgid, a.terminal, a.amount, a.reason, a.status, a.createdMs).step();
     return q.changes() == 1;
 }
 
@@ -464,25 +438,19 @@ std::vector<Adjustment> LedgerRows::openAdjustments(const std::string& terminal)
     Query q(m_c,
         "SELECT id, msgid, terminal, amount, reason, status, created_ms FROM adjustments "
         "WHERE status = 'OPEN' AND (CAST(?1 AS TEXT) = '' OR terminal = ?1) ORDER BY id");
-    q.bind(1, terminal);
-    std::vector<Adjustment> out;
-    while (q.step()) {
-        out.push_back(Adjustment {
-            q.i64(0), q.text(1), q.text(2), q.i64(3), q.text(4), q.text(5), q.i64(6) });
-    }
-    return out;
+    return allRows(bindAll(q, terminal), readAdjustment);
 }
 
 void LedgerRows::putDoc(const std::string& kind, const std::string& key, const std::string& json) {
     Query q(m_c,
         "INSERT INTO docs(kind, key, json) VALUES(?,?,?) "
         "ON CONFLICT(kind, key) DO UPDATE SET json = excluded.json");
-    q.bind(1, kind).bind(2, key).bind(3, json).step();
+    bindAll(q, kind, key, json).step();
 }
 
 std::optional<std::string> LedgerRows::getDoc(const std::string& kind, const std::string& key) {
     Query q(m_c, texts(m_c).getDoc);
-    q.bind(1, kind).bind(2, key);
+    bindAll(q, kind, key);
     if (q.step()) {
         return q.text(0);
     }
@@ -492,26 +460,25 @@ std::optional<std::string> LedgerRows::getDoc(const std::string& kind, const std
 bool LedgerRows::insertDoc(
     const std::string& kind, const std::string& key, const std::string& json) {
     Query q(m_c, "INSERT INTO docs(kind, key, json) VALUES(?,?,?) ON CONFLICT DO NOTHING");
-    q.bind(1, kind).bind(2, key).bind(3, json).step();
+    bindAll(q, kind, key, json).step();
     return q.changes() == 1;
 }
 
 std::vector<SettlementRecord> LedgerRows::settlementsOfTerminal(
     const std::string& terminal, const std::string& date) {
     Query q(m_c, texts(m_c).settlementsOfTerminal);
-    q.bind(1, terminal).bind(2, date);
-    return readSettlements(q);
+    return allRows(bindAll(q, terminal, date), readSettlement);
 }
 
 void LedgerRows::audit(std::int64_t nowMs, const std::string& actor, const std::string& action,
     const std::string& subject, const std::string& detail) {
     Query q(m_c, "INSERT INTO audit(at_ms, actor, action, subject, detail) VALUES(?,?,?,?,?)");
-    q.bind(1, nowMs).bind(2, actor).bind(3, action).bind(4, subject).bind(5, detail).step();
+    bindAll(q, nowMs, actor, action, subject, detail).step();
 }
 
 std::int64_t LedgerRows::auditCount(const std::string& action) {
     Query q(m_c, "SELECT COUNT(*) FROM audit WHERE action = ?");
-    q.bind(1, action).step();
+    bindAll(q, action).step();
     return q.i64(0);
 }
 

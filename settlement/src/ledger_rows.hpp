@@ -57,6 +57,13 @@ protected:
     sql::Connection& connection() noexcept { return m_c; }
 
 private:
+    /** Whether a leased row is being sent (state Dispatch, one more attempt) or only held. */
+    enum class Lease { Dispatch, KeepState };
+    /** Leases the rows `select` finds (parameters: now, now, limit) to `owner` until
+     *  nowMs + leaseMs, each row's lease written back. */
+    std::vector<OutboxEntry> lease(const std::string& select, std::int64_t nowMs, std::size_t limit,
+        const std::string& owner, std::int64_t leaseMs, Lease kind);
+
     sql::Connection& m_c;
 };
 

@@ -1,5 +1,7 @@
 #include "hc/settle/outbox.hpp"
 
+#include "enum_names.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -15,12 +17,7 @@ const char* stateName(OutboxState state) noexcept {
 }
 
 std::optional<OutboxState> parseOutboxState(std::string_view text) noexcept {
-    for (std::size_t i = 0; i < kStateNames.size(); ++i) {
-        if (text == kStateNames[i]) {
-            return static_cast<OutboxState>(i);
-        }
-    }
-    return std::nullopt;
+    return detail::enumFromName<OutboxState>(kStateNames, text);
 }
 
 const char* eventName(OutboxEvent event) noexcept {

@@ -8,6 +8,7 @@
 #include "hc/hsm/software_hsm.hpp"
 #include "hc/testing/process.hpp"
 #include "hc/testing/softhsm_token.hpp"
+#include "hsm_test_support.hpp"
 #include "purse_test_util.hpp"
 
 #include <doctest/doctest.h>
@@ -17,23 +18,6 @@ using namespace hc::card::epurse;
 
 namespace {
 const std::filesystem::path kImages = HC_IMAGES_DIR;
-
-void importKey(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, const Bytes& key) {
-    hc::hsm::SecureBytes k = hc::hsm::toSecure(key);
-    hc::hsm::SecureBytes r(k.size());
-    hc::hsm::SecureBytes c1(k.size());
-    for (std::size_t i = 0; i < k.size(); ++i) {
-        r[i] = static_cast<std::uint8_t>(0x5A + 7 * i);
-        c1[i] = static_cast<std::uint8_t>(k[i] ^ r[i]);
-    }
-    std::vector<hc::hsm::KeyComponent> parts(2);
-    parts[0].clear = c1;
-    parts[0].kcv = hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Des3, c1);
-    parts[1].clear = r;
-    parts[1].kcv = hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Des3, r);
-    hsm.importComponents(ref, hc::hsm::KeyAlgorithm::Des3, parts,
-        hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Des3, k));
-}
 } // namespace
 
 TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
@@ -42,8 +26,7 @@ TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
     hc::testing::OsChannel ch(card);
     const auto dev = loadIssuerKeys(kImages / "purse-issuer-dev-keys.json");
     hc::hsm::SoftwareHsm hsm(hc::hsm::SoftwareHsmOptions {});
-    importKey(hsm, { "pboc.mk-dlk", 1 }, dev.loadMaster.at(1));
-    importKey(hsm, { "pboc.mk-dtk", 1 }, dev.tacMaster);
+    hctest::importPurseMasters(hsm, dev.loadMaster.at(1), dev.tacMaster);
     hc::card_hsm::HsmPurseIssuer issuer(hsm, {});
     SoftwareIssuer soft(dev);
 
@@ -71,8 +54,7 @@ TEST_CASE("hc_hsm authorises loads and verifies TACs for the emulated purse") {
 
     // A card whose MAC1 the HSM cannot verify (another master key) is refused before CREDIT.
     hc::hsm::SoftwareHsm other(hc::hsm::SoftwareHsmOptions {});
-    importKey(other, { "pboc.mk-dlk", 1 }, fromHex("00112233445566778899AABBCCDDEEFF"));
-    importKey(other, { "pboc.mk-dtk", 1 }, dev.tacMaster);
+    hctest::importPurseMasters(other, fromHex("00112233445566778899AABBCCDDEEFF"), dev.tacMaster);
     hc::card_hsm::HsmPurseIssuer wrong(other, {});
     const auto refused = client.load(100, term, wrong);
     REQUIRE(std::holds_alternative<Declined>(refused));
@@ -88,8 +70,7 @@ TEST_CASE("the purse's issuer keys in SoftHSM2: loads authorised, TACs verified 
     emu::installProfiles(card);
     hc::testing::OsChannel ch(card);
     const auto dev = loadIssuerKeys(kImages / "purse-issuer-dev-keys.json");
-    importKey(hsm, { "pboc.mk-dlk", 1 }, dev.loadMaster.at(1));
-    importKey(hsm, { "pboc.mk-dtk", 1 }, dev.tacMaster);
+    hctest::importPurseMasters(hsm, dev.loadMaster.at(1), dev.tacMaster);
     hc::card_hsm::HsmPurseIssuer issuer(hsm, {});
 
     PurseClientOptions opt;

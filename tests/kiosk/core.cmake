@@ -63,6 +63,7 @@ endif()
 # Loads through the issuer's HSM (hc_kiosk_purse_hsm): SoftHSM2 + pcscd + vpcd + hcemu.
 if(TARGET hcemu AND TARGET hc_kiosk_purse_hsm)
   hc_doctest(kiosk_hsm_load_test SOURCES kiosk_hsm_load_test.cpp
-    LIBS hc_kiosk_devices hc_kiosk_purse_hsm hc_test_support LABELS integration SERIAL TIMEOUT 120)
+    LIBS hc_kiosk_devices hc_kiosk_purse_hsm hc_test_support hc_hsm_test_support LABELS integration
+    SERIAL TIMEOUT 120)
   add_dependencies(kiosk_hsm_load_test hcemu)
 endif()

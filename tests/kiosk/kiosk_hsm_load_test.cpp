@@ -9,6 +9,7 @@
 #include "hc/kiosk/core/purse_issuer_config.hpp"
 #include "hc/testing/pcsc_stack.hpp"
 #include "hc/testing/softhsm_token.hpp"
+#include "hsm_test_support.hpp"
 
 #include <cstdlib>
 #include <doctest/doctest.h>
@@ -20,24 +21,6 @@ namespace {
 // vpcd slots 2 and 3, as kiosk_pcsc_card_test (slots 0 and 1 are a hand-run demo's).
 constexpr int kCardSlot = 2;
 constexpr int kSamSlot = 3;
-
-/** Imports `key` (3DES, 16 bytes) as two components with their KCVs, as a key ceremony does. */
-void importKey(hc::hsm::Hsm& hsm, const hc::hsm::KeyRef& ref, const hc::Bytes& key) {
-    const hc::hsm::SecureBytes k = hc::hsm::toSecure(key);
-    hc::hsm::SecureBytes r(k.size());
-    hc::hsm::SecureBytes c1(k.size());
-    for (std::size_t i = 0; i < k.size(); ++i) {
-        r[i] = static_cast<std::uint8_t>(0x3C + 11 * i);
-        c1[i] = static_cast<std::uint8_t>(k[i] ^ r[i]);
-    }
-    std::vector<hc::hsm::KeyComponent> parts(2);
-    parts[0].clear = c1;
-    parts[0].kcv = hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Des3, c1);
-    parts[1].clear = r;
-    parts[1].kcv = hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Des3, r);
-    hsm.importComponents(ref, hc::hsm::KeyAlgorithm::Des3, parts,
-        hc::hsm::keyCheckValue(hc::hsm::KeyAlgorithm::Des3, k));
-}
 
 /** kioskd's configuration for loads through the token (the PIN in an environment variable). */
 KioskdConfig hsmConfig(const std::string& token) {
@@ -57,12 +40,10 @@ TEST_CASE("kiosk loads through the HSM: MAC2 from SoftHSM2 accepted by the card,
         hc::testing::sourcePath("firmware-tools/images/purse-issuer-dev-keys.json"));
     {
         hc::hsm::Pkcs11Hsm ceremony(token.options());
-        importKey(ceremony, { "pboc.mk-dlk", 1 }, dev.loadMaster.at(1));
-        importKey(ceremony, { "pboc.mk-dtk", 1 }, dev.tacMaster);
-        // Another master under another label: what a kiosk pointed at the wrong key would use.
-        hc::Bytes wrong = dev.loadMaster.at(1);
-        wrong[0] ^= 0x10; // not 0x01: that is a DES parity bit, the same key
-        importKey(ceremony, { "pboc.mk-dlk-other", 1 }, wrong);
+        // pboc.mk-dlk, pboc.mk-dtk, and another DLK master: what a kiosk pointed at the
+        // wrong key would use.
+        hctest::importPurseMasters(
+            ceremony, dev.loadMaster.at(1), dev.tacMaster, "pboc.mk-dlk-other");
     }
 
     hc::testing::sharedPcscd();

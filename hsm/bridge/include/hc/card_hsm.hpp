@@ -6,10 +6,13 @@
 //                           hc::hsm::Hsm, one KeyRef per SAM slot
 //   - hsm_purse_issuer.hpp  HsmPurseIssuer: the e-purse's PurseIssuer (load MAC1 check and MAC2,
 //                           load and purchase TACs) with the DLK and DTK masters in the HSM
+//   - purse_hsm_config.hpp  PurseHsmConfig + openPurseHsmIssuer: the HSM a program's
+//                           configuration names (kioskd's purseHsm*, hcard's --purse-hsm*),
+//                           opened, as an HsmPurseIssuer that owns it
 //
 // WHY A BRIDGE
 //   card/ (hc_card) defines the interfaces and knows no HSM; hsm/ (hc_hsm) keeps keys and knows no
-//   card. Whoever needs both (the personalization engine, kioskd's loads, the issuer host) links
+//   card. Whoever needs both (the personalization engine, kioskd's and hcard's loads) links
 //   hc_card_hsm, which links the two. The module graph keeps card and hsm side by side.
 //
 // TYPICAL USE
@@ -30,3 +33,4 @@
 
 #include "hc/card_hsm/hsm_purse_issuer.hpp"
 #include "hc/card_hsm/hsm_sam.hpp"
+#include "hc/card_hsm/purse_hsm_config.hpp"
