@@ -125,3 +125,58 @@ function(hc_modules_report_turned_off modules)
     endif()
   endforeach()
 endfunction()
+
+# hc_write_target_graph(<file>): after every folder was added, writes what CMake knows of our
+# targets for scripts/check-includes' per-target check: per target its type, folder, sources,
+# include folders (own and exported), link libraries (all, and those it passes on: PUBLIC and
+# INTERFACE; a static library's PRIVATE ones appear there as $<LINK_ONLY:...>) and compile
+# definitions (own and exported: the check reads #ifdef HC_... around an include). Read from the
+# targets' properties, so it is what the build uses, not a second parse of the CMakeLists.
+function(_hc_targets_in dir out)
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(s IN LISTS subdirs)
+    _hc_targets_in(${s} more)
+    list(APPEND targets ${more})
+  endforeach()
+  set(${out} ${targets} PARENT_SCOPE)
+endfunction()
+
+function(_hc_json_list out)
+  set(items)
+  foreach(v IN LISTS ARGN)
+    string(REPLACE "\\" "\\\\" v "${v}")
+    string(REPLACE "\"" "\\\"" v "${v}")
+    list(APPEND items "\"${v}\"")
+  endforeach()
+  list(JOIN items ", " text)
+  set(${out} "[${text}]" PARENT_SCOPE)
+endfunction()
+
+function(hc_write_target_graph file)
+  _hc_targets_in(${CMAKE_SOURCE_DIR} targets)
+  set(entries)
+  foreach(t IN LISTS targets)
+    get_target_property(type ${t} TYPE)
+    if(NOT type MATCHES "^(EXECUTABLE|(STATIC|SHARED|MODULE|OBJECT|INTERFACE)_LIBRARY)$")
+      continue()
+    endif()
+    set(fields "\"type\": \"${type}\"")
+    get_target_property(dir ${t} SOURCE_DIR)
+    string(APPEND fields ", \"source_dir\": \"${dir}\"")
+    foreach(p SOURCES INCLUDE_DIRECTORIES INTERFACE_INCLUDE_DIRECTORIES LINK_LIBRARIES
+              INTERFACE_LINK_LIBRARIES COMPILE_DEFINITIONS INTERFACE_COMPILE_DEFINITIONS)
+      get_target_property(v ${t} ${p})
+      if(NOT v)
+        set(v)
+      endif()
+      # "::@(0x...)" and "::@" mark link items added from another folder: not libraries.
+      list(FILTER v EXCLUDE REGEX "^::@")
+      _hc_json_list(j ${v})
+      string(APPEND fields ", \"${p}\": ${j}")
+    endforeach()
+    list(APPEND entries "  \"${t}\": {${fields}}")
+  endforeach()
+  list(JOIN entries ",\n" text)
+  file(WRITE ${file} "{\n${text}\n}\n")
+endfunction()
