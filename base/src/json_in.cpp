@@ -14,32 +14,48 @@ JsonFieldError::JsonFieldError(std::string field, std::string problem)
     , m_problem(std::move(problem)) {
 }
 
-json::value parseJson(std::string_view text, const std::string& what, JsonLimits limits) {
+namespace {
+[[noreturn]] void report(
+    JsonFieldThrower fail, const std::string& field, const std::string& problem) {
+    if (fail != nullptr) {
+        fail(field, problem);
+    }
+    throw JsonFieldError(field, problem);
+}
+} // namespace
+
+json::value parseJson(
+    std::string_view text, const std::string& what, JsonLimits limits, JsonFieldThrower fail) {
     if (text.size() > limits.maxBytes) {
-        throw JsonFieldError(
-            what, "message larger than " + std::to_string(limits.maxBytes) + " bytes");
+        report(fail, what, "message larger than " + std::to_string(limits.maxBytes) + " bytes");
     }
     boost::system::error_code ec;
     json::parse_options opts;
     opts.max_depth = limits.maxDepth;
     auto v = json::parse(json::string_view(text.data(), text.size()), ec, {}, opts);
     if (ec) {
-        throw JsonFieldError(what, "not valid JSON (" + ec.message() + ")");
+        report(fail, what, "not valid JSON (" + ec.message() + ")");
     }
     return v;
 }
 
-JsonIn::JsonIn(const json::value& value, std::string path)
+JsonIn::JsonIn(const json::value& value, std::string path, JsonFieldThrower thrower)
     : m_obj(value.if_object())
-    , m_path(std::move(path)) {
+    , m_path(std::move(path))
+    , m_fail(thrower) {
     if (m_obj == nullptr) {
-        throw JsonFieldError(m_path.empty() ? "(root)" : m_path, "expected an object");
+        this->fail(m_path.empty() ? "(root)" : m_path, "expected an object");
     }
 }
 
-JsonIn::JsonIn(const json::object& object, std::string path)
+JsonIn::JsonIn(const json::object& object, std::string path, JsonFieldThrower thrower)
     : m_obj(&object)
-    , m_path(std::move(path)) {
+    , m_path(std::move(path))
+    , m_fail(thrower) {
+}
+
+void JsonIn::fail(const std::string& field, const std::string& problem) const {
+    report(m_fail, field, problem);
 }
 
 std::string JsonIn::at(std::string_view name) const {
@@ -59,7 +75,7 @@ const json::value* JsonIn::find(std::string_view name) const {
 const json::value& JsonIn::need(std::string_view name) const {
     const auto* v = find(name);
     if (v == nullptr) {
-        throw JsonFieldError(at(name), "missing");
+        fail(at(name), "missing");
     }
     return *v;
 }
@@ -71,10 +87,10 @@ bool JsonIn::has(std::string_view name) const {
 std::string JsonIn::str(std::string_view name, std::size_t maxLen) const {
     const auto* s = need(name).if_string();
     if (s == nullptr) {
-        throw JsonFieldError(at(name), "expected a string");
+        fail(at(name), "expected a string");
     }
     if (s->empty() || s->size() > maxLen) {
-        throw JsonFieldError(at(name), "length must be 1.." + std::to_string(maxLen));
+        fail(at(name), "length must be 1.." + std::to_string(maxLen));
     }
     return std::string(s->data(), s->size());
 }
@@ -82,10 +98,10 @@ std::string JsonIn::str(std::string_view name, std::size_t maxLen) const {
 std::string JsonIn::text(std::string_view name, std::size_t maxLen) const {
     const auto* s = need(name).if_string();
     if (s == nullptr) {
-        throw JsonFieldError(at(name), "expected a string");
+        fail(at(name), "expected a string");
     }
     if (s->size() > maxLen) {
-        throw JsonFieldError(at(name), "longer than " + std::to_string(maxLen));
+        fail(at(name), "longer than " + std::to_string(maxLen));
     }
     return std::string(s->data(), s->size());
 }
@@ -106,7 +122,7 @@ void JsonIn::onlyFields(std::initializer_list<std::string_view> known) const {
     for (const auto& [key, value] : *m_obj) {
         const std::string_view k(key.data(), key.size());
         if (std::find(known.begin(), known.end(), k) == known.end()) {
-            throw JsonFieldError(at(k), "unknown field");
+            fail(at(k), "unknown field");
         }
     }
 }
@@ -119,11 +135,10 @@ std::int64_t JsonIn::integer(std::string_view name, std::int64_t lo, std::int64_
     } else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
         n = static_cast<std::int64_t>(v.get_uint64());
     } else {
-        throw JsonFieldError(at(name), "expected an integer");
+        fail(at(name), "expected an integer");
     }
     if (n < lo || n > hi) {
-        throw JsonFieldError(
-            at(name), "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+        fail(at(name), "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
     }
     return n;
 }
@@ -136,7 +151,7 @@ std::int64_t JsonIn::integerOr(
 bool JsonIn::boolean(std::string_view name) const {
     const auto& v = need(name);
     if (!v.is_bool()) {
-        throw JsonFieldError(at(name), "expected true or false");
+        fail(at(name), "expected true or false");
     }
     return v.get_bool();
 }
@@ -146,7 +161,7 @@ bool JsonIn::booleanOr(std::string_view name, bool fallback) const {
 }
 
 JsonIn JsonIn::object(std::string_view name) const {
-    return JsonIn(need(name), at(name));
+    return JsonIn(need(name), at(name), m_fail);
 }
 
 std::optional<JsonIn> JsonIn::objectOpt(std::string_view name) const {
@@ -159,10 +174,10 @@ std::optional<JsonIn> JsonIn::objectOpt(std::string_view name) const {
 const json::array& JsonIn::array(std::string_view name, std::size_t maxItems) const {
     const auto* arr = need(name).if_array();
     if (arr == nullptr) {
-        throw JsonFieldError(at(name), "expected an array");
+        fail(at(name), "expected an array");
     }
     if (arr->size() > maxItems) {
-        throw JsonFieldError(at(name), "more than " + std::to_string(maxItems) + " entries");
+        fail(at(name), "more than " + std::to_string(maxItems) + " entries");
     }
     return *arr;
 }
@@ -172,7 +187,7 @@ std::vector<JsonIn> JsonIn::objects(std::string_view name, std::size_t maxItems)
     std::vector<JsonIn> out;
     out.reserve(arr.size());
     for (std::size_t i = 0; i < arr.size(); ++i) {
-        out.emplace_back(arr[i], at(name) + "[" + std::to_string(i) + "]");
+        out.emplace_back(arr[i], at(name) + "[" + std::to_string(i) + "]", m_fail);
     }
     return out;
 }
@@ -185,19 +200,19 @@ std::vector<std::string> JsonIn::strings(
     }
     const auto* arr = need(name).if_array();
     if (arr == nullptr) {
-        throw JsonFieldError(at(name), "expected an array of strings");
+        fail(at(name), "expected an array of strings");
     }
     if (arr->size() > maxItems) {
-        throw JsonFieldError(at(name), "more than " + std::to_string(maxItems) + " entries");
+        fail(at(name), "more than " + std::to_string(maxItems) + " entries");
     }
     for (std::size_t i = 0; i < arr->size(); ++i) {
         const auto* s = (*arr)[i].if_string();
         const auto p = at(name) + "[" + std::to_string(i) + "]";
         if (s == nullptr) {
-            throw JsonFieldError(p, "expected a string");
+            fail(p, "expected a string");
         }
         if (s->empty() || s->size() > maxLen) {
-            throw JsonFieldError(p, "length must be 1.." + std::to_string(maxLen));
+            fail(p, "length must be 1.." + std::to_string(maxLen));
         }
         out.emplace_back(s->data(), s->size());
     }

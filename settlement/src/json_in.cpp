@@ -10,65 +10,36 @@ namespace hc::settle {
 namespace json = boost::json;
 
 namespace {
-/** Runs a base getter and reports its field error as settlement's InputError (same text). */
-template <typename F> auto settleErrors(F&& f) -> decltype(f()) {
-    try {
-        return f();
-    } catch (const hc::JsonFieldError& e) {
-        throw InputError(e.field(), e.problem());
-    }
+/** Base's field errors as settlement's InputError (the same "<field>: <problem>" text). */
+void throwInputError(const std::string& field, const std::string& problem) {
+    throw InputError(field, problem);
 }
 } // namespace
 
 json::value parseJsonText(std::string_view text, const std::string& what, std::size_t maxBytes) {
-    return settleErrors([&] { return hc::parseJson(text, what, { maxBytes, 32 }); });
+    return hc::parseJson(text, what, { maxBytes, 32 }, throwInputError);
 }
 
 JsonIn::JsonIn(const json::value& value, std::string path)
-    : m_in(settleErrors([&] { return hc::JsonIn(value, std::move(path)); })) {
+    : hc::JsonIn(value, std::move(path), throwInputError) {
 }
 
 JsonIn::JsonIn(const json::object& object, std::string path)
-    : m_in(object, std::move(path)) {
-}
-
-const json::value& JsonIn::need(std::string_view name) const {
-    return settleErrors([&]() -> const json::value& { return m_in.need(name); });
-}
-
-bool JsonIn::has(std::string_view name) const {
-    return m_in.has(name);
+    : hc::JsonIn(object, std::move(path), throwInputError) {
 }
 
 std::string JsonIn::str(std::string_view name, std::size_t maxLen) const {
     if (isWireDecimal(need(name))) {
         throw InputError(at(name), "expected a string");
     }
-    return settleErrors([&] { return m_in.str(name, maxLen); });
+    return hc::JsonIn::str(name, maxLen);
 }
 
 std::string JsonIn::strOr(std::string_view name, std::string fallback, std::size_t maxLen) const {
     if (has(name) && isWireDecimal(need(name))) {
         throw InputError(at(name), "expected a string");
     }
-    return settleErrors([&] { return m_in.strOr(name, std::move(fallback), maxLen); });
-}
-
-std::int64_t JsonIn::integer(std::string_view name, std::int64_t lo, std::int64_t hi) const {
-    return settleErrors([&] { return m_in.integer(name, lo, hi); });
-}
-
-std::int64_t JsonIn::integerOr(
-    std::string_view name, std::int64_t fallback, std::int64_t lo, std::int64_t hi) const {
-    return settleErrors([&] { return m_in.integerOr(name, fallback, lo, hi); });
-}
-
-bool JsonIn::boolean(std::string_view name) const {
-    return settleErrors([&] { return m_in.boolean(name); });
-}
-
-bool JsonIn::booleanOr(std::string_view name, bool fallback) const {
-    return settleErrors([&] { return m_in.booleanOr(name, fallback); });
+    return hc::JsonIn::strOr(name, std::move(fallback), maxLen);
 }
 
 Fen JsonIn::fen(std::string_view name, Fen lo) const {
@@ -166,7 +137,7 @@ BasisPoints JsonIn::percent(std::string_view name) const {
 }
 
 JsonIn JsonIn::object(std::string_view name) const {
-    return JsonIn(settleErrors([&] { return m_in.object(name); }));
+    return JsonIn(hc::JsonIn::object(name));
 }
 
 std::optional<JsonIn> JsonIn::objectOpt(std::string_view name) const {
@@ -177,18 +148,13 @@ std::optional<JsonIn> JsonIn::objectOpt(std::string_view name) const {
 }
 
 std::vector<JsonIn> JsonIn::objects(std::string_view name, std::size_t maxItems) const {
-    auto in = settleErrors([&] { return m_in.objects(name, maxItems); });
+    auto in = hc::JsonIn::objects(name, maxItems);
     std::vector<JsonIn> out;
     out.reserve(in.size());
     for (auto& o : in) {
         out.push_back(JsonIn(std::move(o)));
     }
     return out;
-}
-
-std::vector<std::string> JsonIn::strings(
-    std::string_view name, std::size_t maxItems, std::size_t maxLen) const {
-    return settleErrors([&] { return m_in.strings(name, maxItems, maxLen); });
 }
 
 } // namespace hc::settle

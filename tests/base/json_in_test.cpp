@@ -2,6 +2,7 @@
 #include "hc/base/json_in.hpp"
 
 #include <doctest/doctest.h>
+#include <stdexcept>
 #include <string>
 
 using namespace hc;
@@ -96,4 +97,46 @@ TEST_CASE("strOpt keeps an empty string as a value; onlyFields names the first u
     CHECK(errorOf([&] {
         in.onlyFields({ "reader", "nul", "n" });
     }) == "config.name: unknown field");
+}
+
+namespace {
+/** A module's own error type, as settlement has. */
+struct ModuleError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+void throwModuleError(const std::string& field, const std::string& problem) {
+    throw ModuleError(field + ": " + problem);
+}
+std::string moduleErrorOf(auto&& f) {
+    try {
+        f();
+    } catch (const ModuleError& e) {
+        return e.what();
+    } catch (const std::exception& e) {
+        return std::string("other error: ") + e.what();
+    }
+    return "no error";
+}
+} // namespace
+
+TEST_CASE("a thrower reports every field error as the module's type, in nested views too") {
+    CHECK(moduleErrorOf([] {
+        parseJson("{", "request", {}, throwModuleError);
+    }).rfind("request: not valid JSON", 0)
+        == 0);
+    CHECK(moduleErrorOf([] {
+        parseJson("[1,2]", "request", { 3, 32 }, throwModuleError);
+    }) == "request: message larger than 3 bytes");
+    const auto v = parseJson(R"({"o":{"n":"x"},"a":[{"b":1}],"list":1})", "t");
+    CHECK(moduleErrorOf([&] { JsonIn(v.at("list"), "list", throwModuleError); })
+        == "list: expected an object");
+    const JsonIn in(v, "", throwModuleError);
+    CHECK(moduleErrorOf([&] { in.str("missing"); }) == "missing: missing");
+    CHECK(moduleErrorOf([&] { in.object("o").integer("n", 0, 1); }) == "o.n: expected an integer");
+    CHECK(moduleErrorOf([&] { in.objects("a", 5).at(0).boolean("b"); })
+        == "a[0].b: expected true or false");
+    CHECK(moduleErrorOf([&] { in.strings("list", 2); }) == "list: expected an array of strings");
+    // Without a thrower: JsonFieldError, as before.
+    CHECK(errorOf([&] { JsonIn(v, "").object("o").integer("n", 0, 1); })
+        == "o.n: expected an integer");
 }

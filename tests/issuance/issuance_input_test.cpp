@@ -3,6 +3,7 @@
 #include "hc/issuance.hpp"
 #include "issuance_residents.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
@@ -248,4 +249,41 @@ TEST_CASE("blocklist: text and JSON carry one SM3 digest; tampering is refused")
     CHECK_THROWS_WITH_AS(Blocklist::parse(json),
         doctest::Contains("blocklist JSON: entries[1].status: expected a string"), hc::InputError);
     CHECK_THROWS_AS(Blocklist::parse("hc-blocklist/1\nversion x\n"), hc::InputError);
+}
+
+TEST_CASE(
+    "the register's stored resident record reads back; a bad one is refused naming the field") {
+    ResidentRecord r;
+    r.idNumber = "11010519491231002X";
+    r.name = "张哲";
+    r.sex = 1;
+    r.ethnicity = 1;
+    r.birthDate = "19491231";
+    const auto back = ResidentRecord::fromJsonText(boost::json::serialize(r.toJson()));
+    CHECK(back.idNumber == r.idNumber);
+    CHECK(back.name == r.name);
+    CHECK(back.sex == 1);
+    CHECK(back.birthDate == r.birthDate);
+    CHECK(back.phone.empty());
+    // Text fields may be absent or null; sex and ethnicity are required integers.
+    const auto minimal = ResidentRecord::fromJsonText(R"({"sex":2,"ethnicity":97,"name":null})");
+    CHECK(minimal.name.empty());
+    CHECK(minimal.ethnicity == 97);
+    auto errorOf = [](const char* text) {
+        try {
+            (void)ResidentRecord::fromJsonText(text);
+        } catch (const hc::InputError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    CHECK(errorOf(R"({"sex":"1","ethnicity":1})") == "resident record: sex: expected an integer");
+    CHECK(errorOf(R"({"sex":1})") == "resident record: ethnicity: missing");
+    CHECK(errorOf(R"({"sex":1,"ethnicity":1,"phone":5})")
+        == "resident record: phone: expected a string");
+    CHECK(errorOf(R"({"sex":4294967296,"ethnicity":1})")
+              .rfind("resident record: sex: out of range", 0)
+        == 0);
+    CHECK(errorOf("{").rfind("resident record: stored text: not valid JSON", 0) == 0);
+    CHECK(errorOf("[]") == "resident record: (root): expected an object");
 }

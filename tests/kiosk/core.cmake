@@ -45,6 +45,10 @@ hc_doctest(kiosk_core_money_test SOURCES core_money_test.cpp
   LIBS hc_kiosk_core hc_test_support LABELS unit TIMEOUT 60)
 hc_doctest(kiosk_staff_auth_test SOURCES staff_auth_test.cpp
   LIBS hc_kiosk_core hc_test_support LABELS unit TIMEOUT 60)
+if(TARGET hc_kiosk_devices)
+  hc_doctest(kiosk_memory_card_test SOURCES memory_card_test.cpp
+    LIBS hc_kiosk_devices LABELS unit TIMEOUT 60)
+endif()
 if(TARGET kioskd)
   hc_doctest(kiosk_kioskd_access_test SOURCES kioskd_access_test.cpp
     LIBS hc_kiosk_journal hc_test_support Boost::json LABELS integration TIMEOUT 180)

@@ -39,6 +39,25 @@ int countEvents(Journal& j, const std::string& event, const std::string& subject
 
 } // namespace
 
+TEST_CASE("the staff PIN file: hashes by staff number; other members left out; not an object "
+          "refused naming the file") {
+    const auto h = hashStaffPin("24681357", kFastIterations);
+    const auto pins = parseStaffPinFile(
+        R"({"S001":")" + h + R"(","M001":"sm3$x","X1":5,"X2":null,"X3":[")" + h + R"("]})",
+        "/etc/kiosk/pins.json");
+    CHECK(pins.size() == 1);
+    CHECK(pins.at("S001") == h);
+    for (const char* text : { "[]", "{", "", "{\"S001\":1}x" }) {
+        try {
+            parseStaffPinFile(text, "/etc/kiosk/pins.json");
+            FAIL("accepted: " << text);
+        } catch (const hc::Error& e) {
+            CHECK(e.nextStep() == hc::NextStep::CheckConfiguration);
+            CHECK(std::string(e.what()).rfind("staff PIN file /etc/kiosk/pins.json: ", 0) == 0);
+        }
+    }
+}
+
 TEST_CASE("PBKDF2 PIN hashes: format, check, PIN lengths, and the same key as the openssl tool") {
     const auto h = hashStaffPin("1234567890123456", kFastIterations);
     CHECK(h.rfind("pbkdf2-sha256$1000$", 0) == 0);

@@ -24,6 +24,7 @@
 // Every change is persisted (the image file is replaced atomically) before the answer.
 #include "blank_card.hpp"
 
+#include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 #include "hc/card/health/crypto.hpp"
 #include "hc/emu/profile.hpp"
@@ -46,6 +47,8 @@ constexpr StatusWord kFileExists { 0x6A89 };
 constexpr StatusWord kDeactivated { 0x6283 };
 constexpr std::size_t kMaxChildren = 64;
 constexpr std::size_t kMaxTransparent = 0x7FFF;
+/** Longest text read from extensions.blank-card (hex of the largest EF). */
+constexpr std::size_t kMaxText = 2 * kMaxTransparent;
 
 ResponseApdu status(StatusWord s) {
     return { {}, s };
@@ -189,22 +192,22 @@ bool anythingCreated(const CardImage& img) {
 class BlankCardProfile final : public CommandHandler {
 public:
     explicit BlankCardProfile(CardOs& os) {
-        const auto* ext = os.image().extensions.if_contains("blank-card");
-        if (!ext || !ext->is_object()) {
-            throw hc::InputError("card image: profile blank-card needs extensions.blank-card");
+        const auto o = hc::JsonIn(os.image().extensions, "extensions").object("blank-card");
+        m_issued = o.text("state", kMaxText) == "issued";
+        m_serial = hexOf(o, "serial");
+        m_transportKey = hexOf(o, "transport_key");
+        if (m_serial.size() != 8) {
+            throw hc::JsonFieldError(o.at("serial"), "must be 8 bytes");
         }
-        const auto& o = ext->get_object();
-        m_issued = text(o, "state") == "issued";
-        m_serial = hc::fromHex(text(o, "serial"));
-        m_transportKey = hc::fromHex(text(o, "transport_key"));
-        if (m_serial.size() != 8 || m_transportKey.size() != 16) {
-            throw hc::InputError("card image: extensions.blank-card: serial must be 8 bytes and "
-                                 "transport_key 16 bytes");
+        if (m_transportKey.size() != 16) {
+            throw hc::JsonFieldError(o.at("transport_key"), "must be 16 bytes");
         }
-        if (const auto* b = o.if_contains("app_blocked"); b && b->is_bool()) {
+        // The two fields save() writes are taken when they have their type and otherwise left
+        // at their defaults, as before.
+        if (const auto* b = o.find("app_blocked"); b && b->is_bool()) {
             m_blocked = b->get_bool();
         }
-        if (const auto* t = o.if_contains("transport_tries"); t && t->is_int64()) {
+        if (const auto* t = o.find("transport_tries"); t && t->is_int64()) {
             m_transportTries = static_cast<int>(t->get_int64());
         }
         if (m_issued) {
@@ -232,13 +235,14 @@ public:
     }
 
 private:
-    static std::string text(const json::object& o, const char* key) {
-        const auto* v = o.if_contains(key);
-        if (!v || !v->is_string()) {
-            throw hc::InputError(
-                std::string("card image: extensions.blank-card.") + key + ": expected text");
+    /** A hex field of extensions.blank-card ("" is no bytes). */
+    static hc::Bytes hexOf(const hc::JsonIn& o, std::string_view key) {
+        const auto text = o.text(key, kMaxText);
+        try {
+            return hc::fromHex(text);
+        } catch (const hc::InputError& e) {
+            throw hc::JsonFieldError(o.at(key), e.what());
         }
-        return std::string(v->get_string());
     }
 
     void save(CardOs& os) {

@@ -34,11 +34,13 @@
 // 9403 key index unknown; 6A80 a load over max_balance; 9402 counter exhausted; 6985 a commit
 // without its INITIALIZE just before it, and GET TRANSACTION PROOF for a counter whose
 // transaction never completed (the money did not move); 6A88 a proof older than the ones kept.
+#include "hc/base/json_in.hpp"
 #include "hc/card/epurse/crypto.hpp"
 #include "hc/card/epurse/log_record.hpp"
 #include "hc/emu/profile.hpp"
 
 #include <boost/json.hpp>
+#include <cstdint>
 #include <openssl/rand.h>
 #include <optional>
 
@@ -53,30 +55,34 @@ using hc::card::StatusWord;
 namespace sw = hc::card::sw;
 
 constexpr std::size_t kProofsKept = 10;
+/** Longest hex text read from the image (the card image's own limit). */
+constexpr std::size_t kMaxHexDigits = 2 * 0x7FFF;
 
 ResponseApdu status(StatusWord s) {
     return { {}, s };
 }
 
-std::int64_t num(const json::object& o, const char* k, std::int64_t dflt = 0) {
-    const auto* v = o.if_contains(k);
-    if (!v) {
-        return dflt;
-    }
-    if (v->is_int64()) {
-        return v->as_int64();
-    }
-    if (v->is_uint64()) {
-        return static_cast<std::int64_t>(v->as_uint64());
-    }
-    throw hc::InputError(std::string("extensions.epurse.") + k + ": expected an integer");
+/** The purse's fields are read through base's JsonIn; `path` names the object in errors. */
+hc::JsonIn view(const json::object& o, std::string path = "extensions.epurse") {
+    return hc::JsonIn(o, std::move(path));
 }
-hc::Bytes hexField(const json::object& o, const char* k) {
-    const auto* v = o.if_contains(k);
-    if (!v || !v->is_string()) {
-        throw hc::InputError(std::string("extensions.epurse.") + k + ": expected hex text");
+
+/** An integer field of a purse object, `dflt` when absent or null. Any JSON integer up to
+ * INT64_MAX is taken, as before; the narrowing casts at the call sites stay as they were. */
+std::int64_t num(const hc::JsonIn& o, std::string_view k, std::int64_t dflt = 0) {
+    return o.integerOr(k, dflt, INT64_MIN, INT64_MAX);
+}
+std::int64_t num(const json::object& o, std::string_view k, std::int64_t dflt = 0) {
+    return num(view(o), k, dflt);
+}
+/** A hex field ("" is no bytes). */
+hc::Bytes hexField(const hc::JsonIn& o, std::string_view k) {
+    const auto text = o.text(k, kMaxHexDigits);
+    try {
+        return hc::fromHex(text);
+    } catch (const hc::InputError& e) {
+        throw hc::JsonFieldError(o.at(k), e.what());
     }
-    return hc::fromHex(std::string(v->as_string()));
 }
 
 struct PurseKey {
@@ -87,25 +93,21 @@ struct PurseKey {
     hc::Bytes value;
 };
 
+/** Key `name` of extensions.epurse.keys. */
 PurseKey keyOf(const json::object& purse, const char* name) {
-    const auto* v = purse.if_contains(name);
-    if (!v || !v->is_object()) {
-        throw hc::InputError(std::string("extensions.epurse.keys.") + name + ": missing");
-    }
-    const auto& o = v->as_object();
+    const auto o = view(purse).object("keys").object(name);
     PurseKey k;
     k.index = static_cast<std::uint8_t>(num(o, "index", 1));
     k.version = static_cast<std::uint8_t>(num(o, "version", 1));
     k.algorithm = static_cast<std::uint8_t>(num(o, "alg", 0));
     const auto alg = ep::purseAlgorithmOf(k.algorithm);
     if (!alg) {
-        throw hc::InputError(
-            std::string("extensions.epurse.keys.") + name + ".alg: 0 (3DES) or 4 (SM4)");
+        throw hc::JsonFieldError(o.at("alg"), "0 (3DES) or 4 (SM4)");
     }
     k.alg = *alg;
     k.value = hexField(o, "value");
     if (k.value.size() != 16) {
-        throw hc::InputError(std::string("extensions.epurse.keys.") + name + ": 16-byte key");
+        throw hc::JsonFieldError(o.at("value"), "16-byte key");
     }
     return k;
 }
@@ -113,18 +115,12 @@ PurseKey keyOf(const json::object& purse, const char* name) {
 class PurseHandler final : public CommandHandler {
 public:
     explicit PurseHandler(CardOs& os) {
-        auto* p = os.image().extensions.if_contains("epurse");
-        if (!p || !p->is_object()) {
-            throw hc::InputError("profile epurse: the image has no extensions.epurse object");
-        }
-        const auto& o = p->as_object();
-        m_aid = o.contains("aid") ? hexField(o, "aid") : ep::kPurseAid;
-        keyOf(o.at("keys").as_object(), "dpk"); // validate early
-        keyOf(o.at("keys").as_object(), "dlk");
-        keyOf(o.at("keys").as_object(), "dtk");
-        if (const auto* ed = o.if_contains("ed"); ed && !ed->is_object()) {
-            throw hc::InputError("extensions.epurse.ed: expected an object");
-        }
+        const auto o = view(os.image().extensions, "extensions").object("epurse");
+        m_aid = o.has("aid") ? hexField(o, "aid") : ep::kPurseAid;
+        keyOf(o.raw(), "dpk"); // validate early
+        keyOf(o.raw(), "dlk");
+        keyOf(o.raw(), "dtk");
+        o.objectOpt("ed"); // an object when present
     }
 
     std::optional<ResponseApdu> handle(CardOs& os, const CommandApdu& c) override {
@@ -246,11 +242,10 @@ private:
     }
 
     ResponseApdu initUpdate(json::object& purse, json::object& ed, const CommandApdu& c) {
-        const auto& keys = purse.at("keys").as_object();
-        if (!keys.contains("duk")) {
+        if (!view(purse).object("keys").has("duk")) {
             return status(sw::KeyNotFound);
         }
-        const auto key = keyOf(keys, "duk");
+        const auto key = keyOf(purse, "duk");
         if (c.data().size() != 7) {
             return status(sw::WrongLength);
         }
@@ -305,7 +300,7 @@ private:
         if (after < 0) {
             return status(sw::InsufficientBalance);
         }
-        const auto dtk = keyOf(purse.at("keys").as_object(), "dtk");
+        const auto dtk = keyOf(purse, "dtk");
         const auto tac = ep::overdraftTac(
             dtk.value, static_cast<std::uint32_t>(after), p.atc, newLimit, p.terminal, when, p.alg);
         auto& ed = *stateOf(purse, static_cast<std::uint8_t>(ep::PurseKind::Ed));
@@ -389,7 +384,7 @@ private:
 
     ResponseApdu initLoad(
         json::object& purse, json::object& state, ep::PurseKind kind, const CommandApdu& c) {
-        const auto key = keyOf(purse.at("keys").as_object(), "dlk");
+        const auto key = keyOf(purse, "dlk");
         StatusWord err;
         auto p = parseInit(c, key, err);
         if (!p) {
@@ -424,7 +419,7 @@ private:
 
     ResponseApdu initPurchase(
         json::object& purse, json::object& state, ep::PurseKind kind, const CommandApdu& c) {
-        const auto key = keyOf(purse.at("keys").as_object(), "dpk");
+        const auto key = keyOf(purse, "dpk");
         StatusWord err;
         auto p = parseInit(c, key, err);
         if (!p) {
@@ -503,7 +498,7 @@ private:
         if (!ep::sameMac(mac2, d.subspan(7, 4))) {
             return status(sw::MacInvalid);
         }
-        const auto dtk = keyOf(purse.at("keys").as_object(), "dtk");
+        const auto dtk = keyOf(purse, "dtk");
         const std::uint32_t after = p.balance + p.amount;
         const auto tac = ep::loadTac(dtk.value, after, p.atc, f, p.alg);
         auto& state = *stateOf(purse, static_cast<std::uint8_t>(p.kind));
@@ -533,7 +528,7 @@ private:
             : p.withdrawal            ? ep::txtype::EdWithdraw
                                       : ep::purchaseType(p.kind);
         const ep::PurseFields f { p.amount, type, p.terminal, timeOf(d.subspan(4, 7)) };
-        const auto dpk = keyOf(purse.at("keys").as_object(), "dpk");
+        const auto dpk = keyOf(purse, "dpk");
         const auto sespk = ep::purchaseSessionKey(dpk.value, p.random, p.atc, ttsn, p.alg);
         if (!ep::sameMac(ep::purchaseMac1(sespk, f, p.alg), d.subspan(11, 4))) {
             return status(sw::MacInvalid);
@@ -544,7 +539,7 @@ private:
             return status(sw::InsufficientBalance);
         }
         const auto mac2 = ep::purchaseMac2(sespk, p.amount, p.alg);
-        const auto dtk = keyOf(purse.at("keys").as_object(), "dtk");
+        const auto dtk = keyOf(purse, "dtk");
         const auto tac = ep::purchaseTac(dtk.value, f, ttsn, p.alg);
         state["balance"] = balance - p.amount;
         state["offline_atc"] = p.atc + 1;
@@ -578,8 +573,9 @@ private:
         }
         const auto atc = static_cast<std::int64_t>(hc::readBigEndian(c.data()));
         if (const auto* proofs = purse.if_contains("proofs"); proofs && proofs->is_array()) {
-            for (const auto& v : proofs->as_array()) {
-                const auto& o = v.as_object();
+            for (std::size_t i = 0; i < proofs->as_array().size(); ++i) {
+                const hc::JsonIn o(
+                    proofs->as_array()[i], "extensions.epurse.proofs[" + std::to_string(i) + "]");
                 if (num(o, "type") == c.p2() && num(o, "atc") == atc) {
                     hc::Bytes d = hexField(o, "mac2");
                     const auto t = hexField(o, "tac");

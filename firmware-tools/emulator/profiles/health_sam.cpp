@@ -8,6 +8,7 @@
 //   80 FA 05 00 Lc iv16 || data                   SM4 CBC-MAC, answers 4 bytes
 // Both need the SAM PIN verified first (6982 otherwise). The image's extensions["health-sam"]
 // holds {"masters": {"4731": "<hex>", ...}}; files 0015/0016 and DF01/001A-001C are ordinary EFs.
+#include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 #include "hc/card/health/crypto.hpp"
 #include "hc/emu/profile.hpp"
@@ -25,24 +26,32 @@ using hc::card::StatusWord;
 namespace sw = hc::card::sw;
 namespace h = hc::card::health;
 
+/** Longest master key text read (hex digits). */
+constexpr std::size_t kMaxHexDigits = 2 * 0x7FFF;
+
 class HealthSamProfile final : public CommandHandler {
 public:
     explicit HealthSamProfile(CardOs& os) {
-        const auto* ext = os.image().extensions.if_contains("health-sam");
-        const auto* masters
-            = ext && ext->is_object() ? ext->get_object().if_contains("masters") : nullptr;
-        if (!masters || !masters->is_object()) {
-            throw hc::InputError(
-                "card image: extensions.health-sam.masters: expected {\"4731\": \"<hex>\", ...}");
-        }
-        for (const auto& kv : masters->get_object()) {
-            const auto id = hc::fromHex(std::string(kv.key()));
-            if (id.size() != 2 || !kv.value().is_string()) {
-                throw hc::InputError("card image: extensions.health-sam.masters."
-                    + std::string(kv.key()) + ": bad entry");
+        const auto masters = hc::JsonIn(os.image().extensions, "extensions")
+                                 .object("health-sam")
+                                 .object("masters");
+        for (const auto& kv : masters.raw()) {
+            const std::string_view key(kv.key().data(), kv.key().size());
+            hc::Bytes id;
+            try {
+                id = hc::fromHex(key);
+            } catch (const hc::InputError&) {
+                id.clear();
             }
-            m_masters[static_cast<std::uint16_t>((id[0] << 8) | id[1])]
-                = hc::fromHex(std::string(kv.value().get_string()));
+            if (id.size() != 2) {
+                throw hc::JsonFieldError(masters.at(key), "a key id is 4 hex digits (\"4731\")");
+            }
+            const auto value = masters.text(key, kMaxHexDigits);
+            try {
+                m_masters[static_cast<std::uint16_t>((id[0] << 8) | id[1])] = hc::fromHex(value);
+            } catch (const hc::InputError& e) {
+                throw hc::JsonFieldError(masters.at(key), e.what());
+            }
         }
     }
 

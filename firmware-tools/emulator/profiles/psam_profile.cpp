@@ -11,6 +11,7 @@
 //   80 72 00 00 04 MAC2   9000 when MAC2 = MAC(SESPK, amount), 9302 otherwise, 6985 without MAC1
 //
 // extensions.psam: {"purchase_master_keys": {"01": "<32 hex>"}, "ttsn": 1}
+#include "hc/base/json_in.hpp"
 #include "hc/card/epurse/commands.hpp"
 #include "hc/card/epurse/crypto.hpp"
 #include "hc/emu/profile.hpp"
@@ -30,10 +31,7 @@ namespace sw = hc::card::sw;
 class PsamHandler final : public CommandHandler {
 public:
     explicit PsamHandler(CardOs& os) {
-        auto* p = os.image().extensions.if_contains("psam");
-        if (!p || !p->is_object() || !p->as_object().contains("purchase_master_keys")) {
-            throw hc::InputError("profile psam: extensions.psam.purchase_master_keys missing");
-        }
+        keysOf(os.image().extensions); // an object, checked before the first MAC1
         const FileNode* ef = os.image().mf->child(0x0016);
         if (!ef || ef->data.size() < 6) {
             throw hc::InputError("profile psam: the MF needs EF 0016 with the 6-byte terminal id");
@@ -51,6 +49,11 @@ public:
     void onReset(CardOs&) override { wipe(); }
 
 private:
+    /** extensions.psam.purchase_master_keys, through base's JsonIn. */
+    static hc::JsonIn keysOf(const json::object& extensions) {
+        return hc::JsonIn(extensions, "extensions").object("psam").object("purchase_master_keys");
+    }
+
     void wipe() {
         OPENSSL_cleanse(m_session.data(), m_session.size());
         m_session.clear();
@@ -63,8 +66,8 @@ private:
         }
         const auto r = ep::parsePsamMac1Request(c.data());
         auto& psam = os.image().extensions["psam"].as_object();
-        const auto& keys = psam.at("purchase_master_keys").as_object();
-        const auto* k = keys.if_contains(hc::toHex(hc::Bytes { r.keyVersion }));
+        const auto keys = keysOf(os.image().extensions);
+        const auto* k = keys.find(hc::toHex(hc::Bytes { r.keyVersion }));
         if (!k || !k->is_string()) {
             return { {}, sw::KeyNotFound };
         }

@@ -76,7 +76,7 @@ CardEntry entryFrom(const SqlRow& r) {
     e.seq = std::stoull(v(r.at(1)));
     e.batch = v(r.at(2));
     e.inputRow = static_cast<std::size_t>(std::stoull(v(r.at(3))));
-    e.resident = ResidentRecord::fromJson(boost::json::parse(v(r.at(4))));
+    e.resident = ResidentRecord::fromJsonText(v(r.at(4)));
     const auto st = parseCardStatus(v(r.at(5)));
     if (!st) {
         throw StoreError("unknown status '" + v(r.at(5)) + "' in the register");

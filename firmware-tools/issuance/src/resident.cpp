@@ -1,9 +1,10 @@
 // ResidentRecord JSON and the issuer's PIN policy.
 #include "hc/issuance/resident.hpp"
 
-#include "hc/card/error.hpp"
+#include "hc/base/json_in.hpp"
 
 #include <boost/json.hpp>
+#include <climits>
 
 namespace hc::issuance {
 
@@ -22,39 +23,33 @@ json::object ResidentRecord::toJson() const {
 }
 
 namespace {
-std::string str(const json::object& o, const char* key) {
-    const auto* v = o.if_contains(key);
-    if (!v || v->is_null()) {
-        return {};
-    }
-    if (!v->is_string()) {
-        throw hc::InputError(std::string("resident record: ") + key + " must be a string");
-    }
-    return std::string(v->as_string());
-}
-int num(const json::object& o, const char* key) {
-    const auto* v = o.if_contains(key);
-    if (!v || !v->is_int64()) {
-        throw hc::InputError(std::string("resident record: ") + key + " must be an integer");
-    }
-    return static_cast<int>(v->as_int64());
-}
+/** Longest text field read back (the batch validation keeps them far shorter). */
+constexpr std::size_t kMaxText = 4096;
 } // namespace
 
 ResidentRecord ResidentRecord::fromJson(const json::value& v) {
-    if (!v.is_object()) {
-        throw hc::InputError("resident record: not a JSON object");
+    try {
+        const hc::JsonIn o(v, "");
+        ResidentRecord r;
+        r.idNumber = o.strOr("id_number", "", kMaxText);
+        r.name = o.strOr("name", "", kMaxText);
+        r.sex = static_cast<int>(o.integer("sex", INT_MIN, INT_MAX));
+        r.ethnicity = static_cast<int>(o.integer("ethnicity", INT_MIN, INT_MAX));
+        r.birthDate = o.strOr("birth_date", "", kMaxText);
+        r.phone = o.strOr("phone", "", kMaxText);
+        r.address = o.strOr("address", "", kMaxText);
+        return r;
+    } catch (const hc::JsonFieldError& e) {
+        throw hc::InputError(std::string("resident record: ") + e.what());
     }
-    const auto& o = v.as_object();
-    ResidentRecord r;
-    r.idNumber = str(o, "id_number");
-    r.name = str(o, "name");
-    r.sex = num(o, "sex");
-    r.ethnicity = num(o, "ethnicity");
-    r.birthDate = str(o, "birth_date");
-    r.phone = str(o, "phone");
-    r.address = str(o, "address");
-    return r;
+}
+
+ResidentRecord ResidentRecord::fromJsonText(std::string_view text) {
+    try {
+        return fromJson(hc::parseJson(text, "stored text"));
+    } catch (const hc::JsonFieldError& e) {
+        throw hc::InputError(std::string("resident record: ") + e.what());
+    }
 }
 
 std::string IssuerProfile::initialPin(const ResidentRecord& r) const {

@@ -1,5 +1,7 @@
+#include "hc/base/json_in.hpp"
 #include "hc/kiosk/core/device_adapters.hpp"
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -7,18 +9,49 @@ namespace hc::kiosk::core {
 
 namespace json = boost::json;
 
+namespace {
+
+/** Entries kept in the file's log and committed lists (the demo never trims them). */
+constexpr std::size_t kMaxEntries = 1000000;
+
+/** The card's state file, every field checked once here so that the purse operations below
+ * read a well-formed state. Throws hc::InputError "memory card <file>: <field>: <problem>". */
+json::object readState(std::string_view text, const std::string& file) {
+    try {
+        auto v = hc::parseJson(text, "text", { 256 * 1024 * 1024, 32 });
+        const hc::JsonIn s(v, "");
+        s.text("cardNumber", 64);
+        s.text("idNumber", 64);
+        s.text("name", 1024);
+        s.integer("balance", INT64_MIN, INT64_MAX);
+        s.integer("atc", INT64_MIN, INT64_MAX - 1);
+        for (const auto& e : s.objects("log", kMaxEntries)) {
+            e.text("when", 64);
+            e.integer("amount", INT64_MIN, INT64_MAX);
+            e.boolean("load");
+        }
+        const auto& committed = s.array("committed", kMaxEntries);
+        for (std::size_t i = 0; i < committed.size(); ++i) {
+            if (!committed[i].is_string()) {
+                throw hc::JsonFieldError(
+                    s.at("committed") + "[" + std::to_string(i) + "]", "expected a string");
+            }
+        }
+        return std::move(v.as_object());
+    } catch (const hc::JsonFieldError& e) {
+        throw hc::InputError("memory card " + file + ": " + e.what());
+    }
+}
+
+} // namespace
+
 MemoryCard::MemoryCard(std::filesystem::path file, CardIdentity identity, std::int64_t balanceFen)
     : m_file(std::move(file)) {
     if (std::filesystem::exists(m_file)) {
         std::ifstream in(m_file, std::ios::binary);
         std::ostringstream ss;
         ss << in.rdbuf();
-        boost::system::error_code ec;
-        auto v = json::parse(ss.str(), ec);
-        if (ec || !v.is_object()) {
-            throw hc::InputError("memory card " + m_file.string() + ": not a JSON object");
-        }
-        m_state = v.as_object();
+        m_state = readState(ss.str(), m_file.string());
         return;
     }
     m_state = json::object { { "cardNumber", identity.cardNumber },

@@ -3,6 +3,7 @@
 #include "hc/base/bytes.hpp"
 #include "hc/base/crypto/digest.hpp"
 #include "hc/base/error.hpp"
+#include "hc/base/json_in.hpp"
 
 #include <memory>
 #include <openssl/core_names.h>
@@ -97,6 +98,24 @@ std::string hashStaffPin(const std::string& pin, std::uint32_t iterations) {
 
 bool isStaffPinHash(const std::string& pinHash) {
     return parse(pinHash).has_value();
+}
+
+std::map<std::string, std::string> parseStaffPinFile(
+    std::string_view text, const std::string& file) {
+    std::map<std::string, std::string> out;
+    try {
+        const auto v = hc::parseJson(text, "staff PIN file " + file);
+        const hc::JsonIn pins(v, "staff PIN file " + file);
+        for (const auto& member : pins.raw()) {
+            const auto* hash = member.value().if_string();
+            if (hash != nullptr && isStaffPinHash(std::string(*hash))) {
+                out.emplace(std::string(member.key()), std::string(*hash));
+            }
+        }
+    } catch (const hc::JsonFieldError& e) {
+        throw hc::Error(e.what(), hc::NextStep::CheckConfiguration);
+    }
+    return out;
 }
 
 bool checkStaffPin(const std::string& pinHash, const std::string& pin) {

@@ -63,16 +63,11 @@ void Engine::Impl::loadStaffPins() {
     if (config.staffPinFile.empty() || !std::filesystem::exists(config.staffPinFile)) {
         // Restore the guard from the audit trail below anyway.
     } else {
-        boost::system::error_code ec;
-        const auto v = json::parse(readSecretFile(config.staffPinFile, "staff PIN file"), ec);
-        if (ec || !v.is_object()) {
-            throw hc::Error("staff PIN file " + config.staffPinFile + ": not a JSON object",
-                NextStep::CheckConfiguration);
-        }
+        const auto pins = parseStaffPinFile(
+            readSecretFile(config.staffPinFile, "staff PIN file"), config.staffPinFile);
         for (auto& a : config.staff) {
-            const auto* h = v.as_object().if_contains(a.id);
-            if (h != nullptr && h->is_string() && isStaffPinHash(std::string(h->as_string()))) {
-                a.pinHash = std::string(h->as_string());
+            if (const auto h = pins.find(a.id); h != pins.end()) {
+                a.pinHash = h->second;
                 a.pinSm3.clear();
             }
         }

@@ -1,8 +1,9 @@
 // Checked reading of JSON from outside (requests, replies, configuration and data files): parse
 // with a size and depth limit, then read fields through hc::JsonIn, whose getters check presence,
 // type and range and throw hc::JsonFieldError naming the field's JSON path
-// ("items[3].amount_fen: out of range 0..100"). Modules with their own field types (money,
-// codes) build on it. Value types over a borrowed boost::json value; any thread.
+// ("items[3].amount_fen: out of range 0..100"), or the module's own error type through a
+// JsonFieldThrower. Modules with their own field types (money, codes) derive from it. Value types
+// over a borrowed boost::json value; any thread.
 #pragma once
 
 #include "hc/base/error.hpp"
@@ -43,22 +44,28 @@ struct JsonLimits {
     std::size_t maxDepth = 32;
 };
 
+/** How a JsonIn or parseJson reports a bad field: a function that throws, given the field's JSON
+ * path and the problem. A module with an error type of its own passes one (settlement throws its
+ * InputError); nullptr, the default, throws JsonFieldError, as does a thrower that returns. */
+using JsonFieldThrower = void (*)(const std::string& field, const std::string& problem);
+
 /** Parses `text` as JSON. Throws JsonFieldError(what, "message larger than N bytes") or
- * JsonFieldError(what, "not valid JSON (<reason>)"); `what` names the text ("request",
- * "rule table"). */
-boost::json::value parseJson(
-    std::string_view text, const std::string& what, JsonLimits limits = {});
+ * JsonFieldError(what, "not valid JSON (<reason>)") (through `thrower` when given); `what` names
+ * the text ("request", "rule table"). */
+boost::json::value parseJson(std::string_view text, const std::string& what, JsonLimits limits = {},
+    JsonFieldThrower thrower = nullptr);
 
 /** A checked view of one JSON object with its path for error messages. A field that is null
- * counts as absent. */
+ * counts as absent. Views made from a view (object, objects) report errors the same way. */
 class JsonIn {
 public:
     /** View `value`, which must be an object; `path` names it in errors ("" for the root). */
-    JsonIn(const boost::json::value& value, std::string path);
+    JsonIn(const boost::json::value& value, std::string path, JsonFieldThrower thrower = nullptr);
     /** View an object directly. */
-    JsonIn(const boost::json::object& object, std::string path);
+    JsonIn(const boost::json::object& object, std::string path, JsonFieldThrower thrower = nullptr);
     /** Refused: a temporary would dangle. */
-    JsonIn(boost::json::value&& value, std::string path) = delete;
+    JsonIn(boost::json::value&& value, std::string path, JsonFieldThrower thrower = nullptr)
+        = delete;
 
     /** Whether the field exists and is not null. */
     bool has(std::string_view name) const;
@@ -104,10 +111,13 @@ public:
     const std::string& path() const noexcept { return m_path; }
     /** JSON path of a member (an empty member name is written ""). */
     std::string at(std::string_view name) const;
+    /** Reports a bad field the way this view does (its thrower, or JsonFieldError). */
+    [[noreturn]] void fail(const std::string& field, const std::string& problem) const;
 
 private:
     const boost::json::object* m_obj;
     std::string m_path;
+    JsonFieldThrower m_fail;
 };
 
 } // namespace hc

@@ -1,8 +1,9 @@
 // Checked reading of external JSON (terminal requests, center replies, rule tables).
 // Every accessor bounds- and type-checks and throws InputError naming the field's JSON path.
-// The parser and the plain getters are hc::parseJson / hc::JsonIn (hc/base/json_in.hpp); this
-// view adds settlement's field types (fen, yuan, ratios, percentages, wire decimals) and throws
-// hc::settle::InputError, so settlement's callers see one error type.
+// The parser and the plain getters are hc::parseJson / hc::JsonIn (hc/base/json_in.hpp), given a
+// thrower that raises hc::settle::InputError with base's text, so settlement's callers see one
+// error type; this view adds settlement's field types (fen, yuan, ratios, percentages, wire
+// decimals).
 #pragma once
 
 #include "hc/base/json_in.hpp"
@@ -22,8 +23,10 @@ namespace hc::settle {
 boost::json::value parseJsonText(
     std::string_view text, const std::string& what, std::size_t maxBytes = 4 * 1024 * 1024);
 
-/** A checked view of one JSON object with its path for error messages. */
-class JsonIn {
+/** A checked view of one JSON object with its path for error messages: base's hc::JsonIn (has,
+ * need, find, integer, integerOr, boolean, booleanOr, strings, array, onlyFields, raw, path, at),
+ * reporting every bad field as hc::settle::InputError, plus settlement's field types. */
+class JsonIn : public hc::JsonIn {
 public:
     /** View `value`, which must be an object; `path` names it in errors ("" for the root). */
     JsonIn(const boost::json::value& value, std::string path);
@@ -32,21 +35,10 @@ public:
     /** Refused: a temporary would dangle. */
     JsonIn(boost::json::value&& value, std::string path) = delete;
 
-    /** Whether the field exists and is not null. */
-    bool has(std::string_view name) const;
-    /** Required string of 1..maxLen bytes. */
+    /** Required string of 1..maxLen bytes (a wire decimal is not a string). */
     std::string str(std::string_view name, std::size_t maxLen = 64) const;
     /** Optional string of 0..maxLen bytes (absent, null or empty → fallback). */
     std::string strOr(std::string_view name, std::string fallback, std::size_t maxLen = 64) const;
-    /** Required integer in [lo, hi]. */
-    std::int64_t integer(std::string_view name, std::int64_t lo, std::int64_t hi) const;
-    /** Optional integer in [lo, hi]. */
-    std::int64_t integerOr(
-        std::string_view name, std::int64_t fallback, std::int64_t lo, std::int64_t hi) const;
-    /** Required boolean. */
-    bool boolean(std::string_view name) const;
-    /** Optional boolean. */
-    bool booleanOr(std::string_view name, bool fallback) const;
     /** Required integer fen in [lo, kMaxFen]. */
     Fen fen(std::string_view name, Fen lo = 0) const;
     /** Required yuan amount, read exactly: a JSON number (a wire decimal from parseWireJson,
@@ -70,21 +62,13 @@ public:
     std::optional<JsonIn> objectOpt(std::string_view name) const;
     /** Required array of objects with at most maxItems entries. */
     std::vector<JsonIn> objects(std::string_view name, std::size_t maxItems) const;
-    /** Optional array of strings. */
-    std::vector<std::string> strings(
-        std::string_view name, std::size_t maxItems, std::size_t maxLen = 64) const;
-    /** The underlying object. */
-    const boost::json::object& raw() const noexcept { return m_in.raw(); }
-    /** JSON path of this object. */
-    const std::string& path() const noexcept { return m_in.path(); }
-    /** JSON path of a member. */
-    std::string at(std::string_view name) const { return m_in.at(name); }
 
 private:
     explicit JsonIn(hc::JsonIn in)
-        : m_in(std::move(in)) { }
-    const boost::json::value& need(std::string_view name) const;
-    hc::JsonIn m_in;
+        : hc::JsonIn(std::move(in)) { }
+    // Base's string getters that do not refuse a wire decimal: settlement reads through str/strOr.
+    using hc::JsonIn::strOpt;
+    using hc::JsonIn::text;
 };
 
 } // namespace hc::settle

@@ -5,6 +5,7 @@
 
 #include <boost/json/value.hpp>
 #include <string>
+#include <string_view>
 
 namespace hc::issuance {
 
@@ -20,8 +21,12 @@ struct ResidentRecord {
 
     /** The record as a JSON object with the CSV column names as keys. */
     boost::json::object toJson() const;
-    /** The inverse; missing optional keys stay empty. Throws hc::InputError on a wrong type. */
+    /** The inverse; missing (or null) text keys stay empty, sex and ethnicity are required
+     * integers. Throws hc::InputError naming the field ("resident record: sex: expected an
+     * integer"). */
     static ResidentRecord fromJson(const boost::json::value& v);
+    /** fromJson of a JSON text (the register's stored record); hc::InputError on bad JSON. */
+    static ResidentRecord fromJsonText(std::string_view text);
 };
 
 /** What the issuer writes on every card of a batch besides the resident's own data. */

@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace hc::kiosk::core {
 
@@ -37,6 +38,13 @@ bool checkStaffPin(const std::string& pinHash, const std::string& pin);
 
 /** True when `pinHash` is in the PBKDF2 format above (a config check). */
 bool isStaffPinHash(const std::string& pinHash);
+
+/** The staff PIN file's text, {"<staff number>": "<hash in the format above>", ...}, as staff
+ * number -> hash. A member whose value is not such a hash (another type, null, a malformed
+ * hash) is left out, as if absent: that account keeps its configured hash. Throws hc::Error
+ * (CheckConfiguration) naming `file` when the text is not a JSON object. */
+std::map<std::string, std::string> parseStaffPinFile(
+    std::string_view text, const std::string& file);
 
 /** Legacy: SM3(salt || pin) as 64 upper-case hex digits (StaffAccount::pinSm3). */
 std::string staffPinHash(const std::string& salt, const std::string& pin);
