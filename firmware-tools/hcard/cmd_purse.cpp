@@ -14,6 +14,7 @@
 //
 // Exit codes: 0 done, 1 declined or card error, 2 bad input, 3 outcome unknown (settle with the
 // same --journal on the next contact).
+#include "hc/base/file_replace.hpp"
 #include "hc/card/epurse/purse_client.hpp"
 #include "hc/card/error.hpp"
 #include "hc/pcsc.hpp"
@@ -134,16 +135,13 @@ std::optional<ep::PendingTransaction> readJournal(const std::string& path) {
 }
 
 void writeJournal(const std::string& path, const ep::PendingTransaction& p) {
-    const auto tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::trunc);
-        f << p.toJson() << "\n";
-        f.flush();
-        if (!f) {
-            throw hc::Error("cannot write journal " + path, hc::NextStep::CheckConfiguration);
-        }
+    // On disk before the commit leaves (fsync'ed): after a power cut the next run settles it.
+    try {
+        hc::replaceFile(path, p.toJson() + "\n", 0644);
+    } catch (const hc::FileReplaceError& e) {
+        throw hc::Error(
+            "cannot write journal " + path + ": " + e.what(), hc::NextStep::CheckConfiguration);
     }
-    std::filesystem::rename(tmp, path);
 }
 
 std::string kindName(const ep::PendingTransaction& t) {
