@@ -165,6 +165,18 @@ std::string lockHolders() {
             }
         }
     }
+    // This process itself: a PcscdDaemon still alive here (a second one waits for the first).
+    std::error_code selfEc;
+    int own = 0;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd", selfEc)) {
+        std::error_code linkEc;
+        own += std::filesystem::read_symlink(fd.path(), linkEc) == kLockPath ? 1 : 0;
+    }
+    if (own > 1) {
+        out += (out.empty() ? "" : ", ")
+            + ("this process itself, on " + std::to_string(own)
+                + " descriptors: another PcscdDaemon of this process is alive");
+    }
     return out.empty() ? "no other process has it open" : out;
 }
 
@@ -214,37 +226,47 @@ PcscdDaemon::PcscdDaemon(PcscdOptions options)
         throw std::runtime_error(std::string("cannot open ") + kLockPath
             + " (the machine-wide pcscd lock): " + std::strerror(errno));
     }
-    lockMachineWide(m_lockFd);
-    stopStrayPcscd();
-    m_dir = std::make_unique<TempDir>("hc-pcscd-");
-    const auto conf = m_dir->path() / "reader.conf.d";
-    std::filesystem::create_directories(conf);
-    // Slots 0/1 on 35963/35964, 2/3 (kReader2/3) on 35965/35966, 4/5 (benchmarks, away from the
-    // slots demos plug their cards into) on 35967/35968.
-    std::vector<std::string> wanted = m_options.readers;
-    if (m_options.confFiles.empty()) {
-        writeStandardConf(m_dir->path(), conf, m_options.driver);
-        wanted = { kReader0, kReader1, kReader2, kReader3, kReader4, kReader5 };
-    } else {
-        for (const auto& [name, text] : m_options.confFiles) {
-            std::ofstream(conf / name) << text;
+    // A constructor that throws runs no destructor: without this the lock would stay held by a
+    // descriptor nobody closes, and the next PcscdDaemon of this process (the next test case's
+    // sharedPcscd()) would wait for itself forever.
+    try {
+        lockMachineWide(m_lockFd);
+        stopStrayPcscd();
+        m_dir = std::make_unique<TempDir>("hc-pcscd-");
+        const auto conf = m_dir->path() / "reader.conf.d";
+        std::filesystem::create_directories(conf);
+        // Slots 0/1 on 35963/35964, 2/3 (kReader2/3) on 35965/35966, 4/5 (benchmarks, away from the
+        // slots demos plug their cards into) on 35967/35968.
+        std::vector<std::string> wanted = m_options.readers;
+        if (m_options.confFiles.empty()) {
+            writeStandardConf(m_dir->path(), conf, m_options.driver);
+            wanted = { kReader0, kReader1, kReader2, kReader3, kReader4, kReader5 };
+        } else {
+            for (const auto& [name, text] : m_options.confFiles) {
+                std::ofstream(conf / name) << text;
+            }
         }
-    }
-    std::filesystem::create_directories("/run/pcscd");
-    std::vector<std::string> argv { "pcscd", "--foreground", "--config", conf.string() };
-    argv.insert(argv.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
-    m_process = std::make_unique<Process>(argv, m_dir->path() / "pcscd.log");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!readersListed(wanted)) {
-        if (!m_process->running()) {
-            throw std::runtime_error("pcscd exited at start:\n" + log());
+        std::filesystem::create_directories("/run/pcscd");
+        std::vector<std::string> argv { "pcscd", "--foreground", "--config", conf.string() };
+        argv.insert(argv.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
+        m_process = std::make_unique<Process>(argv, m_dir->path() / "pcscd.log");
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!readersListed(wanted)) {
+            if (!m_process->running()) {
+                throw std::runtime_error("pcscd exited at start:\n" + log());
+            }
+            if (std::chrono::steady_clock::now() > deadline) {
+                throw std::runtime_error(std::string("pcscd did not list its readers (driver ")
+                    + describe(m_options.driver) + ") within 10 s (it listed: " + g_lastListing
+                    + "):\n" + log());
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
-        if (std::chrono::steady_clock::now() > deadline) {
-            throw std::runtime_error(std::string("pcscd did not list its readers (driver ")
-                + describe(m_options.driver) + ") within 10 s (it listed: " + g_lastListing + "):\n"
-                + log());
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } catch (...) {
+        m_process.reset(); // pcscd stopped before the lock goes
+        ::close(m_lockFd);
+        m_lockFd = -1;
+        throw;
     }
 }
 
