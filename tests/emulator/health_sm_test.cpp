@@ -7,6 +7,7 @@
 #include "hc/card/health/crypto.hpp"
 #include "hc/emu/profile.hpp"
 
+#include <boost/json.hpp>
 #include <cstring>
 
 using namespace hc;
@@ -175,4 +176,47 @@ TEST_CASE("the ISO layer: +sm rules refuse plain updates (6987), SM it cannot ve
     CHECK(again.mf->child(0x0001)->update.toString() == "always+sm");
     CHECK(AccessRule::parse("key:85+sm").keyId == 0x85);
     CHECK_THROWS_AS(AccessRule::parse("key:85+mac"), hc::InputError);
+}
+
+TEST_CASE("extensions.health-card: a member of the wrong type is refused naming it; null is "
+          "absent") {
+    // What an operator gets for a bad card image: the field's path in the error, not a card
+    // that silently lacks its transport keys, its bad-MAC status word or its SM rules.
+    auto installWith = [](const char* member, boost::json::value v) {
+        auto img = emutest::loadSample("resident-zhang-zhe.json");
+        if (std::strlen(member) == 0) {
+            img.extensions["health-card"] = std::move(v);
+        } else {
+            img.extensions["health-card"].as_object()[member] = std::move(v);
+        }
+        CardOs os(std::move(img));
+        installProfiles(os);
+    };
+    auto refusal = [&](const char* member, boost::json::value v) {
+        try {
+            installWith(member, std::move(v));
+        } catch (const hc::InputError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(installed)");
+    };
+    CHECK(refusal("", "DDF1") == "extensions.health-card: expected an object");
+    CHECK(refusal("transport_keys", boost::json::array {})
+        == "extensions.health-card.transport_keys: expected an object");
+    CHECK(refusal("transport_keys", boost::json::object { { "DDF1", 7 } })
+        == "extensions.health-card.transport_keys.DDF1: expected hex text (the DF's card key)");
+    CHECK(refusal("transport_keys", boost::json::object { { "DDF1", "0G" } })
+              .starts_with("extensions.health-card.transport_keys.DDF1: "));
+    CHECK(refusal("bad_mac_sw", 0x9302) == "extensions.health-card.bad_mac_sw: expected a string");
+    CHECK(refusal("bad_mac_sw", "93")
+        == "extensions.health-card.bad_mac_sw: a status word is 4 hex digits (\"9302\")");
+    CHECK(refusal("sm_files", "DDF1/EF06")
+        == "extensions.health-card.sm_files: expected an array of strings");
+    CHECK(refusal("sm_files", boost::json::array { "DDF1/EF06", 6 })
+        == "extensions.health-card.sm_files[1]: expected a string");
+    // null is absent: the defaults, as for a missing member.
+    CHECK(refusal("", nullptr) == "(installed)");
+    CHECK(refusal("bad_mac_sw", nullptr) == "(installed)");
+    CHECK(refusal("sm_files", nullptr) == "(installed)");
+    CHECK(refusal("bad_mac_sw", "9302") == "(installed)");
 }

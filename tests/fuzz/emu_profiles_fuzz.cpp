@@ -1,11 +1,13 @@
 // hcemu profiles (epurse, psam, health-sam, blank-card, health-card) reading a card image's
-// extensions: parseCardImage on arbitrary text, then installProfiles and each profile's commands.
+// extensions: parseCardImage on arbitrary text, CardOs (extensions.cos), then installProfiles and
+// each profile's commands.
 //
-// Invariants: installing the profiles an image names throws nothing but hc::InputError (a bad
-// extensions field is refused naming it); a card whose profiles installed answers the profiles'
-// commands (SELECT of the purse, GET BALANCE, INITIALIZE FOR LOAD / PURCHASE / UPDATE, GET
-// TRANSACTION PROOF, PSAM MAC1 / MAC2, SAM DELIVER KEY, blank-card GET DATA) with data || SW or
-// throws hc::InputError for a state field of the wrong type, never anything else.
+// Invariants: making the card (extensions.cos) and installing the profiles an image names throw
+// nothing but hc::InputError (a bad extensions field is refused naming it); a card whose profiles
+// installed answers the profiles' commands (SELECT of the purse, GET BALANCE, INITIALIZE FOR LOAD /
+// PURCHASE / UPDATE, GET TRANSACTION PROOF, PSAM MAC1 / MAC2, SAM DELIVER KEY, blank-card GET DATA,
+// health-card SM UPDATE RECORD / WRITE RECORD / EXTERNAL AUTHENTICATE) with data || SW or throws
+// hc::InputError for a state field of the wrong type, never anything else.
 #include "hc/card/error.hpp"
 #include "hc/emu/card_image.hpp"
 #include "hc/emu/card_os.hpp"
@@ -15,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <string>
 
 namespace {
@@ -41,6 +44,13 @@ constexpr const char* kApdus[] = {
     "80DE473110112233445566778811223344556677", // SAM DELIVER KEY
     "80FA000010000102030405060708090A0B0C0D0E0F", // SAM SM4 ECB
     "80CA000000", // blank card GET DATA
+    "00A4000002DDF1", "00A4000002EF08", // health card: SELECT DDF1, EF08
+    "00DC010403AABBCC", // plain UPDATE RECORD (6987 when sm_files or "+sm" asks for SM)
+    "0084000008",
+    "04DC010414"
+    "00112233445566778899AABBCCDDEEFF01020304", // SM UPDATE RECORD
+    "0084000008", "84D201040401020304", // WRITE RECORD with a MAC (bad_mac_sw)
+    "0084000008", "008200051100112233445566778899AABBCCDDEEFF00", // EXTERNAL AUTHENTICATE
 };
 
 } // namespace
@@ -52,7 +62,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const hc::InputError&) {
         return 0;
     }
-    hc::emu::CardOs os(std::move(image), [](const hc::emu::CardImage&) {});
+    std::unique_ptr<hc::emu::CardOs> card;
+    try {
+        card
+            = std::make_unique<hc::emu::CardOs>(std::move(image), [](const hc::emu::CardImage&) {});
+    } catch (const hc::InputError&) {
+        return 0; // extensions.cos refused, naming it
+    } catch (const std::exception& e) {
+        fail("CardOs threw other than InputError", e.what());
+    }
+    auto& os = *card;
     os.powerOn();
     try {
         hc::emu::installProfiles(os);

@@ -23,7 +23,11 @@
 //   "sm_files": ["DDF1/EF06", ...]             files that need SM for updates (older images and
 //                                              cards issued by the blank-card profile; new
 //                                              images say "+sm" in the rule)
-//   "bad_mac_sw": "6988"
+//   "bad_mac_sw": "6988"                       the status word of a wrong MAC (4 hex digits)
+// Read through base's JsonIn: a null member is absent; a member of the wrong type (or a
+// bad_mac_sw that is not 2 bytes) is refused naming its path, e.g.
+// "extensions.health-card.sm_files[1]: expected a string".
+#include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 #include "hc/card/health/crypto.hpp"
 #include "hc/emu/profile.hpp"
@@ -42,6 +46,12 @@ using hc::card::StatusWord;
 namespace sw = hc::card::sw;
 namespace h = hc::card::health;
 
+/** Longest hex text read from extensions.health-card (the card image's own limit). */
+constexpr std::size_t kMaxHexDigits = 2 * 0x7FFF;
+/** Most entries of sm_files, and the longest ("DDF1/EF06"; longer names match no file). */
+constexpr std::size_t kMaxSmFiles = 4096;
+constexpr std::size_t kMaxSmFileName = 64;
+
 ResponseApdu status(StatusWord s) {
     return { {}, s };
 }
@@ -58,34 +68,30 @@ std::string fidHex(std::uint16_t fid) {
 class HealthCardProfile final : public CommandHandler {
 public:
     explicit HealthCardProfile(CardOs& os) {
-        const auto* ext = os.image().extensions.if_contains("health-card");
-        if (!ext || !ext->is_object()) {
+        // extensions.health-card through base's JsonIn: absent or null keeps the defaults; a
+        // member of the wrong type is refused naming it (it was ignored: an operator who
+        // misspelt a card image got a card without its keys or SM rules and no word why).
+        const auto o = hc::JsonIn(os.image().extensions, "extensions").objectOpt("health-card");
+        if (!o) {
             return;
         }
-        const auto& o = ext->get_object();
-        if (const auto* tk = o.if_contains("transport_keys"); tk && tk->is_object()) {
-            for (const auto& kv : tk->get_object()) {
+        if (const auto tk = o->objectOpt("transport_keys")) {
+            for (const auto& kv : tk->raw()) {
+                const std::string key(kv.key().data(), kv.key().size());
                 if (!kv.value().is_string()) {
-                    throw hc::InputError("card image: extensions.health-card.transport_keys."
-                        + std::string(kv.key()) + ": not hex");
+                    tk->fail(tk->at(key), "expected hex text (the DF's card key)");
                 }
-                m_transport[std::string(kv.key())]
-                    = hc::fromHex(std::string(kv.value().get_string()));
+                m_transport[key] = hexOf(*tk, key);
             }
         }
-        if (const auto* s = o.if_contains("bad_mac_sw"); s && s->is_string()) {
-            const auto b = hc::fromHex(std::string(s->get_string()));
-            if (b.size() == 2) {
-                m_badMac = StatusWord(b[0], b[1]);
+        if (o->has("bad_mac_sw")) {
+            const auto b = hexOf(*o, "bad_mac_sw");
+            if (b.size() != 2) {
+                o->fail(o->at("bad_mac_sw"), "a status word is 4 hex digits (\"9302\")");
             }
+            m_badMac = StatusWord(b[0], b[1]);
         }
-        if (const auto* f = o.if_contains("sm_files"); f && f->is_array()) {
-            for (const auto& v : f->get_array()) {
-                if (v.is_string()) {
-                    m_smFiles.emplace_back(v.get_string());
-                }
-            }
-        }
+        m_smFiles = o->strings("sm_files", kMaxSmFiles, kMaxSmFileName);
     }
 
     std::optional<ResponseApdu> handle(CardOs& os, const CommandApdu& c) override {
@@ -109,6 +115,16 @@ public:
     }
 
 private:
+    /** A hex field of `o` ("" is no bytes), a bad digit named with the field. */
+    static hc::Bytes hexOf(const hc::JsonIn& o, const std::string& key) {
+        const auto text = o.text(key, kMaxHexDigits);
+        try {
+            return hc::fromHex(text);
+        } catch (const hc::InputError& e) {
+            o.fail(o.at(key), e.what());
+        }
+    }
+
     static std::string dfName(const FileNode& df) {
         if (!df.parent) {
             return "MF";

@@ -1,6 +1,7 @@
 #include "hc/emu/card_os.hpp"
 
 #include "hc/base/crypto/block_cipher.hpp"
+#include "hc/base/json_in.hpp"
 #include "hc/card/error.hpp"
 
 #include <algorithm>
@@ -16,6 +17,9 @@ using hc::card::StatusWord;
 namespace sw = hc::card::sw;
 
 namespace {
+/** Longest extensions.cos text read (a LIST of every switch is under 100 characters). */
+constexpr std::size_t kMaxCosList = 4096;
+
 ResponseApdu status(StatusWord s) {
     return { {}, s };
 }
@@ -93,14 +97,16 @@ CardOs::CardOs(CardImage image, PersistFn persist)
         throw hc::InputError("card image has no MF");
     }
     CosPersonality p;
-    if (const auto* cos = m_image.extensions.if_contains("cos")) {
-        if (!cos->is_string()) {
-            throw hc::InputError("card image: extensions.cos: expected a text like \"no-sfi,t0\"");
-        }
+    // extensions.cos through base's JsonIn: absent or null is the standard card OS.
+    const hc::JsonIn ext(m_image.extensions, "extensions");
+    if (const auto* cos = ext.find("cos"); cos && !cos->is_string()) {
+        ext.fail(ext.at("cos"), "expected a text like \"no-sfi,t0\"");
+    }
+    if (const auto list = ext.strOpt("cos", kMaxCosList)) {
         try {
-            p = CosPersonality::parse(cos->get_string());
+            p = CosPersonality::parse(*list);
         } catch (const hc::InputError& e) {
-            throw hc::InputError(std::string("card image: extensions.cos: ") + e.what());
+            ext.fail(ext.at("cos"), e.what());
         }
     }
     setPersonality(p);
