@@ -1,5 +1,7 @@
 #include "hc/testing/pcsc_stack.hpp"
 
+#include "hc/testing/tcp_ports.hpp"
+
 #include <PCSC/winscard.h>
 #include <algorithm>
 #include <arpa/inet.h>
@@ -13,6 +15,7 @@
 #include <fstream>
 #include <mutex>
 #include <netinet/in.h>
+#include <sstream>
 #include <stdexcept>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -246,9 +249,42 @@ PcscdDaemon::PcscdDaemon(PcscdOptions options)
                 std::ofstream(conf / name) << text;
             }
         }
-        std::filesystem::create_directories("/run/pcscd");
-        std::vector<std::string> argv { "pcscd", "--foreground", "--config", conf.string() };
-        argv.insert(argv.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
+        startWithReaders(conf, wanted);
+    } catch (...) {
+        m_process.reset(); // pcscd stopped before the lock goes
+        ::close(m_lockFd);
+        m_lockFd = -1;
+        throw;
+    }
+}
+
+// vpcd (and libifdhcvr.so) bind their ports once, when pcscd loads them: a port another socket
+// holds at that moment leaves those readers out for the daemon's whole life. So the ports are
+// reserved against the kernel's ephemeral choices, waited for until free, and a start that still
+// lost one to a race ("Address already in use" in the log) is tried again.
+void PcscdDaemon::startWithReaders(
+    const std::filesystem::path& conf, const std::vector<std::string>& wanted) {
+    const auto ports = listenPorts();
+    static const std::string reserveProblem = reserveLocalPorts(ports);
+    static bool warned = false;
+    if (!reserveProblem.empty() && !warned) {
+        std::fprintf(stderr,
+            "hc-testing: the virtual readers' ports are not reserved against the kernel's "
+            "ephemeral ports: %s\n",
+            reserveProblem.c_str());
+        warned = true;
+    }
+    std::filesystem::create_directories("/run/pcscd");
+    std::vector<std::string> argv { "pcscd", "--foreground", "--config", conf.string() };
+    argv.insert(argv.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
+    constexpr int kAttempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        const auto taken = waitUntilListenable(ports, m_options.portWait);
+        if (!taken.empty()) {
+            throw std::runtime_error("the virtual readers' ports stayed taken for "
+                + std::to_string(m_options.portWait.count()) + " ms, pcscd not started: " + taken);
+        }
+        const auto logStart = log().size(); // an earlier attempt's lines stay in the file
         m_process = std::make_unique<Process>(argv, m_dir->path() / "pcscd.log");
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (!readersListed(wanted)) {
@@ -256,18 +292,65 @@ PcscdDaemon::PcscdDaemon(PcscdOptions options)
                 throw std::runtime_error("pcscd exited at start:\n" + log());
             }
             if (std::chrono::steady_clock::now() > deadline) {
-                throw std::runtime_error(std::string("pcscd did not list its readers (driver ")
-                    + describe(m_options.driver) + ") within 10 s (it listed: " + g_lastListing
-                    + "):\n" + log());
+                break;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
-    } catch (...) {
-        m_process.reset(); // pcscd stopped before the lock goes
-        ::close(m_lockFd);
-        m_lockFd = -1;
-        throw;
+        if (readersListed(wanted)) {
+            return;
+        }
+        const std::string text = log();
+        const bool portLost = text.find("Address already in use", logStart) != std::string::npos;
+        std::string holders;
+        for (const auto p : ports) {
+            const auto who = tcpPortHolders(p);
+            if (!who.empty()) {
+                holders += "\n  port " + std::to_string(p) + ": " + who;
+            }
+        }
+        m_process.reset();
+        if (portLost && attempt < kAttempts) {
+            std::fprintf(stderr,
+                "hc-testing: pcscd lost a reader port (attempt %d of %d), starting it again;"
+                " holders now:%s\n",
+                attempt, kAttempts, holders.empty() ? " none" : holders.c_str());
+            std::fflush(stderr);
+            continue;
+        }
+        throw std::runtime_error(std::string("pcscd did not list its readers (driver ")
+            + describe(m_options.driver) + ") within 10 s (it listed: " + g_lastListing
+            + "; attempt " + std::to_string(attempt) + ")"
+            + (holders.empty() ? "" : "; sockets on the reader ports:" + holders) + ":\n" + text);
     }
+}
+
+// The ports the reader.conf.d entries make the drivers listen on: each DEVICENAME
+// "/dev/null:<port>" serves two slots, on <port> and the port after.
+std::vector<unsigned short> PcscdDaemon::listenPorts() const {
+    if (m_options.confFiles.empty()) {
+        return { 35963, 35964, 35965, 35966, 35967, 35968 };
+    }
+    std::vector<unsigned short> ports;
+    for (const auto& [name, text] : m_options.confFiles) {
+        std::istringstream lines(text);
+        std::string line;
+        while (std::getline(lines, line)) {
+            const auto colon = line.rfind(':');
+            if (line.rfind("DEVICENAME", 0) != 0 || colon == std::string::npos) {
+                continue;
+            }
+            try {
+                const auto port = std::stoul(line.substr(colon + 1), nullptr, 0);
+                if (port > 0 && port < 65535) {
+                    ports.push_back(static_cast<unsigned short>(port));
+                    ports.push_back(static_cast<unsigned short>(port + 1));
+                }
+            } catch (const std::exception&) {
+                // not a port: a device path of a real reader's driver, nothing to wait for
+            }
+        }
+    }
+    return ports;
 }
 
 PcscdDaemon::~PcscdDaemon() {

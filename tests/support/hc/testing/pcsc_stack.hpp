@@ -53,6 +53,8 @@ struct PcscdOptions {
     std::vector<std::string> readers;
     /** Extra pcscd options, e.g. "--info" to have the drivers' INFO lines in log(). */
     std::vector<std::string> extraArgs;
+    /** How long to wait for the readers' ports to be free before starting pcscd. */
+    std::chrono::milliseconds portWait = std::chrono::seconds(75);
 };
 
 /** The reader of vpcd slot 0..5 (hcemu --slot N connects to port 35963 + N). Throws
@@ -69,7 +71,13 @@ const std::string& readerForSlot(int slot);
 class PcscdDaemon {
 public:
     /** Waits for the machine-wide lock, starts pcscd and waits until the six readers (or
-     * options.readers) are listed. Throws with the log tail when that does not happen in 10 s. */
+     * options.readers) are listed. Throws with the log tail when that does not happen in 10 s.
+     *
+     * The readers' ports lie in the kernel's ephemeral range (tcp_ports.hpp): they are first
+     * reserved (net.ipv4.ip_local_reserved_ports, when writable) and waited for until free
+     * (options.portWait, 75 s by default: TIME_WAIT lasts 60 s), and a pcscd whose driver still
+     * lost a port ("Address already in use") is started again, up to three times; the error names
+     * whoever holds the port. */
     explicit PcscdDaemon(PcscdOptions options = {});
     ~PcscdDaemon();
     const TempDir& dir() const { return *m_dir; }
@@ -90,6 +98,9 @@ public:
     Process& process() { return *m_process; }
 
 private:
+    void startWithReaders(
+        const std::filesystem::path& conf, const std::vector<std::string>& wanted);
+    std::vector<unsigned short> listenPorts() const;
     PcscdOptions m_options;
     int m_lockFd = -1;
     std::unique_ptr<TempDir> m_dir;
