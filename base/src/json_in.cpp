@@ -106,6 +106,15 @@ std::string JsonIn::text(std::string_view name, std::size_t maxLen) const {
     return std::string(s->data(), s->size());
 }
 
+Bytes JsonIn::hex(std::string_view name, std::size_t maxDigits) const {
+    const std::string digits = text(name, maxDigits);
+    try {
+        return fromHex(digits);
+    } catch (const InputError& e) {
+        fail(at(name), e.what());
+    }
+}
+
 std::string JsonIn::strOr(std::string_view name, std::string fallback, std::size_t maxLen) const {
     auto s = strOpt(name, maxLen);
     return s && !s->empty() ? std::move(*s) : fallback;

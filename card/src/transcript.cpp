@@ -31,15 +31,6 @@ MaskedBytes maskedField(const hc::JsonIn& in, std::string_view key) {
     }
 }
 
-Bytes hexField(const hc::JsonIn& in, std::string_view key) {
-    const std::string text = in.text(key, kMaxHex);
-    try {
-        return fromHex(text);
-    } catch (const InputError& e) {
-        throw hc::JsonFieldError(in.at(key), e.what());
-    }
-}
-
 /** The step of one exchange or reset line; `expected` is its number. */
 TranscriptStep stepFrom(const hc::JsonIn& in, std::size_t expected, std::size_t lineNo) {
     const json::value& stepValue = in.need("step");
@@ -59,7 +50,7 @@ TranscriptStep stepFrom(const hc::JsonIn& in, std::size_t expected, std::size_t 
             throw InputError(where(lineNo) + "\"reset\" must be true when present");
         }
         step.reset = true;
-        step.atr = hexField(in, "atr");
+        step.atr = in.hex("atr", kMaxHex);
         return step;
     }
     step.command = maskedField(in, "cmd");
@@ -109,7 +100,7 @@ Transcript parseTranscript(std::string_view jsonl) {
                         + "expected the header {\"atr\":..,\"reader\":..} "
                           "before the first step");
                 }
-                t.atr = hexField(in, "atr");
+                t.atr = in.hex("atr", kMaxHex);
                 t.reader = in.text("reader", 1024);
                 header = true;
                 continue;

@@ -49,12 +49,7 @@ VisitFile visitFrom(const hc::JsonIn& in) {
     const std::size_t area
         = (f.inpatient ? 1893u : 3267u) - h::kVisitSignatureSize - h::kVisitCertificateSize;
     if (in.has("data_hex")) {
-        const std::string hex = in.text("data_hex", kMaxText);
-        try {
-            f.data = hc::fromHex(hex);
-        } catch (const hc::InputError& e) {
-            throw hc::JsonFieldError(in.at("data_hex"), e.what());
-        }
+        f.data = in.hex("data_hex", kMaxText);
     } else {
         f.data = h::encodeAn(in.text("text", kMaxText), area, "visit.text");
     }

@@ -140,3 +140,19 @@ TEST_CASE("a thrower reports every field error as the module's type, in nested v
     CHECK(errorOf([&] { JsonIn(v, "").object("o").integer("n", 0, 1); })
         == "o.n: expected an integer");
 }
+
+TEST_CASE("hex reads hex text as bytes and names the field of a bad digit") {
+    const auto v = parseJson(
+        R"({"aid":"A0 00 00 03 33","none":"","bad":"A0G1","lone":"A0 1","n":7,"long":"A0A0A0"})",
+        "t");
+    const JsonIn in(v, "extensions.epurse");
+    CHECK(in.hex("aid") == Bytes { 0xA0, 0x00, 0x00, 0x03, 0x33 });
+    CHECK(in.hex("none").empty());
+    CHECK(errorOf([&] { in.hex("bad"); }).rfind("extensions.epurse.bad: hex text:", 0) == 0);
+    CHECK(errorOf([&] { in.hex("lone"); }).rfind("extensions.epurse.lone: hex text:", 0) == 0);
+    CHECK(errorOf([&] { in.hex("n"); }) == "extensions.epurse.n: expected a string");
+    CHECK(errorOf([&] { in.hex("absent"); }) == "extensions.epurse.absent: missing");
+    CHECK(errorOf([&] { in.hex("long", 4); }) == "extensions.epurse.long: longer than 4");
+    const JsonIn viaThrower(v, "", throwModuleError);
+    CHECK(moduleErrorOf([&] { viaThrower.hex("bad"); }).rfind("bad: hex text:", 0) == 0);
+}

@@ -12,13 +12,7 @@ namespace hc::card::epurse {
 
 namespace {
 Bytes key16(const hc::JsonIn& in, std::string_view name) {
-    const std::string text = in.text(name, 64);
-    Bytes k;
-    try {
-        k = fromHex(text);
-    } catch (const InputError& e) {
-        throw hc::JsonFieldError(in.at(name), e.what());
-    }
+    const Bytes k = in.hex(name, 64);
     if (k.size() != 16) {
         throw hc::JsonFieldError(in.at(name), "expected a 16-byte key");
     }

@@ -16,14 +16,7 @@ std::string PendingTransaction::toJson() const {
 
 namespace {
 PendingTransaction pendingFrom(const hc::JsonIn& in) {
-    auto hex = [&](std::string_view name) {
-        const std::string text = in.text(name, 64);
-        try {
-            return fromHex(text);
-        } catch (const InputError& e) {
-            throw hc::JsonFieldError(in.at(name), e.what());
-        }
-    };
+    auto hex = [&](std::string_view name) { return in.hex(name, 64); };
     PendingTransaction p;
     const auto kind = in.text("kind", 16);
     if (kind != "purchase" && kind != "load") {

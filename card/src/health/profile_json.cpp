@@ -55,13 +55,7 @@ constexpr std::size_t kMaxHex = 64;
 constexpr hc::JsonLimits kLimits { 4 * 1024 * 1024, 32 };
 
 Bytes hexField(const hc::JsonIn& in, std::string_view key, std::size_t size) {
-    const std::string text = in.text(key, kMaxHex);
-    Bytes b;
-    try {
-        b = fromHex(text);
-    } catch (const hc::InputError& e) {
-        throw hc::JsonFieldError(in.at(key), e.what());
-    }
+    const Bytes b = in.hex(key, kMaxHex);
     if (size != 0 && b.size() != size) {
         throw hc::JsonFieldError(in.at(key), std::to_string(size) + " bytes expected");
     }

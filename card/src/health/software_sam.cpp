@@ -40,12 +40,7 @@ std::map<std::uint16_t, Bytes> mastersFrom(std::string_view text) {
         if (id.size() != 2) {
             throw hc::JsonFieldError(masters.at(slot), "a slot is \"P1P2\" (4 hex digits)");
         }
-        const std::string key = masters.text(slot, 64);
-        try {
-            m[static_cast<std::uint16_t>((id[0] << 8) | id[1])] = fromHex(key);
-        } catch (const hc::InputError& e) {
-            throw hc::JsonFieldError(masters.at(slot), e.what());
-        }
+        m[static_cast<std::uint16_t>((id[0] << 8) | id[1])] = masters.hex(slot, 64);
     }
     return m;
 }

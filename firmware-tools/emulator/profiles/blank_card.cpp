@@ -194,8 +194,8 @@ public:
     explicit BlankCardProfile(CardOs& os) {
         const auto o = hc::JsonIn(os.image().extensions, "extensions").object("blank-card");
         m_issued = o.text("state", kMaxText) == "issued";
-        m_serial = hexOf(o, "serial");
-        m_transportKey = hexOf(o, "transport_key");
+        m_serial = o.hex("serial", kMaxText);
+        m_transportKey = o.hex("transport_key", kMaxText);
         if (m_serial.size() != 8) {
             throw hc::JsonFieldError(o.at("serial"), "must be 8 bytes");
         }
@@ -235,16 +235,6 @@ public:
     }
 
 private:
-    /** A hex field of extensions.blank-card ("" is no bytes). */
-    static hc::Bytes hexOf(const hc::JsonIn& o, std::string_view key) {
-        const auto text = o.text(key, kMaxText);
-        try {
-            return hc::fromHex(text);
-        } catch (const hc::InputError& e) {
-            throw hc::JsonFieldError(o.at(key), e.what());
-        }
-    }
-
     void save(CardOs& os) {
         auto& o = os.image().extensions["blank-card"].as_object();
         o["state"] = m_issued ? "issued" : "personalization";

@@ -75,15 +75,6 @@ std::int64_t num(const hc::JsonIn& o, std::string_view k, std::int64_t dflt = 0)
 std::int64_t num(const json::object& o, std::string_view k, std::int64_t dflt = 0) {
     return num(view(o), k, dflt);
 }
-/** A hex field ("" is no bytes). */
-hc::Bytes hexField(const hc::JsonIn& o, std::string_view k) {
-    const auto text = o.text(k, kMaxHexDigits);
-    try {
-        return hc::fromHex(text);
-    } catch (const hc::InputError& e) {
-        throw hc::JsonFieldError(o.at(k), e.what());
-    }
-}
 
 struct PurseKey {
     std::uint8_t index = 1;
@@ -105,7 +96,7 @@ PurseKey keyOf(const json::object& purse, const char* name) {
         throw hc::JsonFieldError(o.at("alg"), "0 (3DES) or 4 (SM4)");
     }
     k.alg = *alg;
-    k.value = hexField(o, "value");
+    k.value = o.hex("value", kMaxHexDigits);
     if (k.value.size() != 16) {
         throw hc::JsonFieldError(o.at("value"), "16-byte key");
     }
@@ -116,7 +107,7 @@ class PurseHandler final : public CommandHandler {
 public:
     explicit PurseHandler(CardOs& os) {
         const auto o = view(os.image().extensions, "extensions").object("epurse");
-        m_aid = o.has("aid") ? hexField(o, "aid") : ep::kPurseAid;
+        m_aid = o.has("aid") ? o.hex("aid", kMaxHexDigits) : ep::kPurseAid;
         keyOf(o.raw(), "dpk"); // validate early
         keyOf(o.raw(), "dlk");
         keyOf(o.raw(), "dtk");
@@ -577,8 +568,8 @@ private:
                 const hc::JsonIn o(
                     proofs->as_array()[i], "extensions.epurse.proofs[" + std::to_string(i) + "]");
                 if (num(o, "type") == c.p2() && num(o, "atc") == atc) {
-                    hc::Bytes d = hexField(o, "mac2");
-                    const auto t = hexField(o, "tac");
+                    hc::Bytes d = o.hex("mac2", kMaxHexDigits);
+                    const auto t = o.hex("tac", kMaxHexDigits);
                     d.insert(d.end(), t.begin(), t.end());
                     return { d, sw::Ok };
                 }

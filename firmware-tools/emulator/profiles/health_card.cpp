@@ -81,11 +81,11 @@ public:
                 if (!kv.value().is_string()) {
                     tk->fail(tk->at(key), "expected hex text (the DF's card key)");
                 }
-                m_transport[key] = hexOf(*tk, key);
+                m_transport[key] = tk->hex(key, kMaxHexDigits);
             }
         }
         if (o->has("bad_mac_sw")) {
-            const auto b = hexOf(*o, "bad_mac_sw");
+            const auto b = o->hex("bad_mac_sw", kMaxHexDigits);
             if (b.size() != 2) {
                 o->fail(o->at("bad_mac_sw"), "a status word is 4 hex digits (\"9302\")");
             }
@@ -115,16 +115,6 @@ public:
     }
 
 private:
-    /** A hex field of `o` ("" is no bytes), a bad digit named with the field. */
-    static hc::Bytes hexOf(const hc::JsonIn& o, const std::string& key) {
-        const auto text = o.text(key, kMaxHexDigits);
-        try {
-            return hc::fromHex(text);
-        } catch (const hc::InputError& e) {
-            o.fail(o.at(key), e.what());
-        }
-    }
-
     static std::string dfName(const FileNode& df) {
         if (!df.parent) {
             return "MF";

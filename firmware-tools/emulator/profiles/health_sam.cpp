@@ -46,12 +46,8 @@ public:
             if (id.size() != 2) {
                 throw hc::JsonFieldError(masters.at(key), "a key id is 4 hex digits (\"4731\")");
             }
-            const auto value = masters.text(key, kMaxHexDigits);
-            try {
-                m_masters[static_cast<std::uint16_t>((id[0] << 8) | id[1])] = hc::fromHex(value);
-            } catch (const hc::InputError& e) {
-                throw hc::JsonFieldError(masters.at(key), e.what());
-            }
+            m_masters[static_cast<std::uint16_t>((id[0] << 8) | id[1])]
+                = masters.hex(key, kMaxHexDigits);
         }
     }
 

@@ -6,6 +6,7 @@
 // over a borrowed boost::json value; any thread.
 #pragma once
 
+#include "hc/base/bytes.hpp"
 #include "hc/base/error.hpp"
 
 #include <boost/json/array.hpp>
@@ -78,6 +79,10 @@ public:
     /** Required string of 0..maxLen bytes: like str, but "" is a value (hex of no bytes, an
      * empty label). */
     std::string text(std::string_view name, std::size_t maxLen = 64) const;
+    /** Required hex text of 0..maxDigits characters, as bytes ("" is no bytes; spaces and colons
+     * between bytes are allowed, as fromHex takes them). A bad digit or a lone one fails naming the
+     * field with fromHex's reason; the caller checks the length it needs. */
+    Bytes hex(std::string_view name, std::size_t maxDigits = 64) const;
     /** Optional string of 0..maxLen bytes (absent, null or empty: fallback). */
     std::string strOr(std::string_view name, std::string fallback, std::size_t maxLen = 64) const;
     /** Optional string of 0..maxLen bytes kept as it is (an empty string is a value);
