@@ -18,6 +18,7 @@
 // Exit status: 0 done, 1 failed (message on stderr), 2 usage, 3 run ended with cards left,
 // 4 blocklist check: the card is blocked.
 #include "hc/base/program_options.hpp"
+#include "hc/base/stop_signals.hpp"
 #include "hc/hsm/audit_log.hpp"
 #include "hc/hsm/pkcs11_hsm.hpp"
 #include "hc/hsm/software_hsm.hpp"
@@ -28,9 +29,7 @@
 #include "hc/printer/transport_spec.hpp"
 #include "progress.hpp"
 
-#include <atomic>
 #include <boost/json.hpp>
-#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -69,11 +68,6 @@ common: --db sqlite:PATH|postgresql://URI (default sqlite:hc-issuance.db) --oper
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
-
-std::atomic<bool> g_stop { false };
-extern "C" void onSignal(int) {
-    g_stop = true;
-}
 
 std::string str(const po::variables_map& vm, const char* key) {
     return vm.count(key) ? vm[key].as<std::string>() : std::string();
@@ -215,6 +209,10 @@ int cmdPrepare(const po::variables_map& vm) {
 }
 
 int cmdRun(const po::variables_map& vm) {
+    // Before anything that may start a thread (an HSM module, the register): every thread
+    // inherits the blocked SIGINT/SIGTERM, which only the watcher below then takes. The card
+    // feeder gets a clean signal state from the runner (BatchRunner::feed).
+    hc::StopSignals signals;
     RunOptions o;
     o.batch = need(vm, "batch");
     o.readers = splitReaders(need(vm, "readers"));
@@ -240,29 +238,18 @@ int cmdRun(const po::variables_map& vm) {
     BatchRunner runner(
         *reg, [&] { return std::make_unique<PersoCardWriter>(perso, reverify, mailer.get()); }, o);
 
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
-    std::atomic<bool> done { false };
-    std::thread watcher([&] {
-        while (!done) {
-            if (g_stop) {
+    // SIGINT/SIGTERM: no new card starts; the cards on the readers finish (the runner's stop).
+    // Declared after the runner, so it ends (stop, join) before the runner goes.
+    std::jthread stopper([&](std::stop_token stop) {
+        while (!stop.stop_requested()) {
+            if (signals.waitFor(std::chrono::milliseconds(100))) {
                 runner.requestStop();
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     });
     const auto st = reg->batchStatus(o.batch);
     hcperso::Progress progress(std::cout, stdoutIsTty(), st.prepared);
-    RunSummary summary;
-    try {
-        summary = runner.run([&](const RunEvent& e) { progress.onEvent(e); });
-    } catch (...) {
-        done = true;
-        watcher.join();
-        throw;
-    }
-    done = true;
-    watcher.join();
+    const RunSummary summary = runner.run([&](const RunEvent& e) { progress.onEvent(e); });
     progress.finish(summary, o.batch);
     return summary.remaining == 0 ? 0 : 3;
 }

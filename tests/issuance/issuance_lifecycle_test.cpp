@@ -1,12 +1,15 @@
 // Integration (pcscd + vpcd + hcemu --blank, SoftHSM2, hcperso as a child process): kill -9 of
 // `hcperso run` mid-batch and resume without a card number issued twice or a record lost; block,
 // unblock and PIN reset on the card; a lost card replaced and the old one refused by the
-// blocklist terminals load.
+// blocklist terminals load; SIGTERM ending a run cleanly, its card feeder started with a clean
+// signal state.
 #include "issuance_stack.hpp"
 
+#include <csignal>
 #include <doctest/doctest.h>
 #include <map>
 #include <set>
+#include <sys/wait.h>
 #include <thread>
 
 using namespace hc::issuance;
@@ -97,6 +100,63 @@ TEST_CASE("kill -9 of hcperso run mid-batch, then run again: every resident gets
     for (const auto& [id, count] : issuedPerResident) {
         CHECK(count == 1);
     }
+}
+
+TEST_CASE("SIGTERM to hcperso run: the cards on the readers finish, no new one starts, exit 3; "
+          "the card feeder starts with no signal blocked or ignored") {
+    IssuanceStack& stack = sharedStack();
+    stack.clearCards();
+    const std::size_t n = 16;
+    std::ofstream(stack.dir() / "t.csv") << residentsCsv(n, 300);
+    REQUIRE(
+        stack.run("prepare", { "--input", (stack.dir() / "t.csv").string(), "--batch", "T" }).status
+        == 0);
+    // The feeder records its own signal state first (hcperso blocks SIGINT/SIGTERM and ignores
+    // SIGPIPE in itself: a feeder inheriting that would outlive a Ctrl-C).
+    const auto signalsFile = stack.dir() / "feeder-signals.txt";
+    const std::string feeder = "grep -E '^Sig(Blk|Ign):' /proc/self/status > '"
+        + signalsFile.string() + "'; " + stack.feederCommand();
+    hc::testing::Process run(
+        stack.hcperso(
+            "run", { "--batch", "T", "--readers", testReaders(), "--card-feeder", feeder }),
+        stack.dir() / "term.log");
+    {
+        auto reg = openRegister(stack.db());
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (reg->batchStatus("T").issued < 3 && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+    run.signal(SIGTERM);
+    const int status = run.wait(std::chrono::milliseconds(60000));
+    const std::string log = hc::testing::readFile(stack.dir() / "term.log");
+    INFO(log);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 3); // stopped with cards left
+    CHECK(log.find("\"event\":\"done\"") != std::string::npos);
+    {
+        auto reg = openRegister(stack.db());
+        const auto st = reg->batchStatus("T");
+        CHECK(st.issued >= 3);
+        CHECK(st.issued < n);
+        CHECK(st.claimed + st.personalized + st.verified == 0); // nothing left half-made
+    }
+    const std::string signals = hc::testing::readFile(signalsFile);
+    INFO(signals);
+    CHECK(signals.find("SigBlk:\t0000000000000000") != std::string::npos);
+    const auto ign = signals.find("SigIgn:\t");
+    REQUIRE(ign != std::string::npos);
+    const auto ignored = std::stoull(signals.substr(ign + 8, 16), nullptr, 16);
+    CHECK((ignored & (1ull << (SIGPIPE - 1))) == 0);
+
+    const auto again = stack.run("run",
+        { "--batch", "T", "--readers", testReaders(), "--card-feeder", stack.feederCommand() });
+    INFO(again.err);
+    REQUIRE(again.status == 0);
+    stack.stopFedCards();
+    auto reg = openRegister(stack.db());
+    CHECK(reg->batchStatus("T").issued == n);
+    checkNoGapsOrRepeats(*reg);
 }
 
 TEST_CASE("lifecycle on real cards: block/unblock/PIN reset, lost -> replacement -> blocklist") {

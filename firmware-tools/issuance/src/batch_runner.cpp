@@ -5,6 +5,7 @@
 #include "hc/card/health/model.hpp"
 #include "hc/issuance/error.hpp"
 
+#include <csignal>
 #include <ctime>
 #include <mutex>
 #include <spawn.h>
@@ -89,8 +90,24 @@ void BatchRunner::feed(std::size_t slot, std::size_t card) {
     posix_spawn_file_actions_t fa;
     ::posix_spawn_file_actions_init(&fa);
     ::posix_spawn_file_actions_adddup2(&fa, 2, 1); // keep the runner's stdout for JSON lines
+    // The feeder starts with a clean signal state whatever the runner's: a program that takes its
+    // signals synchronously (hc::StopSignals) has them blocked and SIGPIPE ignored, and a child
+    // would inherit both: Ctrl-C would not stop the feeder, nor the card emulator it starts.
+    posix_spawnattr_t attr;
+    ::posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::posix_spawnattr_setsigmask(&attr, &none);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    for (const int sig : { SIGINT, SIGTERM, SIGHUP, SIGPIPE }) {
+        sigaddset(&defaults, sig);
+    }
+    ::posix_spawnattr_setsigdefault(&attr, &defaults);
+    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, "/bin/sh", &fa, nullptr, argv.data(), envp.data());
+    const int rc = ::posix_spawn(&pid, "/bin/sh", &fa, &attr, argv.data(), envp.data());
+    ::posix_spawnattr_destroy(&attr);
     ::posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
         throw CardSideError("feed", "cannot start the card feeder", NextStep::CheckConfiguration);
