@@ -150,23 +150,8 @@ constexpr const char* kLockPath = "/tmp/hc-pcscd.lock";
 // "pid N (command line)" each, for the waiting message.
 std::string lockHolders() {
     std::string out;
-    const auto self = std::to_string(::getpid());
-    std::error_code ec;
-    for (const auto& p : std::filesystem::directory_iterator("/proc", ec)) {
-        const auto pid = p.path().filename().string();
-        if (pid == self || pid.find_first_not_of("0123456789") != std::string::npos) {
-            continue;
-        }
-        std::error_code fdEc;
-        for (const auto& fd : std::filesystem::directory_iterator(p.path() / "fd", fdEc)) {
-            std::error_code linkEc;
-            if (std::filesystem::read_symlink(fd.path(), linkEc) == kLockPath) {
-                std::string cmd = readFile(p.path() / "cmdline");
-                std::replace(cmd.begin(), cmd.end(), '\0', ' ');
-                out += (out.empty() ? "" : ", ") + ("pid " + pid + " (" + cmd + ")");
-                break;
-            }
-        }
+    for (const auto& holder : processesHolding(kLockPath, false)) {
+        out += (out.empty() ? "" : ", ") + holder;
     }
     // This process itself: a PcscdDaemon still alive here (a second one waits for the first).
     std::error_code selfEc;

@@ -1,5 +1,6 @@
 #include "hc/testing/process.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
@@ -210,6 +211,33 @@ std::string readFile(const std::filesystem::path& p) {
     std::stringstream ss;
     ss << f.rdbuf();
     return ss.str();
+}
+
+std::vector<std::string> processesHolding(const std::string& target, bool includeSelf) {
+    std::vector<std::string> out;
+    const auto self = std::to_string(::getpid());
+    std::error_code ec;
+    for (const auto& p : std::filesystem::directory_iterator("/proc", ec)) {
+        const auto pid = p.path().filename().string();
+        if ((!includeSelf && pid == self)
+            || pid.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        std::error_code fdEc;
+        for (const auto& fd : std::filesystem::directory_iterator(p.path() / "fd", fdEc)) {
+            std::error_code linkEc;
+            if (std::filesystem::read_symlink(fd.path(), linkEc) == target) {
+                std::string cmd = readFile(p.path() / "cmdline");
+                std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+                while (!cmd.empty() && cmd.back() == ' ') {
+                    cmd.pop_back();
+                }
+                out.push_back("pid " + pid + " (" + cmd + ")");
+                break;
+            }
+        }
+    }
+    return out;
 }
 
 std::filesystem::path binaryPath(const std::string& name) {

@@ -2,7 +2,6 @@
 
 #include "hc/testing/process.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -60,31 +59,6 @@ std::vector<PortSocket> socketsOnPort(unsigned short port) {
     return out;
 }
 
-// pid and command line of the process holding socket inode `inode`, or "" when none is found.
-std::string ownerOf(const std::string& inode) {
-    const std::string link = "socket:[" + inode + "]";
-    std::error_code ec;
-    for (const auto& p : std::filesystem::directory_iterator("/proc", ec)) {
-        const auto pid = p.path().filename().string();
-        if (pid.find_first_not_of("0123456789") != std::string::npos) {
-            continue;
-        }
-        std::error_code fdEc;
-        for (const auto& fd : std::filesystem::directory_iterator(p.path() / "fd", fdEc)) {
-            std::error_code linkEc;
-            if (std::filesystem::read_symlink(fd.path(), linkEc) == link) {
-                std::string cmd = readFile(p.path() / "cmdline");
-                std::replace(cmd.begin(), cmd.end(), '\0', ' ');
-                while (!cmd.empty() && cmd.back() == ' ') {
-                    cmd.pop_back();
-                }
-                return "pid " + pid + " (" + cmd + ")";
-            }
-        }
-    }
-    return {};
-}
-
 } // namespace
 
 std::string reserveLocalPorts(const std::vector<unsigned short>& ports) {
@@ -139,9 +113,10 @@ std::string tcpPortHolders(unsigned short port) {
             }
             continue;
         }
-        const auto owner = ownerOf(s.inode);
+        const auto owners = processesHolding("socket:[" + s.inode + "]", true);
         out += (out.empty() ? "" : ", ")
-            + (owner.empty() ? "a process of another namespace or gone" : owner) + " " + s.state;
+            + (owners.empty() ? "a process of another namespace or gone" : owners.front()) + " "
+            + s.state;
     }
     if (timeWait > 0) {
         out += (out.empty() ? "" : ", ") + std::to_string(timeWait)

@@ -64,6 +64,10 @@ unsigned short freeTcpPort();
 /** Reads a whole file ("" when missing). */
 std::string readFile(const std::filesystem::path& p);
 
+/** Every process with a descriptor open on `target` (a path, or "socket:[<inode>]" for a
+ * socket), as "pid N (command line)", read from /proc; this process too when `includeSelf`. */
+std::vector<std::string> processesHolding(const std::string& target, bool includeSelf);
+
 /** Where the build put our programs (hcemu, hcard, ...): HC_BINARY_DIR compiled in. */
 std::filesystem::path binaryPath(const std::string& name);
 /** Source-tree path (HC_SOURCE_DIR compiled in). */
