@@ -250,7 +250,8 @@ PcscdDaemon::PcscdDaemon(PcscdOptions options)
 void PcscdDaemon::startWithReaders(
     const std::filesystem::path& conf, const std::vector<std::string>& wanted) {
     const auto ports = listenPorts();
-    static const std::string reserveProblem = reserveLocalPorts(ports);
+    // Each daemon's own ports (a custom reader.conf.d may use others); said once per process.
+    const std::string reserveProblem = reserveLocalPorts(ports);
     static bool warned = false;
     if (!reserveProblem.empty() && !warned) {
         std::fprintf(stderr,
